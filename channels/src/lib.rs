@@ -1,0 +1,1 @@
+//! Channel parsers. The e-mail, fax, voicemail, letter and task channels land here.

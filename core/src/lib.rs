@@ -1,0 +1,18 @@
+//! Switchboard's domain: work items, links, master data, users and queues, and the ports
+//! (`Store`, `Clock`) that the rest of the workspace implements. Nothing here does I/O.
+
+pub mod clock;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod item;
+pub mod link;
+pub mod master;
+pub mod queue;
+pub mod skill;
+pub mod store;
+pub mod user;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{CoreError, ErrorKind};
+pub use ids::*;

@@ -1,0 +1,124 @@
+//! The `Store` port: every use case the rest of Switchboard needs from the system of record.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::error::CoreResult;
+use crate::event::NewEvent;
+use crate::ids::{ApiTokenId, Login, UserId, WorkItemId};
+use crate::item::{ExportedItem, ItemStatus, NewItem};
+use crate::link::NewLink;
+use crate::master::{Customer, MasterBatch, MasterKind, Order, UpsertCounts};
+use crate::skill::{Skill, SkillRequirement};
+use crate::user::{ApiToken, NewUser, Role, User, UserCredentials};
+
+/// What the pipeline decided about a new item besides what its parser found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemPlacement {
+    /// Initial status.
+    pub status: ItemStatus,
+    /// Queue name, if routed.
+    pub queue: Option<String>,
+    /// Base priority.
+    pub priority: i32,
+    /// Skills required.
+    pub required_skills: Vec<SkillRequirement>,
+    /// Links found by the linker.
+    pub links: Vec<NewLink>,
+}
+
+impl Default for ItemPlacement {
+    fn default() -> Self {
+        Self {
+            status: ItemStatus::New,
+            queue: None,
+            priority: 0,
+            required_skills: Vec::new(),
+            links: Vec::new(),
+        }
+    }
+}
+
+/// Settings the store keeps as key/value pairs.
+pub mod setting {
+    /// Set when `serve --demo` seeded the database.
+    pub const DEMO_SEEDED: &str = "demo_seeded";
+}
+
+/// The system of record.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Checks the database answers.
+    async fn ping(&self) -> CoreResult<()>;
+
+    /// Tells whether the database holds no master data, items or users.
+    async fn is_empty(&self) -> CoreResult<bool>;
+
+    /// Reads a setting.
+    async fn setting(&self, name: &str) -> CoreResult<Option<String>>;
+
+    /// Writes a setting.
+    async fn set_setting(&self, name: &str, value: &str) -> CoreResult<()>;
+
+    /// Returns the keys of every stored record of a kind.
+    async fn master_keys(&self, kind: MasterKind) -> CoreResult<HashSet<String>>;
+
+    /// Upserts checked batches in one transaction: all of them are stored or none.
+    async fn upsert_master(&self, batches: &[MasterBatch]) -> CoreResult<Vec<UpsertCounts>>;
+
+    /// Counts stored records of a kind.
+    async fn count_master(&self, kind: MasterKind) -> CoreResult<i64>;
+
+    /// Reads a customer with contacts.
+    async fn customer(&self, customer_no: &str) -> CoreResult<Option<Customer>>;
+
+    /// Reads an order with lines.
+    async fn order(&self, order_no: &str) -> CoreResult<Option<Order>>;
+
+    /// Creates a user; fails with a conflict when the login is taken.
+    async fn create_user(&self, user: &NewUser) -> CoreResult<UserId>;
+
+    /// Sets a user's password hash.
+    async fn set_password(&self, login: &Login, password_hash: &str) -> CoreResult<()>;
+
+    /// Finds a user and the password hash to check a sign-in.
+    async fn user_credentials(&self, login: &Login) -> CoreResult<Option<UserCredentials>>;
+
+    /// Lists users, agents first by login.
+    async fn users(&self) -> CoreResult<Vec<User>>;
+
+    /// Reads an agent's skills (from the master-data agent the user works as).
+    async fn user_skills(&self, user: UserId) -> CoreResult<Vec<Skill>>;
+
+    /// Stores a new API token by its hash and returns its id.
+    async fn create_api_token(
+        &self,
+        name: &str,
+        role: Role,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> CoreResult<ApiTokenId>;
+
+    /// Finds an unrevoked API token by its hash.
+    async fn api_token_by_hash(&self, token_hash: &str) -> CoreResult<Option<ApiToken>>;
+
+    /// Persists a new item with its placement and links, and records an event, in one transaction.
+    async fn insert_item(&self, item: &NewItem, placement: &ItemPlacement)
+    -> CoreResult<WorkItemId>;
+
+    /// Counts items.
+    async fn count_items(&self) -> CoreResult<i64>;
+
+    /// Returns exported items with ids above `after`, in id order, at most `limit`.
+    async fn export_items(
+        &self,
+        after: Option<WorkItemId>,
+        limit: u32,
+        with_text: bool,
+    ) -> CoreResult<Vec<ExportedItem>>;
+
+    /// Records an audit event.
+    async fn record_event(&self, event: &NewEvent) -> CoreResult<()>;
+}

@@ -1,0 +1,1 @@
+//! Routing policy and dispatch; filled by the router issue.

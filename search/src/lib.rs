@@ -1,0 +1,1 @@
+//! Search index and linking; filled by the search-and-linking issue.
