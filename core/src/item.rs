@@ -349,7 +349,9 @@ impl ExportedItem {
             reference: item.id.reference(),
             channel: item.channel,
             source: item.source.clone(),
-            received_at: item.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            received_at: item
+                .received_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             language: item.language,
             subject: item.subject.clone(),
             sender: item.sender.display().map(str::to_owned),
@@ -374,7 +376,11 @@ impl ExportedItem {
             status: item.status,
             queue: queue_name,
             priority: item.priority,
-            required_skills: item.required_skills.iter().map(ToString::to_string).collect(),
+            required_skills: item
+                .required_skills
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
             text: with_text.then(|| item.text.clone()),
             assigned_agent: assigned_login,
         }

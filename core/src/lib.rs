@@ -5,6 +5,7 @@ pub mod clock;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod import;
 pub mod item;
 pub mod link;
 pub mod master;

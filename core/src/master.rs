@@ -404,7 +404,10 @@ fn parse_value(column: &Column, raw: &str) -> Result<Value, String> {
             if allowed.contains(&raw) {
                 Ok(Value::Text(raw.to_owned()))
             } else {
-                Err(format!("{name} {raw:?} is not one of {}", allowed.join(", ")))
+                Err(format!(
+                    "{name} {raw:?} is not one of {}",
+                    allowed.join(", ")
+                ))
             }
         }
         ColumnType::Int => raw
@@ -413,7 +416,9 @@ fn parse_value(column: &Column, raw: &str) -> Result<Value, String> {
             .map_err(|_| format!("{name} {raw:?} is not a whole number")),
         ColumnType::IntRange(low, high) => match raw.parse::<i64>() {
             Ok(number) if (low..=high).contains(&number) => Ok(Value::Int(number)),
-            _ => Err(format!("{name} {raw:?} is not a whole number from {low} to {high}")),
+            _ => Err(format!(
+                "{name} {raw:?} is not a whole number from {low} to {high}"
+            )),
         },
         ColumnType::Money => parse_cents(raw)
             .map(Value::Int)
@@ -576,8 +581,16 @@ mod tests {
             ]),
         )
         .unwrap_err();
-        assert!(error.reason.contains("customer_number is required"), "{}", error.reason);
-        assert!(error.reason.contains("status \"shipped\""), "{}", error.reason);
+        assert!(
+            error.reason.contains("customer_number is required"),
+            "{}",
+            error.reason
+        );
+        assert!(
+            error.reason.contains("status \"shipped\""),
+            "{}",
+            error.reason
+        );
         assert!(error.reason.contains("order_date"), "{}", error.reason);
     }
 
@@ -604,7 +617,10 @@ mod tests {
                         .iter()
                         .position(|candidate| *candidate == target)
                         .unwrap();
-                    assert!(target_position < position, "{kind} refers to {target} later");
+                    assert!(
+                        target_position < position,
+                        "{kind} refers to {target} later"
+                    );
                 }
             }
         }

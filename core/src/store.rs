@@ -27,6 +27,8 @@ pub struct ItemPlacement {
     pub required_skills: Vec<SkillRequirement>,
     /// Links found by the linker.
     pub links: Vec<NewLink>,
+    /// The item this one replies to; the new item joins its thread.
+    pub parent_id: Option<WorkItemId>,
 }
 
 impl Default for ItemPlacement {
@@ -37,6 +39,7 @@ impl Default for ItemPlacement {
             priority: 0,
             required_skills: Vec::new(),
             links: Vec::new(),
+            parent_id: None,
         }
     }
 }
@@ -83,6 +86,9 @@ pub trait Store: Send + Sync {
     /// Sets a user's password hash.
     async fn set_password(&self, login: &Login, password_hash: &str) -> CoreResult<()>;
 
+    /// Sets a user's role.
+    async fn set_role(&self, login: &Login, role: Role) -> CoreResult<()>;
+
     /// Finds a user and the password hash to check a sign-in.
     async fn user_credentials(&self, login: &Login) -> CoreResult<Option<UserCredentials>>;
 
@@ -105,8 +111,11 @@ pub trait Store: Send + Sync {
     async fn api_token_by_hash(&self, token_hash: &str) -> CoreResult<Option<ApiToken>>;
 
     /// Persists a new item with its placement and links, and records an event, in one transaction.
-    async fn insert_item(&self, item: &NewItem, placement: &ItemPlacement)
-    -> CoreResult<WorkItemId>;
+    async fn insert_item(
+        &self,
+        item: &NewItem,
+        placement: &ItemPlacement,
+    ) -> CoreResult<WorkItemId>;
 
     /// Counts items.
     async fn count_items(&self) -> CoreResult<i64>;

@@ -1,1 +1,18 @@
-//! placeholder
+//! The `switchboard` binary's library: CLI, configuration, wiring and commands. `main.rs`
+//! only parses arguments and calls [`run`].
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod master_csv;
+pub mod telemetry;
+
+pub use cli::Cli;
+pub use config::Config;
+
+/// Runs a parsed command line and returns the process exit code.
+pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    let config = Config::load(cli.config.as_deref())?;
+    commands::dispatch(cli.command, config).await
+}

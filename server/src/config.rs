@@ -1,0 +1,134 @@
+//! Configuration in layers: defaults, then a TOML file, then `SWITCHBOARD_*` environment
+//! variables (`__` nests). Passed down explicitly; never global.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The default configuration file, read when present and no `--config` is given.
+pub const DEFAULT_FILE: &str = "switchboard.toml";
+
+/// Every setting of a Switchboard node.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://...` (default `sqlite://<data_dir>/switchboard.db`) or `postgres://...`.
+    pub database_url: Option<String>,
+    /// Where blobs, the search index and the SQLite database live.
+    pub data_dir: PathBuf,
+    /// HTTP listen address.
+    pub listen: String,
+    /// Largest JSON request body in bytes.
+    pub max_json_bytes: usize,
+    /// Largest NDJSON import body in bytes.
+    pub max_import_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            data_dir: PathBuf::from("./data"),
+            listen: "127.0.0.1:8080".to_owned(),
+            max_json_bytes: 1024 * 1024,
+            max_import_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &switchboard_store::redact_url(&self.database_url()))
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("max_json_bytes", &self.max_json_bytes)
+            .field("max_import_bytes", &self.max_import_bytes)
+            .finish()
+    }
+}
+
+/// Environment variables with our prefix that are not settings (read by tests or logging).
+const NOT_SETTINGS: &[&str] = &["TEST_DATABASE_URL", "LOG_FORMAT"];
+
+impl Config {
+    /// Loads defaults, then the file (`--config`, else `switchboard.toml` if present), then
+    /// the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                anyhow::ensure!(path.exists(), "config file {} does not exist", path.display());
+                figment = figment.merge(Toml::file(path));
+            }
+            None if Path::new(DEFAULT_FILE).exists() => {
+                figment = figment.merge(Toml::file(DEFAULT_FILE));
+            }
+            None => {}
+        }
+        warn_unknown_environment();
+        figment = figment.merge(
+            Env::prefixed("SWITCHBOARD_")
+                .split("__")
+                .filter(|key| is_setting(key.as_str())),
+        );
+        figment.extract().context("invalid configuration")
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}/switchboard.db", self.data_dir.display()))
+    }
+
+    /// The folder of the blob store.
+    pub fn blob_dir(&self) -> PathBuf {
+        self.data_dir.join("blobs")
+    }
+}
+
+/// Top-level settings an environment variable may set (nested ones with `__`).
+const SETTINGS: &[&str] = &[
+    "database_url",
+    "data_dir",
+    "listen",
+    "max_json_bytes",
+    "max_import_bytes",
+];
+
+fn is_setting(key: &str) -> bool {
+    let top = key.split('.').next().unwrap_or(key);
+    SETTINGS.iter().any(|setting| top.eq_ignore_ascii_case(setting))
+}
+
+fn warn_unknown_environment() {
+    for (name, _) in std::env::vars() {
+        let Some(key) = name.strip_prefix("SWITCHBOARD_") else { continue };
+        let top = key.split("__").next().unwrap_or(key);
+        let ignored_on_purpose = NOT_SETTINGS.iter().any(|skip| top.eq_ignore_ascii_case(skip));
+        if !is_setting(top) && !ignored_on_purpose {
+            tracing::warn!(variable = %name, "unknown SWITCHBOARD_ environment variable ignored");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_follows_data_dir_unless_set() {
+        let mut config = Config::default();
+        assert_eq!(config.database_url(), "sqlite://./data/switchboard.db");
+        config.data_dir = PathBuf::from("/srv/sb");
+        assert_eq!(config.database_url(), "sqlite:///srv/sb/switchboard.db");
+        config.database_url = Some("postgres://sb:secret@db/sb".into());
+        assert_eq!(config.database_url(), "postgres://sb:secret@db/sb");
+        assert!(!format!("{config:?}").contains("secret"));
+    }
+}

@@ -1,0 +1,36 @@
+//! The PostgreSQL store, for several nodes sharing one system of record.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use switchboard_core::CoreError;
+
+use crate::error::db_error;
+use crate::sql_store::impl_store;
+
+/// The Store on PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to `url` and applies pending migrations. sqlx's migrator holds a PostgreSQL
+    /// advisory lock while it runs, so nodes starting together migrate once.
+    pub async fn open(url: &str) -> Result<Self, CoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(db_error)?;
+        sqlx::migrate!("../migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|error| CoreError::Internal(format!("migration failed: {error}")))?;
+        Ok(Self { pool })
+    }
+}
+
+impl_store!(PostgresStore, sqlx::Postgres);

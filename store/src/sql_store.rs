@@ -1,0 +1,527 @@
+//! The `Store` implementation, written once and expanded for each database by
+//! [`impl_store!`]. SQL uses `$N` parameters, which SQLite and PostgreSQL both accept; the few
+//! places where the dialects differ live in the per-database modules.
+
+/// Implements [`switchboard_core::store::Store`] for `$store` (a struct with a `pool` field of
+/// `sqlx::Pool<$db>`).
+macro_rules! impl_store {
+    ($store:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl switchboard_core::store::Store for $store {
+            #[tracing::instrument(skip_all)]
+            async fn ping(&self) -> switchboard_core::error::CoreResult<()> {
+                sqlx::query("SELECT 1")
+                    .execute(&self.pool)
+                    .await
+                    .map(|_| ())
+                    .map_err($crate::error::db_error)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn is_empty(&self) -> switchboard_core::error::CoreResult<bool> {
+                let (populated,): (i64,) = sqlx::query_as(
+                    "SELECT (SELECT COUNT(*) FROM customers) + (SELECT COUNT(*) FROM items) \
+                     + (SELECT COUNT(*) FROM users)",
+                )
+                .fetch_one(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                Ok(populated == 0)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn setting(&self, name: &str) -> switchboard_core::error::CoreResult<Option<String>> {
+                sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn set_setting(&self, name: &str, value: &str) -> switchboard_core::error::CoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO settings (name, value) VALUES ($1, $2) \
+                     ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                )
+                .bind(name)
+                .bind(value)
+                .execute(&self.pool)
+                .await
+                .map(|_| ())
+                .map_err($crate::error::db_error)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn master_keys(
+                &self,
+                kind: switchboard_core::master::MasterKind,
+            ) -> switchboard_core::error::CoreResult<std::collections::HashSet<String>> {
+                let keys: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe($crate::master_sql::select_keys(kind)))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                Ok(keys.into_iter().collect())
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn upsert_master(
+                &self,
+                batches: &[switchboard_core::master::MasterBatch],
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::master::UpsertCounts>> {
+                let now = chrono::Utc::now();
+                let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
+                let mut all_counts = Vec::with_capacity(batches.len());
+                for batch in batches {
+                    let stored: Vec<(String, i64)> =
+                        sqlx::query_as(sqlx::AssertSqlSafe($crate::master_sql::select_fingerprints(batch.kind)))
+                            .fetch_all(&mut *tx)
+                            .await
+                            .map_err($crate::error::db_error)?;
+                    let stored: std::collections::HashMap<String, i64> = stored.into_iter().collect();
+                    let (counts, changed) = $crate::classify::classify(&batch.rows, &stored);
+                    let head = $crate::master_sql::upsert_head(batch.kind);
+                    let tail = $crate::master_sql::upsert_tail(batch.kind);
+                    let columns = batch.kind.columns();
+                    for chunk in changed.chunks($crate::master_sql::rows_per_statement(batch.kind)) {
+                        let mut builder = sqlx::QueryBuilder::<$db>::new(&head);
+                        builder.push_values(chunk, |mut values, row| {
+                            for (column, value) in columns.iter().zip(&row.values) {
+                                $crate::bind::push_value(&mut values, column, value);
+                            }
+                            values.push_bind(row.fingerprint).push_bind(now);
+                        });
+                        builder.push(&tail);
+                        builder
+                            .build()
+                            .execute(&mut *tx)
+                            .await
+                            .map_err($crate::error::db_error)?;
+                    }
+                    if batch.kind == switchboard_core::master::MasterKind::Agents {
+                        Self::ensure_agent_users(&mut tx, now).await?;
+                    }
+                    all_counts.push(counts);
+                }
+                tx.commit().await.map_err($crate::error::db_error)?;
+                Ok(all_counts)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn count_master(
+                &self,
+                kind: switchboard_core::master::MasterKind,
+            ) -> switchboard_core::error::CoreResult<i64> {
+                sqlx::query_scalar(sqlx::AssertSqlSafe($crate::master_sql::count(kind)))
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn customer(
+                &self,
+                customer_no: &str,
+            ) -> switchboard_core::error::CoreResult<Option<switchboard_core::master::Customer>> {
+                let row: Option<$crate::rows::CustomerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE customer_number = $1",
+                    $crate::rows::CUSTOMER_SELECT
+                )))
+                .bind(customer_no)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                let Some(row) = row else { return Ok(None) };
+                let contacts: Vec<$crate::rows::ContactRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE customer_number = $1 ORDER BY contact_id",
+                    $crate::rows::CONTACT_SELECT
+                )))
+                .bind(customer_no)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                Ok(Some(row.into_customer(contacts)))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn order(
+                &self,
+                order_no: &str,
+            ) -> switchboard_core::error::CoreResult<Option<switchboard_core::master::Order>> {
+                let row: Option<$crate::rows::OrderRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE order_number = $1",
+                    $crate::rows::ORDER_SELECT
+                )))
+                .bind(order_no)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                let Some(row) = row else { return Ok(None) };
+                let lines: Vec<$crate::rows::OrderLineRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE order_number = $1 ORDER BY line",
+                    $crate::rows::ORDER_LINE_SELECT
+                )))
+                .bind(order_no)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                Ok(Some(row.into_order(lines)))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn create_user(
+                &self,
+                user: &switchboard_core::user::NewUser,
+            ) -> switchboard_core::error::CoreResult<switchboard_core::UserId> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO users (login, display_name, role, password_hash, agent_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(user.login.as_str())
+                .bind(&user.display_name)
+                .bind(user.role.as_str())
+                .bind(user.password_hash.as_deref())
+                .bind(user.agent_id.as_deref())
+                .bind(chrono::Utc::now())
+                .fetch_one(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                Ok(switchboard_core::UserId::new(id))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn set_password(
+                &self,
+                login: &switchboard_core::Login,
+                password_hash: &str,
+            ) -> switchboard_core::error::CoreResult<()> {
+                let result = sqlx::query("UPDATE users SET password_hash = $1 WHERE login = $2")
+                    .bind(password_hash)
+                    .bind(login.as_str())
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                if result.rows_affected() == 0 {
+                    return Err(switchboard_core::CoreError::not_found(format!("user {login}")));
+                }
+                Ok(())
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn set_role(
+                &self,
+                login: &switchboard_core::Login,
+                role: switchboard_core::user::Role,
+            ) -> switchboard_core::error::CoreResult<()> {
+                let result = sqlx::query("UPDATE users SET role = $1 WHERE login = $2")
+                    .bind(role.as_str())
+                    .bind(login.as_str())
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                if result.rows_affected() == 0 {
+                    return Err(switchboard_core::CoreError::not_found(format!("user {login}")));
+                }
+                Ok(())
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn user_credentials(
+                &self,
+                login: &switchboard_core::Login,
+            ) -> switchboard_core::error::CoreResult<Option<switchboard_core::user::UserCredentials>> {
+                let row: Option<$crate::rows::UserRow> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!("{} WHERE login = $1", $crate::rows::USER_SELECT)))
+                        .bind(login.as_str())
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                row.map(|row| {
+                    row.into_user().map(|(user, password_hash)| {
+                        switchboard_core::user::UserCredentials { user, password_hash }
+                    })
+                })
+                .transpose()
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn users(&self) -> switchboard_core::error::CoreResult<Vec<switchboard_core::user::User>> {
+                let rows: Vec<$crate::rows::UserRow> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!("{} ORDER BY login", $crate::rows::USER_SELECT)))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                rows.into_iter().map(|row| row.into_user().map(|(user, _)| user)).collect()
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn user_skills(
+                &self,
+                user: switchboard_core::UserId,
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::skill::Skill>> {
+                let rows: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT agent_skills.skill, agent_skills.proficiency FROM agent_skills \
+                     JOIN users ON users.agent_id = agent_skills.agent_id \
+                     WHERE users.id = $1 ORDER BY agent_skills.skill",
+                )
+                .bind(user.get())
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                rows.into_iter()
+                    .map(|(name, level)| {
+                        switchboard_core::skill::validate_level(level)
+                            .map(|level| switchboard_core::skill::Skill { name, level })
+                    })
+                    .collect()
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn create_api_token(
+                &self,
+                name: &str,
+                role: switchboard_core::user::Role,
+                token_hash: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> switchboard_core::error::CoreResult<switchboard_core::ApiTokenId> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO api_tokens (name, role, token_hash, created_at) \
+                     VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(name)
+                .bind(role.as_str())
+                .bind(token_hash)
+                .bind(now)
+                .fetch_one(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                Ok(switchboard_core::ApiTokenId::new(id))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn api_token_by_hash(
+                &self,
+                token_hash: &str,
+            ) -> switchboard_core::error::CoreResult<Option<switchboard_core::user::ApiToken>> {
+                let row: Option<(i64, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+                    "SELECT id, name, role, created_at FROM api_tokens \
+                     WHERE token_hash = $1 AND revoked_at IS NULL",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                row.map(|(id, name, role, created_at)| {
+                    let role = switchboard_core::user::Role::parse(&role)
+                        .ok_or_else(|| $crate::error::corrupt("role", &role))?;
+                    Ok(switchboard_core::user::ApiToken {
+                        id: switchboard_core::ApiTokenId::new(id),
+                        name,
+                        role,
+                        created_at,
+                    })
+                })
+                .transpose()
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn insert_item(
+                &self,
+                item: &switchboard_core::item::NewItem,
+                placement: &switchboard_core::store::ItemPlacement,
+            ) -> switchboard_core::error::CoreResult<switchboard_core::WorkItemId> {
+                let now = chrono::Utc::now();
+                let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
+                let queue_id: Option<i64> = match &placement.queue {
+                    Some(name) => Some(Self::queue_id_for(&mut tx, name).await?),
+                    None => None,
+                };
+                let thread_id: Option<i64> = match placement.parent_id {
+                    Some(parent) => {
+                        let parent_thread: Option<Option<i64>> =
+                            sqlx::query_scalar("SELECT thread_id FROM items WHERE id = $1")
+                                .bind(parent.get())
+                                .fetch_optional(&mut *tx)
+                                .await
+                                .map_err($crate::error::db_error)?;
+                        let Some(parent_thread) = parent_thread else {
+                            return Err(switchboard_core::CoreError::not_found(format!(
+                                "parent item {parent}"
+                            )));
+                        };
+                        Some(parent_thread.unwrap_or(parent.get()))
+                    }
+                    None => None,
+                };
+                let skills: Vec<String> =
+                    placement.required_skills.iter().map(ToString::to_string).collect();
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO items (channel, source, received_at, language, subject, \
+                     sender_email, sender_phone, sender_name, message_id, text, html, thread_id, \
+                     parent_id, noise, status, queue_id, priority, required_skills, warnings, \
+                     details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+                     $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21) RETURNING id",
+                )
+                .bind(item.channel.as_str())
+                .bind(&item.source)
+                .bind(item.received_at)
+                .bind(item.language.map(|language| language.as_str()))
+                .bind(item.subject.as_deref())
+                .bind(item.sender.email.as_deref())
+                .bind(item.sender.phone.as_deref())
+                .bind(item.sender.name.as_deref())
+                .bind(item.message_id.as_deref())
+                .bind(&item.text)
+                .bind(item.html.as_deref())
+                .bind(thread_id)
+                .bind(placement.parent_id.map(switchboard_core::WorkItemId::get))
+                .bind(item.noise.map(|noise| noise.as_str()))
+                .bind(placement.status.as_str())
+                .bind(queue_id)
+                .bind(i64::from(placement.priority))
+                .bind(sqlx::types::Json(&skills))
+                .bind(sqlx::types::Json(&item.warnings))
+                .bind(sqlx::types::Json(&item.details))
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                for link in &placement.links {
+                    sqlx::query(
+                        "INSERT INTO links (item_id, kind, key, confidence, origin, applied, \
+                         evidence, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(id)
+                    .bind(link.kind.as_str())
+                    .bind(&link.key)
+                    .bind(link.confidence)
+                    .bind(link.origin.as_str())
+                    .bind(link.applied)
+                    .bind(&link.evidence)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                }
+                sqlx::query(
+                    "INSERT INTO events (at, actor, action, item_id, details) \
+                     VALUES ($1, $2, 'item.created', $3, $4)",
+                )
+                .bind(now)
+                .bind(sqlx::types::Json(&switchboard_core::event::Actor::System))
+                .bind(id)
+                .bind(sqlx::types::Json(serde_json::json!({
+                    "channel": item.channel.as_str(),
+                    "source": item.source,
+                })))
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                sqlx::query("INSERT INTO item_changes (item_id) VALUES ($1)")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                tx.commit().await.map_err($crate::error::db_error)?;
+                Ok(switchboard_core::WorkItemId::new(id))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn count_items(&self) -> switchboard_core::error::CoreResult<i64> {
+                sqlx::query_scalar("SELECT COUNT(*) FROM items")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn export_items(
+                &self,
+                after: Option<switchboard_core::WorkItemId>,
+                limit: u32,
+                with_text: bool,
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::item::ExportedItem>> {
+                let after = after.map_or(0, switchboard_core::WorkItemId::get);
+                let rows: Vec<$crate::rows::ItemRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE items.id > $1 ORDER BY items.id LIMIT $2",
+                    $crate::rows::ITEM_SELECT
+                )))
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+                    return Ok(Vec::new());
+                };
+                let links: Vec<$crate::rows::LinkRow> = sqlx::query_as(
+                    "SELECT id, item_id, kind, key, confidence, origin, applied, evidence \
+                     FROM links WHERE item_id BETWEEN $1 AND $2 ORDER BY item_id, id",
+                )
+                .bind(first.id)
+                .bind(last.id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                $crate::rows::export(rows, links, with_text)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn record_event(
+                &self,
+                event: &switchboard_core::event::NewEvent,
+            ) -> switchboard_core::error::CoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO events (at, actor, action, item_id, details) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(event.at)
+                .bind(sqlx::types::Json(&event.actor))
+                .bind(&event.action)
+                .bind(event.item_id.map(switchboard_core::WorkItemId::get))
+                .bind(sqlx::types::Json(&event.details))
+                .execute(&self.pool)
+                .await
+                .map(|_| ())
+                .map_err($crate::error::db_error)
+            }
+        }
+
+        impl $store {
+            /// Gives every imported agent a user account (login = agent id, no password yet).
+            async fn ensure_agent_users(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> switchboard_core::error::CoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO users (login, display_name, role, agent_id, created_at) \
+                     SELECT agents.agent_id, agents.name, 'agent', agents.agent_id, $1 FROM agents \
+                     WHERE NOT EXISTS (SELECT 1 FROM users WHERE users.login = agents.agent_id)",
+                )
+                .bind(now)
+                .execute(&mut **tx)
+                .await
+                .map(|_| ())
+                .map_err($crate::error::db_error)
+            }
+
+            /// Returns a queue's id, creating the queue with default settings when it is new.
+            async fn queue_id_for(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                name: &str,
+            ) -> switchboard_core::error::CoreResult<i64> {
+                sqlx::query("INSERT INTO queues (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
+                    .bind(name)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                sqlx::query_scalar("SELECT id FROM queues WHERE name = $1")
+                    .bind(name)
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err($crate::error::db_error)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store;

@@ -1,0 +1,49 @@
+//! The SQLite store: one file under the data dir, WAL, foreign keys on.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use switchboard_core::CoreError;
+
+use crate::error::db_error;
+use crate::sql_store::impl_store;
+
+/// The Store on SQLite.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Self, CoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|error| CoreError::BadInput(format!("database_url: {error}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        if let Some(parent) = options.get_filename().parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|error| {
+                    CoreError::Unavailable(format!("database folder {} ({error})", parent.display()))
+                })?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(db_error)?;
+        sqlx::migrate!("../migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|error| CoreError::Internal(format!("migration failed: {error}")))?;
+        Ok(Self { pool })
+    }
+}
+
+impl_store!(SqliteStore, sqlx::Sqlite);
