@@ -1,0 +1,218 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use common::*;
+use proptest::prelude::*;
+use switchboard_core::item::Channel;
+use switchboard_core::skill::SkillRequirement;
+use switchboard_core::user::AgentStatus;
+use switchboard_core::{QueueId, UserId, WorkItemId};
+use switchboard_router::QueueConfig;
+use switchboard_router::explain::Decision;
+use switchboard_router::model::{Agent, FairnessCap, RouteStep, Snapshot, WaitingItem};
+use switchboard_router::policy::assign;
+
+const SKILLS: [&str; 4] = ["language:nl", "language:de", "product:nails", "complaint"];
+const Q2: QueueId = QueueId::new(2);
+
+fn arb_agent(id: i64) -> impl Strategy<Value = Agent> {
+    (
+        prop::collection::vec((0..4usize, 1..=5u8), 0..4),
+        prop::sample::select(vec![
+            AgentStatus::Available,
+            AgentStatus::Available,
+            AgentStatus::Away,
+            AgentStatus::Offline,
+        ]),
+        prop::sample::select(vec![0u32, 20, 40, 60, 100]),
+        0..=100u32,
+        0..60i64,
+        (0..3u8, 0..3u8),
+        prop::option::of((1..4u32, 0..4u32)),
+    )
+        .prop_map(
+            move |(skill_list, status, capacity, load, idle, (q1, q2), cap)| {
+                let named: Vec<(&str, u8)> =
+                    skill_list.iter().map(|&(s, l)| (SKILLS[s], l)).collect();
+                let mut agent = agent(id, &named, idle);
+                agent.status = status;
+                agent.capacity_units = capacity;
+                agent.load_units = load.min(capacity);
+                let membership = |role: u8, queue: QueueId, agent: &mut Agent| match role {
+                    1 => agent.primary_queues.push(queue),
+                    2 => agent.secondary_queues.push(queue),
+                    _ => {}
+                };
+                agent.primary_queues.clear();
+                membership(q1, Q, &mut agent);
+                membership(q2, Q2, &mut agent);
+                if let Some((max, used)) = cap {
+                    agent.fairness = Some(FairnessCap {
+                        max_assignments: max,
+                        window_minutes: 60,
+                    });
+                    agent.assignments_in_window = used;
+                }
+                agent
+            },
+        )
+}
+
+fn arb_requirements() -> impl Strategy<Value = Vec<SkillRequirement>> {
+    prop::collection::vec((0..4usize, 1..=5u8), 0..3).prop_map(|list| {
+        let mut out: Vec<SkillRequirement> = Vec::new();
+        for (s, l) in list {
+            if !out.iter().any(|r| r.name == SKILLS[s]) {
+                out.push(SkillRequirement::new(SKILLS[s], l));
+            }
+        }
+        out
+    })
+}
+
+fn arb_item(id: i64, agents: i64) -> impl Strategy<Value = WaitingItem> {
+    (
+        prop::sample::select(Channel::ALL.to_vec()),
+        0..120i64,
+        -5..30i32,
+        arb_requirements(),
+        prop::option::of((10..60u32, arb_requirements(), any::<bool>())),
+        prop::option::of(1..=agents.max(1)),
+        prop::collection::vec(1..=agents.max(1), 0..2),
+        any::<bool>(),
+    )
+        .prop_map(
+            move |(channel, arrived, priority, required, relax, preferred, declined, home2)| {
+                let mut it = item(id, arrived, priority, &[]);
+                it.channel = channel;
+                it.route.steps[0].required = required;
+                if home2 {
+                    it.route.queue = Q2;
+                }
+                if let Some((after, required, widen)) = relax {
+                    it.route.steps.push(RouteStep {
+                        after_minutes: after,
+                        required,
+                        extra_queues: if widen { vec![Q, Q2] } else { vec![] },
+                    });
+                }
+                it.preferred_agent = preferred.map(UserId::new);
+                for agent in declined {
+                    it.state.reject(UserId::new(agent));
+                }
+                it
+            },
+        )
+}
+
+fn arb_snapshot() -> impl Strategy<Value = (Snapshot, DateTime<Utc>)> {
+    (1..8i64, 0..14i64, 0..3u32, 60..150i64).prop_flat_map(
+        |(agent_count, item_count, delay, now)| {
+            let agents: Vec<_> = (1..=agent_count).map(arb_agent).collect();
+            let items: Vec<_> = (100..100 + item_count)
+                .map(|id| arb_item(id, agent_count))
+                .collect();
+            (agents, items).prop_map(move |(agents, items)| {
+                let mut snap = snapshot(agents, items);
+                snap.queues[0].secondary_delay_seconds = delay * 600;
+                snap.queues.push(QueueConfig::new(Q2, "second"));
+                (snap, minutes(now))
+            })
+        },
+    )
+}
+
+/// Independent statement of "agent may take item now", given the agent's current load and count.
+fn feasible(
+    snap: &Snapshot,
+    item: &WaitingItem,
+    agent: &Agent,
+    load: u32,
+    count: u32,
+    now: DateTime<Utc>,
+) -> bool {
+    let waited = now - item.arrived_at;
+    let step = item.route.step_index_at(waited.num_minutes().max(0));
+    let current = &item.route.steps[step];
+    let skilled = current.required.iter().all(|r| r.is_met_by(&agent.skills));
+    let available =
+        agent.status == AgentStatus::Available && !item.state.declined_by.contains(&agent.id);
+    let home = snap
+        .queues
+        .iter()
+        .find(|q| q.id == item.route.queue)
+        .unwrap();
+    // reservation: during the window, a preferred agent who could take it at all holds it
+    if let Some(preferred) = item.preferred_agent
+        && now < item.arrived_at + Duration::seconds(i64::from(home.preferred_agent_seconds))
+        && let Some(p) = snap.agents.iter().find(|a| a.id == preferred)
+        && p.status == AgentStatus::Available
+        && !item.state.declined_by.contains(&preferred)
+        && current.required.iter().all(|r| r.is_met_by(&p.skills))
+        && agent.id != preferred
+    {
+        return false;
+    }
+    let reserved_here = item.preferred_agent == Some(agent.id)
+        && now < item.arrived_at + Duration::seconds(i64::from(home.preferred_agent_seconds));
+    let member = reserved_here
+        || std::iter::once(&item.route.queue)
+            .chain(&current.extra_queues)
+            .any(|q| {
+                let queue = snap.queues.iter().find(|c| c.id == *q).unwrap();
+                agent.primary_queues.contains(q)
+                    || (agent.secondary_queues.contains(q)
+                        && waited.num_seconds().max(0) >= i64::from(queue.secondary_delay_seconds))
+            });
+    let cost = snap.config.costs.cost(item.channel);
+    let room = agent.capacity_units.saturating_sub(load) >= cost;
+    let fair = agent.fairness.is_none_or(|cap| count < cap.max_assignments);
+    skilled && available && member && room && fair
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn assignments_are_valid_maximal_and_deterministic((snap, now) in arb_snapshot()) {
+        let decisions = assign(&snap, now);
+        prop_assert_eq!(&decisions, &assign(&snap, now));
+
+        let mut load: HashMap<UserId, u32> = snap.agents.iter().map(|a| (a.id, a.load_units)).collect();
+        let mut count: HashMap<UserId, u32> = snap.agents.iter().map(|a| (a.id, a.assignments_in_window)).collect();
+        let mut decided: HashMap<WorkItemId, usize> = HashMap::new();
+        for decision in &decisions {
+            if let Some(item) = decision.item() {
+                *decided.entry(item).or_default() += 1;
+            }
+            let (Some(item_id), Some(agent_id)) = (decision.item(), decision.taken_by()) else { continue };
+            let item = snap.items.iter().find(|i| i.id == item_id).unwrap();
+            let agent = snap.agents.iter().find(|a| a.id == agent_id).unwrap();
+            prop_assert!(
+                feasible(&snap, item, agent, load[&agent_id], count[&agent_id], now),
+                "infeasible assignment {:?}", decision
+            );
+            *load.get_mut(&agent_id).unwrap() += snap.config.costs.cost(item.channel);
+            *count.get_mut(&agent_id).unwrap() += 1;
+        }
+        for item in &snap.items {
+            prop_assert_eq!(decided.get(&item.id).copied(), Some(1), "item {} needs exactly one decision", item.id);
+        }
+        for decision in &decisions {
+            if let Decision::Wait { item, .. } | Decision::CoolDown { item, .. } = decision {
+                let item = snap.items.iter().find(|i| i.id == *item).unwrap();
+                for agent in &snap.agents {
+                    prop_assert!(
+                        !feasible(&snap, item, agent, load[&agent.id], count[&agent.id], now),
+                        "item {} left waiting though agent {} could take it", item.id, agent.id
+                    );
+                }
+            }
+        }
+        serde_json::to_string(&decisions).unwrap();
+    }
+}
