@@ -1,0 +1,183 @@
+//! Scores an item's text against the intent rules.
+
+use std::collections::BTreeMap;
+
+use regex::{Regex, RegexBuilder};
+use switchboard_core::item::{Intent, Language};
+
+use super::IntentRules;
+use crate::linking::{Place, Segments};
+
+/// Extra distinct matches of one rule that still add weight.
+const MAX_REPEATS: usize = 2;
+/// Weight of each extra distinct match, relative to the rule's weight.
+const REPEAT_FACTOR: f64 = 0.5;
+
+/// A rule table problem.
+#[derive(Debug, thiserror::Error)]
+pub enum IntentError {
+    /// A rule's pattern is no valid regex.
+    #[error("invalid intent pattern {pattern:?}: {source}")]
+    Pattern {
+        /// The pattern.
+        pattern: String,
+        /// The regex error.
+        source: regex::Error,
+    },
+}
+
+/// The classified intent with the evidence behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classification {
+    /// The intent, or `None` when no rule scored enough.
+    pub intent: Option<Intent>,
+    /// The winning score.
+    pub score: f64,
+    /// What matched, e.g. "\"retourlabel\" in text".
+    pub evidence: Vec<String>,
+}
+
+struct CompiledRule {
+    intent: Intent,
+    language: Option<Language>,
+    regex: Regex,
+    weight: f64,
+}
+
+/// Classifies items by intent with a compiled rule table.
+pub struct IntentClassifier {
+    rules: Vec<CompiledRule>,
+    pub(crate) line_rules: Vec<(String, Regex)>,
+    table: IntentRules,
+}
+
+pub(crate) fn case_insensitive(pattern: &str) -> Result<Regex, IntentError> {
+    RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .build()
+        .map_err(|source| IntentError::Pattern {
+            pattern: pattern.to_owned(),
+            source,
+        })
+}
+
+impl IntentClassifier {
+    /// Compiles a rule table.
+    pub fn new(table: IntentRules) -> Result<Self, IntentError> {
+        let mut rules = Vec::with_capacity(table.rules.len());
+        for rule in &table.rules {
+            rules.push(CompiledRule {
+                intent: rule.intent,
+                language: rule.language,
+                regex: case_insensitive(&rule.pattern)?,
+                weight: rule.weight,
+            });
+        }
+        let mut line_rules = Vec::with_capacity(table.product_lines.len());
+        for rule in &table.product_lines {
+            line_rules.push((rule.line.clone(), case_insensitive(&rule.pattern)?));
+        }
+        Ok(Self {
+            rules,
+            line_rules,
+            table,
+        })
+    }
+
+    /// Compiles the built-in rule table.
+    pub fn with_defaults() -> Result<Self, IntentError> {
+        Self::new(IntentRules::default())
+    }
+
+    /// Classifies an item from its subject and text; quoted text of replies counts less.
+    pub fn classify(
+        &self,
+        subject: Option<&str>,
+        text: &str,
+        language: Option<Language>,
+    ) -> Classification {
+        let segments = Segments::of(subject, text);
+        let mut scores: BTreeMap<usize, f64> = BTreeMap::new();
+        let mut evidence: BTreeMap<usize, Vec<(f64, String)>> = BTreeMap::new();
+        for (place, part) in &segments.parts {
+            let place_factor = match place {
+                Place::Subject => self.table.subject_factor,
+                Place::Quoted => self.table.quoted_factor,
+                Place::Text | Place::Sender => 1.0,
+            };
+            for rule in &self.rules {
+                let mut matches = rule.regex.find_iter(part);
+                let Some(found) = matches.next() else {
+                    continue;
+                };
+                let first = found.as_str().to_lowercase();
+                let mut distinct: Vec<String> = vec![first];
+                for other in matches {
+                    let other = other.as_str().to_lowercase();
+                    if !distinct.contains(&other) {
+                        distinct.push(other);
+                    }
+                }
+                // more distinct phrasings of the same intent add up, with diminishing weight
+                let repeats = (distinct.len() - 1).min(MAX_REPEATS) as f64;
+                let language_factor = match (rule.language, language) {
+                    (Some(rule_language), Some(item_language))
+                        if rule_language != item_language =>
+                    {
+                        self.table.other_language_factor
+                    }
+                    _ => 1.0,
+                };
+                let gained =
+                    rule.weight * (1.0 + REPEAT_FACTOR * repeats) * place_factor * language_factor;
+                let key = self.tie_rank(rule.intent);
+                *scores.entry(key).or_default() += gained;
+                let words = format!("\"{}\" {}", found.as_str().trim(), place.words());
+                evidence.entry(key).or_default().push((gained, words));
+            }
+        }
+        let best = scores
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(b.1).then_with(|| b.0.cmp(a.0)))
+            .map(|(key, score)| (*key, *score));
+        match best {
+            Some((key, score)) if score >= self.table.min_score => {
+                let mut reasons = evidence.remove(&key).unwrap_or_default();
+                reasons.sort_by(|a, b| b.0.total_cmp(&a.0));
+                Classification {
+                    intent: self.intent_at(key),
+                    score,
+                    evidence: reasons.into_iter().map(|(_, words)| words).collect(),
+                }
+            }
+            _ => Classification {
+                intent: None,
+                score: best.map_or(0.0, |(_, score)| score),
+                evidence: Vec::new(),
+            },
+        }
+    }
+
+    fn tie_rank(&self, intent: Intent) -> usize {
+        self.table
+            .tie_order
+            .iter()
+            .position(|candidate| *candidate == intent)
+            .unwrap_or(self.table.tie_order.len() + intent_index(intent))
+    }
+
+    fn intent_at(&self, rank: usize) -> Option<Intent> {
+        self.table.tie_order.get(rank).copied().or_else(|| {
+            Intent::ALL
+                .get(rank.checked_sub(self.table.tie_order.len())?)
+                .copied()
+        })
+    }
+}
+
+fn intent_index(intent: Intent) -> usize {
+    Intent::ALL
+        .iter()
+        .position(|candidate| *candidate == intent)
+        .unwrap_or(0)
+}

@@ -1,0 +1,84 @@
+//! Product lines an item is about: from SKUs, product names and product-line words.
+
+use std::collections::BTreeSet;
+
+use crate::linking::{MasterSnapshot, name_words};
+
+use super::IntentClassifier;
+
+/// Product lines with the evidence behind each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductLines {
+    /// The lines, sorted.
+    pub lines: Vec<String>,
+    /// Why, e.g. "art. 22509999 is haircare".
+    pub evidence: Vec<String>,
+}
+
+/// Finds the product lines of an item from the SKUs found in it (see
+/// [`crate::linking::Linker::skus`]), product names in its text, and product-line words.
+pub fn product_lines(
+    classifier: &IntentClassifier,
+    snapshot: &MasterSnapshot,
+    skus: &[String],
+    subject: Option<&str>,
+    text: &str,
+) -> ProductLines {
+    let mut lines = BTreeSet::new();
+    let mut evidence = Vec::new();
+    for sku in skus {
+        if let Some(line) = snapshot.product(sku).and_then(|p| p.product_line.clone()) {
+            evidence.push(format!("art. {sku} is {line}"));
+            lines.insert(line);
+        }
+    }
+    let full = format!("{}\n{text}", subject.unwrap_or(""));
+    let words = format!(" {} ", name_words(&full).join(" "));
+    for product in snapshot.products() {
+        let Some(line) = &product.product_line else {
+            continue;
+        };
+        let base = base_name(
+            &product.name,
+            product.brand.as_deref(),
+            product.pack_size.as_deref(),
+        );
+        if base.len() >= 2
+            && words.contains(&format!(" {} ", base.join(" ")))
+            && !lines.contains(line)
+        {
+            evidence.push(format!("{} is {line}", base.join(" ")));
+            lines.insert(line.clone());
+        }
+    }
+    for (line, pattern) in &classifier.line_rules {
+        if let Some(found) = pattern.find(&full)
+            && lines.insert(line.clone())
+        {
+            evidence.push(format!("\"{}\" names {line}", found.as_str()));
+        }
+    }
+    ProductLines {
+        lines: lines.into_iter().collect(),
+        evidence,
+    }
+}
+
+/// Returns a product name's words without brand and pack size: "Velora Hair Pro Keratin Hair
+/// Mask 250 ml" with brand "Velora Hair Pro" gives "keratin hair mask".
+fn base_name(name: &str, brand: Option<&str>, pack_size: Option<&str>) -> Vec<String> {
+    let mut words = name_words(name);
+    if let Some(brand) = brand {
+        let brand_words = name_words(brand);
+        if words.starts_with(&brand_words) {
+            words.drain(..brand_words.len());
+        }
+    }
+    if let Some(pack) = pack_size {
+        let pack_words = name_words(pack);
+        if words.ends_with(&pack_words) {
+            words.truncate(words.len() - pack_words.len());
+        }
+    }
+    words
+}
