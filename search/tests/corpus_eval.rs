@@ -249,3 +249,32 @@ fn development_corpus_figures() {
     }
     assert!(threaded.orders.recall() >= 0.94, "{threaded:?}");
 }
+
+#[test]
+fn master_phone_numbers_normalise() {
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev");
+    if !corpus.join("master").exists() {
+        return;
+    }
+    let data = master::load(&corpus.join("master"));
+    let (mut total, mut normalised, mut valid) = (0, 0, 0);
+    for customer in &data.customers {
+        let region = customer.country.as_deref().unwrap_or("NL");
+        let mobiles = customer.contacts.iter().filter_map(|c| c.mobile.as_deref());
+        for raw in [customer.phone.as_deref(), customer.fax.as_deref()]
+            .into_iter()
+            .flatten()
+            .chain(mobiles)
+        {
+            total += 1;
+            if let Some(e164) = switchboard_search::linking::normalise_phone(raw, region) {
+                normalised += 1;
+                valid += usize::from(phonenumber::parse(None, &e164).is_ok_and(|n| n.is_valid()));
+            }
+        }
+    }
+    println!(
+        "master numbers: {total}, normalised {normalised}, of which valid per numbering plan {valid}"
+    );
+    assert_eq!(normalised, total);
+}
