@@ -26,7 +26,8 @@ type BucketKey = (Vec<QueueAccess>, Vec<Need>, u32, Option<u32>, u16);
 
 struct Bucket {
     strategy: QueueStrategy,
-    candidates: Vec<u32>,
+    /// Statically eligible agents, computed when the bucket first reaches the front.
+    candidates: Option<Vec<u32>>,
     static_excluded: ExclusionTally,
     items: Vec<u32>,
     cursor: usize,
@@ -43,6 +44,11 @@ pub struct Round<'a> {
     preliminary: Vec<Decision>,
     settled: Vec<Decision>,
     scratch: Vec<(f64, u64, UserId)>,
+    /// Agents that can still take some item: available, room for the cheapest item, under cap.
+    open: Vec<u32>,
+    /// Why every other agent cannot (complete counts, listed up to the explain limit).
+    closed: ExclusionTally,
+    min_cost: u32,
 }
 
 impl<'a> Round<'a> {
@@ -99,7 +105,11 @@ impl<'a> Round<'a> {
                 }),
             }
         }
+        let min_cost = prepared.iter().map(|p| p.cost).min().unwrap_or(0);
         let mut round = Self {
+            open: Vec::with_capacity(table.len()),
+            closed: ExclusionTally::default(),
+            min_cost,
             table,
             config,
             now,
@@ -110,8 +120,48 @@ impl<'a> Round<'a> {
             settled: Vec::new(),
             scratch: Vec::new(),
         };
+        for agent in 0..round.table.len() {
+            match round.closing_reason(agent) {
+                None => round.open.push(u32::try_from(agent).unwrap_or(u32::MAX)),
+                Some(reason) => {
+                    let id = round.table.agents[agent].id;
+                    round.closed.add(id, reason, config.explain_limit);
+                }
+            }
+        }
         round.build_buckets();
         round
+    }
+
+    /// Why an agent can take no item at all any more, if so.
+    fn closing_reason(&self, agent: usize) -> Option<Exclusion> {
+        self.table
+            .check_status(agent)
+            .and_then(|()| self.table.check_dynamic(agent, self.min_cost, &[]))
+            .err()
+    }
+
+    fn ensure_candidates(&mut self, bucket_number: usize) {
+        let bucket = &mut self.buckets[bucket_number];
+        if bucket.candidates.is_some() {
+            return;
+        }
+        let Some(&head) = bucket.items.first() else {
+            return;
+        };
+        let item = &self.prepared[head as usize];
+        let limit = self.config.explain_limit;
+        let mut tally = self.closed.clone();
+        let mut candidates = Vec::new();
+        for &agent in &self.open {
+            let row = agent as usize;
+            match self.table.check_static(row, &item.access, &item.needs) {
+                Ok(()) => candidates.push(agent),
+                Err(reason) => tally.add(self.table.agents[row].id, reason, limit),
+            }
+        }
+        bucket.static_excluded = tally;
+        bucket.candidates = Some(candidates);
     }
 
     fn build_buckets(&mut self) {
@@ -126,8 +176,7 @@ impl<'a> Round<'a> {
             );
             let next = u32::try_from(self.buckets.len()).unwrap_or(u32::MAX);
             let bucket = *index.entry(key).or_insert_with(|| {
-                self.buckets
-                    .push(new_bucket(&self.table, item, self.config.explain_limit));
+                self.buckets.push(new_bucket(&self.table, item));
                 next
             });
             self.buckets[bucket as usize]
@@ -157,13 +206,15 @@ impl<'a> Round<'a> {
     pub fn next_decision(&mut self) -> Option<Decision> {
         while let Some(Reverse((_, number))) = self.heap.pop() {
             let bucket_number = number as usize;
+            self.ensure_candidates(bucket_number);
             let bucket = &self.buckets[bucket_number];
+            let candidates = bucket.candidates.as_deref().unwrap_or(&[]);
             let position = bucket.items[bucket.cursor] as usize;
             let prepared = &self.prepared[position];
             let selection = select(
                 &self.table,
                 bucket.strategy,
-                &bucket.candidates,
+                candidates,
                 prepared,
                 self.now,
                 self.config.explain_limit,
@@ -183,7 +234,7 @@ impl<'a> Round<'a> {
                 None,
             );
             if has_declines {
-                let cool = !selection.undeclined_left && !bucket.candidates.is_empty();
+                let cool = !selection.undeclined_left && !candidates.is_empty();
                 self.settle(position, failure, cool);
                 self.advance(bucket_number, 1);
             } else {
@@ -236,6 +287,11 @@ impl<'a> Round<'a> {
             Some(outcome),
         ));
         self.table.take(agent, cost, self.now);
+        if let Some(reason) = self.closing_reason(agent) {
+            let row = u32::try_from(agent).unwrap_or(u32::MAX);
+            self.open.retain(|&open| open != row);
+            self.closed.add(agent_id, reason, self.config.explain_limit);
+        }
         match offer_mode {
             OfferMode::AutoAssign => Decision::Assign {
                 item,
@@ -296,10 +352,10 @@ impl<'a> Round<'a> {
     fn settle_bucket(&mut self, bucket_number: usize, failure: Explanation) {
         let bucket = &self.buckets[bucket_number];
         let remaining: Vec<u32> = bucket.items[bucket.cursor..].to_vec();
+        let candidates = bucket.candidates.as_deref().unwrap_or(&[]);
         let everyone_declined = |declined_by: &[UserId]| {
-            !bucket.candidates.is_empty()
-                && bucket
-                    .candidates
+            !candidates.is_empty()
+                && candidates
                     .iter()
                     .all(|&agent| declined_by.contains(&self.table.agents[agent as usize].id))
         };
@@ -330,22 +386,14 @@ fn waiting_outcome(prepared: &Prepared<'_>) -> Outcome {
     }
 }
 
-fn new_bucket(table: &AgentTable<'_>, item: &Prepared<'_>, limit: usize) -> Bucket {
+fn new_bucket(table: &AgentTable<'_>, item: &Prepared<'_>) -> Bucket {
     let strategy = table.queue(item.home).strategy;
     let mut static_excluded = ExclusionTally::default();
-    let mut candidates = Vec::new();
-    if let Some(reserved) = item.reserved_for {
-        candidates.push(reserved);
+    let candidates = item.reserved_for.map(|reserved| {
         let others = u32::try_from(table.len().saturating_sub(1)).unwrap_or(u32::MAX);
         static_excluded.counts[Exclusion::ReservedForOther.kind() as usize] = others;
-    } else {
-        for agent in 0..table.len() {
-            match table.check_static(agent, &item.access, &item.needs) {
-                Ok(()) => candidates.push(u32::try_from(agent).unwrap_or(u32::MAX)),
-                Err(reason) => static_excluded.add(table.agents[agent].id, reason, limit),
-            }
-        }
-    }
+        vec![reserved]
+    });
     Bucket {
         strategy,
         candidates,
