@@ -59,10 +59,31 @@ pub fn check_records(
     (MasterBatch { kind, rows }, rejected, lines)
 }
 
-/// Checks that every reference names a record stored already or present in `batches`.
+/// Returns the keys each record of single-key kinds claims, whether or not the record is valid,
+/// so a reference to a record rejected for another reason is not reported a second time.
+pub fn claimed_keys(inputs: &[(MasterKind, RawRecords)]) -> HashMap<MasterKind, HashSet<String>> {
+    let mut claimed: HashMap<MasterKind, HashSet<String>> = HashMap::new();
+    for (kind, raw) in inputs {
+        let mut key_columns = kind.key_columns();
+        let (Some(key_column), None) = (key_columns.next(), key_columns.next()) else {
+            continue;
+        };
+        let keys = claimed.entry(*kind).or_default();
+        keys.extend(
+            raw.records
+                .iter()
+                .filter_map(|(_, fields)| fields.get(key_column.name))
+                .map(|key| key.trim().to_owned()),
+        );
+    }
+    claimed
+}
+
+/// Checks that every reference names a record stored already or claimed by this import.
 pub async fn check_references(
     store: &dyn Store,
     batches: &[(MasterBatch, Vec<u64>)],
+    claimed: &HashMap<MasterKind, HashSet<String>>,
 ) -> CoreResult<Vec<RejectedRow>> {
     let mut known: HashMap<MasterKind, HashSet<String>> = HashMap::new();
     for (batch, _) in batches {
@@ -74,11 +95,8 @@ pub async fn check_references(
                 continue;
             }
             let mut keys = store.master_keys(target).await?;
-            if let Some((incoming, _)) = batches
-                .iter()
-                .find(|(candidate, _)| candidate.kind == target)
-            {
-                keys.extend(incoming.rows.iter().map(|row| row.key.clone()));
+            if let Some(incoming) = claimed.get(&target) {
+                keys.extend(incoming.iter().cloned());
             }
             known.insert(target, keys);
         }
@@ -113,6 +131,18 @@ pub async fn import(
     store: &dyn Store,
     inputs: Vec<(MasterKind, RawRecords)>,
 ) -> CoreResult<Result<Vec<(MasterKind, UpsertCounts)>, Vec<RejectedRow>>> {
+    match check(store, inputs).await? {
+        Ok(batches) => write(store, batches).await.map(Ok),
+        Err(rejected) => Ok(Err(rejected)),
+    }
+}
+
+/// Checks raw records of several kinds (fields, duplicate keys, references) without writing;
+/// returns the checked batches in import order, or every rejected record.
+pub async fn check(
+    store: &dyn Store,
+    inputs: Vec<(MasterKind, RawRecords)>,
+) -> CoreResult<Result<Vec<MasterBatch>, Vec<RejectedRow>>> {
     let mut ordered = inputs;
     ordered.sort_by_key(|(kind, _)| {
         MasterKind::IMPORT_ORDER
@@ -126,21 +156,25 @@ pub async fn import(
         rejected.extend(problems);
         checked.push((batch, lines));
     }
-    rejected.extend(check_references(store, &checked).await?);
+    let claimed = claimed_keys(&ordered);
+    rejected.extend(check_references(store, &checked, &claimed).await?);
     if !rejected.is_empty() {
         rejected.sort_by_key(|row| (row.kind.as_str(), row.line));
         return Ok(Err(rejected));
     }
-    let batches: Vec<MasterBatch> = checked.into_iter().map(|(batch, _)| batch).collect();
+    Ok(Ok(checked.into_iter().map(|(batch, _)| batch).collect()))
+}
+
+/// Stores checked batches in one transaction and returns the counts per kind.
+pub async fn write(
+    store: &dyn Store,
+    batches: Vec<MasterBatch>,
+) -> CoreResult<Vec<(MasterKind, UpsertCounts)>> {
     let counts = store.upsert_master(&batches).await?;
     if counts.len() != batches.len() {
         return Err(CoreError::Internal(
             "store returned counts for other batches".into(),
         ));
     }
-    Ok(Ok(batches
-        .iter()
-        .map(|batch| batch.kind)
-        .zip(counts)
-        .collect()))
+    Ok(batches.iter().map(|batch| batch.kind).zip(counts).collect())
 }

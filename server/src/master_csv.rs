@@ -45,7 +45,7 @@ pub fn read(kind: MasterKind, content: &[u8]) -> (RawRecords, Vec<ReadProblem>) 
     for result in reader.byte_records() {
         match result {
             Ok(record) => {
-                let line = record.position().map_or(0, |position| position.line());
+                let line = record_line(record.position());
                 let fields: Result<BTreeMap<String, String>, String> = headers
                     .iter()
                     .zip(record.iter())
@@ -61,7 +61,7 @@ pub fn read(kind: MasterKind, content: &[u8]) -> (RawRecords, Vec<ReadProblem>) 
                 }
             }
             Err(error) => {
-                let line = error.position().map_or(0, |position| position.line());
+                let line = record_line(error.position());
                 let reason = match error.kind() {
                     csv::ErrorKind::UnequalLengths {
                         expected_len, len, ..
@@ -73,6 +73,12 @@ pub fn read(kind: MasterKind, content: &[u8]) -> (RawRecords, Vec<ReadProblem>) 
         }
     }
     (raw, problems)
+}
+
+/// The csv reader reports a record at the line where the previous one ended (its line
+/// terminator is read with the next record), so a record starts one line later.
+fn record_line(position: Option<&csv::Position>) -> u64 {
+    position.map_or(0, |position| position.line() + 1)
 }
 
 fn check_header(kind: MasterKind, headers: &[String]) -> Vec<ReadProblem> {

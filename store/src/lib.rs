@@ -10,6 +10,8 @@ pub mod postgres;
 mod rows;
 mod sql_store;
 pub mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::sync::Arc;
 

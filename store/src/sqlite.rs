@@ -26,12 +26,11 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        if let Some(parent) = options.get_filename().parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|error| {
-                    CoreError::Unavailable(format!("database folder {} ({error})", parent.display()))
-                })?;
-            }
+        let folder = options.get_filename().parent();
+        if let Some(parent) = folder.filter(|parent| !parent.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|error| {
+                CoreError::Unavailable(format!("database folder {} ({error})", parent.display()))
+            })?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)

@@ -1,1 +1,7 @@
-//! End-to-end tests, one module per area.
+//! End-to-end tests, one module per area. Compiled into one binary.
+#![expect(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
+
+mod api_master;
+mod http_basics;
+mod migrations;
+mod store_suite;

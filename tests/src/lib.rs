@@ -1,1 +1,56 @@
-//! Shared helpers for the end-to-end tests.
+//! Shared helpers for the end-to-end tests: paths to the shared corpus, stores on every
+//! configured database, and an in-process app with an API token.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use switchboard_core::master::MasterKind;
+use switchboard_core::store::Store;
+use switchboard_core::user::Role;
+
+/// The shared corpus folder (`../shared/corpus` beside the checkout).
+pub fn corpus_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus")
+}
+
+/// The development master data.
+pub fn master_dir() -> PathBuf {
+    corpus_dir().join("dev/master")
+}
+
+/// Counts the data rows of a master-data CSV file.
+pub fn csv_rows(kind: MasterKind) -> u64 {
+    let path = master_dir().join(kind.file_name());
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_path(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+    reader.byte_records().map(|record| record.map(|_| 1).unwrap_or(0)).sum()
+}
+
+/// A store on each configured database: (label, store, url).
+pub async fn stores(folder: &std::path::Path) -> Vec<(String, Arc<dyn Store>, String)> {
+    let mut stores = Vec::new();
+    for url in switchboard_store::testing::database_urls(folder).await {
+        let label = if switchboard_store::is_postgres(&url) {
+            "postgres"
+        } else {
+            "sqlite"
+        };
+        let store = switchboard_store::open(&url)
+            .await
+            .unwrap_or_else(|error| panic!("cannot open {label} store: {error}"));
+        stores.push((label.to_owned(), store, url));
+    }
+    stores
+}
+
+/// Creates an API token with a role and returns its plaintext.
+pub async fn token(store: &Arc<dyn Store>, role: Role) -> String {
+    let (plaintext, hash) = switchboard_web::auth::new_api_token();
+    store
+        .create_api_token(&format!("test {role}"), role, &hash, chrono::Utc::now())
+        .await
+        .unwrap_or_else(|error| panic!("cannot create token: {error}"));
+    plaintext
+}

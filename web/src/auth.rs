@@ -71,11 +71,15 @@ pub fn api_token_hash(plaintext: &str) -> String {
 /// extensions, and requests without valid credentials are refused with 401.
 pub async fn require_identity(
     request: ServiceRequest,
-    next: Next<impl MessageBody>,
+    next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let identity = identify(&request).await?;
-    request.extensions_mut().insert(identity);
-    next.call(request).await
+    match identify(&request).await {
+        Ok(identity) => {
+            request.extensions_mut().insert(identity);
+            next.call(request).await.map(ServiceResponse::map_into_left_body)
+        }
+        Err(error) => Ok(request.error_response(error).map_into_right_body()),
+    }
 }
 
 async fn identify(request: &ServiceRequest) -> Result<Identity, ApiError> {

@@ -82,10 +82,10 @@ impl Metrics {
     /// Encodes every metric in the Prometheus text format.
     pub fn encode(&self) -> String {
         let mut text = String::new();
-        if let Ok(registry) = self.registry.lock() {
-            if let Err(error) = encode(&mut text, &registry) {
-                tracing::error!(error = %error, "metrics encoding failed");
-            }
+        if let Ok(registry) = self.registry.lock()
+            && let Err(error) = encode(&mut text, &registry)
+        {
+            tracing::error!(error = %error, "metrics encoding failed");
         }
         text
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use switchboard_core::import::{RawRecords, import};
+use switchboard_core::import::{RawRecords, check, write};
 use switchboard_core::master::MasterKind;
 use switchboard_core::store::Store;
 
@@ -38,34 +38,34 @@ pub async fn run(store: &Arc<dyn Store>, path: &Path) -> anyhow::Result<ExitCode
         inputs.push((*kind, raw));
     }
     progress.writing(inputs.iter().map(|(_, raw)| raw.records.len()).sum());
-    let outcome = if bad_rows.is_empty() {
-        import(store.as_ref(), inputs).await?
-    } else {
-        Ok(Vec::new())
+    let checked = check(store.as_ref(), inputs).await?;
+    let file_of = |kind: MasterKind| {
+        files
+            .iter()
+            .find(|(candidate, _)| *candidate == kind)
+            .map_or_else(|| PathBuf::from(kind.file_name()), |(_, file)| file.clone())
     };
-    progress.finish();
-    match outcome {
-        Ok(counts) if bad_rows.is_empty() => {
-            for (kind, counts) in counts {
-                println!("{}", counts.summary_line(kind));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Ok(_) => reject(&bad_rows),
+    let batches = match checked {
+        Ok(batches) => batches,
         Err(rejected) => {
-            let bad_rows: Vec<String> = rejected
-                .iter()
-                .map(|row| {
-                    let file = files
-                        .iter()
-                        .find(|(kind, _)| *kind == row.kind)
-                        .map_or_else(|| PathBuf::from(row.kind.file_name()), |(_, file)| file.clone());
-                    format!("{}:{}: {}", file.display(), row.line, row.reason)
-                })
-                .collect();
-            reject(&bad_rows)
+            bad_rows.extend(
+                rejected
+                    .iter()
+                    .map(|row| format!("{}:{}: {}", file_of(row.kind).display(), row.line, row.reason)),
+            );
+            Vec::new()
         }
+    };
+    if !bad_rows.is_empty() {
+        progress.finish();
+        return reject(&bad_rows);
     }
+    let counts = write(store.as_ref(), batches).await?;
+    progress.finish();
+    for (kind, counts) in counts {
+        println!("{}", counts.summary_line(kind));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn reject(bad_rows: &[String]) -> anyhow::Result<ExitCode> {
