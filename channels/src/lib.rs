@@ -1,1 +1,4 @@
 //! Channel parsers. The e-mail, fax, voicemail, letter and task channels land here.
+
+pub mod email;
+pub mod reference_token;
