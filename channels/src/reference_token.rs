@@ -102,9 +102,10 @@ pub fn find_in_subject(subject: &str, secrets: &[TokenSecret]) -> Option<FoundTo
     let mut search_from = 0;
     while let Some(offset) = lower.get(search_from..)?.find("[sb-") {
         let start = search_from + offset;
+        // ASCII lower-casing keeps byte offsets, so the original's spelling can be sliced.
         let candidate = lower.get(start..).and_then(|rest| {
             let end = rest.find(']')?;
-            rest.get(..=end)
+            subject.get(start..=start + end)
         });
         if let Some(parsed) = candidate.and_then(parse_subject_token) {
             return Some(found(parsed, TokenLocation::Subject, secrets));

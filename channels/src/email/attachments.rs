@@ -117,7 +117,11 @@ fn extension_for(content_type: Option<&str>) -> &'static str {
         "audio/wav" | "audio/x-wav" | "audio/wave" => "wav",
         "application/zip" => "zip",
         "message/rfc822" => "eml",
-        "text/plain" => "txt",
+        "text/plain"
+        | "message/delivery-status"
+        | "text/rfc822-headers"
+        | "message/disposition-notification"
+        | "message/feedback-report" => "txt",
         "text/html" => "html",
         _ => "bin",
     }

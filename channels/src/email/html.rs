@@ -26,7 +26,10 @@ pub fn sanitize_html(html: &str) -> String {
         .clean(html)
         .to_string();
     let marker_attribute = format!(" src=\"{REMOTE_MARKER}");
-    cleaned.replace(&marker_attribute, " data-remote-src=\"")
+    cleaned
+        .replace(&marker_attribute, " data-remote-src=\"")
+        .trim()
+        .to_owned()
 }
 
 fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Option<Cow<'a, str>> {

@@ -257,13 +257,21 @@ fn build(
         });
     }
 
-    let forward = forward::detect(
-        from.as_ref(),
-        subject.as_deref(),
-        &body.text,
-        &originals,
-        config,
-    );
+    // Delivery reports and automatic replies quote our own mail; they are never forwards.
+    let automatic = verdict
+        .as_ref()
+        .is_some_and(|v| matches!(v.kind, NoiseKind::Bounce | NoiseKind::AutoReply));
+    let forward = if automatic {
+        None
+    } else {
+        forward::detect(
+            from.as_ref(),
+            subject.as_deref(),
+            &body.text,
+            &originals,
+            config,
+        )
+    };
     let sender = choose_sender(from.as_ref(), forward.as_ref(), config, &mut warnings);
 
     // A bounce's own text is the mail system's; the customer's language is the returned

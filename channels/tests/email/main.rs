@@ -6,6 +6,8 @@
 )]
 
 mod corpus;
+mod golden;
 mod mime_wild;
 mod pathological;
+mod scenarios;
 mod support;
