@@ -93,8 +93,15 @@ pub(crate) fn detect(
             });
         }
     }
-    let inline = inline_blocks(body_text);
-    let has_inline_block = !inline.is_empty();
+    // Outlook-style header blocks also appear in replies and in system mails (a fax server's
+    // "From: +31..." lines); they count only when the subject says forward. An explicit
+    // forward separator counts on its own.
+    let forward_subject = subject.is_some_and(is_forward_subject);
+    let inline: Vec<InlineBlock> = inline_blocks(body_text)
+        .into_iter()
+        .filter(|block| block.explicit_forward || forward_subject)
+        .collect();
+    let has_explicit_forward = inline.iter().any(|block| block.explicit_forward);
     if let Some(block) = inline.into_iter().find(|block| {
         block
             .sender
@@ -111,8 +118,7 @@ pub(crate) fn detect(
             original_text: Some(block.text),
         });
     }
-    let looks_forwarded =
-        subject.is_some_and(is_forward_subject) || !attached.is_empty() || has_inline_block;
+    let looks_forwarded = forward_subject || !attached.is_empty() || has_explicit_forward;
     looks_forwarded.then_some(Forward {
         info: ForwardInfo {
             forwarded_by,
@@ -145,6 +151,8 @@ pub(crate) fn is_forward_subject(subject: &str) -> bool {
 
 /// One forwarded or quoted block found in the text.
 struct InlineBlock {
+    /// Opened by a forward separator ("---------- Forwarded message ----------").
+    explicit_forward: bool,
     sender: Option<Mailbox>,
     subject: Option<String>,
     text: String,
@@ -158,7 +166,8 @@ fn inline_blocks(text: &str) -> Vec<InlineBlock> {
     let mut index = 0;
     while index < lines.len() {
         let line = lines[index];
-        let header_start = if is_forward_marker(line) || is_original_marker(line) {
+        let explicit_forward = is_forward_marker(line);
+        let header_start = if explicit_forward || is_original_marker(line) {
             Some(index + 1)
         } else if opens_header_block(&lines, index) {
             Some(index)
@@ -190,6 +199,7 @@ fn inline_blocks(text: &str) -> Vec<InlineBlock> {
         }
         let rest = lines[cursor.min(lines.len())..].join("\n");
         blocks.push(InlineBlock {
+            explicit_forward,
             sender,
             subject,
             text: super::quoted::new_text(&rest),

@@ -189,6 +189,32 @@ Kunnen jullie deze factuur controleren?
 }
 
 #[test]
+fn internal_system_mail_with_header_like_lines_is_not_a_forward() {
+    let parsed = parse_text(
+        "From: Fax Server <faxserver@velora.example.nl>
+To: orders@velora.example.nl
+Subject: Fax van +31405556337 (1 pagina)
+
+You have received a new fax.
+
+From: +31405556337
+To: +31 23 555 0199
+Pages: 1
+",
+    );
+    assert!(parsed.details.forward.is_none());
+    assert_eq!(
+        parsed.item.sender.email.as_deref(),
+        Some("faxserver@velora.example.nl")
+    );
+    assert!(
+        parsed.item.warnings.is_empty(),
+        "{:?}",
+        parsed.item.warnings
+    );
+}
+
+#[test]
 fn corpus_forward_in_html_finds_the_customer() {
     let raw = fs::read(shared("corpus/dev/email/e0136.eml")).unwrap();
     let parsed = parse(&raw).unwrap();
