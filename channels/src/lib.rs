@@ -2,3 +2,5 @@
 
 pub mod email;
 pub mod reference_token;
+pub mod task;
+pub mod voicemail;
