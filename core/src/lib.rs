@@ -6,6 +6,7 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod import;
+pub mod inbound;
 pub mod item;
 pub mod link;
 pub mod master;

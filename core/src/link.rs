@@ -61,3 +61,16 @@ pub struct NewLink {
     /// Why.
     pub evidence: String,
 }
+
+impl From<&Link> for NewLink {
+    fn from(link: &Link) -> Self {
+        Self {
+            kind: link.kind,
+            key: link.key.clone(),
+            confidence: link.confidence,
+            origin: link.origin,
+            applied: link.applied,
+            evidence: link.evidence.clone(),
+        }
+    }
+}

@@ -515,6 +515,21 @@ impl UpsertCounts {
     }
 }
 
+/// Every master-data record the linker needs, read in one go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MasterData {
+    /// Customers with their contacts.
+    pub customers: Vec<Customer>,
+    /// Orders with their lines.
+    pub orders: Vec<Order>,
+    /// Deliveries.
+    pub deliveries: Vec<Delivery>,
+    /// Invoices.
+    pub invoices: Vec<Invoice>,
+    /// Products.
+    pub products: Vec<Product>,
+}
+
 /// A checked batch of one kind, ready for [`crate::store::Store::upsert_master`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MasterBatch {

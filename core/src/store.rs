@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 
 use crate::error::CoreResult;
 use crate::event::NewEvent;
-use crate::ids::{ApiTokenId, Login, UserId, WorkItemId};
-use crate::item::{ExportedItem, ItemStatus, NewItem};
-use crate::link::NewLink;
-use crate::master::{Customer, MasterBatch, MasterKind, Order, UpsertCounts};
+use crate::ids::{ApiTokenId, InboundId, Login, UserId, WorkItemId};
+use crate::inbound::{Inbound, InboundState, Landing, NewInbound, ThreadCandidate};
+use crate::item::{ExportedItem, ItemStatus, NewItem, WorkItem};
+use crate::link::{Link, NewLink};
+use crate::master::{Customer, MasterBatch, MasterData, MasterKind, Order, UpsertCounts};
 use crate::skill::{Skill, SkillRequirement};
 use crate::user::{ApiToken, NewUser, Role, User, UserCredentials};
 
@@ -29,6 +30,10 @@ pub struct ItemPlacement {
     pub links: Vec<NewLink>,
     /// The item this one replies to; the new item joins its thread.
     pub parent_id: Option<WorkItemId>,
+    /// The classified intent.
+    pub intent: Option<crate::item::Intent>,
+    /// Product lines the item is about.
+    pub product_lines: Vec<String>,
 }
 
 impl Default for ItemPlacement {
@@ -40,6 +45,8 @@ impl Default for ItemPlacement {
             required_skills: Vec::new(),
             links: Vec::new(),
             parent_id: None,
+            intent: None,
+            product_lines: Vec::new(),
         }
     }
 }
@@ -130,4 +137,40 @@ pub trait Store: Send + Sync {
 
     /// Records an audit event.
     async fn record_event(&self, event: &NewEvent) -> CoreResult<()>;
+
+    /// Reads every master-data record the linker needs.
+    async fn master_data(&self) -> CoreResult<MasterData>;
+
+    /// Lands a raw input; an input landed before is found, not duplicated.
+    async fn land(&self, inbound: &NewInbound) -> CoreResult<Landing>;
+
+    /// Lists landed inputs in a state, oldest first (recovery after a crash, OCR backlog).
+    async fn inbound_in_state(&self, state: InboundState, limit: u32) -> CoreResult<Vec<Inbound>>;
+
+    /// Sets a landed input's state and error, counting an attempt.
+    async fn set_inbound_state(
+        &self,
+        id: InboundId,
+        state: InboundState,
+        error: Option<&str>,
+    ) -> CoreResult<()>;
+
+    /// Persists the item made from a landed input and marks the input processed (or failed,
+    /// for a failed item) in one transaction. When another worker finished the input first, it
+    /// returns that item and writes nothing.
+    async fn complete_inbound(
+        &self,
+        inbound: InboundId,
+        item: &NewItem,
+        placement: &ItemPlacement,
+    ) -> CoreResult<WorkItemId>;
+
+    /// Finds earlier items by Message-ID.
+    async fn thread_candidates(&self, message_ids: &[String]) -> CoreResult<Vec<ThreadCandidate>>;
+
+    /// Reads an item.
+    async fn item(&self, id: WorkItemId) -> CoreResult<Option<WorkItem>>;
+
+    /// Reads an item's links.
+    async fn links_of(&self, id: WorkItemId) -> CoreResult<Vec<Link>>;
 }

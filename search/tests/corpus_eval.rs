@@ -115,7 +115,11 @@ fn development_corpus_figures() {
     }
     let verbose = std::env::var_os("SWITCHBOARD_EVAL_VERBOSE").is_some();
     let started = std::time::Instant::now();
-    let config = LinkingConfig::default();
+    let config = LinkingConfig {
+        own_domains: vec!["velora.example.nl".to_owned()],
+        own_numbers: vec!["+31 23 555 0199".to_owned(), "+31 23 555 0100".to_owned()],
+        ..LinkingConfig::default()
+    };
     let snapshot = Arc::new(MasterSnapshot::build(
         master::load(&corpus.join("master")),
         &config,

@@ -83,7 +83,11 @@ fn linker() -> Linker {
         ],
         ..MasterData::default()
     };
-    let config = LinkingConfig::default();
+    let config = LinkingConfig {
+        own_domains: vec!["velora.example.nl".to_owned()],
+        own_numbers: vec!["+31 23 555 0199".to_owned(), "+31 23 555 0100".to_owned()],
+        ..LinkingConfig::default()
+    };
     let snapshot = Arc::new(MasterSnapshot::build(data, &config));
     Linker::new(config, snapshot).unwrap()
 }

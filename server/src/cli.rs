@@ -32,6 +32,16 @@ pub enum Command {
         /// Folder or file.
         path: PathBuf,
     },
+    /// Ingest inputs of a channel through the live pipeline: files, folders, or `-` for one
+    /// message on standard input (exit 75 when it could not be landed, for mail servers).
+    Ingest {
+        /// The channel.
+        #[arg(long, value_enum)]
+        channel: ChannelArg,
+        /// Files, folders, or `-`.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Export data.
     Export {
         /// What to export.
@@ -61,6 +71,33 @@ pub enum ExportWhat {
         #[arg(long)]
         with_text: bool,
     },
+}
+
+/// Channels on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ChannelArg {
+    /// E-mail messages (RFC 5322).
+    Email,
+    /// Fax PDFs/TIFFs and fax-server notification e-mails.
+    Fax,
+    /// PBX notification e-mails and webhook payloads.
+    Voicemail,
+    /// Scanned letters.
+    Letter,
+    /// Task payloads.
+    Task,
+}
+
+impl From<ChannelArg> for switchboard_core::item::Channel {
+    fn from(channel: ChannelArg) -> Self {
+        match channel {
+            ChannelArg::Email => Self::Email,
+            ChannelArg::Fax => Self::Fax,
+            ChannelArg::Voicemail => Self::Voicemail,
+            ChannelArg::Letter => Self::Letter,
+            ChannelArg::Task => Self::Task,
+        }
+    }
 }
 
 /// Roles on the command line.

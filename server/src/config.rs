@@ -26,6 +26,39 @@ pub struct Config {
     pub max_json_bytes: usize,
     /// Largest NDJSON import body in bytes.
     pub max_import_bytes: usize,
+    /// Who the contact centre is: its own addresses and numbers are never a customer's.
+    pub organisation: Organisation,
+}
+
+/// The contact centre's own identity.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Organisation {
+    /// Our mailbox addresses, e.g. `klantenservice@velora.example.nl`.
+    pub own_addresses: Vec<String>,
+    /// Our domains; senders there are colleagues (forwards), never customers.
+    pub internal_domains: Vec<String>,
+    /// Our phone and fax numbers, any format.
+    pub own_numbers: Vec<String>,
+    /// Region for numbers written without a country code (ISO 3166 alpha-2).
+    pub default_region: Option<String>,
+    /// Key that signs the reference tokens in our outbound subjects and Message-IDs.
+    pub reference_secret: Option<String>,
+}
+
+impl fmt::Debug for Organisation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Organisation")
+            .field("own_addresses", &self.own_addresses)
+            .field("internal_domains", &self.internal_domains)
+            .field("own_numbers", &self.own_numbers)
+            .field("default_region", &self.default_region)
+            .field(
+                "reference_secret",
+                &self.reference_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 impl Default for Config {
@@ -36,6 +69,7 @@ impl Default for Config {
             listen: "127.0.0.1:8080".to_owned(),
             max_json_bytes: 1024 * 1024,
             max_import_bytes: 64 * 1024 * 1024,
+            organisation: Organisation::default(),
         }
     }
 }
@@ -43,11 +77,15 @@ impl Default for Config {
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
-            .field("database_url", &switchboard_store::redact_url(&self.database_url()))
+            .field(
+                "database_url",
+                &switchboard_store::redact_url(&self.database_url()),
+            )
             .field("data_dir", &self.data_dir)
             .field("listen", &self.listen)
             .field("max_json_bytes", &self.max_json_bytes)
             .field("max_import_bytes", &self.max_import_bytes)
+            .field("organisation", &self.organisation)
             .finish()
     }
 }
@@ -62,7 +100,11 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         match file {
             Some(path) => {
-                anyhow::ensure!(path.exists(), "config file {} does not exist", path.display());
+                anyhow::ensure!(
+                    path.exists(),
+                    "config file {} does not exist",
+                    path.display()
+                );
                 figment = figment.merge(Toml::file(path));
             }
             None if Path::new(DEFAULT_FILE).exists() => {
@@ -90,6 +132,29 @@ impl Config {
     pub fn blob_dir(&self) -> PathBuf {
         self.data_dir.join("blobs")
     }
+
+    /// The pipeline's settings derived from this configuration.
+    pub fn pipeline_settings(&self) -> crate::pipeline::PipelineSettings {
+        let organisation = &self.organisation;
+        let mut settings = crate::pipeline::PipelineSettings::default();
+        let email = &mut settings.parsers.email;
+        email.own_addresses = organisation.own_addresses.clone();
+        email.internal_domains = organisation.internal_domains.clone();
+        email.reference_secrets = organisation
+            .reference_secret
+            .iter()
+            .map(|secret| {
+                switchboard_channels::reference_token::TokenSecret::new(secret.as_bytes())
+            })
+            .collect();
+        let linking = &mut settings.linking;
+        linking.own_domains = organisation.internal_domains.clone();
+        linking.own_numbers = organisation.own_numbers.clone();
+        if let Some(region) = &organisation.default_region {
+            linking.default_region = region.clone();
+        }
+        settings
+    }
 }
 
 /// Top-level settings an environment variable may set (nested ones with `__`).
@@ -99,18 +164,25 @@ const SETTINGS: &[&str] = &[
     "listen",
     "max_json_bytes",
     "max_import_bytes",
+    "organisation",
 ];
 
 fn is_setting(key: &str) -> bool {
     let top = key.split('.').next().unwrap_or(key);
-    SETTINGS.iter().any(|setting| top.eq_ignore_ascii_case(setting))
+    SETTINGS
+        .iter()
+        .any(|setting| top.eq_ignore_ascii_case(setting))
 }
 
 fn warn_unknown_environment() {
     for (name, _) in std::env::vars() {
-        let Some(key) = name.strip_prefix("SWITCHBOARD_") else { continue };
+        let Some(key) = name.strip_prefix("SWITCHBOARD_") else {
+            continue;
+        };
         let top = key.split("__").next().unwrap_or(key);
-        let ignored_on_purpose = NOT_SETTINGS.iter().any(|skip| top.eq_ignore_ascii_case(skip));
+        let ignored_on_purpose = NOT_SETTINGS
+            .iter()
+            .any(|skip| top.eq_ignore_ascii_case(skip));
         if !is_setting(top) && !ignored_on_purpose {
             tracing::warn!(variable = %name, "unknown SWITCHBOARD_ environment variable ignored");
         }
@@ -129,6 +201,11 @@ mod tests {
         assert_eq!(config.database_url(), "sqlite:///srv/sb/switchboard.db");
         config.database_url = Some("postgres://sb:secret@db/sb".into());
         assert_eq!(config.database_url(), "postgres://sb:secret@db/sb");
-        assert!(!format!("{config:?}").contains("secret"));
+        config.organisation.reference_secret = Some("token-key".into());
+        let printed = format!("{config:?}");
+        assert!(
+            !printed.contains("secret@") && !printed.contains("token-key"),
+            "{printed}"
+        );
     }
 }

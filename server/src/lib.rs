@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod master_csv;
+pub mod pipeline;
 pub mod telemetry;
 
 pub use cli::Cli;

@@ -1,5 +1,8 @@
 //! The `switchboard` binary's command-line contract, run as a real process.
-#![expect(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on any unexpected error"
+)]
 
 use std::io::Write;
 use std::path::Path;
@@ -24,11 +27,18 @@ fn switchboard(data_dir: &Path, database_url: &str) -> Command {
 
 fn csv_rows(kind: MasterKind) -> usize {
     let content = std::fs::read_to_string(master_dir().join(kind.file_name())).unwrap();
-    content.lines().filter(|line| !line.trim().is_empty()).count() - 1
+    content
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .count()
+        - 1
 }
 
 fn stdout_lines(output: &Output) -> Vec<String> {
-    String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect()
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[tokio::test]
@@ -84,7 +94,10 @@ async fn a_malformed_row_is_reported_with_its_line_and_nothing_is_imported() {
     assert_eq!(
         printed,
         vec![
-            format!("{}:4: expected 20 fields, found 2", customers_file.display()),
+            format!(
+                "{}:4: expected 20 fields, found 2",
+                customers_file.display()
+            ),
             format!(
                 "{}:2: status \"retired\" is not one of active, discontinued",
                 products_file.display()
@@ -139,12 +152,17 @@ async fn serve_demo_seeds_an_empty_database_serves_and_restarts() {
     let url = switchboard_store::testing::sqlite_url(folder.path());
     let port = free_port();
     let mut server = start_demo(folder.path(), &url, port).await;
-    let page = reqwest::get(format!("http://127.0.0.1:{port}/")).await.unwrap();
+    let page = reqwest::get(format!("http://127.0.0.1:{port}/"))
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Switchboard"));
     server.0.kill().unwrap();
     let output = server.0.wait_with_output_ref();
-    assert!(output.contains("sign in as admin, lead or agent"), "{output}");
+    assert!(
+        output.contains("sign in as admin, lead or agent"),
+        "{output}"
+    );
 
     let export = switchboard(folder.path(), &url)
         .args(["export", "items"])
@@ -155,9 +173,15 @@ async fn serve_demo_seeds_an_empty_database_serves_and_restarts() {
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
     assert!(items.len() >= 5, "demo items: {}", items.len());
-    let channels: std::collections::BTreeSet<&str> =
-        items.iter().map(|item| item["channel"].as_str().unwrap()).collect();
-    assert_eq!(channels.len(), 5, "every channel has a sample: {channels:?}");
+    let channels: std::collections::BTreeSet<&str> = items
+        .iter()
+        .map(|item| item["channel"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        channels.len(),
+        5,
+        "every channel has a sample: {channels:?}"
+    );
     assert!(items.iter().all(|item| item["customer_no"].is_string()));
 
     let port = free_port();
@@ -166,7 +190,11 @@ async fn serve_demo_seeds_an_empty_database_serves_and_restarts() {
         .args(["export", "items"])
         .output()
         .unwrap();
-    assert_eq!(stdout_lines(&export_again).len(), items.len(), "no second seeding");
+    assert_eq!(
+        stdout_lines(&export_again).len(),
+        items.len(),
+        "no second seeding"
+    );
 }
 
 #[tokio::test]
@@ -174,7 +202,15 @@ async fn serve_demo_refuses_a_database_holding_other_data() {
     let folder = tempfile::tempdir().unwrap();
     let url = switchboard_store::testing::sqlite_url(folder.path());
     let mut add = switchboard(folder.path(), &url)
-        .args(["users", "add", "--login", "ops", "--role", "admin", "--password-stdin"])
+        .args([
+            "users",
+            "add",
+            "--login",
+            "ops",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -189,7 +225,10 @@ async fn serve_demo_refuses_a_database_holding_other_data() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--demo refuses to seed this database"), "{stderr}");
+    assert!(
+        stderr.contains("--demo refuses to seed this database"),
+        "{stderr}"
+    );
 }
 
 trait WaitWithOutputRef {

@@ -61,7 +61,9 @@ impl BlobStore {
     fn path_of(&self, address: &str) -> Result<PathBuf, CoreError> {
         let well_formed = address.len() == 64 && address.bytes().all(|b| b.is_ascii_hexdigit());
         if !well_formed {
-            return Err(CoreError::BadInput(format!("not a blob address: {address:?}")));
+            return Err(CoreError::BadInput(format!(
+                "not a blob address: {address:?}"
+            )));
         }
         Ok(self.root.join(&address[..2]).join(&address[2..]))
     }
@@ -109,6 +111,9 @@ mod tests {
     #[test]
     fn rejects_addresses_that_could_escape_the_folder() {
         let blobs = BlobStore::new("/tmp/blobs");
-        assert!(matches!(blobs.get("../../etc/passwd"), Err(CoreError::BadInput(_))));
+        assert!(matches!(
+            blobs.get("../../etc/passwd"),
+            Err(CoreError::BadInput(_))
+        ));
     }
 }

@@ -63,6 +63,9 @@ mod tests {
             redact_url("postgres://sb:secret@db:5432/sb"),
             "postgres://sb:***@db:5432/sb"
         );
-        assert_eq!(redact_url("sqlite://data/switchboard.db"), "sqlite://data/switchboard.db");
+        assert_eq!(
+            redact_url("sqlite://data/switchboard.db"),
+            "sqlite://data/switchboard.db"
+        );
     }
 }

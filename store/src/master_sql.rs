@@ -18,7 +18,11 @@ pub(crate) fn select_fingerprints(kind: MasterKind) -> String {
 
 /// `SELECT <key> FROM <table>`.
 pub(crate) fn select_keys(kind: MasterKind) -> String {
-    format!("SELECT {} AS record_key FROM {}", key_expression(kind), table(kind))
+    format!(
+        "SELECT {} AS record_key FROM {}",
+        key_expression(kind),
+        table(kind)
+    )
 }
 
 /// `SELECT COUNT(*) FROM <table>`.

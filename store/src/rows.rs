@@ -96,7 +96,8 @@ impl ItemRow {
             product_lines: self.product_lines.0,
             status: parse_enum("status", &self.status, ItemStatus::parse)?,
             queue_id: self.queue_id.map(QueueId::new),
-            priority: i32::try_from(self.priority).map_err(|_| corrupt("priority", "out of range"))?,
+            priority: i32::try_from(self.priority)
+                .map_err(|_| corrupt("priority", "out of range"))?,
             required_skills,
             sla_due_at: self.sla_due_at,
             assigned_user_id: self.assigned_user_id.map(UserId::new),
@@ -144,13 +145,18 @@ pub(crate) fn export(
     let mut links_by_item: std::collections::HashMap<i64, Vec<Link>> = Default::default();
     for row in links {
         let link = row.into_link()?;
-        links_by_item.entry(link.item_id.get()).or_default().push(link);
+        links_by_item
+            .entry(link.item_id.get())
+            .or_default()
+            .push(link);
     }
     rows.into_iter()
         .map(|row| {
             let (item, queue, login) = row.into_item()?;
             let links = links_by_item.remove(&item.id.get()).unwrap_or_default();
-            Ok(ExportedItem::from_item(&item, &links, queue, login, with_text))
+            Ok(ExportedItem::from_item(
+                &item, &links, queue, login, with_text,
+            ))
         })
         .collect()
 }
@@ -181,7 +187,8 @@ impl UserRow {
             agent_id: self.agent_id,
             can_sign_in: self.password_hash.is_some(),
             status: parse_enum("agent status", &self.status, AgentStatus::parse)?,
-            capacity: i32::try_from(self.capacity).map_err(|_| corrupt("capacity", "out of range"))?,
+            capacity: i32::try_from(self.capacity)
+                .map_err(|_| corrupt("capacity", "out of range"))?,
             active: self.active,
         };
         Ok((user, self.password_hash))
@@ -322,5 +329,154 @@ impl OrderRow {
                 })
                 .collect(),
         }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ContactOfRow {
+    pub customer_number: String,
+    #[sqlx(flatten)]
+    pub contact: ContactRow,
+}
+
+pub(crate) const ALL_CONTACTS_SELECT: &str = "SELECT customer_number, contact_id, first_name, \
+     last_name, role, email, mobile, language FROM contacts ORDER BY customer_number, contact_id";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct LineOfRow {
+    pub order_number: String,
+    #[sqlx(flatten)]
+    pub line: OrderLineRow,
+}
+
+pub(crate) const ALL_LINES_SELECT: &str = "SELECT order_number, line, sku, description, quantity, \
+     unit, unit_price_cents, line_value_cents FROM order_lines ORDER BY order_number, line";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DeliveryRow {
+    pub delivery_number: String,
+    pub order_number: String,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    pub status: Option<String>,
+    pub ship_date: Option<NaiveDate>,
+    pub expected_date: Option<NaiveDate>,
+    pub delivered_date: Option<NaiveDate>,
+}
+
+pub(crate) const DELIVERY_SELECT: &str = "SELECT delivery_number, order_number, carrier, \
+     tracking_number, status, ship_date, expected_date, delivered_date FROM deliveries";
+
+impl DeliveryRow {
+    pub(crate) fn into_delivery(self) -> switchboard_core::master::Delivery {
+        switchboard_core::master::Delivery {
+            delivery_no: switchboard_core::ids::DeliveryNo::new(self.delivery_number),
+            order_no: OrderNo::new(self.order_number),
+            carrier: self.carrier,
+            tracking_number: self.tracking_number,
+            status: self.status,
+            ship_date: self.ship_date,
+            expected_date: self.expected_date,
+            delivered_date: self.delivered_date,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct InvoiceRow {
+    pub invoice_number: String,
+    pub order_number: String,
+    pub customer_number: String,
+    pub invoice_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub gross_amount_cents: Option<i64>,
+    pub status: Option<String>,
+}
+
+pub(crate) const INVOICE_SELECT: &str = "SELECT invoice_number, order_number, customer_number, \
+     invoice_date, due_date, gross_amount_cents, status FROM invoices";
+
+impl InvoiceRow {
+    pub(crate) fn into_invoice(self) -> switchboard_core::master::Invoice {
+        switchboard_core::master::Invoice {
+            invoice_no: switchboard_core::ids::InvoiceNo::new(self.invoice_number),
+            order_no: OrderNo::new(self.order_number),
+            customer_no: CustomerNo::new(self.customer_number),
+            invoice_date: self.invoice_date,
+            due_date: self.due_date,
+            gross_amount_cents: self.gross_amount_cents,
+            status: self.status,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ProductRow {
+    pub sku: String,
+    pub name: String,
+    pub brand: Option<String>,
+    pub product_line: Option<String>,
+    pub pack_size: Option<String>,
+    pub ean: Option<String>,
+    pub status: Option<String>,
+}
+
+pub(crate) const PRODUCT_SELECT: &str =
+    "SELECT sku, name, brand, product_line, pack_size, ean, status FROM products";
+
+impl ProductRow {
+    pub(crate) fn into_product(self) -> switchboard_core::master::Product {
+        switchboard_core::master::Product {
+            sku: Sku::new(self.sku),
+            name: self.name,
+            brand: self.brand,
+            product_line: self.product_line,
+            pack_size: self.pack_size,
+            ean: self.ean,
+            status: self.status,
+        }
+    }
+}
+
+/// Groups child rows by their parent key, keeping order.
+pub(crate) fn group_by_key<T>(rows: Vec<(String, T)>) -> std::collections::HashMap<String, Vec<T>> {
+    let mut groups: std::collections::HashMap<String, Vec<T>> = Default::default();
+    for (key, row) in rows {
+        groups.entry(key).or_default().push(row);
+    }
+    groups
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct InboundRow {
+    pub id: i64,
+    pub channel: String,
+    pub source: String,
+    pub blob: String,
+    pub received_at: DateTime<Utc>,
+    pub state: String,
+    pub item_id: Option<i64>,
+    pub attempts: i64,
+}
+
+pub(crate) const INBOUND_SELECT: &str =
+    "SELECT id, channel, source, blob, received_at, state, item_id, attempts FROM inbound";
+
+impl InboundRow {
+    pub(crate) fn into_inbound(self) -> Result<switchboard_core::inbound::Inbound, CoreError> {
+        Ok(switchboard_core::inbound::Inbound {
+            id: switchboard_core::InboundId::new(self.id),
+            channel: parse_enum("channel", &self.channel, Channel::parse)?,
+            source: self.source,
+            blob: self.blob,
+            received_at: self.received_at,
+            state: parse_enum(
+                "inbound state",
+                &self.state,
+                switchboard_core::inbound::InboundState::parse,
+            )?,
+            item_id: self.item_id.map(WorkItemId::new),
+            attempts: self.attempts,
+        })
     }
 }

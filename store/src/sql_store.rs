@@ -330,100 +330,10 @@ macro_rules! impl_store {
                 item: &switchboard_core::item::NewItem,
                 placement: &switchboard_core::store::ItemPlacement,
             ) -> switchboard_core::error::CoreResult<switchboard_core::WorkItemId> {
-                let now = chrono::Utc::now();
                 let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
-                let queue_id: Option<i64> = match &placement.queue {
-                    Some(name) => Some(Self::queue_id_for(&mut tx, name).await?),
-                    None => None,
-                };
-                let thread_id: Option<i64> = match placement.parent_id {
-                    Some(parent) => {
-                        let parent_thread: Option<Option<i64>> =
-                            sqlx::query_scalar("SELECT thread_id FROM items WHERE id = $1")
-                                .bind(parent.get())
-                                .fetch_optional(&mut *tx)
-                                .await
-                                .map_err($crate::error::db_error)?;
-                        let Some(parent_thread) = parent_thread else {
-                            return Err(switchboard_core::CoreError::not_found(format!(
-                                "parent item {parent}"
-                            )));
-                        };
-                        Some(parent_thread.unwrap_or(parent.get()))
-                    }
-                    None => None,
-                };
-                let skills: Vec<String> =
-                    placement.required_skills.iter().map(ToString::to_string).collect();
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO items (channel, source, received_at, language, subject, \
-                     sender_email, sender_phone, sender_name, message_id, text, html, thread_id, \
-                     parent_id, noise, status, queue_id, priority, required_skills, warnings, \
-                     details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-                     $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21) RETURNING id",
-                )
-                .bind(item.channel.as_str())
-                .bind(&item.source)
-                .bind(item.received_at)
-                .bind(item.language.map(|language| language.as_str()))
-                .bind(item.subject.as_deref())
-                .bind(item.sender.email.as_deref())
-                .bind(item.sender.phone.as_deref())
-                .bind(item.sender.name.as_deref())
-                .bind(item.message_id.as_deref())
-                .bind(&item.text)
-                .bind(item.html.as_deref())
-                .bind(thread_id)
-                .bind(placement.parent_id.map(switchboard_core::WorkItemId::get))
-                .bind(item.noise.map(|noise| noise.as_str()))
-                .bind(placement.status.as_str())
-                .bind(queue_id)
-                .bind(i64::from(placement.priority))
-                .bind(sqlx::types::Json(&skills))
-                .bind(sqlx::types::Json(&item.warnings))
-                .bind(sqlx::types::Json(&item.details))
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err($crate::error::db_error)?;
-                for link in &placement.links {
-                    sqlx::query(
-                        "INSERT INTO links (item_id, kind, key, confidence, origin, applied, \
-                         evidence, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(id)
-                    .bind(link.kind.as_str())
-                    .bind(&link.key)
-                    .bind(link.confidence)
-                    .bind(link.origin.as_str())
-                    .bind(link.applied)
-                    .bind(&link.evidence)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err($crate::error::db_error)?;
-                }
-                sqlx::query(
-                    "INSERT INTO events (at, actor, action, item_id, details) \
-                     VALUES ($1, $2, 'item.created', $3, $4)",
-                )
-                .bind(now)
-                .bind(sqlx::types::Json(&switchboard_core::event::Actor::System))
-                .bind(id)
-                .bind(sqlx::types::Json(serde_json::json!({
-                    "channel": item.channel.as_str(),
-                    "source": item.source,
-                })))
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::error::db_error)?;
-                sqlx::query("INSERT INTO item_changes (item_id) VALUES ($1)")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err($crate::error::db_error)?;
+                let id = Self::insert_item_in(&mut tx, item, placement, None).await?;
                 tx.commit().await.map_err($crate::error::db_error)?;
-                Ok(switchboard_core::WorkItemId::new(id))
+                Ok(id)
             }
 
             #[tracing::instrument(skip_all)]
@@ -484,9 +394,388 @@ macro_rules! impl_store {
                 .map(|_| ())
                 .map_err($crate::error::db_error)
             }
+
+            #[tracing::instrument(skip_all)]
+            async fn master_data(
+                &self,
+            ) -> switchboard_core::error::CoreResult<switchboard_core::master::MasterData> {
+                let customers: Vec<$crate::rows::CustomerRow> = sqlx::query_as(sqlx::AssertSqlSafe(
+                    format!("{} ORDER BY customer_number", $crate::rows::CUSTOMER_SELECT),
+                ))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                let contacts: Vec<$crate::rows::ContactOfRow> =
+                    sqlx::query_as($crate::rows::ALL_CONTACTS_SELECT)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                let mut contacts = $crate::rows::group_by_key(
+                    contacts.into_iter().map(|row| (row.customer_number, row.contact)).collect(),
+                );
+                let orders: Vec<$crate::rows::OrderRow> = sqlx::query_as(sqlx::AssertSqlSafe(
+                    format!("{} ORDER BY order_number", $crate::rows::ORDER_SELECT),
+                ))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                let lines: Vec<$crate::rows::LineOfRow> = sqlx::query_as($crate::rows::ALL_LINES_SELECT)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                let mut lines = $crate::rows::group_by_key(
+                    lines.into_iter().map(|row| (row.order_number, row.line)).collect(),
+                );
+                let deliveries: Vec<$crate::rows::DeliveryRow> =
+                    sqlx::query_as($crate::rows::DELIVERY_SELECT)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                let invoices: Vec<$crate::rows::InvoiceRow> = sqlx::query_as($crate::rows::INVOICE_SELECT)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                let products: Vec<$crate::rows::ProductRow> = sqlx::query_as($crate::rows::PRODUCT_SELECT)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                Ok(switchboard_core::master::MasterData {
+                    customers: customers
+                        .into_iter()
+                        .map(|row| {
+                            let own = contacts.remove(&row.customer_number).unwrap_or_default();
+                            row.into_customer(own)
+                        })
+                        .collect(),
+                    orders: orders
+                        .into_iter()
+                        .map(|row| {
+                            let own = lines.remove(&row.order_number).unwrap_or_default();
+                            row.into_order(own)
+                        })
+                        .collect(),
+                    deliveries: deliveries.into_iter().map($crate::rows::DeliveryRow::into_delivery).collect(),
+                    invoices: invoices.into_iter().map($crate::rows::InvoiceRow::into_invoice).collect(),
+                    products: products.into_iter().map($crate::rows::ProductRow::into_product).collect(),
+                })
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn land(
+                &self,
+                inbound: &switchboard_core::inbound::NewInbound,
+            ) -> switchboard_core::error::CoreResult<switchboard_core::inbound::Landing> {
+                let now = chrono::Utc::now();
+                let inserted: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO inbound (channel, source, idem_key, fingerprint, blob, size, \
+                     received_at, state, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'landed', $8, $8) \
+                     ON CONFLICT (channel, idem_key, fingerprint) DO NOTHING RETURNING id",
+                )
+                .bind(inbound.channel.as_str())
+                .bind(&inbound.source)
+                .bind(&inbound.idem_key)
+                .bind(&inbound.fingerprint)
+                .bind(&inbound.blob)
+                .bind(inbound.size)
+                .bind(inbound.received_at)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                let row: $crate::rows::InboundRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE channel = $1 AND idem_key = $2 AND fingerprint = $3",
+                    $crate::rows::INBOUND_SELECT
+                )))
+                .bind(inbound.channel.as_str())
+                .bind(&inbound.idem_key)
+                .bind(&inbound.fingerprint)
+                .fetch_one(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                Ok(switchboard_core::inbound::Landing {
+                    inbound: row.into_inbound()?,
+                    is_new: inserted.is_some(),
+                })
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn inbound_in_state(
+                &self,
+                state: switchboard_core::inbound::InboundState,
+                limit: u32,
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::inbound::Inbound>> {
+                let rows: Vec<$crate::rows::InboundRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE state = $1 ORDER BY id LIMIT $2",
+                    $crate::rows::INBOUND_SELECT
+                )))
+                .bind(state.as_str())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                rows.into_iter().map($crate::rows::InboundRow::into_inbound).collect()
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn set_inbound_state(
+                &self,
+                id: switchboard_core::InboundId,
+                state: switchboard_core::inbound::InboundState,
+                error: Option<&str>,
+            ) -> switchboard_core::error::CoreResult<()> {
+                sqlx::query(
+                    "UPDATE inbound SET state = $1, error = $2, attempts = attempts + 1, \
+                     updated_at = $3 WHERE id = $4",
+                )
+                .bind(state.as_str())
+                .bind(error)
+                .bind(chrono::Utc::now())
+                .bind(id.get())
+                .execute(&self.pool)
+                .await
+                .map(|_| ())
+                .map_err($crate::error::db_error)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn complete_inbound(
+                &self,
+                inbound: switchboard_core::InboundId,
+                item: &switchboard_core::item::NewItem,
+                placement: &switchboard_core::store::ItemPlacement,
+            ) -> switchboard_core::error::CoreResult<switchboard_core::WorkItemId> {
+                let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
+                let final_state = if placement.status == switchboard_core::item::ItemStatus::Failed {
+                    "failed"
+                } else {
+                    "processed"
+                };
+                // Claim the input first: of two workers finishing the same input, one updates
+                // the row and the other finds the item already made.
+                let claimed = sqlx::query(
+                    "UPDATE inbound SET state = $1, attempts = attempts + 1, updated_at = $2 \
+                     WHERE id = $3 AND item_id IS NULL",
+                )
+                .bind(final_state)
+                .bind(chrono::Utc::now())
+                .bind(inbound.get())
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                if claimed.rows_affected() == 0 {
+                    let existing: Option<Option<i64>> =
+                        sqlx::query_scalar("SELECT item_id FROM inbound WHERE id = $1")
+                            .bind(inbound.get())
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err($crate::error::db_error)?;
+                    return match existing.flatten() {
+                        Some(item_id) => Ok(switchboard_core::WorkItemId::new(item_id)),
+                        None => Err(switchboard_core::CoreError::not_found(format!("inbound {inbound}"))),
+                    };
+                }
+                let id = Self::insert_item_in(&mut tx, item, placement, Some(inbound.get())).await?;
+                sqlx::query("UPDATE inbound SET item_id = $1 WHERE id = $2")
+                    .bind(id.get())
+                    .bind(inbound.get())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                tx.commit().await.map_err($crate::error::db_error)?;
+                Ok(id)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn thread_candidates(
+                &self,
+                message_ids: &[String],
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::inbound::ThreadCandidate>> {
+                if message_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut builder = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT id, message_id, thread_id, status, assigned_user_id FROM items \
+                     WHERE message_id IN (",
+                );
+                let mut separated = builder.separated(", ");
+                for message_id in message_ids {
+                    separated.push_bind(message_id.clone());
+                }
+                builder.push(") ORDER BY id");
+                let rows: Vec<(i64, String, Option<i64>, String, Option<i64>)> = builder
+                    .build_query_as()
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                rows.into_iter()
+                    .map(|(id, message_id, thread_id, status, assigned)| {
+                        Ok(switchboard_core::inbound::ThreadCandidate {
+                            item_id: switchboard_core::WorkItemId::new(id),
+                            message_id,
+                            thread_id: thread_id.map(switchboard_core::WorkItemId::new),
+                            status: switchboard_core::item::ItemStatus::parse(&status)
+                                .ok_or_else(|| $crate::error::corrupt("status", &status))?,
+                            assigned_user_id: assigned.map(switchboard_core::UserId::new),
+                        })
+                    })
+                    .collect()
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn item(
+                &self,
+                id: switchboard_core::WorkItemId,
+            ) -> switchboard_core::error::CoreResult<Option<switchboard_core::item::WorkItem>> {
+                let row: Option<$crate::rows::ItemRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE items.id = $1",
+                    $crate::rows::ITEM_SELECT
+                )))
+                .bind(id.get())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                row.map(|row| row.into_item().map(|(item, _, _)| item)).transpose()
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn links_of(
+                &self,
+                id: switchboard_core::WorkItemId,
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::link::Link>> {
+                let rows: Vec<$crate::rows::LinkRow> = sqlx::query_as(
+                    "SELECT id, item_id, kind, key, confidence, origin, applied, evidence \
+                     FROM links WHERE item_id = $1 ORDER BY id",
+                )
+                .bind(id.get())
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                rows.into_iter().map($crate::rows::LinkRow::into_link).collect()
+            }
         }
 
         impl $store {
+            /// Inserts an item with its links, attachments, event and change-feed row.
+            async fn insert_item_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                item: &switchboard_core::item::NewItem,
+                placement: &switchboard_core::store::ItemPlacement,
+                inbound_id: Option<i64>,
+            ) -> switchboard_core::error::CoreResult<switchboard_core::WorkItemId> {
+                let now = chrono::Utc::now();
+                let queue_id: Option<i64> = match &placement.queue {
+                    Some(name) => Some(Self::queue_id_for(tx, name).await?),
+                    None => None,
+                };
+                let thread_id: Option<i64> = match placement.parent_id {
+                    Some(parent) => {
+                        let parent_thread: Option<Option<i64>> =
+                            sqlx::query_scalar("SELECT thread_id FROM items WHERE id = $1")
+                                .bind(parent.get())
+                                .fetch_optional(&mut **tx)
+                                .await
+                                .map_err($crate::error::db_error)?;
+                        let Some(parent_thread) = parent_thread else {
+                            return Err(switchboard_core::CoreError::not_found(format!(
+                                "parent item {parent}"
+                            )));
+                        };
+                        Some(parent_thread.unwrap_or(parent.get()))
+                    }
+                    None => None,
+                };
+                let skills: Vec<String> =
+                    placement.required_skills.iter().map(ToString::to_string).collect();
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO items (channel, source, received_at, language, subject, \
+                     sender_email, sender_phone, sender_name, message_id, text, html, thread_id, \
+                     parent_id, noise, status, queue_id, priority, required_skills, warnings, \
+                     details, created_at, updated_at, inbound_id, intent, product_lines) VALUES ($1, \
+                     $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+                     $20, $21, $21, $22, $23, $24) RETURNING id",
+                )
+                .bind(item.channel.as_str())
+                .bind(&item.source)
+                .bind(item.received_at)
+                .bind(item.language.map(|language| language.as_str()))
+                .bind(item.subject.as_deref())
+                .bind(item.sender.email.as_deref())
+                .bind(item.sender.phone.as_deref())
+                .bind(item.sender.name.as_deref())
+                .bind(item.message_id.as_deref())
+                .bind(&item.text)
+                .bind(item.html.as_deref())
+                .bind(thread_id)
+                .bind(placement.parent_id.map(switchboard_core::WorkItemId::get))
+                .bind(item.noise.map(|noise| noise.as_str()))
+                .bind(placement.status.as_str())
+                .bind(queue_id)
+                .bind(i64::from(placement.priority))
+                .bind(sqlx::types::Json(&skills))
+                .bind(sqlx::types::Json(&item.warnings))
+                .bind(sqlx::types::Json(&item.details))
+                .bind(now)
+                .bind(inbound_id)
+                .bind(placement.intent.map(|intent| intent.as_str()))
+                .bind(sqlx::types::Json(&placement.product_lines))
+                .fetch_one(&mut **tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                for link in &placement.links {
+                    sqlx::query(
+                        "INSERT INTO links (item_id, kind, key, confidence, origin, applied, \
+                         evidence, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(id)
+                    .bind(link.kind.as_str())
+                    .bind(&link.key)
+                    .bind(link.confidence)
+                    .bind(link.origin.as_str())
+                    .bind(link.applied)
+                    .bind(&link.evidence)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                }
+                sqlx::query(
+                    "INSERT INTO events (at, actor, action, item_id, details) \
+                     VALUES ($1, $2, 'item.created', $3, $4)",
+                )
+                .bind(now)
+                .bind(sqlx::types::Json(&switchboard_core::event::Actor::System))
+                .bind(id)
+                .bind(sqlx::types::Json(serde_json::json!({
+                    "channel": item.channel.as_str(),
+                    "source": item.source,
+                })))
+                .execute(&mut **tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                sqlx::query("INSERT INTO item_changes (item_id) VALUES ($1)")
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                for attachment in &item.attachments {
+                    sqlx::query(
+                        "INSERT INTO attachments (item_id, file_name, declared_type, sniffed_type, \
+                         size, blob) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(id)
+                    .bind(&attachment.file_name)
+                    .bind(attachment.declared_type.as_deref())
+                    .bind(attachment.sniffed_type.as_deref())
+                    .bind(i64::try_from(attachment.content.len()).unwrap_or(i64::MAX))
+                    .bind($crate::blob::BlobStore::address_of(&attachment.content))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                }
+                Ok(switchboard_core::WorkItemId::new(id))
+            }
+
             /// Gives every imported agent a user account (login = agent id, no password yet).
             async fn ensure_agent_users(
                 tx: &mut sqlx::Transaction<'_, $db>,

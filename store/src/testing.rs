@@ -39,7 +39,10 @@ pub fn sqlite_url(folder: &Path) -> String {
 /// # Panics
 /// When `CI` is set and PostgreSQL is not configured or not reachable: the PostgreSQL suite
 /// must never be skipped silently there.
-#[expect(clippy::panic, reason = "test support: a misconfigured CI must fail loudly")]
+#[expect(
+    clippy::panic,
+    reason = "test support: a misconfigured CI must fail loudly"
+)]
 pub async fn fresh_postgres_url() -> Option<String> {
     let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
         if std::env::var_os("CI").is_some() {

@@ -45,7 +45,10 @@ async fn put_requires_a_token_and_the_admin_role() {
         .to_request();
     let response = test::call_service(&app, anonymous).await;
     assert_eq!(response.status(), 401);
-    assert_eq!(response.headers().get("www-authenticate").unwrap(), "Bearer");
+    assert_eq!(
+        response.headers().get("www-authenticate").unwrap(),
+        "Bearer"
+    );
 
     let wrong_token = test::TestRequest::put()
         .uri("/api/v1/customers/0000100001")
@@ -110,7 +113,13 @@ async fn put_rejects_bad_fields_and_unknown_references_by_name() {
     let response = test::call_service(&app, bad_segment).await;
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = test::read_body_json(response).await;
-    assert!(body["detail"].as_str().unwrap().contains("segment \"gold\""), "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("segment \"gold\""),
+        "{body}"
+    );
 
     let orphan_order = test::TestRequest::put()
         .uri("/api/v1/orders/4500000001")
@@ -121,7 +130,10 @@ async fn put_rejects_bad_fields_and_unknown_references_by_name() {
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = test::read_body_json(response).await;
     assert!(
-        body["detail"].as_str().unwrap().contains("0000999999 does not exist in customers"),
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("0000999999 does not exist in customers"),
         "{body}"
     );
 
@@ -159,7 +171,11 @@ async fn bulk_ndjson_is_all_or_nothing() {
         .iter()
         .map(|error| error["line"].as_u64().unwrap())
         .collect();
-    assert_eq!(lines, vec![3], "syntax errors are reported before records are checked");
+    assert_eq!(
+        lines,
+        vec![3],
+        "syntax errors are reported before records are checked"
+    );
     assert_eq!(
         fixture
             .state
@@ -185,7 +201,10 @@ async fn bulk_ndjson_is_all_or_nothing() {
     ]
     .join("\n");
     let body: serde_json::Value = test::call_and_read_body_json(&app, post(good)).await;
-    assert_eq!(body, json!({"kind": "customers", "rows": 2, "new": 2, "updated": 0, "unchanged": 0}));
+    assert_eq!(
+        body,
+        json!({"kind": "customers", "rows": 2, "new": 2, "updated": 0, "unchanged": 0})
+    );
 
     let unknown_kind = test::TestRequest::post()
         .uri("/api/v1/import/widgets")

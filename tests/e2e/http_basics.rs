@@ -15,7 +15,8 @@ async fn health_and_readiness_answer() {
     let (_folder, state) = state().await;
     let app = test::init_service(create_app(state)).await;
     for path in ["/healthz", "/readyz"] {
-        let response = test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
         assert_eq!(response.status(), 200, "{path}");
     }
 }
@@ -28,26 +29,36 @@ async fn metrics_are_labelled_by_route_template() {
         .uri("/api/v1/customers/0000000001")
         .to_request();
     test::call_service(&app, request).await;
-    let body = test::call_and_read_body(&app, test::TestRequest::get().uri("/metrics").to_request()).await;
+    let body =
+        test::call_and_read_body(&app, test::TestRequest::get().uri("/metrics").to_request()).await;
     let text = String::from_utf8(body.to_vec()).unwrap();
     assert!(
         text.contains("route=\"/api/v1/customers/{key}\""),
         "route template missing:\n{text}"
     );
-    assert!(!text.contains("0000000001"), "raw paths must not become labels");
+    assert!(
+        !text.contains("0000000001"),
+        "raw paths must not become labels"
+    );
 }
 
 #[actix_web::test]
 async fn unknown_routes_are_problems_and_headers_are_strict() {
     let (_folder, state) = state().await;
     let app = test::init_service(create_app(state)).await;
-    let response = test::call_service(&app, test::TestRequest::get().uri("/nope").to_request()).await;
+    let response =
+        test::call_service(&app, test::TestRequest::get().uri("/nope").to_request()).await;
     assert_eq!(response.status(), 404);
     assert_eq!(
         response.headers().get("content-type").unwrap(),
         "application/problem+json"
     );
-    let csp = response.headers().get("content-security-policy").unwrap().to_str().unwrap();
+    let csp = response
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
     let body: serde_json::Value = test::read_body_json(response).await;
     assert_eq!(body["code"], "not_found");

@@ -1,7 +1,11 @@
 //! End-to-end tests, one module per area. Compiled into one binary.
-#![expect(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on any unexpected error"
+)]
 
 mod api_master;
 mod http_basics;
+mod ingest_email;
 mod migrations;
 mod store_suite;

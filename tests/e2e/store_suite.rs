@@ -19,7 +19,10 @@ fn read_master(kind: MasterKind) -> RawRecords {
 }
 
 fn all_master() -> Vec<(MasterKind, RawRecords)> {
-    MasterKind::ALL.iter().map(|kind| (*kind, read_master(*kind))).collect()
+    MasterKind::ALL
+        .iter()
+        .map(|kind| (*kind, read_master(*kind)))
+        .collect()
 }
 
 #[tokio::test]
@@ -33,7 +36,11 @@ async fn importing_the_corpus_twice_stores_every_row_once() {
         }
         let second = import(store.as_ref(), all_master()).await.unwrap().unwrap();
         for (kind, counts) in &second {
-            assert_eq!(counts.unchanged, csv_rows(*kind), "{label}: {kind} second import");
+            assert_eq!(
+                counts.unchanged,
+                csv_rows(*kind),
+                "{label}: {kind} second import"
+            );
             assert_eq!(counts.new + counts.updated, 0, "{label}: {kind}");
             assert_eq!(
                 store.count_master(*kind).await.unwrap(),
@@ -43,7 +50,11 @@ async fn importing_the_corpus_twice_stores_every_row_once() {
         }
         let agents = store.users().await.unwrap();
         assert_eq!(agents.len() as u64, csv_rows(MasterKind::Agents), "{label}");
-        assert!(agents.iter().all(|user| !user.can_sign_in && user.role == Role::Agent));
+        assert!(
+            agents
+                .iter()
+                .all(|user| !user.can_sign_in && user.role == Role::Agent)
+        );
     }
 }
 
@@ -61,11 +72,22 @@ async fn a_changed_row_updates_and_reads_back() {
             .unwrap()
             .unwrap();
         assert_eq!(counts[0].1.updated, 1, "{label}");
-        assert_eq!(counts[0].1.unchanged, csv_rows(MasterKind::Orders) - 1, "{label}");
+        assert_eq!(
+            counts[0].1.unchanged,
+            csv_rows(MasterKind::Orders) - 1,
+            "{label}"
+        );
         let order = store.order(&order_no).await.unwrap().unwrap();
         assert_eq!(order.status, "cancelled", "{label}");
-        assert!(!order.lines.is_empty(), "{label}: lines read with the order");
-        let customer = store.customer(order.customer_no.as_str()).await.unwrap().unwrap();
+        assert!(
+            !order.lines.is_empty(),
+            "{label}: lines read with the order"
+        );
+        let customer = store
+            .customer(order.customer_no.as_str())
+            .await
+            .unwrap()
+            .unwrap();
         assert!(!customer.name.is_empty(), "{label}");
     }
 }
@@ -75,25 +97,41 @@ async fn a_bad_row_rejects_the_import_and_leaves_the_database_as_it_was() {
     let folder = tempfile::tempdir().unwrap();
     for (label, store, _) in stores(folder.path()).await {
         let mut customers = read_master(MasterKind::Customers);
-        customers.records[4].1.insert("segment".into(), "gold".into());
+        customers.records[4]
+            .1
+            .insert("segment".into(), "gold".into());
         let mut orders = read_master(MasterKind::Orders);
-        orders.records[7].1.insert("customer_number".into(), "0000000042".into());
+        orders.records[7]
+            .1
+            .insert("customer_number".into(), "0000000042".into());
         let rejected = import(
             store.as_ref(),
-            vec![(MasterKind::Customers, customers), (MasterKind::Orders, orders)],
+            vec![
+                (MasterKind::Customers, customers),
+                (MasterKind::Orders, orders),
+            ],
         )
         .await
         .unwrap()
         .unwrap_err();
-        let lines: Vec<(MasterKind, u64)> = rejected.iter().map(|row| (row.kind, row.line)).collect();
+        let lines: Vec<(MasterKind, u64)> =
+            rejected.iter().map(|row| (row.kind, row.line)).collect();
         assert_eq!(
             lines,
             vec![(MasterKind::Customers, 6), (MasterKind::Orders, 9)],
             "{label}: {rejected:?}"
         );
-        assert!(rejected[1].reason.contains("0000000042 does not exist in customers"));
+        assert!(
+            rejected[1]
+                .reason
+                .contains("0000000042 does not exist in customers")
+        );
         for kind in MasterKind::ALL {
-            assert_eq!(store.count_master(*kind).await.unwrap(), 0, "{label}: {kind}");
+            assert_eq!(
+                store.count_master(*kind).await.unwrap(),
+                0,
+                "{label}: {kind}"
+            );
         }
     }
 }
@@ -122,20 +160,35 @@ async fn users_and_tokens_round_trip() {
                 agent_id: None,
             })
             .await;
-        assert!(matches!(duplicate, Err(CoreError::Conflict(_))), "{label}: {duplicate:?}");
+        assert!(
+            matches!(duplicate, Err(CoreError::Conflict(_))),
+            "{label}: {duplicate:?}"
+        );
         store.set_role(&login, Role::Admin).await.unwrap();
         let credentials = store.user_credentials(&login).await.unwrap().unwrap();
         assert_eq!(credentials.user.role, Role::Admin, "{label}");
         assert_eq!(credentials.password_hash.as_deref(), Some("$argon2id$fake"));
-        assert!(store.user_credentials(&Login::new("nobody")).await.unwrap().is_none());
+        assert!(
+            store
+                .user_credentials(&Login::new("nobody"))
+                .await
+                .unwrap()
+                .is_none()
+        );
 
         let id = store
             .create_api_token("erp", Role::Admin, "hash-1", Utc::now())
             .await
             .unwrap();
         let token = store.api_token_by_hash("hash-1").await.unwrap().unwrap();
-        assert_eq!((token.id, token.role, token.name.as_str()), (id, Role::Admin, "erp"));
-        assert!(store.api_token_by_hash("hash-2").await.unwrap().is_none(), "{label}");
+        assert_eq!(
+            (token.id, token.role, token.name.as_str()),
+            (id, Role::Admin, "erp")
+        );
+        assert!(
+            store.api_token_by_hash("hash-2").await.unwrap().is_none(),
+            "{label}"
+        );
     }
 }
 
@@ -176,6 +229,8 @@ async fn items_export_with_links_threads_and_queue() {
                 },
             ],
             parent_id: None,
+            intent: None,
+            product_lines: Vec::new(),
         };
         let parent = store.insert_item(&item, &placement).await.unwrap();
         let mut reply = NewItem::new(Channel::Email, "e0010.eml", received_at, "Re: Bestelling");
@@ -210,12 +265,19 @@ async fn items_export_with_links_threads_and_queue() {
         assert_eq!(json["language"], "nl");
         assert_eq!(json["sender"], "inkoop@example.nl");
         assert_eq!(json["customer_no"], "0000118084");
-        assert_eq!(json["order_nos"], serde_json::json!([]), "suggestions are not applied");
+        assert_eq!(
+            json["order_nos"],
+            serde_json::json!([]),
+            "suggestions are not applied"
+        );
         assert_eq!(json["links"].as_array().unwrap().len(), 2);
         assert_eq!(json["queue"], "orders-nl");
         assert_eq!(json["priority"], 3);
         assert_eq!(json["status"], "queued");
-        assert_eq!(json["required_skills"], serde_json::json!(["language:nl>=3", "channel:email"]));
+        assert_eq!(
+            json["required_skills"],
+            serde_json::json!(["language:nl>=3", "channel:email"])
+        );
         assert_eq!(json["text"], "Bestelling graag");
         let reply_json = serde_json::to_value(&exported[1]).unwrap();
         assert_eq!(reply_json["parent_id"], parent.get(), "{label}");
@@ -224,6 +286,11 @@ async fn items_export_with_links_threads_and_queue() {
 
         let without_text = store.export_items(Some(parent), 10, false).await.unwrap();
         assert_eq!(without_text.len(), 1);
-        assert!(serde_json::to_value(&without_text[0]).unwrap().get("text").is_none());
+        assert!(
+            serde_json::to_value(&without_text[0])
+                .unwrap()
+                .get("text")
+                .is_none()
+        );
     }
 }

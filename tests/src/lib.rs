@@ -25,7 +25,10 @@ pub fn csv_rows(kind: MasterKind) -> u64 {
         .delimiter(b';')
         .from_path(&path)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
-    reader.byte_records().map(|record| record.map(|_| 1).unwrap_or(0)).sum()
+    reader
+        .byte_records()
+        .map(|record| record.map(|_| 1).unwrap_or(0))
+        .sum()
 }
 
 /// A store on each configured database: (label, store, url).

@@ -88,8 +88,8 @@ impl Default for LinkingConfig {
             ]
             .map(str::to_owned)
             .to_vec(),
-            own_domains: vec!["velora.example.nl".to_owned()],
-            own_numbers: vec!["+31 23 555 0199".to_owned(), "+31 23 555 0100".to_owned()],
+            own_domains: Vec::new(),
+            own_numbers: Vec::new(),
             apply_threshold: 0.8,
             suggest_threshold: 0.3,
         }

@@ -3,25 +3,14 @@
 use std::collections::{HashMap, HashSet};
 
 use switchboard_core::CustomerNo;
-use switchboard_core::master::{Customer, Delivery, Invoice, Order, Product};
+use switchboard_core::master::{Customer, Order, Product};
 
 use super::config::LinkingConfig;
 use super::phone::normalise_phone;
 
-/// Master data as loaded from the store or from CSV files.
-#[derive(Debug, Clone, Default)]
-pub struct MasterData {
-    /// Customers with their contacts.
-    pub customers: Vec<Customer>,
-    /// Orders with their lines.
-    pub orders: Vec<Order>,
-    /// Deliveries.
-    pub deliveries: Vec<Delivery>,
-    /// Invoices.
-    pub invoices: Vec<Invoice>,
-    /// Products.
-    pub products: Vec<Product>,
-}
+/// Master data as loaded from the store or from CSV files (defined in core, where the store
+/// port returns it).
+pub use switchboard_core::master::MasterData;
 
 /// What a phone number or e-mail address is to its customer, for evidence wording.
 #[derive(Debug, Clone, PartialEq, Eq)]

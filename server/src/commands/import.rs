@@ -27,7 +27,8 @@ pub async fn run(store: &Arc<dyn Store>, path: &Path) -> anyhow::Result<ExitCode
     let mut bad_rows: Vec<String> = Vec::new();
     for (kind, file) in &files {
         progress.reading(file);
-        let content = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let content =
+            std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
         let (raw, problems) = master_csv::read(*kind, &content);
         bad_rows.extend(
             problems
@@ -48,11 +49,14 @@ pub async fn run(store: &Arc<dyn Store>, path: &Path) -> anyhow::Result<ExitCode
     let batches = match checked {
         Ok(batches) => batches,
         Err(rejected) => {
-            bad_rows.extend(
-                rejected
-                    .iter()
-                    .map(|row| format!("{}:{}: {}", file_of(row.kind).display(), row.line, row.reason)),
-            );
+            bad_rows.extend(rejected.iter().map(|row| {
+                format!(
+                    "{}:{}: {}",
+                    file_of(row.kind).display(),
+                    row.line,
+                    row.reason
+                )
+            }));
             Vec::new()
         }
     };
@@ -89,7 +93,9 @@ fn files_to_import(path: &Path) -> anyhow::Result<Vec<(MasterKind, PathBuf)>> {
                 files.push((*kind, file));
             }
         }
-        for entry in std::fs::read_dir(path).with_context(|| format!("cannot list {}", path.display()))? {
+        for entry in
+            std::fs::read_dir(path).with_context(|| format!("cannot list {}", path.display()))?
+        {
             let name = entry?.file_name();
             let name = name.to_string_lossy();
             if !files.iter().any(|(kind, _)| kind.file_name() == name) {
@@ -103,7 +109,10 @@ fn files_to_import(path: &Path) -> anyhow::Result<Vec<(MasterKind, PathBuf)>> {
             .map(|stem| stem.to_string_lossy().into_owned())
             .unwrap_or_default();
         let kind = MasterKind::parse(&stem).with_context(|| {
-            let known: Vec<String> = MasterKind::ALL.iter().map(|kind| kind.file_name()).collect();
+            let known: Vec<String> = MasterKind::ALL
+                .iter()
+                .map(|kind| kind.file_name())
+                .collect();
             format!(
                 "cannot tell the kind of {} from its name; expected one of {}",
                 path.display(),

@@ -2,6 +2,7 @@
 
 mod export;
 pub mod import;
+mod ingest;
 mod serve;
 mod tokens;
 mod users;
@@ -25,6 +26,9 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCo
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { path } => import::run(&open_store(&config).await?, &path).await,
+        Command::Ingest { channel, paths } => {
+            ingest::run(open_store(&config).await?, &config, channel.into(), &paths).await
+        }
         Command::Export {
             what: ExportWhat::Items { with_text },
         } => export::items(&open_store(&config).await?, with_text).await,
@@ -40,7 +44,10 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCo
 /// Opens the configured store, applying pending migrations.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let url = config.database_url();
-    switchboard_store::open(&url)
-        .await
-        .with_context(|| format!("cannot open database {}", switchboard_store::redact_url(&url)))
+    switchboard_store::open(&url).await.with_context(|| {
+        format!(
+            "cannot open database {}",
+            switchboard_store::redact_url(&url)
+        )
+    })
 }

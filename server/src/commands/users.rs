@@ -19,7 +19,10 @@ pub async fn add(store: &Arc<dyn Store>, args: UserArgs) -> anyhow::Result<ExitC
         .read_line(&mut password)
         .context("cannot read the password from standard input")?;
     let password = password.trim_end_matches(['\r', '\n']);
-    anyhow::ensure!(!password.is_empty(), "the password on standard input is empty");
+    anyhow::ensure!(
+        !password.is_empty(),
+        "the password on standard input is empty"
+    );
     let hash = switchboard_web::auth::hash_password(password)?;
     let login = Login::new(args.login.clone());
     let role = args.role.into();

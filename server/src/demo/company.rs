@@ -34,13 +34,31 @@ const SHOP_KINDS: &[(&str, &str)] = &[
     ("wholesaler", "Groothandel"),
 ];
 const PRODUCT_LINES: &[(&str, char, &[&str])] = &[
-    ("skincare", '1', &["Day Cream", "Night Serum", "Cleansing Gel", "Eye Balm"]),
-    ("haircare", '2', &["Shampoo", "Conditioner", "Hair Mask", "Styling Wax"]),
-    ("makeup", '3', &["Lipstick", "Mascara", "Foundation", "Blush"]),
-    ("fragrance", '4', &["Eau de Toilette", "Eau de Parfum", "Body Mist"]),
+    (
+        "skincare",
+        '1',
+        &["Day Cream", "Night Serum", "Cleansing Gel", "Eye Balm"],
+    ),
+    (
+        "haircare",
+        '2',
+        &["Shampoo", "Conditioner", "Hair Mask", "Styling Wax"],
+    ),
+    (
+        "makeup",
+        '3',
+        &["Lipstick", "Mascara", "Foundation", "Blush"],
+    ),
+    (
+        "fragrance",
+        '4',
+        &["Eau de Toilette", "Eau de Parfum", "Body Mist"],
+    ),
     ("nails", '5', &["Nail Polish", "Top Coat", "Cuticle Oil"]),
 ];
-const FIRST_NAMES: &[&str] = &["Anouk", "Bram", "Chloé", "Daan", "Eva", "Felix", "Greta", "Hugo"];
+const FIRST_NAMES: &[&str] = &[
+    "Anouk", "Bram", "Chloé", "Daan", "Eva", "Felix", "Greta", "Hugo",
+];
 const LAST_NAMES: &[&str] = &["de Wit", "Janssen", "Peeters", "Schmidt", "Dubois", "Smith"];
 
 /// The generated company, as raw master-data records per kind.
@@ -104,11 +122,70 @@ pub fn generate(seed: u64) -> Company {
 
 fn add_agents(company: &mut Company) -> Vec<String> {
     let agents = [
-        ("DA01", "Sanne Visser", "Telesales NL", &["language:nl", "language:en", "channel:email", "channel:fax", "product:haircare", "complaint"][..]),
-        ("DA02", "Jonas Weber", "Telesales DE", &["language:de", "language:en", "channel:email", "channel:voicemail", "product:skincare"][..]),
-        ("DA03", "Camille Leroy", "Telesales FR", &["language:fr", "language:nl", "channel:email", "channel:letter", "product:fragrance"][..]),
-        ("DA04", "Noah Bakker", "Key accounts", &["language:nl", "language:en", "language:de", "channel:email", "key_account", "credit_pricing"][..]),
-        ("DA05", "Lotte Mertens", "Backoffice", &["language:nl", "language:fr", "channel:fax", "channel:letter", "channel:voicemail", "product:makeup", "product:nails"][..]),
+        (
+            "DA01",
+            "Sanne Visser",
+            "Telesales NL",
+            &[
+                "language:nl",
+                "language:en",
+                "channel:email",
+                "channel:fax",
+                "product:haircare",
+                "complaint",
+            ][..],
+        ),
+        (
+            "DA02",
+            "Jonas Weber",
+            "Telesales DE",
+            &[
+                "language:de",
+                "language:en",
+                "channel:email",
+                "channel:voicemail",
+                "product:skincare",
+            ][..],
+        ),
+        (
+            "DA03",
+            "Camille Leroy",
+            "Telesales FR",
+            &[
+                "language:fr",
+                "language:nl",
+                "channel:email",
+                "channel:letter",
+                "product:fragrance",
+            ][..],
+        ),
+        (
+            "DA04",
+            "Noah Bakker",
+            "Key accounts",
+            &[
+                "language:nl",
+                "language:en",
+                "language:de",
+                "channel:email",
+                "key_account",
+                "credit_pricing",
+            ][..],
+        ),
+        (
+            "DA05",
+            "Lotte Mertens",
+            "Backoffice",
+            &[
+                "language:nl",
+                "language:fr",
+                "channel:fax",
+                "channel:letter",
+                "channel:voicemail",
+                "product:makeup",
+                "product:nails",
+            ][..],
+        ),
     ];
     for (index, (agent_id, name, team, skills)) in agents.iter().enumerate() {
         let email = format!(
@@ -137,7 +214,10 @@ fn add_agents(company: &mut Company) -> Vec<String> {
             );
         }
     }
-    agents.iter().map(|(agent_id, ..)| (*agent_id).to_owned()).collect()
+    agents
+        .iter()
+        .map(|(agent_id, ..)| (*agent_id).to_owned())
+        .collect()
 }
 
 fn add_products(company: &mut Company, rng: &mut StdRng) -> Vec<(String, u64)> {
@@ -154,7 +234,10 @@ fn add_products(company: &mut Company, rng: &mut StdRng) -> Vec<(String, u64)> {
                     ("brand", "Lumière".to_owned()),
                     ("product_line", (*line).to_owned()),
                     ("pack_size", "1 st".to_owned()),
-                    ("ean", format!("87{:011}", rng.gen_range(0..99_999_999_999_u64))),
+                    (
+                        "ean",
+                        format!("87{:011}", rng.gen_range(0..99_999_999_999_u64)),
+                    ),
                     ("status", "active".to_owned()),
                 ],
             );
@@ -165,7 +248,10 @@ fn add_products(company: &mut Company, rng: &mut StdRng) -> Vec<(String, u64)> {
                         ("sku", sku.clone()),
                         ("segment", segment.to_owned()),
                         ("min_qty", "1".to_owned()),
-                        ("price", format_cents(i64::try_from(cents * factor / 100).unwrap_or(0))),
+                        (
+                            "price",
+                            format_cents(i64::try_from(cents * factor / 100).unwrap_or(0)),
+                        ),
                         ("currency", "EUR".to_owned()),
                         ("valid_from", "2026-01-01".to_owned()),
                         ("valid_to", "2026-12-31".to_owned()),
@@ -266,8 +352,14 @@ fn add_orders(
                     ("sku", sku.clone()),
                     ("quantity", quantity.to_string()),
                     ("unit", "ST".to_owned()),
-                    ("unit_price", format_cents(i64::try_from(*unit_cents).unwrap_or(0))),
-                    ("line_value", format_cents(i64::try_from(unit_cents * quantity).unwrap_or(0))),
+                    (
+                        "unit_price",
+                        format_cents(i64::try_from(*unit_cents).unwrap_or(0)),
+                    ),
+                    (
+                        "line_value",
+                        format_cents(i64::try_from(unit_cents * quantity).unwrap_or(0)),
+                    ),
                 ],
             );
         }
@@ -277,12 +369,18 @@ fn add_orders(
                 ("order_number", order_number.clone()),
                 ("customer_number", customer.number.clone()),
                 ("order_date", order_date.to_string()),
-                ("requested_delivery", (order_date + Duration::days(3)).to_string()),
+                (
+                    "requested_delivery",
+                    (order_date + Duration::days(3)).to_string(),
+                ),
                 ("status", status.to_owned()),
                 ("customer_po", format!("PO-{}", 700 + index)),
                 ("order_channel", "email".to_owned()),
                 ("currency", "EUR".to_owned()),
-                ("net_value", format_cents(i64::try_from(net_cents).unwrap_or(0))),
+                (
+                    "net_value",
+                    format_cents(i64::try_from(net_cents).unwrap_or(0)),
+                ),
             ],
         );
         if matches!(status, "in_delivery" | "delivered" | "invoiced") {
@@ -293,10 +391,19 @@ fn add_orders(
                     ("delivery_number", format!("81{:08}", 5_000 + index)),
                     ("order_number", order_number.clone()),
                     ("carrier", ["PostNL", "DHL", "DPD"][index % 3].to_owned()),
-                    ("tracking_number", format!("3SDEMO{:09}", 40_000 + index * 13)),
-                    ("status", if delivered { "delivered" } else { "in_transit" }.to_owned()),
+                    (
+                        "tracking_number",
+                        format!("3SDEMO{:09}", 40_000 + index * 13),
+                    ),
+                    (
+                        "status",
+                        if delivered { "delivered" } else { "in_transit" }.to_owned(),
+                    ),
                     ("ship_date", (order_date + Duration::days(1)).to_string()),
-                    ("expected_date", (order_date + Duration::days(3)).to_string()),
+                    (
+                        "expected_date",
+                        (order_date + Duration::days(3)).to_string(),
+                    ),
                     (
                         "delivered_date",
                         if delivered {
@@ -318,9 +425,15 @@ fn add_orders(
                     ("customer_number", customer.number.clone()),
                     ("invoice_date", (order_date + Duration::days(4)).to_string()),
                     ("due_date", (order_date + Duration::days(34)).to_string()),
-                    ("net_amount", format_cents(i64::try_from(net_cents).unwrap_or(0))),
+                    (
+                        "net_amount",
+                        format_cents(i64::try_from(net_cents).unwrap_or(0)),
+                    ),
                     ("vat_amount", format_cents(i64::try_from(vat).unwrap_or(0))),
-                    ("gross_amount", format_cents(i64::try_from(net_cents + vat).unwrap_or(0))),
+                    (
+                        "gross_amount",
+                        format_cents(i64::try_from(net_cents + vat).unwrap_or(0)),
+                    ),
                     ("status", "open".to_owned()),
                 ],
             );

@@ -62,7 +62,10 @@ const SAMPLES: &[Sample] = &[
 /// Builds the sample items with their placement and links.
 pub fn sample_items(company: &Company) -> Vec<(NewItem, ItemPlacement)> {
     let customers = customers(company);
-    let start = Utc.with_ymd_and_hms(2026, 12, 1, 8, 30, 0).single().unwrap_or_default();
+    let start = Utc
+        .with_ymd_and_hms(2026, 12, 1, 8, 30, 0)
+        .single()
+        .unwrap_or_default();
     SAMPLES
         .iter()
         .enumerate()
@@ -70,7 +73,13 @@ pub fn sample_items(company: &Company) -> Vec<(NewItem, ItemPlacement)> {
             let customer = customers.get(sample.customer_index % customers.len().max(1))?;
             let order = first_order_of(company, &customer.number);
             let received_at = start + Duration::minutes(i64::try_from(index).unwrap_or(0) * 47);
-            Some(build(sample, customer, order.as_deref(), received_at, index))
+            Some(build(
+                sample,
+                customer,
+                order.as_deref(),
+                received_at,
+                index,
+            ))
         })
         .collect()
 }
@@ -140,6 +149,8 @@ fn build(
         ],
         links,
         parent_id: None,
+        intent: None,
+        product_lines: Vec::new(),
     };
     (item, placement)
 }
@@ -148,6 +159,9 @@ fn first_order_of(company: &Company, customer_no: &str) -> Option<String> {
     company
         .rows(MasterKind::Orders)
         .iter()
-        .find(|row| row.get("customer_number").is_some_and(|number| number == customer_no))
+        .find(|row| {
+            row.get("customer_number")
+                .is_some_and(|number| number == customer_no)
+        })
         .and_then(|row| row.get("order_number").cloned())
 }

@@ -1,0 +1,23 @@
+-- Landing: every raw input is recorded (and its bytes stored as a blob) before the source is
+-- acknowledged. The same input delivered again finds its row by (channel, key, fingerprint).
+CREATE TABLE inbound (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    channel      TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    idem_key     TEXT NOT NULL,
+    fingerprint  TEXT NOT NULL,
+    blob         TEXT NOT NULL,
+    size         BIGINT NOT NULL,
+    received_at  TIMESTAMPTZ NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('landed', 'processed', 'failed', 'awaiting_ocr')),
+    error        TEXT,
+    item_id      BIGINT REFERENCES items (id),
+    attempts     BIGINT NOT NULL DEFAULT 0,
+    created_at   TIMESTAMPTZ NOT NULL,
+    updated_at   TIMESTAMPTZ NOT NULL,
+    UNIQUE (channel, idem_key, fingerprint)
+);
+CREATE INDEX inbound_state ON inbound (state);
+
+ALTER TABLE items ADD COLUMN inbound_id BIGINT REFERENCES inbound (id);
+CREATE UNIQUE INDEX items_inbound ON items (inbound_id);

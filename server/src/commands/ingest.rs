@@ -1,0 +1,155 @@
+//! `switchboard ingest --channel CHANNEL PATH...`: files and folders (or `-` for one message on
+//! standard input, a mail server's pipe transport) through exactly the live pipeline.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use switchboard_core::item::Channel;
+use switchboard_core::store::Store;
+use switchboard_store::BlobStore;
+
+use crate::config::Config;
+use crate::pipeline::{IngestOutcome, Pipeline};
+
+/// Exit status of the mail-delivery convention for "try again later".
+const EX_TEMPFAIL: u8 = 75;
+
+/// Counts of one run.
+#[derive(Debug, Default)]
+struct Summary {
+    ingested: u64,
+    duplicates: u64,
+    noise: u64,
+    failed: Vec<(String, String)>,
+    not_landed: Vec<(String, String)>,
+}
+
+/// Ingests the given paths and prints a summary.
+pub async fn run(
+    store: Arc<dyn Store>,
+    config: &Config,
+    channel: Channel,
+    paths: &[PathBuf],
+) -> anyhow::Result<ExitCode> {
+    let pipeline = Pipeline::new(
+        store,
+        BlobStore::new(config.blob_dir()),
+        config.pipeline_settings(),
+    )
+    .await
+    .context("cannot start the ingest pipeline")?;
+    let recovered = pipeline.recover().await?;
+    if recovered > 0 {
+        eprintln!("recovered {recovered} input(s) left from an interrupted run");
+    }
+    if paths.len() == 1 && paths[0].as_os_str() == "-" {
+        return from_stdin(&pipeline, channel).await;
+    }
+    let files = collect_files(paths)?;
+    let mut summary = Summary::default();
+    for file in files {
+        let name = file
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| file.display().to_string());
+        let raw = match std::fs::read(&file) {
+            Ok(raw) => raw,
+            Err(error) => {
+                summary
+                    .not_landed
+                    .push((file.display().to_string(), error.to_string()));
+                continue;
+            }
+        };
+        match pipeline.ingest(channel, &name, raw).await {
+            Ok(IngestOutcome::Ingested { noise, .. }) => {
+                summary.ingested += 1;
+                summary.noise += u64::from(noise.is_some());
+            }
+            Ok(IngestOutcome::Duplicate { .. }) => summary.duplicates += 1,
+            Ok(IngestOutcome::Failed { reason, .. }) => summary.failed.push((name, reason)),
+            Err(error) => summary
+                .not_landed
+                .push((file.display().to_string(), error.to_string())),
+        }
+    }
+    print_summary(&summary);
+    Ok(if summary.not_landed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+async fn from_stdin(pipeline: &Pipeline, channel: Channel) -> anyhow::Result<ExitCode> {
+    let mut raw = Vec::new();
+    if let Err(error) = std::io::stdin().lock().read_to_end(&mut raw) {
+        eprintln!("cannot read standard input: {error}");
+        return Ok(ExitCode::from(EX_TEMPFAIL));
+    }
+    match pipeline.ingest(channel, "stdin", raw).await {
+        Ok(outcome) => {
+            eprintln!("{outcome:?}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            eprintln!("not landed: {error}");
+            Ok(ExitCode::from(EX_TEMPFAIL))
+        }
+    }
+}
+
+fn print_summary(summary: &Summary) {
+    println!(
+        "ingested: {}, duplicates: {}, noise: {}, failed: {}, not landed: {}",
+        summary.ingested,
+        summary.duplicates,
+        summary.noise,
+        summary.failed.len(),
+        summary.not_landed.len()
+    );
+    for (name, reason) in &summary.failed {
+        println!("failed: {name}: {reason}");
+    }
+    for (name, reason) in &summary.not_landed {
+        println!("not landed: {name}: {reason}");
+    }
+}
+
+/// Expands folders (recursively, hidden entries skipped) into their files, sorted by path.
+fn collect_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut files)?;
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn walk(folder: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(folder)
+        .with_context(|| format!("cannot list {}", folder.display()))?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            !path
+                .file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            walk(&entry, files)?;
+        } else {
+            files.push(entry);
+        }
+    }
+    Ok(())
+}

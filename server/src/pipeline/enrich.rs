@@ -1,0 +1,174 @@
+//! Decides what a parsed item is about and where it goes: links (with thread inheritance),
+//! intent, product lines, and the routing rule's queue, skills and priority. Pure: the master
+//! data and the parent's links are handed in.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use switchboard_core::WorkItemId;
+use switchboard_core::item::{ItemStatus, NewItem};
+use switchboard_core::link::{Link, LinkKind, NewLink};
+use switchboard_core::master::MasterData;
+use switchboard_core::store::ItemPlacement;
+use switchboard_router::rules::facts::{CustomerFacts, ItemFacts, OrderFacts};
+use switchboard_router::rules::{ValidRuleSet, default_rule_set, evaluate, validate};
+use switchboard_search::IntentClassifier;
+use switchboard_search::intent::product_lines;
+use switchboard_search::linking::{
+    LinkInput, Linker, LinkingConfig, MasterSnapshot, inherit_from_parent,
+};
+
+/// The earlier item a new one replies to.
+#[derive(Debug, Clone, Default)]
+pub struct ThreadContext {
+    /// The parent item.
+    pub parent: Option<WorkItemId>,
+    /// The parent's links, inherited when the reply has no stronger evidence.
+    pub parent_links: Vec<Link>,
+}
+
+/// Links, classifies and places items.
+pub struct Enricher {
+    linker: Linker,
+    classifier: IntentClassifier,
+    rules: ValidRuleSet,
+}
+
+impl Enricher {
+    /// Builds the enricher from master data, linking settings and a routing rule set
+    /// (the default set when none is given).
+    pub fn build(
+        master: MasterData,
+        linking: LinkingConfig,
+        rules: Option<ValidRuleSet>,
+    ) -> anyhow::Result<Self> {
+        let snapshot = Arc::new(MasterSnapshot::build(master, &linking));
+        let linker = Linker::new(linking, snapshot)?;
+        let classifier = IntentClassifier::with_defaults()?;
+        let rules = match rules {
+            Some(rules) => rules,
+            None => validate(&default_rule_set())
+                .map_err(|errors| anyhow::anyhow!("the default rule set is invalid: {errors:?}"))?,
+        };
+        Ok(Self {
+            linker,
+            classifier,
+            rules,
+        })
+    }
+
+    /// Returns the placement of a parsed item.
+    pub fn placement(&self, item: &NewItem, thread: &ThreadContext) -> ItemPlacement {
+        let input = LinkInput::from_item(item);
+        let own_links = self.linker.link(&input);
+        let parent_links: Vec<NewLink> = thread.parent_links.iter().map(NewLink::from).collect();
+        let links = if thread.parent.is_some() {
+            inherit_from_parent(
+                own_links,
+                &parent_links,
+                self.linker.config().apply_threshold,
+            )
+        } else {
+            own_links
+        };
+        let classification =
+            self.classifier
+                .classify(item.subject.as_deref(), &item.text, item.language);
+        let intent = item
+            .noise
+            .is_none()
+            .then_some(classification.intent)
+            .flatten();
+        let skus = self.linker.skus(&self.linker.extract(&input));
+        let lines = product_lines(
+            &self.classifier,
+            self.linker.snapshot(),
+            &skus,
+            item.subject.as_deref(),
+            &item.text,
+        )
+        .lines;
+        let facts = self.facts(item, &links, intent, &lines);
+        // Requirements are those of the rule's first step; the router relaxes them over time.
+        let routing = evaluate(&self.rules, &facts, item.received_at);
+        let is_noise = item.noise.is_some();
+        ItemPlacement {
+            status: if is_noise {
+                ItemStatus::Discarded
+            } else {
+                ItemStatus::Queued
+            },
+            queue: (!is_noise).then_some(routing.queue),
+            priority: routing.priority,
+            required_skills: if is_noise {
+                Vec::new()
+            } else {
+                routing.required_skills
+            },
+            links,
+            parent_id: thread.parent,
+            intent,
+            product_lines: lines,
+        }
+    }
+
+    fn facts(
+        &self,
+        item: &NewItem,
+        links: &[NewLink],
+        intent: Option<switchboard_core::item::Intent>,
+        product_lines: &[String],
+    ) -> ItemFacts {
+        let snapshot = self.linker.snapshot();
+        let applied = |kind: LinkKind| {
+            links
+                .iter()
+                .filter(move |link| link.applied && link.kind == kind)
+                .map(|link| link.key.as_str())
+        };
+        let customer = applied(LinkKind::Customer)
+            .next()
+            .and_then(|number| snapshot.customer_by_number(number))
+            .and_then(|position| snapshot.customer(position))
+            .map(|customer| CustomerFacts {
+                number: customer.customer_no.to_string(),
+                segment: customer.segment.clone(),
+                language: customer.language.clone(),
+                country: customer.country.clone(),
+                account_manager: customer.account_manager.clone(),
+            });
+        let orders = applied(LinkKind::Order)
+            .filter_map(|number| snapshot.order(number))
+            .map(|order| OrderFacts {
+                number: order.order_no.to_string(),
+                status: order.status.clone(),
+            })
+            .collect();
+        let mut facts = ItemFacts::new(item.channel, item.received_at);
+        facts.language = item.language;
+        facts.noise = item.noise;
+        facts.intent = intent;
+        facts.subject = item.subject.clone();
+        facts.sender_email = item.sender.email.clone();
+        facts.product_lines = product_lines.to_vec();
+        facts.customer = customer;
+        facts.orders = orders;
+        facts
+    }
+}
+
+/// Builds the failed item that keeps an unreadable input visible.
+pub fn failed_item(
+    channel: switchboard_core::item::Channel,
+    source: &str,
+    received_at: DateTime<Utc>,
+    reason: &str,
+) -> (NewItem, ItemPlacement) {
+    let mut item = NewItem::new(channel, source, received_at, "");
+    item.warnings.push(format!("intake failed: {reason}"));
+    let placement = ItemPlacement {
+        status: ItemStatus::Failed,
+        ..ItemPlacement::default()
+    };
+    (item, placement)
+}

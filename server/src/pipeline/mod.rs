@@ -1,0 +1,218 @@
+//! The ingest pipeline every source feeds — files, stdin, IMAP, HTTP: land the raw bytes, parse,
+//! thread, link, classify, place, and persist the item and the input's new state in one
+//! transaction. A crash at any point is recovered by [`Pipeline::recover`], which re-processes
+//! landed inputs; re-delivery of the same input creates nothing new.
+
+pub mod enrich;
+pub mod landing;
+pub mod parse;
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use switchboard_core::inbound::{Inbound, InboundState, NewInbound, ThreadCandidate};
+use switchboard_core::item::{Channel, NoiseKind};
+use switchboard_core::store::Store;
+use switchboard_core::{CoreError, WorkItemId};
+use switchboard_search::linking::LinkingConfig;
+use switchboard_store::BlobStore;
+
+use self::enrich::{Enricher, ThreadContext, failed_item};
+use self::parse::{Parsed, ParserSettings};
+
+/// What happened to one input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// A new item was made.
+    Ingested {
+        /// The item.
+        item: WorkItemId,
+        /// Its noise kind, when it is noise.
+        noise: Option<NoiseKind>,
+    },
+    /// The same input had been ingested before.
+    Duplicate {
+        /// The item made then.
+        item: WorkItemId,
+    },
+    /// The input could not be parsed; it is kept and shown as a failed item.
+    Failed {
+        /// The failed item.
+        item: WorkItemId,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Settings of the pipeline.
+#[derive(Debug, Clone, Default)]
+pub struct PipelineSettings {
+    /// Channel parsers.
+    pub parsers: ParserSettings,
+    /// The linker.
+    pub linking: LinkingConfig,
+}
+
+/// The ingest pipeline.
+pub struct Pipeline {
+    store: Arc<dyn Store>,
+    blobs: BlobStore,
+    parsers: Arc<ParserSettings>,
+    enricher: Enricher,
+}
+
+impl Pipeline {
+    /// Builds the pipeline with the master data stored now.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        blobs: BlobStore,
+        settings: PipelineSettings,
+    ) -> anyhow::Result<Self> {
+        let master = store.master_data().await?;
+        let enricher = Enricher::build(master, settings.linking, None)?;
+        Ok(Self {
+            store,
+            blobs,
+            parsers: Arc::new(settings.parsers),
+            enricher,
+        })
+    }
+
+    /// Lands and processes one input. An error means the input could not be landed, so the
+    /// source must keep it (and retry); every other outcome is durable.
+    pub async fn ingest(
+        &self,
+        channel: Channel,
+        source: &str,
+        raw: Vec<u8>,
+    ) -> Result<IngestOutcome, CoreError> {
+        if !parse::supports(channel) {
+            return Err(CoreError::BadInput(format!(
+                "the {channel} channel cannot be ingested by this build"
+            )));
+        }
+        let keys = landing::keys(channel, &raw);
+        let raw = Arc::new(raw);
+        let blob = {
+            let blobs = self.blobs.clone();
+            let raw = Arc::clone(&raw);
+            tokio::task::spawn_blocking(move || blobs.put(&raw))
+                .await
+                .map_err(|error| CoreError::Internal(format!("blob task failed: {error}")))??
+        };
+        let landing = self
+            .store
+            .land(&NewInbound {
+                channel,
+                source: source.to_owned(),
+                idem_key: keys.idem_key,
+                fingerprint: keys.fingerprint,
+                blob,
+                size: i64::try_from(raw.len()).unwrap_or(i64::MAX),
+                received_at: Utc::now(),
+            })
+            .await?;
+        if let Some(item) = landing.inbound.item_id {
+            return Ok(IngestOutcome::Duplicate { item });
+        }
+        self.process(&landing.inbound, raw).await
+    }
+
+    /// Processes every input left landed by a crash; returns how many were processed.
+    pub async fn recover(&self) -> Result<usize, CoreError> {
+        let mut processed = 0;
+        loop {
+            let pending = self
+                .store
+                .inbound_in_state(InboundState::Landed, 100)
+                .await?;
+            if pending.is_empty() {
+                return Ok(processed);
+            }
+            for inbound in pending {
+                let raw = {
+                    let blobs = self.blobs.clone();
+                    let address = inbound.blob.clone();
+                    tokio::task::spawn_blocking(move || blobs.get(&address))
+                        .await
+                        .map_err(|error| {
+                            CoreError::Internal(format!("blob task failed: {error}"))
+                        })??
+                };
+                let outcome = self.process(&inbound, Arc::new(raw)).await?;
+                tracing::info!(inbound = %inbound.id, outcome = ?outcome, "recovered landed input");
+                processed += 1;
+            }
+        }
+    }
+
+    async fn process(
+        &self,
+        inbound: &Inbound,
+        raw: Arc<Vec<u8>>,
+    ) -> Result<IngestOutcome, CoreError> {
+        let parsed = {
+            let parsers = Arc::clone(&self.parsers);
+            let (channel, source, received_at) =
+                (inbound.channel, inbound.source.clone(), inbound.received_at);
+            tokio::task::spawn_blocking(move || {
+                parse::parse(channel, &raw, &source, received_at, &parsers)
+            })
+            .await
+            .map_err(|error| CoreError::Internal(format!("parser task failed: {error}")))?
+        };
+        match parsed {
+            Ok(parsed) => self.persist(inbound, parsed).await,
+            Err(reason) => {
+                tracing::warn!(inbound = %inbound.id, source = %inbound.source, reason = %reason, "intake failed");
+                let (item, placement) = failed_item(
+                    inbound.channel,
+                    &inbound.source,
+                    inbound.received_at,
+                    &reason,
+                );
+                let item = self
+                    .store
+                    .complete_inbound(inbound.id, &item, &placement)
+                    .await?;
+                Ok(IngestOutcome::Failed { item, reason })
+            }
+        }
+    }
+
+    async fn persist(&self, inbound: &Inbound, parsed: Parsed) -> Result<IngestOutcome, CoreError> {
+        let thread = self.thread_of(&parsed).await?;
+        let placement = self.enricher.placement(&parsed.item, &thread);
+        let noise = parsed.item.noise;
+        let item = self
+            .store
+            .complete_inbound(inbound.id, &parsed.item, &placement)
+            .await?;
+        Ok(IngestOutcome::Ingested { item, noise })
+    }
+
+    /// Finds the parent: the nearest Message-ID it replies to that we know, else the item named
+    /// by a verified reference token. Subjects alone never thread.
+    async fn thread_of(&self, parsed: &Parsed) -> Result<ThreadContext, CoreError> {
+        let candidates = self.store.thread_candidates(&parsed.reply_ids).await?;
+        let by_message_id = parsed.reply_ids.iter().find_map(|id| {
+            candidates
+                .iter()
+                .rev()
+                .find(|candidate: &&ThreadCandidate| candidate.message_id == *id)
+                .map(|candidate| candidate.item_id)
+        });
+        let parent = match by_message_id.or(parsed.token_item) {
+            Some(parent) if self.store.item(parent).await?.is_some() => Some(parent),
+            _ => None,
+        };
+        let parent_links = match parent {
+            Some(parent) => self.store.links_of(parent).await?,
+            None => Vec::new(),
+        };
+        Ok(ThreadContext {
+            parent,
+            parent_links,
+        })
+    }
+}

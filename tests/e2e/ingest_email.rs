@@ -1,0 +1,201 @@
+//! The e-mail channel end to end: every message of the development corpus through the live
+//! pipeline, measured against `truth.jsonl`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use switchboard_core::import::import;
+use switchboard_core::master::MasterKind;
+use switchboard_core::store::Store;
+use switchboard_server::Config;
+use switchboard_server::pipeline::{IngestOutcome, Pipeline};
+use switchboard_store::BlobStore;
+use switchboard_tests::{corpus_dir, master_dir};
+
+/// The corpus company's own identity, as an installation would configure it.
+pub fn velora_config(data_dir: &std::path::Path) -> Config {
+    let mut config = Config::default();
+    config.data_dir = data_dir.to_path_buf();
+    config.organisation.own_addresses = [
+        "klantenservice",
+        "customerservice",
+        "kundenservice",
+        "serviceclient",
+        "orders",
+    ]
+    .iter()
+    .map(|mailbox| format!("{mailbox}@velora.example.nl"))
+    .collect();
+    config.organisation.internal_domains = vec!["velora.example.nl".into()];
+    config.organisation.own_numbers = vec!["+31 23 555 0199".into(), "+31 23 555 0100".into()];
+    config.organisation.reference_secret = Some("test-reference-secret".into());
+    config
+}
+
+/// Imports the development master data.
+pub async fn import_master(store: &Arc<dyn Store>) {
+    let inputs = MasterKind::ALL
+        .iter()
+        .map(|kind| {
+            let content = std::fs::read(master_dir().join(kind.file_name())).unwrap();
+            (
+                *kind,
+                switchboard_server::master_csv::read(*kind, &content).0,
+            )
+        })
+        .collect();
+    import(store.as_ref(), inputs).await.unwrap().unwrap();
+}
+
+struct Truth {
+    noise: Option<String>,
+    parent: Option<String>,
+    customer: Option<String>,
+    orders: Vec<String>,
+}
+
+fn truth(channel: &str) -> HashMap<String, Truth> {
+    let text = std::fs::read_to_string(corpus_dir().join("dev/truth.jsonl")).unwrap();
+    text.lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|row| row["channel"] == channel)
+        .map(|row| {
+            let file = row["files"][0].as_str().unwrap();
+            let base = file.rsplit('/').next().unwrap().to_owned();
+            let parent = row["thread_parent"]
+                .as_str()
+                .map(|parent| parent.rsplit('/').next().unwrap().to_owned());
+            let orders = row["order_numbers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|order| order.as_str().unwrap().to_owned())
+                .collect();
+            let noise = row["noise_type"].as_str().map(str::to_owned);
+            let customer = row["customer_number"].as_str().map(str::to_owned);
+            (
+                base,
+                Truth {
+                    noise,
+                    parent,
+                    customer,
+                    orders,
+                },
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn corpus_emails_become_one_item_each_with_truths_threads_and_noise() {
+    let folder = tempfile::tempdir().unwrap();
+    let config = velora_config(folder.path());
+    let url = switchboard_store::testing::sqlite_url(folder.path());
+    let store = switchboard_store::open(&url).await.unwrap();
+    import_master(&store).await;
+    let pipeline = Pipeline::new(
+        store.clone(),
+        BlobStore::new(config.blob_dir()),
+        config.pipeline_settings(),
+    )
+    .await
+    .unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(corpus_dir().join("dev/email"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let outcome = pipeline
+            .ingest(
+                switchboard_core::item::Channel::Email,
+                &name,
+                std::fs::read(file).unwrap(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcome, IngestOutcome::Ingested { .. }),
+            "{name}: {outcome:?}"
+        );
+    }
+    for file in files.iter().take(20) {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let again = pipeline
+            .ingest(
+                switchboard_core::item::Channel::Email,
+                &name,
+                std::fs::read(file).unwrap(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(again, IngestOutcome::Duplicate { .. }),
+            "{name}: {again:?}"
+        );
+    }
+    let exported = store.export_items(None, 10_000, false).await.unwrap();
+    assert_eq!(exported.len(), files.len(), "one item per message");
+
+    let truth = truth("email");
+    let source_of: HashMap<i64, &str> = exported
+        .iter()
+        .map(|item| (item.id, item.source.as_str()))
+        .collect();
+    let (mut agree, mut noise_agree, mut parent_agree) = (0, 0, 0);
+    let (mut customer_hits, mut customer_applied, mut customer_expected) = (0, 0, 0);
+    let (mut order_hits, mut order_applied, mut order_expected) = (0, 0, 0);
+    for item in &exported {
+        let expected = &truth[&item.source];
+        let noise = item.noise.map(|noise| noise.as_str().to_owned());
+        let parent = item.parent_id.map(|id| source_of[&id].to_owned());
+        let noise_ok = noise == expected.noise;
+        let parent_ok = parent == expected.parent;
+        noise_agree += usize::from(noise_ok);
+        parent_agree += usize::from(parent_ok);
+        agree += usize::from(noise_ok && parent_ok);
+        if !(noise_ok && parent_ok) {
+            eprintln!(
+                "disagree {}: noise {noise:?} vs {:?}, parent {parent:?} vs {:?}",
+                item.source, expected.noise, expected.parent
+            );
+        }
+        if expected.noise.is_none() {
+            let customer = item
+                .customer_no
+                .as_ref()
+                .map(|number| number.as_str().to_owned());
+            customer_applied += usize::from(customer.is_some());
+            customer_expected += usize::from(expected.customer.is_some());
+            customer_hits += usize::from(customer.is_some() && customer == expected.customer);
+            let orders: Vec<String> = item
+                .order_nos
+                .iter()
+                .map(|order| order.as_str().to_owned())
+                .collect();
+            order_applied += orders.len();
+            order_expected += expected.orders.len();
+            order_hits += orders
+                .iter()
+                .filter(|order| expected.orders.contains(order))
+                .count();
+        }
+    }
+    let total = exported.len() as f64;
+    let ratio = |part: usize, whole: usize| part as f64 / whole.max(1) as f64;
+    println!(
+        "email ingest vs truth: both {:.3}, noise {:.3}, thread parent {:.3}; customer P {:.3} R {:.3}; order P {:.3} R {:.3}",
+        agree as f64 / total,
+        noise_agree as f64 / total,
+        parent_agree as f64 / total,
+        ratio(customer_hits, customer_applied),
+        ratio(customer_hits, customer_expected),
+        ratio(order_hits, order_applied),
+        ratio(order_hits, order_expected),
+    );
+    assert!(
+        agree as f64 / total >= 0.98,
+        "noise and thread parent agreement below 98%"
+    );
+}
