@@ -8,15 +8,15 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use switchboard_core::CoreError;
 use switchboard_core::event::Actor;
 use switchboard_core::user::Role;
-use switchboard_core::CoreError;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -76,7 +76,9 @@ pub async fn require_identity(
     match identify(&request).await {
         Ok(identity) => {
             request.extensions_mut().insert(identity);
-            next.call(request).await.map(ServiceResponse::map_into_left_body)
+            next.call(request)
+                .await
+                .map(ServiceResponse::map_into_left_body)
         }
         Err(error) => Ok(request.error_response(error).map_into_right_body()),
     }

@@ -30,7 +30,11 @@ pub fn create_app(
     let json_limit = state.config.max_json_bytes;
     App::new()
         .app_data(web::Data::new(state))
-        .app_data(web::JsonConfig::default().limit(json_limit).error_handler(error::json_error))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(json_limit)
+                .error_handler(error::json_error),
+        )
         .app_data(web::PathConfig::default().error_handler(error::path_error))
         .wrap(from_fn(metrics::record_request))
         .wrap(from_fn(ui::security_headers))

@@ -52,7 +52,11 @@ impl Default for Metrics {
         let http_duration = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.0005, 2.0, 14))
         });
-        registry.register("http_requests", "HTTP requests served", http_requests.clone());
+        registry.register(
+            "http_requests",
+            "HTTP requests served",
+            http_requests.clone(),
+        );
         registry.register(
             "http_request_duration_seconds",
             "HTTP request duration",
@@ -105,7 +109,9 @@ pub async fn record_request(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let recorder = request.app_data::<web::Data<AppState>>().map(|state| state.metrics.clone());
+    let recorder = request
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.metrics.clone());
     let method = request.method().to_string();
     let response = next.call(request).await?;
     if let Some(recorder) = recorder {

@@ -15,10 +15,15 @@ use crate::state::AppState;
 
 /// Registers the master-data routes.
 pub fn configure(config: &mut web::ServiceConfig) {
-    for kind in MasterKind::ALL.iter().copied().filter(|kind| kind.has_single_key()) {
+    for kind in MasterKind::ALL
+        .iter()
+        .copied()
+        .filter(|kind| kind.has_single_key())
+    {
         config.route(
             &format!("/{kind}/{{key}}"),
-            web::put().to(move |caller, key, body, state| put_record(kind, caller, key, body, state)),
+            web::put()
+                .to(move |caller, key, body, state| put_record(kind, caller, key, body, state)),
         );
     }
     config
@@ -53,7 +58,8 @@ async fn put_record(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    let mut fields = json_fields(&body).map_err(|problem| ApiError::with_problems(problem.reason.clone(), vec![problem]))?;
+    let mut fields = json_fields(&body)
+        .map_err(|problem| ApiError::with_problems(problem.reason.clone(), vec![problem]))?;
     let key_column = kind
         .key_columns()
         .next()
@@ -95,9 +101,8 @@ async fn import_ndjson(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let kind = MasterKind::parse(&kind).ok_or_else(|| {
-        CoreError::not_found(format!("master-data kind {:?}", kind.as_str()))
-    })?;
+    let kind = MasterKind::parse(&kind)
+        .ok_or_else(|| CoreError::not_found(format!("master-data kind {:?}", kind.as_str())))?;
     let bytes = body
         .to_bytes_limited(state.config.max_import_bytes)
         .await
@@ -154,7 +159,10 @@ async fn run_import(
     raw: RawRecords,
 ) -> Result<UpsertCounts, ApiError> {
     match import(state.store.as_ref(), vec![(kind, raw)]).await? {
-        Ok(counts) => Ok(counts.first().map(|(_, counts)| *counts).unwrap_or_default()),
+        Ok(counts) => Ok(counts
+            .first()
+            .map(|(_, counts)| *counts)
+            .unwrap_or_default()),
         Err(rejected) => Err(rejection(&rejected)),
     }
 }
@@ -170,7 +178,10 @@ fn rejection(rejected: &[RejectedRow]) -> ApiError {
         .collect::<Vec<_>>();
     let detail = match rejected {
         [only] => only.reason.clone(),
-        _ => format!("{} record(s) rejected; nothing was imported", rejected.len()),
+        _ => format!(
+            "{} record(s) rejected; nothing was imported",
+            rejected.len()
+        ),
     };
     ApiError::with_problems(detail, problems)
 }
