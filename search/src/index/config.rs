@@ -1,0 +1,53 @@
+//! Settings of the search index.
+
+use std::time::Duration;
+
+use super::query::MatchMode;
+
+/// How the index indexes, commits and searches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexConfig {
+    /// ISO region national phone numbers are read in (`NL`).
+    pub default_region: String,
+    /// AND or OR between words when a search does not say.
+    pub default_mode: MatchMode,
+    /// Longest time a change waits before the writer commits it.
+    pub commit_interval: Duration,
+    /// Changes after which the writer commits without waiting for the interval.
+    pub commit_batch: usize,
+    /// Indexing memory of the writer, split among its threads.
+    pub writer_memory_bytes: usize,
+    /// Indexing threads of the writer.
+    pub writer_threads: usize,
+    /// How often the writer looks whether another process (`switchboard reindex`) switched
+    /// the index to a rebuilt generation.
+    pub watch_interval: Duration,
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        Self {
+            default_region: "NL".to_owned(),
+            default_mode: MatchMode::All,
+            commit_interval: Duration::from_secs(1),
+            commit_batch: 10_000,
+            writer_memory_bytes: 128 * 1024 * 1024,
+            writer_threads: 2,
+            watch_interval: Duration::from_secs(2),
+        }
+    }
+}
+
+impl IndexConfig {
+    /// Returns the writer's memory, raised to what tantivy needs per thread.
+    pub(crate) fn writer_memory(&self) -> usize {
+        let minimum_per_thread = 16 * 1024 * 1024;
+        self.writer_memory_bytes
+            .max(minimum_per_thread * self.threads())
+    }
+
+    /// Returns the writer's threads, at least one.
+    pub(crate) fn threads(&self) -> usize {
+        self.writer_threads.max(1)
+    }
+}

@@ -1,0 +1,117 @@
+//! One generation of the index: a tantivy index in its own directory, its reader (built once,
+//! reloaded after each commit) and its query parsers. A rebuild makes a new generation.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tantivy::{Index, IndexReader, ReloadPolicy};
+
+use super::analysis;
+use super::error::IndexError;
+use super::query::Parsers;
+use super::schema::{Fields, SCHEMA_VERSION};
+
+/// What a commit records inside the index: the last change-feed sequence it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Payload {
+    /// The last applied `item_changes.seq`; 0 before any.
+    pub applied_seq: i64,
+    /// The schema version the index was written with.
+    pub schema_version: u32,
+}
+
+impl Payload {
+    pub(crate) fn new(applied_seq: i64) -> Self {
+        Self {
+            applied_seq,
+            schema_version: SCHEMA_VERSION,
+        }
+    }
+
+    pub(crate) fn to_json(self) -> String {
+        // A struct of two integers always serialises.
+        serde_json::to_string(&self).unwrap_or_default()
+    }
+}
+
+/// An open generation.
+pub(crate) struct Generation {
+    /// Its number (the directory is `gen-<number>`).
+    pub number: u64,
+    /// Its directory.
+    pub dir: PathBuf,
+    pub index: Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    pub parsers: Parsers,
+}
+
+impl Generation {
+    /// Creates an empty index in a new directory.
+    pub(crate) fn create(dir: &Path, number: u64) -> Result<Self, IndexError> {
+        std::fs::create_dir_all(dir).map_err(|error| IndexError::io(dir, error))?;
+        let (schema, _) = Fields::build();
+        let index = Index::create_in_dir(dir, schema)?;
+        Self::ready(index, dir, number)
+    }
+
+    /// Opens an existing index; fails with [`IndexError::Layout`] when it was written with
+    /// another schema.
+    pub(crate) fn open(dir: &Path, number: u64) -> Result<Self, IndexError> {
+        let index = Index::open_in_dir(dir)?;
+        let (schema, _) = Fields::build();
+        if index.schema() != schema {
+            return Err(IndexError::Layout {
+                path: dir.to_owned(),
+                reason: "written with another schema".to_owned(),
+            });
+        }
+        let generation = Self::ready(index, dir, number)?;
+        if let Some(payload) = generation.payload()?
+            && payload.schema_version != SCHEMA_VERSION
+        {
+            return Err(IndexError::Layout {
+                path: dir.to_owned(),
+                reason: format!("written with schema version {}", payload.schema_version),
+            });
+        }
+        Ok(generation)
+    }
+
+    fn ready(index: Index, dir: &Path, number: u64) -> Result<Self, IndexError> {
+        analysis::register(&index);
+        let (_, fields) = Fields::build();
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let parsers = Parsers::new(&index, &fields);
+        Ok(Self {
+            number,
+            dir: dir.to_owned(),
+            index,
+            reader,
+            fields,
+            parsers,
+        })
+    }
+
+    /// Reads the payload of the last commit.
+    pub(crate) fn payload(&self) -> Result<Option<Payload>, IndexError> {
+        let metas = self.index.load_metas()?;
+        let Some(raw) = metas.payload else {
+            return Ok(None);
+        };
+        serde_json::from_str(&raw)
+            .map(Some)
+            .map_err(|error| IndexError::Layout {
+                path: self.dir.clone(),
+                reason: format!("unreadable commit payload: {error}"),
+            })
+    }
+
+    /// Returns the last change-feed sequence durably in this generation.
+    pub(crate) fn applied_seq(&self) -> Result<i64, IndexError> {
+        Ok(self.payload()?.map_or(0, |payload| payload.applied_seq))
+    }
+}

@@ -1,0 +1,332 @@
+//! Runs a search on one index generation: ids, scores and highlighted, HTML-escaped snippets.
+//! The store supplies the records themselves.
+
+use serde::Serialize;
+use switchboard_core::{CustomerNo, OrderNo, WorkItemId};
+use tantivy::collector::{Collector, Count, TopDocs};
+use tantivy::query::Query;
+use tantivy::schema::{Field, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
+
+use super::analysis::Slot;
+use super::error::IndexError;
+use super::generation::Generation;
+use super::query::{BuiltQuery, MatchMode, SearchQuery, build};
+use super::schema::DocKind;
+
+/// Most hits one page may hold.
+pub const MAX_LIMIT: usize = 200;
+/// Deepest hit a page may reach (offset + limit).
+pub const MAX_WINDOW: usize = 10_000;
+/// Characters of a snippet around the best match.
+const SNIPPET_CHARS: usize = 160;
+
+/// The record a hit names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum HitId {
+    /// A work item.
+    Item(WorkItemId),
+    /// A customer, by its number as written in master data.
+    Customer(CustomerNo),
+    /// An order.
+    Order(OrderNo),
+}
+
+impl HitId {
+    /// Returns the kind of record.
+    pub fn kind(&self) -> DocKind {
+        match self {
+            Self::Item(_) => DocKind::Item,
+            Self::Customer(_) => DocKind::Customer,
+            Self::Order(_) => DocKind::Order,
+        }
+    }
+
+    fn parse(key: &str) -> Option<Self> {
+        let (kind, id) = key.split_once(':')?;
+        match DocKind::parse(kind)? {
+            DocKind::Item => id.parse().ok().map(|raw| Self::Item(WorkItemId::new(raw))),
+            DocKind::Customer => Some(Self::Customer(CustomerNo::new(id))),
+            DocKind::Order => Some(Self::Order(OrderNo::new(id))),
+        }
+    }
+}
+
+/// The field a snippet comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnippetField {
+    /// An item's subject.
+    Subject,
+    /// An item's text.
+    Text,
+    /// A customer's name.
+    Name,
+    /// A customer's or order's details.
+    Details,
+}
+
+/// A piece of a field with the matched words marked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HitSnippet {
+    /// The field.
+    pub field: SnippetField,
+    /// HTML: the text escaped, matches wrapped in `<mark>`; safe to insert into a page.
+    pub html: String,
+    /// Whether a match was marked (otherwise the html is the field's beginning).
+    pub highlighted: bool,
+}
+
+/// One hit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    /// The record.
+    pub id: HitId,
+    /// BM25 relevance; 0 for listings without words.
+    pub score: f32,
+    /// Snippets, when asked for.
+    pub snippets: Vec<HitSnippet>,
+}
+
+/// A page of hits.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    /// The hits, best first (listings: newest first).
+    pub hits: Vec<SearchHit>,
+    /// Every match, when counting was asked for.
+    pub total: Option<usize>,
+    /// Whether hits follow this page.
+    pub has_more: bool,
+}
+
+/// Runs a search on a generation.
+pub(crate) fn run(
+    generation: &Generation,
+    search: &SearchQuery,
+    default_mode: MatchMode,
+    region: &str,
+) -> Result<SearchResults, IndexError> {
+    let limit = search.limit.clamp(1, MAX_LIMIT);
+    if search.offset.saturating_add(limit) > MAX_WINDOW {
+        return Err(IndexError::BadQuery(format!(
+            "search pages end at hit {MAX_WINDOW}; narrow the search"
+        )));
+    }
+    let BuiltQuery { query, listing } = build(
+        search,
+        &generation.fields,
+        &generation.parsers,
+        default_mode,
+        region,
+    );
+    let searcher = generation.reader.searcher();
+    let top = TopDocs::with_limit(limit + 1).and_offset(search.offset);
+    let (mut scored, total): (Vec<(f32, DocAddress)>, Option<usize>) = if listing {
+        let newest = top.order_by_fast_field::<i64>("date", Order::Desc);
+        let (docs, total) = collect(&searcher, query.as_ref(), newest, search.count_total)?;
+        (
+            docs.into_iter()
+                .map(|(_, address)| (0.0, address))
+                .collect(),
+            total,
+        )
+    } else {
+        collect(
+            &searcher,
+            query.as_ref(),
+            top.order_by_score(),
+            search.count_total,
+        )?
+    };
+    let has_more = scored.len() > limit;
+    scored.truncate(limit);
+
+    let mut snippets = Snippets {
+        searcher: &searcher,
+        query: query.as_ref(),
+        generators: Vec::new(),
+    };
+    let mut hits = Vec::with_capacity(scored.len());
+    for (score, address) in scored {
+        let document: TantivyDocument = searcher.doc(address)?;
+        let Some(id) = first_str(&document, generation.fields.key).and_then(HitId::parse) else {
+            tracing::warn!(?address, "search hit without key");
+            continue;
+        };
+        let snippets = if search.snippets {
+            snippets.of(generation, &id, &document)?
+        } else {
+            Vec::new()
+        };
+        hits.push(SearchHit {
+            id,
+            score,
+            snippets,
+        });
+    }
+    Ok(SearchResults {
+        hits,
+        total,
+        has_more,
+    })
+}
+
+fn collect<C: Collector>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    collector: C,
+    count: bool,
+) -> Result<(C::Fruit, Option<usize>), IndexError> {
+    if count {
+        let (fruit, total) = searcher.search(query, &(collector, Count))?;
+        Ok((fruit, Some(total)))
+    } else {
+        Ok((searcher.search(query, &collector)?, None))
+    }
+}
+
+fn first_str(document: &TantivyDocument, field: Field) -> Option<&str> {
+    document.get_first(field).and_then(|value| value.as_str())
+}
+
+fn all_str(document: &TantivyDocument, field: Field) -> String {
+    document
+        .get_all(field)
+        .filter_map(|value| value.as_str())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// Builds snippets, creating each field's generator once per search.
+struct Snippets<'a> {
+    searcher: &'a Searcher,
+    query: &'a dyn Query,
+    generators: Vec<(Field, SnippetGenerator)>,
+}
+
+impl Snippets<'_> {
+    fn of(
+        &mut self,
+        generation: &Generation,
+        id: &HitId,
+        document: &TantivyDocument,
+    ) -> Result<Vec<HitSnippet>, IndexError> {
+        let fields = &generation.fields;
+        let mut snippets = Vec::new();
+        match id {
+            HitId::Item(_) => {
+                let slot = first_str(document, fields.slot)
+                    .and_then(|suffix| Slot::ALL.into_iter().find(|s| s.suffix() == suffix))
+                    .unwrap_or(Slot::Plain)
+                    .position();
+                if let Some(subject) = first_str(document, fields.subject_stored) {
+                    snippets.push(self.make(
+                        SnippetField::Subject,
+                        fields.subject[slot],
+                        subject,
+                    )?);
+                }
+                let text = first_str(document, fields.text_stored).unwrap_or("");
+                snippets.push(self.make(SnippetField::Text, fields.text[slot], text)?);
+            }
+            HitId::Customer(_) => {
+                let name = all_str(document, fields.customer_name);
+                snippets.push(self.make(SnippetField::Name, fields.customer_name, &name)?);
+                let details = all_str(document, fields.customer_details);
+                snippets.push(self.make(
+                    SnippetField::Details,
+                    fields.customer_details,
+                    &details,
+                )?);
+            }
+            HitId::Order(_) => {
+                let details = all_str(document, fields.order_details);
+                snippets.push(self.make(SnippetField::Details, fields.order_details, &details)?);
+            }
+        }
+        Ok(snippets)
+    }
+
+    fn make(
+        &mut self,
+        kind: SnippetField,
+        field: Field,
+        text: &str,
+    ) -> Result<HitSnippet, IndexError> {
+        let position = match self.generators.iter().position(|(f, _)| *f == field) {
+            Some(position) => position,
+            None => {
+                let mut generator = SnippetGenerator::create(self.searcher, self.query, field)?;
+                generator.set_max_num_chars(SNIPPET_CHARS);
+                self.generators.push((field, generator));
+                self.generators.len() - 1
+            }
+        };
+        let mut snippet = self.generators[position].1.snippet(text);
+        if snippet.is_empty() {
+            return Ok(HitSnippet {
+                field: kind,
+                html: escape_html(beginning(text, SNIPPET_CHARS)),
+                highlighted: false,
+            });
+        }
+        snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+        Ok(HitSnippet {
+            field: kind,
+            html: snippet.to_html(),
+            highlighted: true,
+        })
+    }
+}
+
+/// Returns the first `chars` characters of a text.
+fn beginning(text: &str, chars: usize) -> &str {
+    match text.char_indices().nth(chars) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub(crate) fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len() + text.len() / 8);
+    for character in text.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hit_ids_round_trip_through_keys() {
+        assert_eq!(
+            HitId::parse("item:42"),
+            Some(HitId::Item(WorkItemId::new(42)))
+        );
+        assert_eq!(
+            HitId::parse("customer:0000104321"),
+            Some(HitId::Customer(CustomerNo::new("0000104321")))
+        );
+        assert_eq!(HitId::parse("order"), None);
+    }
+
+    #[test]
+    fn escaping_covers_markup_and_quotes() {
+        assert_eq!(
+            escape_html("<script>alert('x & \"y\"')</script>"),
+            "&lt;script&gt;alert(&#39;x &amp; &quot;y&quot;&#39;)&lt;/script&gt;"
+        );
+    }
+}
