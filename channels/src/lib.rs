@@ -1,5 +1,6 @@
 //! Channel parsers. The e-mail, fax, voicemail, letter and task channels land here.
 
+pub mod document;
 pub mod email;
 pub mod reference_token;
 pub mod task;

@@ -1,0 +1,192 @@
+//! Throughput of document intake on this machine, beside Tesseract's own single-threaded rate on
+//! the same pages measured in the same run (one `OMP_THREAD_LIMIT=1 tesseract` process per core).
+//!
+//! Run: `cargo bench -p switchboard-channels --bench document_ocr` (needs the corpus beside the
+//! checkout and the tools installed). Prints pages per second; asserts nothing.
+
+#![expect(clippy::unwrap_used, reason = "benchmark")]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use chrono::Utc;
+use switchboard_channels::document::fax::FaxPatterns;
+use switchboard_channels::document::ocr::{OcrConfig, OcrEngine, TesseractCli};
+use switchboard_channels::document::pdf::rasterise;
+use switchboard_channels::document::{DocumentConfig, DocumentIntake};
+
+const WORKERS: usize = 2;
+const DOCUMENTS: &[&str] = &[
+    "fax/f0001",
+    "fax/f0003",
+    "fax/f0004",
+    "fax/f0005",
+    "letter/l0001",
+    "letter/l0002",
+    "letter/l0003",
+    "letter/l0005",
+];
+
+fn corpus() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev")
+}
+
+/// Runs `work` over `count` jobs on [`WORKERS`] threads and returns jobs per second.
+fn rate(count: usize, work: impl Fn(usize) + Sync) -> f64 {
+    let next = AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..WORKERS {
+            scope.spawn(|| {
+                loop {
+                    let job = next.fetch_add(1, Ordering::Relaxed);
+                    if job >= count {
+                        break;
+                    }
+                    work(job);
+                }
+            });
+        }
+    });
+    count as f64 / started.elapsed().as_secs_f64()
+}
+
+/// A one-page PDF with a Helvetica text layer holding `text`.
+fn text_pdf(text: &str) -> Vec<u8> {
+    let escape = |line: &str| {
+        line.replace('\\', "\\\\")
+            .replace('(', "\\(")
+            .replace(')', "\\)")
+    };
+    let mut content = String::from("BT /F1 11 Tf 14 TL 60 780 Td\n");
+    for line in text.lines() {
+        let ascii: String = line
+            .chars()
+            .map(|character| if character.is_ascii() { character } else { '?' })
+            .collect();
+        content.push_str(&format!("({}) Tj T*\n", escape(&ascii)));
+    }
+    content.push_str("ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (index, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", index + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+fn tesseract_alone(page: &Path, dpi: u32) {
+    let status = Command::new("tesseract")
+        .arg(page)
+        .arg("-")
+        .args([
+            "-l",
+            "nld+eng+deu+fra",
+            "--psm",
+            "3",
+            "--dpi",
+            &dpi.to_string(),
+            "tsv",
+        ])
+        .env("OMP_THREAD_LIMIT", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn main() {
+    let config = DocumentConfig::default();
+    let patterns = FaxPatterns::default();
+    let engine = TesseractCli::new(OcrConfig::default());
+    let documents: Vec<Vec<u8>> = DOCUMENTS
+        .iter()
+        .map(|name| std::fs::read(corpus().join(format!("{name}.pdf"))).unwrap())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let rasters: Vec<_> = documents
+        .iter()
+        .map(|bytes| rasterise(bytes, 1, &config).unwrap())
+        .collect();
+    let page_files: Vec<PathBuf> = rasters
+        .iter()
+        .enumerate()
+        .map(|(index, raster)| {
+            let path = dir.path().join(format!("page-{index}.pgm"));
+            std::fs::write(&path, raster.to_pgm()).unwrap();
+            path
+        })
+        .collect();
+    let pages = page_files.len();
+    println!("pages: {pages} (first pages of {DOCUMENTS:?}), workers: {WORKERS}");
+
+    let baseline = rate(pages, |job| {
+        tesseract_alone(&page_files[job], rasters[job].dpi_x)
+    });
+    println!("tesseract alone (OMP_THREAD_LIMIT=1, one process per core): {baseline:.3} pages/s");
+    let engine_rate = rate(pages, |job| {
+        engine.recognise(&rasters[job], 1).unwrap();
+    });
+    println!(
+        "OcrEngine::recognise (TesseractCli): {engine_rate:.3} pages/s = {:.2} x tesseract",
+        engine_rate / baseline
+    );
+    let intake = DocumentIntake::new(&engine, &config, &patterns);
+    let pipeline = rate(pages, |job| {
+        let name = DOCUMENTS[job];
+        let result = if name.starts_with("fax") {
+            intake.process_fax(&documents[job], name, None, Utc::now())
+        } else {
+            intake.process_letter(&documents[job], name, Utc::now())
+        };
+        assert_eq!(result.unwrap().pages.len(), 1, "{name}");
+    });
+    println!(
+        "full intake of 1-page scans (inspect, render, OCR, PNG view): {pipeline:.3} pages/s = {:.2} x tesseract",
+        pipeline / baseline
+    );
+
+    let text_documents: Vec<Vec<u8>> = (0..16).map(|index| text_pdf(&format!("Betreft: bestelling {index}\nBeste klantenservice,\nGraag 3 stuks Blush Coral.\nMet vriendelijke groet,\nAnna de Vries"))).collect();
+    for (label, view_width) in [
+        ("with page images", config.page_image_max_width),
+        ("without page images", 0),
+    ] {
+        let text_config = DocumentConfig {
+            page_image_max_width: view_width,
+            ..config.clone()
+        };
+        let text_intake = DocumentIntake::new(&engine, &text_config, &patterns);
+        let text_rate = rate(text_documents.len(), |job| {
+            let result = text_intake
+                .process_letter(&text_documents[job], "text.pdf", Utc::now())
+                .unwrap();
+            assert!(result.item.text.contains("Blush Coral"));
+        });
+        println!("text-layer PDFs {label}: {text_rate:.1} pages/s");
+    }
+}

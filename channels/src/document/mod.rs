@@ -1,0 +1,48 @@
+//! Document intake for faxes and letters: PDF (text layer or scanned) and TIFF in, per-page text,
+//! page images and a [`switchboard_core::item::NewItem`] out.
+//!
+//! The tools run as child processes (Poppler's `pdfinfo`, `pdfimages`, `pdftotext`, `pdftoppm`;
+//! libtiff's `tiff2pdf`; Tesseract 5) with per-page time limits, an address-space limit and
+//! `OMP_THREAD_LIMIT=1`. Everything is synchronous and thread-safe: the server runs it in a
+//! bounded pool of blocking workers.
+//!
+//! Outcomes by input (each a [`DocumentError`] the caller shows while keeping the original):
+//! - empty or over `max_input_bytes`: [`DocumentError::Empty`], [`DocumentError::TooLarge`].
+//! - not PDF or TIFF by content (a JPEG named `.pdf`): [`DocumentError::UnsupportedType`].
+//! - password-protected: [`DocumentError::Encrypted`]; unreadable or truncated beyond repair:
+//!   [`DocumentError::Corrupt`]; repaired damage gives an item with a warning instead.
+//! - zero pages, more than `max_pages`: [`DocumentError::NoPages`], [`DocumentError::TooManyPages`].
+//! - a page or embedded image over `max_page_pixels`: [`DocumentError::PageTooLarge`].
+//! - a tool over its time limit: [`DocumentError::Timeout`]; killed by the memory limit or
+//!   failing otherwise: [`DocumentError::ToolFailed`].
+//! - a missing program or language pack: [`DocumentError::OcrUnavailable`] (retryable: the
+//!   document waits for OCR).
+
+mod config;
+mod error;
+pub mod fax;
+mod intake;
+pub mod letter;
+pub mod notification;
+pub mod ocr;
+pub mod pdf;
+mod phone;
+mod process;
+pub mod raster;
+mod recognise;
+mod sniff;
+mod tsv;
+
+pub use self::config::DocumentConfig;
+pub use self::error::DocumentError;
+pub use self::intake::{DocumentIntake, DocumentResult, LOW_CONFIDENCE_WARNING, mean_confidence};
+pub use self::phone::{normalise_international_digits, normalise_number};
+pub use self::recognise::{
+    PageImage, RecognisedDocument, has_real_text, recognise_document, recognise_upright,
+};
+pub use self::sniff::{DocumentFormat, sniff_document};
+
+/// Tells whether a program is installed (on `PATH`, or at the given path).
+pub fn program_available(program: &str) -> bool {
+    process::find_program(program).is_some()
+}
