@@ -7,6 +7,7 @@ pub mod event;
 pub mod ids;
 pub mod import;
 pub mod inbound;
+pub mod ingest;
 pub mod item;
 pub mod link;
 pub mod master;

@@ -26,6 +26,8 @@ pub struct Config {
     pub max_json_bytes: usize,
     /// Largest NDJSON import body in bytes.
     pub max_import_bytes: usize,
+    /// Largest raw inbound message (HTTP intake) in bytes.
+    pub max_inbound_bytes: usize,
     /// Who the contact centre is: its own addresses and numbers are never a customer's.
     pub organisation: Organisation,
 }
@@ -69,6 +71,7 @@ impl Default for Config {
             listen: "127.0.0.1:8080".to_owned(),
             max_json_bytes: 1024 * 1024,
             max_import_bytes: 64 * 1024 * 1024,
+            max_inbound_bytes: 50 * 1024 * 1024,
             organisation: Organisation::default(),
         }
     }
@@ -85,6 +88,7 @@ impl fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("max_json_bytes", &self.max_json_bytes)
             .field("max_import_bytes", &self.max_import_bytes)
+            .field("max_inbound_bytes", &self.max_inbound_bytes)
             .field("organisation", &self.organisation)
             .finish()
     }
@@ -152,6 +156,7 @@ impl Config {
         linking.own_numbers = organisation.own_numbers.clone();
         if let Some(region) = &organisation.default_region {
             linking.default_region = region.clone();
+            settings.parsers.voicemail.default_region = region.clone();
         }
         settings
     }
@@ -164,6 +169,7 @@ const SETTINGS: &[&str] = &[
     "listen",
     "max_json_bytes",
     "max_import_bytes",
+    "max_inbound_bytes",
     "organisation",
 ];
 

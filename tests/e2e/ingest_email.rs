@@ -2,50 +2,10 @@
 //! pipeline, measured against `truth.jsonl`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use switchboard_core::import::import;
-use switchboard_core::master::MasterKind;
-use switchboard_core::store::Store;
-use switchboard_server::Config;
 use switchboard_server::pipeline::{IngestOutcome, Pipeline};
 use switchboard_store::BlobStore;
-use switchboard_tests::{corpus_dir, master_dir};
-
-/// The corpus company's own identity, as an installation would configure it.
-pub fn velora_config(data_dir: &std::path::Path) -> Config {
-    let mut config = Config::default();
-    config.data_dir = data_dir.to_path_buf();
-    config.organisation.own_addresses = [
-        "klantenservice",
-        "customerservice",
-        "kundenservice",
-        "serviceclient",
-        "orders",
-    ]
-    .iter()
-    .map(|mailbox| format!("{mailbox}@velora.example.nl"))
-    .collect();
-    config.organisation.internal_domains = vec!["velora.example.nl".into()];
-    config.organisation.own_numbers = vec!["+31 23 555 0199".into(), "+31 23 555 0100".into()];
-    config.organisation.reference_secret = Some("test-reference-secret".into());
-    config
-}
-
-/// Imports the development master data.
-pub async fn import_master(store: &Arc<dyn Store>) {
-    let inputs = MasterKind::ALL
-        .iter()
-        .map(|kind| {
-            let content = std::fs::read(master_dir().join(kind.file_name())).unwrap();
-            (
-                *kind,
-                switchboard_server::master_csv::read(*kind, &content).0,
-            )
-        })
-        .collect();
-    import(store.as_ref(), inputs).await.unwrap().unwrap();
-}
+use switchboard_tests::{corpus_dir, import_master, velora_config};
 
 struct Truth {
     noise: Option<String>,
@@ -108,7 +68,7 @@ async fn corpus_emails_become_one_item_each_with_truths_threads_and_noise() {
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let outcome = pipeline
-            .ingest(
+            .ingest_raw(
                 switchboard_core::item::Channel::Email,
                 &name,
                 std::fs::read(file).unwrap(),
@@ -123,7 +83,7 @@ async fn corpus_emails_become_one_item_each_with_truths_threads_and_noise() {
     for file in files.iter().take(20) {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let again = pipeline
-            .ingest(
+            .ingest_raw(
                 switchboard_core::item::Channel::Email,
                 &name,
                 std::fs::read(file).unwrap(),

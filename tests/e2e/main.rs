@@ -4,8 +4,10 @@
     reason = "a test fails loudly on any unexpected error"
 )]
 
+mod api_inbound;
 mod api_master;
 mod http_basics;
 mod ingest_email;
+mod ingest_voicemail;
 mod migrations;
 mod store_suite;

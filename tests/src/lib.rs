@@ -57,3 +57,62 @@ pub async fn token(store: &Arc<dyn Store>, role: Role) -> String {
         .unwrap_or_else(|error| panic!("cannot create token: {error}"));
     plaintext
 }
+
+/// The corpus company's own identity, as an installation would configure it.
+pub fn velora_config(data_dir: &std::path::Path) -> switchboard_server::Config {
+    let organisation = switchboard_server::config::Organisation {
+        own_addresses: [
+            "klantenservice",
+            "customerservice",
+            "kundenservice",
+            "serviceclient",
+            "orders",
+        ]
+        .iter()
+        .map(|mailbox| format!("{mailbox}@velora.example.nl"))
+        .collect(),
+        internal_domains: vec!["velora.example.nl".into()],
+        own_numbers: vec!["+31 23 555 0199".into(), "+31 23 555 0100".into()],
+        default_region: None,
+        reference_secret: Some("test-reference-secret".into()),
+    };
+    switchboard_server::Config {
+        data_dir: data_dir.to_path_buf(),
+        organisation,
+        ..switchboard_server::Config::default()
+    }
+}
+
+/// Imports the development master data.
+pub async fn import_master(store: &Arc<dyn Store>) {
+    let inputs = MasterKind::ALL
+        .iter()
+        .map(|kind| {
+            let content = std::fs::read(master_dir().join(kind.file_name()))
+                .unwrap_or_else(|error| panic!("cannot read {kind}: {error}"));
+            (
+                *kind,
+                switchboard_server::master_csv::read(*kind, &content).0,
+            )
+        })
+        .collect();
+    switchboard_core::import::import(store.as_ref(), inputs)
+        .await
+        .unwrap_or_else(|error| panic!("import failed: {error}"))
+        .unwrap_or_else(|rejected| panic!("master data rejected: {rejected:?}"));
+}
+
+/// The truth rows of a channel, keyed by the base name of the item's first file.
+pub fn truth_rows(channel: &str) -> std::collections::HashMap<String, serde_json::Value> {
+    let path = corpus_dir().join("dev/truth.jsonl");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|row| row["channel"] == channel)
+        .filter_map(|row| {
+            let first = row["files"][0].as_str()?.rsplit('/').next()?.to_owned();
+            Some((first, row))
+        })
+        .collect()
+}

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use switchboard_core::Clock;
+use switchboard_core::ingest::Ingestor;
 use switchboard_core::store::Store;
 
 use crate::metrics::Metrics;
@@ -14,6 +15,8 @@ pub struct WebConfig {
     pub max_json_bytes: usize,
     /// Largest NDJSON import body accepted.
     pub max_import_bytes: usize,
+    /// Largest raw inbound message accepted (e-mail, document).
+    pub max_inbound_bytes: usize,
 }
 
 impl Default for WebConfig {
@@ -21,6 +24,7 @@ impl Default for WebConfig {
         Self {
             max_json_bytes: 1024 * 1024,
             max_import_bytes: 64 * 1024 * 1024,
+            max_inbound_bytes: 50 * 1024 * 1024,
         }
     }
 }
@@ -36,6 +40,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Settings.
     pub config: WebConfig,
+    /// The ingest pipeline, when this node takes inbound inputs.
+    pub ingestor: Option<Arc<dyn Ingestor>>,
 }
 
 impl AppState {
@@ -46,6 +52,13 @@ impl AppState {
             clock: Arc::new(switchboard_core::SystemClock),
             metrics: Arc::new(Metrics::default()),
             config,
+            ingestor: None,
         }
+    }
+
+    /// Lets this node take inbound inputs through `ingestor`.
+    pub fn with_ingestor(mut self, ingestor: Arc<dyn Ingestor>) -> Self {
+        self.ingestor = Some(ingestor);
+        self
     }
 }

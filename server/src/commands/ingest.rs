@@ -64,7 +64,7 @@ pub async fn run(
                 continue;
             }
         };
-        match pipeline.ingest(channel, &name, raw).await {
+        match pipeline.ingest_raw(channel, &name, raw).await {
             Ok(IngestOutcome::Ingested { noise, .. }) => {
                 summary.ingested += 1;
                 summary.noise += u64::from(noise.is_some());
@@ -90,7 +90,7 @@ async fn from_stdin(pipeline: &Pipeline, channel: Channel) -> anyhow::Result<Exi
         eprintln!("cannot read standard input: {error}");
         return Ok(ExitCode::from(EX_TEMPFAIL));
     }
-    match pipeline.ingest(channel, "stdin", raw).await {
+    match pipeline.ingest_raw(channel, "stdin", raw).await {
         Ok(outcome) => {
             eprintln!("{outcome:?}");
             Ok(ExitCode::SUCCESS)

@@ -1,14 +1,17 @@
 //! `switchboard serve [--demo]`: HTTP and workers until SIGINT/SIGTERM.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use actix_web::HttpServer;
 use anyhow::Context;
+use switchboard_store::BlobStore;
 use switchboard_web::{AppState, WebConfig};
 
 use super::open_store;
 use crate::config::Config;
 use crate::demo::{self, DemoOutcome};
+use crate::pipeline::Pipeline;
 
 /// Serves until a shutdown signal; in-flight requests finish first.
 pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
@@ -20,13 +23,26 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
             DemoOutcome::AlreadySeeded => announce_demo("using the demo data seeded earlier"),
         }
     }
+    let pipeline = Pipeline::new(
+        store.clone(),
+        BlobStore::new(config.blob_dir()),
+        config.pipeline_settings(),
+    )
+    .await
+    .context("cannot start the ingest pipeline")?;
+    let recovered = pipeline.recover().await?;
+    if recovered > 0 {
+        tracing::info!(recovered, "processed inputs left landed by an earlier run");
+    }
     let state = AppState::new(
         store,
         WebConfig {
             max_json_bytes: config.max_json_bytes,
             max_import_bytes: config.max_import_bytes,
+            max_inbound_bytes: config.max_inbound_bytes,
         },
-    );
+    )
+    .with_ingestor(Arc::new(pipeline));
     let server = HttpServer::new(move || switchboard_web::create_app(state.clone()))
         .bind(&config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?

@@ -10,39 +10,18 @@ pub mod parse;
 use std::sync::Arc;
 
 use chrono::Utc;
+use switchboard_core::CoreError;
 use switchboard_core::inbound::{Inbound, InboundState, NewInbound, ThreadCandidate};
-use switchboard_core::item::{Channel, NoiseKind};
+use switchboard_core::ingest::Ingestor;
+use switchboard_core::item::Channel;
 use switchboard_core::store::Store;
-use switchboard_core::{CoreError, WorkItemId};
 use switchboard_search::linking::LinkingConfig;
 use switchboard_store::BlobStore;
 
 use self::enrich::{Enricher, ThreadContext, failed_item};
 use self::parse::{Parsed, ParserSettings};
 
-/// What happened to one input.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IngestOutcome {
-    /// A new item was made.
-    Ingested {
-        /// The item.
-        item: WorkItemId,
-        /// Its noise kind, when it is noise.
-        noise: Option<NoiseKind>,
-    },
-    /// The same input had been ingested before.
-    Duplicate {
-        /// The item made then.
-        item: WorkItemId,
-    },
-    /// The input could not be parsed; it is kept and shown as a failed item.
-    Failed {
-        /// The failed item.
-        item: WorkItemId,
-        /// Why.
-        reason: String,
-    },
-}
+pub use switchboard_core::ingest::IngestOutcome;
 
 /// Settings of the pipeline.
 #[derive(Debug, Clone, Default)]
@@ -80,7 +59,7 @@ impl Pipeline {
 
     /// Lands and processes one input. An error means the input could not be landed, so the
     /// source must keep it (and retry); every other outcome is durable.
-    pub async fn ingest(
+    pub async fn ingest_raw(
         &self,
         channel: Channel,
         source: &str,
@@ -214,5 +193,17 @@ impl Pipeline {
             parent,
             parent_links,
         })
+    }
+}
+
+#[async_trait::async_trait]
+impl Ingestor for Pipeline {
+    async fn ingest(
+        &self,
+        channel: Channel,
+        source: &str,
+        raw: Vec<u8>,
+    ) -> Result<IngestOutcome, CoreError> {
+        self.ingest_raw(channel, source, raw).await
     }
 }

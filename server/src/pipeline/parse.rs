@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use switchboard_channels::email::{EmailConfig, parse_email};
+use switchboard_channels::voicemail::{self, VoicemailConfig};
 use switchboard_core::WorkItemId;
 use switchboard_core::item::{Channel, NewItem};
 
@@ -22,11 +23,13 @@ pub struct Parsed {
 pub struct ParserSettings {
     /// The e-mail parser's settings.
     pub email: EmailConfig,
+    /// The voicemail parser's settings (PBX patterns, default region).
+    pub voicemail: VoicemailConfig,
 }
 
 /// Tells whether this build can parse a channel's inputs.
 pub fn supports(channel: Channel) -> bool {
-    matches!(channel, Channel::Email)
+    matches!(channel, Channel::Email | Channel::Voicemail)
 }
 
 /// Parses an input. Blocking (large inputs take a while): call from a blocking context.
@@ -38,6 +41,11 @@ pub fn parse(
     settings: &ParserSettings,
 ) -> Result<Parsed, String> {
     match channel {
+        // PBX notification mails arrive on ordinary mailboxes but are voicemails.
+        Channel::Email if voicemail::recognise_notification(raw, &settings.voicemail).is_some() => {
+            parse_voicemail(raw, source, received_at, settings)
+        }
+        Channel::Voicemail => parse_voicemail(raw, source, received_at, settings),
         Channel::Email => {
             let parsed = parse_email(raw, source, received_at, &settings.email)
                 .map_err(|error| error.to_string())?;
@@ -61,4 +69,19 @@ pub fn parse(
             "the {other} channel cannot be parsed by this build"
         )),
     }
+}
+
+fn parse_voicemail(
+    raw: &[u8],
+    source: &str,
+    received_at: DateTime<Utc>,
+    settings: &ParserSettings,
+) -> Result<Parsed, String> {
+    let parsed = voicemail::parse_any(raw, source, received_at, &settings.voicemail)
+        .map_err(|error| error.to_string())?;
+    Ok(Parsed {
+        item: parsed.item,
+        reply_ids: Vec::new(),
+        token_item: None,
+    })
 }

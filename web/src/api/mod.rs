@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`. Every route sits behind [`crate::auth::require_identity`].
 
+mod inbound;
 mod master;
 
 use actix_web::middleware::from_fn;
@@ -18,4 +19,5 @@ pub fn scope() -> Scope<
     web::scope("/api/v1")
         .wrap(from_fn(crate::auth::require_identity))
         .configure(master::configure)
+        .configure(inbound::configure)
 }

@@ -1,0 +1,58 @@
+//! The `Ingestor` port: how sources (HTTP intake, mail pipes, watched folders) hand raw inputs
+//! to the ingest pipeline without knowing it.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::error::CoreResult;
+use crate::ids::WorkItemId;
+use crate::item::{Channel, NoiseKind};
+
+/// What happened to one input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum IngestOutcome {
+    /// A new item was made.
+    Ingested {
+        /// The item.
+        item: WorkItemId,
+        /// Its noise kind, when it is noise.
+        noise: Option<NoiseKind>,
+    },
+    /// The same input had been ingested before.
+    Duplicate {
+        /// The item made then.
+        item: WorkItemId,
+    },
+    /// The input could not be parsed; it is kept and shown as a failed item.
+    Failed {
+        /// The failed item.
+        item: WorkItemId,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl IngestOutcome {
+    /// The item the input is now part of.
+    pub fn item(&self) -> WorkItemId {
+        match self {
+            Self::Ingested { item, .. } | Self::Duplicate { item } | Self::Failed { item, .. } => {
+                *item
+            }
+        }
+    }
+}
+
+/// Takes raw inputs into the system.
+#[async_trait]
+pub trait Ingestor: Send + Sync {
+    /// Lands and processes one input. An error means it could not be landed: the source must
+    /// keep it and retry. Every `Ok` outcome is durable.
+    async fn ingest(
+        &self,
+        channel: Channel,
+        source: &str,
+        raw: Vec<u8>,
+    ) -> CoreResult<IngestOutcome>;
+}

@@ -1,0 +1,53 @@
+//! HTTP intake: `POST /api/v1/inbound/email` takes one raw RFC 5322 message and answers 202 only
+//! after it is landed (durably stored), so a sender that sees 202 may forget it.
+
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use switchboard_core::CoreError;
+use switchboard_core::ingest::IngestOutcome;
+use switchboard_core::item::Channel;
+
+use crate::auth::{AgentRole, Authed};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Registers the intake routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.route("/inbound/email", web::post().to(inbound_email));
+}
+
+/// The answer to an accepted input.
+#[derive(Debug, Serialize)]
+struct Accepted {
+    #[serde(flatten)]
+    outcome: IngestOutcome,
+    #[serde(rename = "ref")]
+    reference: String,
+}
+
+async fn inbound_email(
+    _caller: Authed<AgentRole>,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let ingestor = state
+        .ingestor
+        .clone()
+        .ok_or_else(|| CoreError::Unavailable("intake on this node".into()))?;
+    let limit = state.config.max_inbound_bytes;
+    let raw = body
+        .to_bytes_limited(limit)
+        .await
+        .map_err(|_| CoreError::BadInput(format!("message is over the limit of {limit} bytes")))?
+        .map_err(|error| CoreError::BadInput(format!("body could not be read: {error}")))?;
+    if raw.is_empty() {
+        return Err(
+            CoreError::BadInput("the body is empty; send one RFC 5322 message".into()).into(),
+        );
+    }
+    let outcome = ingestor
+        .ingest(Channel::Email, "http", raw.to_vec())
+        .await?;
+    let reference = outcome.item().reference();
+    Ok(HttpResponse::Accepted().json(Accepted { outcome, reference }))
+}
