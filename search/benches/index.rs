@@ -19,6 +19,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
+use cpu_time::{ProcessTime, ThreadTime};
 use switchboard_core::item::{Channel, ItemStatus, Language};
 use switchboard_core::{CustomerNo, QueueId, WorkItemId};
 use switchboard_search::index::{
@@ -430,34 +431,50 @@ fn percentile(sorted: &[Duration], q: f64) -> Duration {
 }
 
 struct Latency {
-    p50_us: f64,
-    p99_us: f64,
+    wall_p50_us: f64,
+    wall_p99_us: f64,
+    cpu_p50_us: f64,
+    cpu_p99_us: f64,
     qps: f64,
     mean_hits: f64,
 }
 
+/// Runs the queries once to warm up, then once measured: wall time and this thread's CPU
+/// time per query (the CPU time leaves out waiting for a core on a busy machine).
 fn measure(index: &IndexHandle, queries: &[SearchQuery]) -> Latency {
     for query in queries.iter().take(200) {
         std::hint::black_box(index.search(query).unwrap());
     }
-    let mut latencies = Vec::with_capacity(queries.len());
+    let mut wall = Vec::with_capacity(queries.len());
+    let mut cpu = Vec::with_capacity(queries.len());
     let mut hits = 0usize;
     let started = Instant::now();
     for query in queries {
         let one = Instant::now();
+        let one_cpu = ThreadTime::now();
         let results = index.search(query).unwrap();
-        latencies.push(one.elapsed());
+        cpu.push(one_cpu.elapsed());
+        wall.push(one.elapsed());
         hits += results.hits.len();
         std::hint::black_box(results);
     }
     let qps = queries.len() as f64 / started.elapsed().as_secs_f64();
-    latencies.sort();
+    wall.sort();
+    cpu.sort();
     Latency {
-        p50_us: percentile(&latencies, 0.5).as_secs_f64() * 1e6,
-        p99_us: percentile(&latencies, 0.99).as_secs_f64() * 1e6,
+        wall_p50_us: percentile(&wall, 0.5).as_secs_f64() * 1e6,
+        wall_p99_us: percentile(&wall, 0.99).as_secs_f64() * 1e6,
+        cpu_p50_us: percentile(&cpu, 0.5).as_secs_f64() * 1e6,
+        cpu_p99_us: percentile(&cpu, 0.99).as_secs_f64() * 1e6,
         qps,
         mean_hits: hits as f64 / queries.len() as f64,
     }
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|raw| raw.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 fn config() -> IndexConfig {
@@ -484,15 +501,18 @@ fn main() {
     eprintln!("[index] feeding {size} generated items ...");
     let index = IndexHandle::open(dir.path(), config()).unwrap();
     let mut rng = Rng::new(1234);
+    let load_before = load_average();
     let started = Instant::now();
+    let started_cpu = ProcessTime::now();
     let mut batch = Vec::with_capacity(1000);
+    let (_keep, pause) = std::sync::mpsc::channel::<()>();
     for id in 1..=size as i64 {
         batch.push((id, Change::Upsert(gen_item(&vocab, &mut rng, id))));
         if batch.len() == 1000 {
             index.apply(std::mem::take(&mut batch)).unwrap();
+            // Back-pressure as a feeder applies it: wait while the writer is behind.
             while index.queued() > 20_000 {
-                std::hint::spin_loop();
-                std::thread::yield_now();
+                let _ = pause.recv_timeout(Duration::from_millis(2));
             }
         }
     }
@@ -501,6 +521,7 @@ fn main() {
     let fed_secs = started.elapsed().as_secs_f64();
     index.shutdown().unwrap();
     let merged_secs = started.elapsed().as_secs_f64();
+    let feed_cpu_secs = started_cpu.elapsed().as_secs_f64();
     let index = IndexHandle::open(dir.path(), config()).unwrap();
     assert_eq!(index.num_docs(), size as u64);
     eprintln!(
@@ -536,18 +557,29 @@ fn main() {
         format!("{}k", size / 1000)
     };
     println!();
-    println!("## switchboard-search index, {label} items (this machine)");
+    println!(
+        "## switchboard-search index, {label} items (this machine; load average before: {load_before})"
+    );
     println!();
     println!("| measurement | value | unit |");
     println!("|---|---:|---|");
     println!(
-        "| feed {size} items via apply (batches of 1,000), commit incl. | {:.0} | items/s |",
+        "| feed {size} items via apply (batches of 1,000), generation + commit incl. | {:.0} | items/s |",
         size as f64 / fed_secs
     );
     println!(
         "| same, until merges finished (shutdown) | {:.0} | items/s |",
         size as f64 / merged_secs
     );
+    println!(
+        "| same, per CPU-second of the process (all threads) | {:.0} | items/CPU-s |",
+        size as f64 / feed_cpu_secs
+    );
+    println!();
+    println!(
+        "| query, top-10 | wall p50 µs | wall p99 µs | CPU p50 µs | CPU p99 µs | queries/s | mean hits |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     let cases: Vec<(&str, Vec<SearchQuery>)> = vec![
         (
             "1 term",
@@ -579,32 +611,34 @@ fn main() {
         ),
     ];
     for (name, queries) in cases {
-        let latency = measure(&index, &queries);
+        let l = measure(&index, &queries);
         println!(
-            "| query {label}, {name}, top-10: p50 | {:.0} | µs |",
-            latency.p50_us
-        );
-        println!(
-            "| query {label}, {name}, top-10: p99 | {:.0} | µs |",
-            latency.p99_us
-        );
-        println!(
-            "| query {label}, {name}, 1 thread | {:.0} | queries/s (mean {:.1} hits) |",
-            latency.qps, latency.mean_hits
+            "| {label}, {name} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} |",
+            l.wall_p50_us, l.wall_p99_us, l.cpu_p50_us, l.cpu_p99_us, l.qps, l.mean_hits
         );
     }
+    println!();
 
     // Rebuild throughput: the same items from an iterator into a fresh generation.
     let mut rng = Rng::new(1234);
     let started = Instant::now();
+    let started_cpu = ProcessTime::now();
     let docs = (1..=size as i64)
         .map(|id| switchboard_search::index::Doc::Item(gen_item(&vocab, &mut rng, id)));
     index.rebuild(docs, size as i64).unwrap();
     let rebuild_secs = started.elapsed().as_secs_f64();
+    let rebuild_cpu_secs = started_cpu.elapsed().as_secs_f64();
+    println!("| rebuild | value | unit |");
+    println!("|---|---:|---|");
     println!(
-        "| rebuild {size} items into a new generation, merges incl. | {:.0} | items/s |",
+        "| rebuild {size} items into a new generation, generation + merges incl. | {:.0} | items/s |",
         size as f64 / rebuild_secs
     );
+    println!(
+        "| same, per CPU-second of the process | {:.0} | items/CPU-s |",
+        size as f64 / rebuild_cpu_secs
+    );
     println!();
+    println!("load average after: {}", load_average());
     index.shutdown().unwrap();
 }

@@ -43,6 +43,7 @@ impl DocumentBuilder<'_> {
         let mut document = TantivyDocument::default();
         document.add_text(fields.kind, DocKind::Item.as_str());
         document.add_text(fields.key, item_key(item.id));
+        document.add_u64(fields.item_id, item.id.get().cast_unsigned());
         if let Some(subject) = &item.subject {
             document.add_text(fields.subject[slot], subject);
             document.add_text(fields.subject_stored, subject);

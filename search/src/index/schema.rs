@@ -48,6 +48,8 @@ pub(crate) struct Fields {
     pub kind: Field,
     /// `<kind>:<id>`: the term an update deletes by; stored to name the hit.
     pub key: Field,
+    /// The item id as a fast field, so hits without snippets need no stored document.
+    pub item_id: Field,
     /// Item subject, one field per language slot (indexed only).
     pub subject: [Field; 5],
     /// Item text, one field per language slot (indexed only).
@@ -81,6 +83,9 @@ pub(crate) struct Fields {
     /// Item arrival or order date, Unix seconds.
     pub date: Field,
 }
+
+/// Name of the item id fast field.
+pub(crate) const ITEM_ID: &str = "item_id";
 
 /// Bumped when the schema or the analysis changes; an index of another version is rebuilt.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -120,6 +125,7 @@ impl Fields {
         let fields = Self {
             kind,
             key,
+            item_id: builder.add_u64_field(ITEM_ID, FAST),
             subject,
             text: text_fields,
             subject_stored: builder.add_text_field("subject", stored_only.clone()),

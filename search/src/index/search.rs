@@ -13,7 +13,7 @@ use super::analysis::Slot;
 use super::error::IndexError;
 use super::generation::Generation;
 use super::query::{BuiltQuery, MatchMode, SearchQuery, build};
-use super::schema::DocKind;
+use super::schema::{DocKind, ITEM_ID};
 
 /// Most hits one page may hold.
 pub const MAX_LIMIT: usize = 200;
@@ -150,6 +150,16 @@ pub(crate) fn run(
     };
     let mut hits = Vec::with_capacity(scored.len());
     for (score, address) in scored {
+        if !search.snippets
+            && let Some(id) = item_id(&searcher, address)
+        {
+            hits.push(SearchHit {
+                id: HitId::Item(id),
+                score,
+                snippets: Vec::new(),
+            });
+            continue;
+        }
         let document: TantivyDocument = searcher.doc(address)?;
         let Some(id) = first_str(&document, generation.fields.key).and_then(HitId::parse) else {
             tracing::warn!(?address, "search hit without key");
@@ -185,6 +195,17 @@ fn collect<C: Collector>(
     } else {
         Ok((searcher.search(query, &collector)?, None))
     }
+}
+
+/// Reads an item hit's id from the fast field, without loading the stored document.
+fn item_id(searcher: &Searcher, address: DocAddress) -> Option<WorkItemId> {
+    let column = searcher
+        .segment_reader(address.segment_ord)
+        .fast_fields()
+        .u64(ITEM_ID)
+        .ok()?;
+    let raw = column.first(address.doc_id)?;
+    Some(WorkItemId::new(i64::try_from(raw).ok()?))
 }
 
 fn first_str(document: &TantivyDocument, field: Field) -> Option<&str> {
