@@ -13,10 +13,11 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use switchboard_core::item::Channel;
 use switchboard_core::skill::{Skill, SkillRequirement};
 use switchboard_core::{QueueId, UserId, WorkItemId};
+use switchboard_router::Decision;
 use switchboard_router::model::{
     Agent, ItemRoute, QueueConfig, RoutingState, Snapshot, WaitingItem,
 };
-use switchboard_router::policy::{Round, assign};
+use switchboard_router::policy::{Round, RoutingIndex, assign};
 
 const AGENTS: usize = 1_000;
 const ITEMS: usize = 100_000;
@@ -168,14 +169,160 @@ fn print_figures(snapshot: &Snapshot) {
     );
 }
 
+fn summary(label: &str, mut latencies: Vec<StdDuration>) -> StdDuration {
+    if latencies.is_empty() {
+        println!("{label}: none");
+        return StdDuration::ZERO;
+    }
+    latencies.sort_unstable();
+    let p99 = percentile(&latencies, 0.99);
+    println!(
+        "{label}: {} decisions, p50 {:?}, p99 {:?}, max {:?}",
+        latencies.len(),
+        percentile(&latencies, 0.5),
+        p99,
+        latencies.last().copied().unwrap_or_default(),
+    );
+    p99
+}
+
+/// The event-driven index: the backlog drained once, then one event (an agent finishes an
+/// item, a new item arrives) followed by the decisions it allows, with the clock moving on.
+fn print_index_figures(snapshot: &Snapshot) -> StdDuration {
+    let started = Instant::now();
+    let mut index = RoutingIndex::new(snapshot, now());
+    let index_time = started.elapsed();
+    let mut held: Vec<Vec<u32>> = vec![Vec::new(); AGENTS];
+    let cost_of = |item: i64| {
+        let channel = snapshot.items[(item - 1) as usize].channel;
+        snapshot.config.costs.cost(channel)
+    };
+    let note = |decision: &Decision, held: &mut Vec<Vec<u32>>, cost: u32| {
+        if let Some(agent) = decision.taken_by() {
+            held[(agent.get() - 1) as usize].push(cost);
+        }
+    };
+    let mut drain_latencies = Vec::new();
+    loop {
+        let started = Instant::now();
+        let decision = index.next_decision(now());
+        drain_latencies.push(started.elapsed());
+        let Some(decision) = decision else { break };
+        let cost = decision.item().map_or(0, |item| cost_of(item.get()));
+        note(&decision, &mut held, cost);
+        black_box(decision);
+    }
+    drain_latencies.pop();
+    let backlog = started.elapsed();
+    println!(
+        "index backlog: {ITEMS} items, {AGENTS} agents: built in {index_time:?}, drained in {backlog:?} \
+         ({} assigned)",
+        drain_latencies.len()
+    );
+    summary("index decision latency (backlog drain)", drain_latencies);
+
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let mut clock = now();
+    let template = snapshot.items.clone();
+    let mut event_latencies = Vec::new();
+    let mut quiet_latencies = Vec::new();
+    let mut extra_costs: std::collections::HashMap<i64, u32> = Default::default();
+    let mut tick_latencies = Vec::new();
+    for next_id in ITEMS as i64 + 1..ITEMS as i64 + 100_001 {
+        clock += Duration::milliseconds(10);
+        let ticked = Instant::now();
+        index.on_tick(clock);
+        tick_latencies.push(ticked.elapsed());
+        let agent = rng.below(AGENTS);
+        let mut item = template[rng.below(ITEMS)].clone();
+        item.id = WorkItemId::new(next_id);
+        item.arrived_at = clock;
+        extra_costs.insert(item.id.get(), snapshot.config.costs.cost(item.channel));
+        let mut started = Instant::now();
+        if !held[agent].is_empty() {
+            held[agent].swap_remove(0);
+            let load: u32 = held[agent].iter().sum();
+            index.on_agent_capacity_changed(UserId::new(agent as i64 + 1), 100, load);
+        }
+        index.on_item_queued(item);
+        loop {
+            let decision = index.next_decision(clock);
+            let elapsed = started.elapsed();
+            let Some(decision) = decision else {
+                quiet_latencies.push(elapsed);
+                break;
+            };
+            let item = decision.item().map_or(0, |item| item.get());
+            let cost = extra_costs.get(&item).copied().unwrap_or_else(|| {
+                if item >= 1 && item <= ITEMS as i64 {
+                    cost_of(item)
+                } else {
+                    0
+                }
+            });
+            note(&decision, &mut held, cost);
+            event_latencies.push(elapsed);
+            black_box(decision);
+            started = Instant::now();
+        }
+    }
+    println!(
+        "index steady state: 100,000 events (agent finishes an item + one item arrives), clock +10 ms each, backlog ~{}",
+        index.len()
+    );
+    let p99 = summary(
+        "index decision latency (event -> decision)",
+        event_latencies,
+    );
+    summary("index event with no decision (quiet)", quiet_latencies);
+    summary(
+        "index clock tick between events (aging, timers)",
+        tick_latencies,
+    );
+    p99
+}
+
+/// Runs the floor's routing part when `SWITCHBOARD_FLOOR_BIN` names its binary; returns its p99.
+fn floor_p99() -> Option<StdDuration> {
+    let binary = std::env::var("SWITCHBOARD_FLOOR_BIN").ok()?;
+    let output = std::process::Command::new(binary)
+        .args(["route", "--quick"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text
+        .lines()
+        .find(|line| line.contains("agent -> item, N=1000, M=100000: p99"))?;
+    let median = line.split('|').nth(3)?.trim().replace(',', "");
+    let nanos: u64 = median.parse().ok()?;
+    println!("floor (bare in-memory matcher, agent -> item): p99 {nanos} ns");
+    Some(StdDuration::from_nanos(nanos))
+}
+
 fn bench(c: &mut Criterion) {
+    let floor = floor_p99();
     let snapshot = build_snapshot();
     print_figures(&snapshot);
+    let index_p99 = print_index_figures(&snapshot);
+    if let Some(floor) = floor {
+        println!(
+            "ratio index p99 / floor p99: {:.1}x",
+            index_p99.as_secs_f64() / floor.as_secs_f64()
+        );
+    }
     let mut group = c.benchmark_group("router");
     group.sample_size(10);
     group.measurement_time(StdDuration::from_secs(5));
     group.bench_function("assign 100k items / 1k agents", |b| {
         b.iter(|| black_box(assign(&snapshot, now())))
+    });
+    group.bench_function("index build + drain 100k items / 1k agents", |b| {
+        b.iter(|| {
+            let mut index = RoutingIndex::new(&snapshot, now());
+            while let Some(decision) = index.next_decision(now()) {
+                black_box(decision);
+            }
+        })
     });
     group.finish();
 }

@@ -14,7 +14,7 @@ use switchboard_core::{QueueId, UserId, WorkItemId};
 use switchboard_router::QueueConfig;
 use switchboard_router::explain::Decision;
 use switchboard_router::model::{Agent, FairnessCap, RouteStep, Snapshot, WaitingItem};
-use switchboard_router::policy::assign;
+use switchboard_router::policy::{RoutingIndex, assign};
 
 const SKILLS: [&str; 4] = ["language:nl", "language:de", "product:nails", "complaint"];
 const Q2: QueueId = QueueId::new(2);
@@ -214,5 +214,150 @@ proptest! {
             }
         }
         serde_json::to_string(&decisions).unwrap();
+    }
+}
+
+/// A decision without its explanation, for comparing the index with `assign`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Handout {
+    Assign(i64, i64, bool),
+    Offer(i64, i64, i64),
+}
+
+/// Splits decisions into handouts (in order), notices (sorted) and items left over (sorted).
+fn summarise(decisions: &[Decision]) -> (Vec<Handout>, Vec<String>, Vec<i64>) {
+    let mut handouts = Vec::new();
+    let mut notices = Vec::new();
+    let mut left = Vec::new();
+    for decision in decisions {
+        match decision {
+            Decision::Assign {
+                item,
+                agent,
+                explanation,
+            } => handouts.push(Handout::Assign(
+                item.get(),
+                agent.get(),
+                matches!(
+                    explanation.outcome,
+                    switchboard_router::explain::Outcome::PreferredAgent { .. }
+                ),
+            )),
+            Decision::Offer {
+                item,
+                agent,
+                expires_at,
+                ..
+            } => handouts.push(Handout::Offer(
+                item.get(),
+                agent.get(),
+                expires_at.timestamp(),
+            )),
+            Decision::OfferExpired { .. } | Decision::MarkNotResponding { .. } => {
+                notices.push(serde_json::to_string(decision).unwrap())
+            }
+            Decision::CoolDown { item, .. } | Decision::Wait { item, .. } => left.push(item.get()),
+        }
+    }
+    notices.sort();
+    left.sort();
+    (handouts, notices, left)
+}
+
+fn drain(index: &mut RoutingIndex, now: DateTime<Utc>) -> Vec<Decision> {
+    let mut decisions = Vec::new();
+    while let Some(decision) = index.next_decision(now) {
+        decisions.push(decision);
+    }
+    let decided: Vec<WorkItemId> = decisions
+        .iter()
+        .filter(|d| matches!(d, Decision::Offer { .. } | Decision::CoolDown { .. }))
+        .filter_map(Decision::item)
+        .collect();
+    decisions.extend(
+        index
+            .waiting()
+            .into_iter()
+            .filter(|wait| wait.item().is_some_and(|item| !decided.contains(&item))),
+    );
+    decisions
+}
+
+fn check_matches_assign(
+    snap: &Snapshot,
+    got: &[Decision],
+    now: DateTime<Utc>,
+) -> Result<(), TestCaseError> {
+    let expected = assign(snap, now);
+    let (want_handouts, want_notices, want_left) = summarise(&expected);
+    let (got_handouts, got_notices, got_left) = summarise(got);
+    prop_assert_eq!(got_handouts, want_handouts);
+    prop_assert_eq!(got_notices, want_notices);
+    prop_assert_eq!(got_left, want_left);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn index_decides_like_assign((snap, now) in arb_snapshot()) {
+        let mut index = RoutingIndex::new(&snap, now);
+        let got = drain(&mut index, now);
+        check_matches_assign(&snap, &got, now)?;
+    }
+
+    #[test]
+    fn index_after_events_decides_like_assign_on_the_new_state(
+        (snap, now) in arb_snapshot(),
+        withheld in prop::collection::vec(any::<bool>(), 14),
+        away in prop::collection::vec(any::<bool>(), 8),
+        relieved in prop::collection::vec(any::<bool>(), 8),
+        later in 1..4i64,
+        offer_mode in any::<bool>(),
+        short_timeouts in any::<bool>(),
+        aging in prop::sample::select(vec![0.0, 0.5, 3.0]),
+    ) {
+        let mut snap = snap;
+        snap.queues[0].aging_per_minute = aging;
+        if offer_mode {
+            snap.queues[1].offer_mode = switchboard_core::queue::OfferMode::Offer;
+        }
+        if short_timeouts {
+            snap.queues[1].offer_timeout_seconds = 60;
+            snap.config.not_responding_after = 1;
+        }
+        let mut first = snap.clone();
+        first.items.retain(|item| !withheld[(item.id.get() - 100) as usize]);
+        for (agent, &off) in first.agents.iter_mut().zip(&away) {
+            if off && agent.status == AgentStatus::Available {
+                agent.status = AgentStatus::Away;
+            }
+        }
+        let mut index = RoutingIndex::new(&first, now);
+        let phase_one = drain(&mut index, now);
+        check_matches_assign(&first, &phase_one, now)?;
+
+        let mut state = index.to_snapshot();
+        for item in snap.items.iter().filter(|item| withheld[(item.id.get() - 100) as usize]) {
+            index.on_item_queued(item.clone());
+            state.items.push(item.clone());
+        }
+        for (position, agent) in state.agents.iter_mut().enumerate() {
+            let original = &snap.agents[position];
+            if away[position] && original.status == AgentStatus::Available && agent.status == AgentStatus::Away {
+                index.on_agent_status_changed(agent.id, AgentStatus::Available);
+                agent.status = AgentStatus::Available;
+                agent.missed_offers = 0;
+            }
+            if relieved[position] {
+                let load = agent.load_units / 2;
+                index.on_agent_capacity_changed(agent.id, agent.capacity_units, load);
+                agent.load_units = load;
+            }
+        }
+        let now2 = now + Duration::minutes(later);
+        let phase_two = drain(&mut index, now2);
+        check_matches_assign(&state, &phase_two, now2)?;
     }
 }

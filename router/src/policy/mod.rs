@@ -4,6 +4,7 @@
 //! time, arrival); [`next_item_for`] is the pull direction. Both are deterministic: the same
 //! snapshot and time always give the same decisions.
 
+mod index;
 mod prepare;
 mod pull;
 mod round;
@@ -16,6 +17,7 @@ use switchboard_core::UserId;
 use crate::explain::Decision;
 use crate::model::Snapshot;
 
+pub use index::RoutingIndex;
 pub use round::Round;
 
 /// Decides for every waiting item in `snapshot` at `now`: expired offers and agents that stop
