@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod error;
 pub mod event;
+pub mod feed;
 pub mod ids;
 pub mod import;
 pub mod inbound;

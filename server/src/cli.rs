@@ -42,6 +42,8 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Rebuild the search index from the database; a running server switches to it.
+    Reindex,
     /// Export data.
     Export {
         /// What to export.

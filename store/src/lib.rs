@@ -5,6 +5,7 @@ mod bind;
 pub mod blob;
 mod classify;
 mod error;
+mod feed_sql;
 mod master_sql;
 pub mod postgres;
 mod rows;

@@ -34,3 +34,4 @@ impl PostgresStore {
 }
 
 impl_store!(PostgresStore, sqlx::Postgres);
+crate::feed_sql::impl_change_feed!(PostgresStore, sqlx::Postgres);

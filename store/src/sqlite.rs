@@ -46,3 +46,4 @@ impl SqliteStore {
 }
 
 impl_store!(SqliteStore, sqlx::Sqlite);
+crate::feed_sql::impl_change_feed!(SqliteStore, sqlx::Sqlite);

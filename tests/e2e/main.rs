@@ -10,4 +10,7 @@ mod http_basics;
 mod ingest_email;
 mod ingest_voicemail;
 mod migrations;
+mod search_api;
+mod search_recovery;
+mod search_support;
 mod store_suite;

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use switchboard_core::Clock;
+use switchboard_core::feed::SearchIndex;
 use switchboard_core::ingest::Ingestor;
 use switchboard_core::store::Store;
 
@@ -42,6 +43,8 @@ pub struct AppState {
     pub config: WebConfig,
     /// The ingest pipeline, when this node takes inbound inputs.
     pub ingestor: Option<Arc<dyn Ingestor>>,
+    /// The search index, when this node keeps one.
+    pub search: Option<Arc<dyn SearchIndex>>,
 }
 
 impl AppState {
@@ -53,12 +56,19 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             config,
             ingestor: None,
+            search: None,
         }
     }
 
     /// Lets this node take inbound inputs through `ingestor`.
     pub fn with_ingestor(mut self, ingestor: Arc<dyn Ingestor>) -> Self {
         self.ingestor = Some(ingestor);
+        self
+    }
+
+    /// Lets handlers search through `search`.
+    pub fn with_search(mut self, search: Arc<dyn SearchIndex>) -> Self {
+        self.search = Some(search);
         self
     }
 }

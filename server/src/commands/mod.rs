@@ -3,6 +3,7 @@
 mod export;
 pub mod import;
 mod ingest;
+mod reindex;
 mod serve;
 mod tokens;
 mod users;
@@ -29,6 +30,7 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCo
         Command::Ingest { channel, paths } => {
             ingest::run(open_store(&config).await?, &config, channel.into(), &paths).await
         }
+        Command::Reindex => reindex::run(&open_store(&config).await?, &config).await,
         Command::Export {
             what: ExportWhat::Items { with_text },
         } => export::items(&open_store(&config).await?, with_text).await,

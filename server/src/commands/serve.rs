@@ -11,6 +11,7 @@ use switchboard_web::{AppState, WebConfig};
 use super::open_store;
 use crate::config::Config;
 use crate::demo::{self, DemoOutcome};
+use crate::indexer::{self, Indexer, IndexerSettings};
 use crate::pipeline::Pipeline;
 
 /// Serves until a shutdown signal; in-flight requests finish first.
@@ -34,6 +35,16 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     if recovered > 0 {
         tracing::info!(recovered, "processed inputs left landed by an earlier run");
     }
+    // The index catches up in its task; until then searches may lag behind the database.
+    let indexer = Indexer::open(
+        indexer::index_root(&config),
+        indexer::index_config(&config),
+        store.clone(),
+        IndexerSettings::default(),
+    )
+    .await?;
+    let search = indexer.search();
+    let indexer = indexer.spawn();
     let state = AppState::new(
         store,
         WebConfig {
@@ -42,7 +53,8 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
             max_inbound_bytes: config.max_inbound_bytes,
         },
     )
-    .with_ingestor(Arc::new(pipeline));
+    .with_ingestor(Arc::new(pipeline))
+    .with_search(search);
     let server = HttpServer::new(move || switchboard_web::create_app(state.clone()))
         .bind(&config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?
@@ -50,7 +62,14 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     for address in server.addrs() {
         eprintln!("switchboard listening on http://{address}");
     }
-    server.run().await.context("HTTP server failed")?;
+    let served = server.run().await.context("HTTP server failed");
+    match indexer.shutdown().await {
+        Ok(applied_seq) => tracing::info!(applied_seq, "search index closed"),
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "search index not closed cleanly")
+        }
+    }
+    served?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

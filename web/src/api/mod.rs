@@ -2,6 +2,7 @@
 
 mod inbound;
 mod master;
+mod search;
 
 use actix_web::middleware::from_fn;
 use actix_web::{Scope, web};
@@ -20,4 +21,5 @@ pub fn scope() -> Scope<
         .wrap(from_fn(crate::auth::require_identity))
         .configure(master::configure)
         .configure(inbound::configure)
+        .configure(search::configure)
 }

@@ -1,0 +1,178 @@
+//! The ports behind search: the item change feed the index follows ([`ChangeFeed`], part of
+//! every `Store`), and the search index as the web layer sees it ([`SearchIndex`]). The index
+//! is a projection: it returns ids, and the store supplies the records.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::CoreResult;
+use crate::ids::{CustomerNo, OrderNo, QueueId, WorkItemId};
+use crate::item::{Channel, ItemStatus, WorkItem};
+
+/// One row of the change feed: the item changed in the transaction that wrote `seq`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedEntry {
+    /// The position in the feed; increases with every change.
+    pub seq: i64,
+    /// The changed item.
+    pub item_id: WorkItemId,
+}
+
+/// An item with everything its search document needs, as stored now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexableItem {
+    /// The item.
+    pub item: WorkItem,
+    /// The applied customer link.
+    pub customer_no: Option<CustomerNo>,
+    /// The applied order links.
+    pub order_nos: Vec<OrderNo>,
+    /// File names of its attachments.
+    pub attachment_names: Vec<String>,
+    /// The name of its queue.
+    pub queue: Option<String>,
+}
+
+/// A cheap fingerprint of the master data the index shows (customers with contacts, orders
+/// with lines and deliveries): when it changes, the indexer reads master data again.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MasterVersion(pub Vec<(i64, Option<DateTime<Utc>>)>);
+
+/// The item change feed (`item_changes`) and the reads that feed the search index.
+#[async_trait]
+pub trait ChangeFeed: Send + Sync {
+    /// Returns at most `limit` feed entries with a sequence above `seq`, in sequence order.
+    async fn changes_after(&self, seq: i64, limit: u32) -> CoreResult<Vec<FeedEntry>>;
+
+    /// Returns the highest sequence written so far (0 for an empty feed).
+    async fn max_change_seq(&self) -> CoreResult<i64>;
+
+    /// Reads the items with these ids as they are now; ids of missing items are left out.
+    async fn indexable_items(&self, ids: &[WorkItemId]) -> CoreResult<Vec<IndexableItem>>;
+
+    /// Reads items with ids above `after`, in id order, at most `limit` (a full rebuild).
+    async fn indexable_items_after(
+        &self,
+        after: Option<WorkItemId>,
+        limit: u32,
+    ) -> CoreResult<Vec<IndexableItem>>;
+
+    /// Returns the fingerprint of the indexed master data.
+    async fn master_version(&self) -> CoreResult<MasterVersion>;
+
+    /// Finds a queue's id by its name.
+    async fn queue_id(&self, name: &str) -> CoreResult<Option<QueueId>>;
+}
+
+/// The kind of record a search looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchKind {
+    /// Work items.
+    Item,
+    /// Customers.
+    Customer,
+    /// Sales orders.
+    Order,
+}
+
+impl SearchKind {
+    /// Parses a wire name (`item`, `customer`, `order`).
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "item" => Some(Self::Item),
+            "customer" => Some(Self::Customer),
+            "order" => Some(Self::Order),
+            _ => None,
+        }
+    }
+}
+
+/// How the words of a query combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMode {
+    /// Every word must match.
+    And,
+    /// Any word may match; more matches rank higher.
+    Or,
+}
+
+/// A search as the web layer asks it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SearchRequest {
+    /// The user's words; empty lists what passes the filters, newest first.
+    pub q: String,
+    /// The kind of record; `None` searches all.
+    pub kind: Option<SearchKind>,
+    /// Item channels, any of them.
+    pub channels: Vec<Channel>,
+    /// Item statuses, any of them.
+    pub statuses: Vec<ItemStatus>,
+    /// The customer of items and orders; leading zeros do not matter.
+    pub customer_no: Option<CustomerNo>,
+    /// The queue of items.
+    pub queue: Option<QueueId>,
+    /// Received at or after.
+    pub received_from: Option<DateTime<Utc>>,
+    /// Received before.
+    pub received_before: Option<DateTime<Utc>>,
+    /// Hits to skip.
+    pub offset: usize,
+    /// Hits to return.
+    pub limit: usize,
+    /// AND or OR; `None` uses the index's default.
+    pub mode: Option<SearchMode>,
+}
+
+/// The record a hit names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SearchTarget {
+    /// A work item.
+    Item(WorkItemId),
+    /// A customer.
+    Customer(CustomerNo),
+    /// A sales order.
+    Order(OrderNo),
+}
+
+/// A piece of a field with the matched words marked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchSnippet {
+    /// The field: `subject`, `text`, `name` or `details`.
+    pub field: String,
+    /// HTML-escaped text with matches wrapped in `<mark>`; safe to insert into a page.
+    pub html: String,
+    /// Whether a match was marked.
+    pub highlighted: bool,
+}
+
+/// One hit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchMatch {
+    /// The record.
+    pub target: SearchTarget,
+    /// Relevance; 0 for listings.
+    pub score: f32,
+    /// Snippets.
+    pub snippets: Vec<SearchSnippet>,
+}
+
+/// A page of hits.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SearchPage {
+    /// Hits, best first.
+    pub matches: Vec<SearchMatch>,
+    /// Every match, when counted.
+    pub total: Option<usize>,
+    /// Whether hits follow this page.
+    pub has_more: bool,
+}
+
+/// The search index as handlers use it.
+#[async_trait]
+pub trait SearchIndex: Send + Sync {
+    /// Runs a search on the committed documents.
+    async fn search(&self, request: SearchRequest) -> CoreResult<SearchPage>;
+}

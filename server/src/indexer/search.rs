@@ -1,0 +1,88 @@
+//! The search port on the index: what handlers ask, turned into an index query and back.
+
+use async_trait::async_trait;
+use switchboard_core::CoreError;
+use switchboard_core::feed::{
+    SearchIndex, SearchKind, SearchMatch, SearchMode, SearchPage, SearchRequest, SearchSnippet,
+    SearchTarget,
+};
+use switchboard_search::index::{
+    DocKind, HitId, IndexHandle, MatchMode, SearchQuery, SnippetField,
+};
+
+/// The search port on the index: searches run on a blocking thread.
+pub(crate) struct IndexSearch {
+    pub(crate) handle: IndexHandle,
+}
+
+#[async_trait]
+impl SearchIndex for IndexSearch {
+    async fn search(&self, request: SearchRequest) -> Result<SearchPage, CoreError> {
+        let query = search_query(request);
+        let handle = self.handle.clone();
+        let results = tokio::task::spawn_blocking(move || handle.search(&query))
+            .await
+            .map_err(|error| CoreError::Internal(format!("search task failed: {error}")))?
+            .map_err(CoreError::from)?;
+        let matches = results
+            .hits
+            .into_iter()
+            .map(|hit| SearchMatch {
+                target: match hit.id {
+                    HitId::Item(id) => SearchTarget::Item(id),
+                    HitId::Customer(number) => SearchTarget::Customer(number),
+                    HitId::Order(number) => SearchTarget::Order(number),
+                },
+                score: hit.score,
+                snippets: hit
+                    .snippets
+                    .into_iter()
+                    .map(|snippet| SearchSnippet {
+                        field: snippet_field(snippet.field).to_owned(),
+                        html: snippet.html,
+                        highlighted: snippet.highlighted,
+                    })
+                    .collect(),
+            })
+            .collect();
+        Ok(SearchPage {
+            matches,
+            total: results.total,
+            has_more: results.has_more,
+        })
+    }
+}
+
+fn search_query(request: SearchRequest) -> SearchQuery {
+    SearchQuery {
+        q: request.q,
+        kind: request.kind.map(|kind| match kind {
+            SearchKind::Item => DocKind::Item,
+            SearchKind::Customer => DocKind::Customer,
+            SearchKind::Order => DocKind::Order,
+        }),
+        channels: request.channels,
+        statuses: request.statuses,
+        customer_no: request.customer_no,
+        queue: request.queue,
+        received_from: request.received_from,
+        received_before: request.received_before,
+        offset: request.offset,
+        limit: request.limit,
+        mode: request.mode.map(|mode| match mode {
+            SearchMode::And => MatchMode::All,
+            SearchMode::Or => MatchMode::Any,
+        }),
+        snippets: true,
+        count_total: true,
+    }
+}
+
+fn snippet_field(field: SnippetField) -> &'static str {
+    match field {
+        SnippetField::Subject => "subject",
+        SnippetField::Text => "text",
+        SnippetField::Name => "name",
+        SnippetField::Details => "details",
+    }
+}

@@ -1,0 +1,258 @@
+//! The [`ChangeFeed`](switchboard_core::feed::ChangeFeed) implementation, written once and
+//! expanded for each database by [`impl_change_feed!`], like `sql_store.rs`.
+
+use std::collections::HashMap;
+
+use switchboard_core::feed::IndexableItem;
+use switchboard_core::link::LinkKind;
+use switchboard_core::{CoreError, CustomerNo, OrderNo};
+
+use crate::rows::{ItemRow, LinkRow};
+
+/// Ids bound per `IN (...)` list, well below both dialects' parameter limits.
+pub(crate) const IDS_PER_STATEMENT: usize = 500;
+
+/// Master tables whose records the index shows.
+pub(crate) const MASTER_VERSION_TABLES: [&str; 5] = [
+    "customers",
+    "contacts",
+    "orders",
+    "order_lines",
+    "deliveries",
+];
+
+/// An attachment's item and file name.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AttachmentNameRow {
+    pub item_id: i64,
+    pub file_name: String,
+}
+
+/// Builds indexable items from item rows with their links and attachment names.
+pub(crate) fn indexable(
+    rows: Vec<ItemRow>,
+    links: Vec<LinkRow>,
+    attachments: Vec<AttachmentNameRow>,
+) -> Result<Vec<IndexableItem>, CoreError> {
+    let mut links_by_item: HashMap<i64, Vec<LinkRow>> = HashMap::new();
+    for link in links {
+        links_by_item.entry(link.item_id).or_default().push(link);
+    }
+    let mut names_by_item: HashMap<i64, Vec<String>> = HashMap::new();
+    for attachment in attachments {
+        names_by_item
+            .entry(attachment.item_id)
+            .or_default()
+            .push(attachment.file_name);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let (item, queue, _) = row.into_item()?;
+            let mut customer_no = None;
+            let mut order_nos = Vec::new();
+            for link in links_by_item.remove(&item.id.get()).unwrap_or_default() {
+                let link = link.into_link()?;
+                if !link.applied {
+                    continue;
+                }
+                match link.kind {
+                    LinkKind::Customer if customer_no.is_none() => {
+                        customer_no = Some(CustomerNo::new(link.key));
+                    }
+                    LinkKind::Order => order_nos.push(OrderNo::new(link.key)),
+                    _ => {}
+                }
+            }
+            let attachment_names = names_by_item.remove(&item.id.get()).unwrap_or_default();
+            Ok(IndexableItem {
+                item,
+                customer_no,
+                order_nos,
+                attachment_names,
+                queue,
+            })
+        })
+        .collect()
+}
+
+/// Implements [`switchboard_core::feed::ChangeFeed`] for `$store` (a struct with a `pool`
+/// field of `sqlx::Pool<$db>`).
+macro_rules! impl_change_feed {
+    ($store:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl switchboard_core::feed::ChangeFeed for $store {
+            #[tracing::instrument(skip_all)]
+            async fn changes_after(
+                &self,
+                seq: i64,
+                limit: u32,
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::feed::FeedEntry>> {
+                let rows: Vec<(i64, i64)> = sqlx::query_as(
+                    "SELECT seq, item_id FROM item_changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(seq)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(seq, item_id)| switchboard_core::feed::FeedEntry {
+                        seq,
+                        item_id: switchboard_core::WorkItemId::new(item_id),
+                    })
+                    .collect())
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn max_change_seq(&self) -> switchboard_core::error::CoreResult<i64> {
+                let max: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM item_changes")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                Ok(max.unwrap_or(0))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn indexable_items(
+                &self,
+                ids: &[switchboard_core::WorkItemId],
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::feed::IndexableItem>>
+            {
+                let mut items = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks($crate::feed_sql::IDS_PER_STATEMENT) {
+                    let ids: Vec<i64> = chunk.iter().map(|id| id.get()).collect();
+                    let rows: Vec<$crate::rows::ItemRow> = Self::rows_with_ids(
+                        &format!("{} WHERE items.id IN (", $crate::rows::ITEM_SELECT),
+                        &ids,
+                        ") ORDER BY items.id",
+                        &self.pool,
+                    )
+                    .await?;
+                    let links: Vec<$crate::rows::LinkRow> = Self::rows_with_ids(
+                        "SELECT id, item_id, kind, key, confidence, origin, applied, evidence \
+                         FROM links WHERE item_id IN (",
+                        &ids,
+                        ") ORDER BY item_id, id",
+                        &self.pool,
+                    )
+                    .await?;
+                    let attachments: Vec<$crate::feed_sql::AttachmentNameRow> =
+                        Self::rows_with_ids(
+                            "SELECT item_id, file_name FROM attachments WHERE item_id IN (",
+                            &ids,
+                            ") ORDER BY item_id, id",
+                            &self.pool,
+                        )
+                        .await?;
+                    items.extend($crate::feed_sql::indexable(rows, links, attachments)?);
+                }
+                Ok(items)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn indexable_items_after(
+                &self,
+                after: Option<switchboard_core::WorkItemId>,
+                limit: u32,
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::feed::IndexableItem>>
+            {
+                let after = after.map_or(0, switchboard_core::WorkItemId::get);
+                let rows: Vec<$crate::rows::ItemRow> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                        "{} WHERE items.id > $1 ORDER BY items.id LIMIT $2",
+                        $crate::rows::ITEM_SELECT
+                    )))
+                    .bind(after)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+                    return Ok(Vec::new());
+                };
+                let (first, last) = (first.id, last.id);
+                let links: Vec<$crate::rows::LinkRow> = sqlx::query_as(
+                    "SELECT id, item_id, kind, key, confidence, origin, applied, evidence \
+                     FROM links WHERE item_id BETWEEN $1 AND $2 ORDER BY item_id, id",
+                )
+                .bind(first)
+                .bind(last)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                let attachments: Vec<$crate::feed_sql::AttachmentNameRow> = sqlx::query_as(
+                    "SELECT item_id, file_name FROM attachments \
+                     WHERE item_id BETWEEN $1 AND $2 ORDER BY item_id, id",
+                )
+                .bind(first)
+                .bind(last)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                $crate::feed_sql::indexable(rows, links, attachments)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn master_version(
+                &self,
+            ) -> switchboard_core::error::CoreResult<switchboard_core::feed::MasterVersion> {
+                let mut parts = Vec::with_capacity($crate::feed_sql::MASTER_VERSION_TABLES.len());
+                for table in $crate::feed_sql::MASTER_VERSION_TABLES {
+                    let part: (i64, Option<chrono::DateTime<chrono::Utc>>) =
+                        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                            "SELECT COUNT(*), MAX(updated_at) FROM {table}"
+                        )))
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                    parts.push(part);
+                }
+                Ok(switchboard_core::feed::MasterVersion(parts))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn queue_id(
+                &self,
+                name: &str,
+            ) -> switchboard_core::error::CoreResult<Option<switchboard_core::QueueId>> {
+                let id: Option<i64> = sqlx::query_scalar("SELECT id FROM queues WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                Ok(id.map(switchboard_core::QueueId::new))
+            }
+        }
+
+        impl $store {
+            /// Runs `head <ids, comma separated> tail` and reads the rows.
+            async fn rows_with_ids<T>(
+                head: &str,
+                ids: &[i64],
+                tail: &str,
+                pool: &sqlx::Pool<$db>,
+            ) -> switchboard_core::error::CoreResult<Vec<T>>
+            where
+                T: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+            {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut builder = sqlx::QueryBuilder::<$db>::new(head);
+                let mut separated = builder.separated(", ");
+                for id in ids {
+                    separated.push_bind(*id);
+                }
+                builder.push(tail);
+                builder
+                    .build_query_as()
+                    .fetch_all(pool)
+                    .await
+                    .map_err($crate::error::db_error)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_change_feed;
