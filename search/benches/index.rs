@@ -524,6 +524,7 @@ fn main() {
     let feed_cpu_secs = started_cpu.elapsed().as_secs_f64();
     let index = IndexHandle::open(dir.path(), config()).unwrap();
     assert_eq!(index.num_docs(), size as u64);
+    let segments = index.segment_count();
     eprintln!(
         "[index]   {:.0} items/s committed, {:.0} items/s with merges",
         size as f64 / fed_secs,
@@ -577,7 +578,7 @@ fn main() {
     );
     println!();
     println!(
-        "| query, top-10 | wall p50 µs | wall p99 µs | CPU p50 µs | CPU p99 µs | queries/s | mean hits |"
+        "| query, top-10 ({segments} segments) | wall p50 µs | wall p99 µs | CPU p50 µs | CPU p99 µs | queries/s | mean hits |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|");
     let cases: Vec<(&str, Vec<SearchQuery>)> = vec![

@@ -319,6 +319,42 @@ fn snippets_mark_matches_and_escape_markup() {
 }
 
 #[test]
+fn snippets_find_matches_deep_in_long_texts() {
+    let (_dir, index) = open();
+    let filler = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(60);
+    let english = format!("{filler} The delivery of the café chairs was late. {filler}");
+    let dutch = format!("{filler} Wij hebben uw Überweisung ontvangen. {filler}");
+    index
+        .apply(vec![
+            (
+                1,
+                Change::Upsert(item(1, Some(Language::English), "Chairs", &english)),
+            ),
+            (
+                2,
+                Change::Upsert(item(2, Some(Language::German), "Zahlung", &dutch)),
+            ),
+        ])
+        .unwrap();
+    index.commit().unwrap();
+
+    for (q, marked) in [
+        ("deliveries", "<mark>delivery</mark>"),
+        ("cafe", "<mark>café</mark>"),
+        ("uberweisung", "<mark>Überweisung</mark>"),
+    ] {
+        let results = index.search(&SearchQuery::new(q)).unwrap();
+        let text = results.hits[0]
+            .snippets
+            .iter()
+            .find(|s| s.field == SnippetField::Text)
+            .unwrap();
+        assert!(text.highlighted, "{q}");
+        assert!(text.html.contains(marked), "{q}: {}", text.html);
+    }
+}
+
+#[test]
 fn words_combine_with_and_or_or() {
     let (_dir, index) = open();
     index

@@ -269,6 +269,17 @@ impl IndexHandle {
         current.reader.searcher().num_docs()
     }
 
+    /// Returns the number of searchable segments (a figure for metrics and benchmarks).
+    pub fn segment_count(&self) -> usize {
+        let current = self
+            .inner
+            .shared
+            .current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        current.reader.searcher().segment_readers().len()
+    }
+
     /// Commits, waits for merges and stops the writer; clones of this handle can still search.
     pub fn shutdown(self) -> Result<i64, IndexError> {
         let (reply, answer) = mpsc::channel();

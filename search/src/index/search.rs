@@ -146,7 +146,7 @@ pub(crate) fn run(
     let mut snippets = Snippets {
         searcher: &searcher,
         query: query.as_ref(),
-        generators: Vec::new(),
+        fields: Vec::new(),
     };
     let mut hits = Vec::with_capacity(scored.len());
     for (score, address) in scored {
@@ -224,7 +224,87 @@ fn all_str(document: &TantivyDocument, field: Field) -> String {
 struct Snippets<'a> {
     searcher: &'a Searcher,
     query: &'a dyn Query,
-    generators: Vec<(Field, SnippetGenerator)>,
+    fields: Vec<FieldSnippets>,
+}
+
+/// A field's snippet generator and the strings its query terms start with.
+struct FieldSnippets {
+    field: Field,
+    generator: SnippetGenerator,
+    /// Lower-case beginnings of the field's query terms, to find where a match may be
+    /// without running the analyser (stemmer) over the whole text.
+    probes: Vec<String>,
+}
+
+impl FieldSnippets {
+    fn new(searcher: &Searcher, query: &dyn Query, field: Field) -> Result<Self, IndexError> {
+        let mut generator = SnippetGenerator::create(searcher, query, field)?;
+        generator.set_max_num_chars(SNIPPET_CHARS);
+        let mut probes = Vec::new();
+        query.query_terms(&mut |term, _| {
+            if term.field() != field {
+                return;
+            }
+            if let Some(text) = term.value().as_str() {
+                // Stemmers may change a last letter (`delivery` gives `deliveri`).
+                let keep = if text.len() > 4 {
+                    text.len() - 1
+                } else {
+                    text.len()
+                };
+                if text.is_char_boundary(keep) {
+                    probes.push(text[..keep].to_ascii_lowercase());
+                }
+            }
+        });
+        probes.sort_unstable();
+        probes.dedup();
+        Ok(Self {
+            field,
+            generator,
+            probes,
+        })
+    }
+
+    /// Builds the snippet; long texts are analysed only around the first probable match.
+    fn snippet(&self, text: &str) -> Option<tantivy::snippet::Snippet> {
+        if self.probes.is_empty() {
+            return None;
+        }
+        if let Some(window) = window(text, &self.probes) {
+            let snippet = self.generator.snippet(window);
+            if !snippet.is_empty() {
+                return Some(snippet);
+            }
+        }
+        let snippet = self.generator.snippet(text);
+        (!snippet.is_empty()).then_some(snippet)
+    }
+}
+
+/// Bytes before and after a probable match that the snippet analyser reads.
+const WINDOW_BEFORE: usize = 120;
+const WINDOW_AFTER: usize = 480;
+
+/// Returns the part of a long text around the first probe found, if any is found.
+fn window<'t>(text: &'t str, probes: &[String]) -> Option<&'t str> {
+    if text.len() <= WINDOW_BEFORE + WINDOW_AFTER {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    let first = probes
+        .iter()
+        .filter_map(|probe| lower.find(probe.as_str()))
+        .min()?;
+    let mut start = first.saturating_sub(WINDOW_BEFORE);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (first + WINDOW_AFTER).min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    Some(&text[start..end])
 }
 
 impl Snippets<'_> {
@@ -276,23 +356,21 @@ impl Snippets<'_> {
         field: Field,
         text: &str,
     ) -> Result<HitSnippet, IndexError> {
-        let position = match self.generators.iter().position(|(f, _)| *f == field) {
+        let position = match self.fields.iter().position(|entry| entry.field == field) {
             Some(position) => position,
             None => {
-                let mut generator = SnippetGenerator::create(self.searcher, self.query, field)?;
-                generator.set_max_num_chars(SNIPPET_CHARS);
-                self.generators.push((field, generator));
-                self.generators.len() - 1
+                self.fields
+                    .push(FieldSnippets::new(self.searcher, self.query, field)?);
+                self.fields.len() - 1
             }
         };
-        let mut snippet = self.generators[position].1.snippet(text);
-        if snippet.is_empty() {
+        let Some(mut snippet) = self.fields[position].snippet(text) else {
             return Ok(HitSnippet {
                 field: kind,
                 html: escape_html(beginning(text, SNIPPET_CHARS)),
                 highlighted: false,
             });
-        }
+        };
         snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
         Ok(HitSnippet {
             field: kind,
