@@ -13,6 +13,7 @@ pub mod item;
 pub mod link;
 pub mod master;
 pub mod queue;
+pub mod routing;
 pub mod skill;
 pub mod store;
 pub mod user;

@@ -59,7 +59,7 @@ pub mod setting {
 
 /// The system of record.
 #[async_trait]
-pub trait Store: crate::feed::ChangeFeed + Send + Sync {
+pub trait Store: crate::feed::ChangeFeed + crate::routing::RoutingStore + Send + Sync {
     /// Checks the database answers.
     async fn ping(&self) -> CoreResult<()>;
 

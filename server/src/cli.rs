@@ -62,6 +62,12 @@ pub enum Command {
         #[command(subcommand)]
         action: TokensAction,
     },
+    /// Validate, activate or simulate routing rules.
+    Rules {
+        /// The action.
+        #[command(subcommand)]
+        action: crate::commands::rules::RulesAction,
+    },
 }
 
 /// What `export` writes.

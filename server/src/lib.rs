@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod dispatch;
 pub mod indexer;
 pub mod master_csv;
 pub mod pipeline;

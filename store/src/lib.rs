@@ -8,6 +8,7 @@ mod error;
 mod feed_sql;
 mod master_sql;
 pub mod postgres;
+mod routing_sql;
 mod rows;
 mod sql_store;
 pub mod sqlite;

@@ -34,4 +34,5 @@ impl PostgresStore {
 }
 
 impl_store!(PostgresStore, sqlx::Postgres);
+crate::routing_sql::impl_routing_store!(PostgresStore, sqlx::Postgres);
 crate::feed_sql::impl_change_feed!(PostgresStore, sqlx::Postgres);

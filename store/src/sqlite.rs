@@ -46,4 +46,5 @@ impl SqliteStore {
 }
 
 impl_store!(SqliteStore, sqlx::Sqlite);
+crate::routing_sql::impl_routing_store!(SqliteStore, sqlx::Sqlite);
 crate::feed_sql::impl_change_feed!(SqliteStore, sqlx::Sqlite);

@@ -13,4 +13,5 @@ mod migrations;
 mod search_api;
 mod search_recovery;
 mod search_support;
+mod store_routing;
 mod store_suite;

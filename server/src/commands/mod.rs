@@ -4,6 +4,7 @@ mod export;
 pub mod import;
 mod ingest;
 mod reindex;
+pub mod rules;
 mod serve;
 mod tokens;
 mod users;
@@ -37,6 +38,7 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCo
         Command::Users {
             action: UsersAction::Add(args),
         } => users::add(&open_store(&config).await?, args).await,
+        Command::Rules { action } => rules::run(action, &config).await,
         Command::Tokens {
             action: TokensAction::Create { name, role },
         } => tokens::create(&open_store(&config).await?, &name, role.into()).await,

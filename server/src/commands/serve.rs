@@ -45,6 +45,9 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     .await?;
     let search = indexer.search();
     let indexer = indexer.spawn();
+    let router = crate::dispatch::start(store.clone(), &config.database_url());
+    let router_data = actix_web::web::Data::from(router.as_router_handle());
+    let ingestor = crate::dispatch::WakingIngestor::new(Arc::new(pipeline), router);
     let state = AppState::new(
         store,
         WebConfig {
@@ -53,9 +56,10 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
             max_inbound_bytes: config.max_inbound_bytes,
         },
     )
-    .with_ingestor(Arc::new(pipeline))
+    .with_ingestor(Arc::new(ingestor))
     .with_search(search);
-    let server = HttpServer::new(move || switchboard_web::create_app(state.clone()))
+    let app = move || switchboard_web::create_app(state.clone()).app_data(router_data.clone());
+    let server = HttpServer::new(app)
         .bind(&config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?
         .shutdown_timeout(10);

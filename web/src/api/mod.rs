@@ -2,6 +2,7 @@
 
 mod inbound;
 mod master;
+mod routing;
 mod search;
 
 use actix_web::middleware::from_fn;
@@ -21,5 +22,6 @@ pub fn scope() -> Scope<
         .wrap(from_fn(crate::auth::require_identity))
         .configure(master::configure)
         .configure(inbound::configure)
+        .configure(routing::configure)
         .configure(search::configure)
 }

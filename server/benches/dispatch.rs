@@ -1,0 +1,135 @@
+//! End-to-end dispatch throughput on SQLite: items are persisted and the router is woken (the
+//! events), the loop reads snapshots, plans routes, decides and persists fenced assignments.
+//! Prints persisted assignments per second (target: at least 1,500/s).
+//!
+//! `cargo bench -p switchboard-server --bench dispatch` (`DISPATCH_ITEMS` sets the item count).
+#![expect(clippy::unwrap_used, reason = "a benchmark fails loudly")]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use switchboard_core::event::Actor;
+use switchboard_core::item::{Channel, ItemStatus, NewItem};
+use switchboard_core::routing::AgentRoutingUpdate;
+use switchboard_core::store::{ItemPlacement, Store};
+use switchboard_core::user::{AgentStatus, NewUser, Role};
+use switchboard_core::{Login, WorkItemId};
+use switchboard_server::dispatch::{DispatchHandle, DispatchSettings};
+
+const AGENTS: usize = 50;
+
+async fn prepare(store: &Arc<dyn Store>) {
+    let rules = serde_json::json!({
+        "version": 1,
+        "default_queue": "inbox",
+        "rules": [{ "name": "all", "queue": "inbox", "require": ["channel:{channel}"] }]
+    });
+    let version = store
+        .save_rule_set(&rules, true, "bench", Utc::now())
+        .await
+        .unwrap();
+    store
+        .activate_rule_set(version, &Actor::System, Utc::now())
+        .await
+        .unwrap();
+    for number in 0..AGENTS {
+        let login = format!("agent{number:03}");
+        let id = store
+            .create_user(&NewUser {
+                login: Login::new(login),
+                display_name: format!("Agent {number}"),
+                role: Role::Agent,
+                password_hash: None,
+                agent_id: None,
+            })
+            .await
+            .unwrap();
+        let update = AgentRoutingUpdate {
+            capacity: Some(i32::MAX),
+            ..AgentRoutingUpdate::default()
+        };
+        store.update_agent_routing(id, &update).await.unwrap();
+        store
+            .set_agent_status(id, AgentStatus::Available, &Actor::System, Utc::now())
+            .await
+            .unwrap();
+    }
+}
+
+async fn insert(store: &Arc<dyn Store>, number: usize) -> WorkItemId {
+    let item = NewItem::new(
+        Channel::Email,
+        format!("bench-{number}"),
+        Utc::now(),
+        "hello",
+    );
+    let placement = ItemPlacement {
+        status: ItemStatus::Queued,
+        queue: Some("inbox".into()),
+        priority: 20,
+        ..ItemPlacement::default()
+    };
+    store.insert_item(&item, &placement).await.unwrap()
+}
+
+async fn assigned(store: &Arc<dyn Store>) -> usize {
+    let snapshot = store.routing_snapshot(Utc::now()).await.unwrap();
+    snapshot
+        .agents
+        .iter()
+        .map(|agent| agent.open_work.len())
+        .sum()
+}
+
+async fn run(items: usize) {
+    let folder = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/bench.db", folder.path().display());
+    let store = switchboard_store::open(&url).await.unwrap();
+    prepare(&store).await;
+    let router = DispatchHandle::new(Arc::clone(&store), DispatchSettings::default());
+
+    // A backlog routed by rounds alone.
+    for number in 0..items {
+        insert(&store, number).await;
+    }
+    let started = Instant::now();
+    while assigned(&store).await < items {
+        router.round().await.unwrap();
+    }
+    let backlog = started.elapsed();
+    println!(
+        "dispatch/backlog: {items} items routed and persisted in {backlog:?} = {:.0} assignments/s",
+        items as f64 / backlog.as_secs_f64()
+    );
+
+    // Live flow: items persisted one by one, each waking the running loop.
+    let loop_task = tokio::spawn(router.clone().run(None));
+    let started = Instant::now();
+    for number in items..2 * items {
+        insert(&store, number).await;
+        router.notify();
+    }
+    let inserted = started.elapsed();
+    while assigned(&store).await < 2 * items {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let flow = started.elapsed();
+    loop_task.abort();
+    println!(
+        "dispatch/flow: {items} items ingested in {inserted:?}, all assigned after {flow:?} = {:.0} assignments/s end to end",
+        items as f64 / flow.as_secs_f64()
+    );
+}
+
+fn main() {
+    let items = std::env::var("DISPATCH_ITEMS")
+        .ok()
+        .and_then(|raw| raw.parse().ok())
+        .unwrap_or(5_000);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run(items));
+}

@@ -1,0 +1,328 @@
+//! The dispatch loop: reacts to routing events (an item queued, an agent's status or load
+//! changed, an offer answered, a lead's action, and timers for offer timeouts, cool-downs,
+//! reservations and relaxation steps), reads a snapshot, asks the pure policy and persists its
+//! decisions fenced by item versions.
+//!
+//! Exactly one node routes at a time: on PostgreSQL the loop runs only while it holds an
+//! advisory lock ([`leader`]) and wakes on `LISTEN switchboard_routing`; SQLite is one node.
+
+pub mod leader;
+pub mod model;
+pub mod simulate;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use async_trait::async_trait;
+use chrono::{Duration, Utc};
+use switchboard_core::error::CoreResult;
+use switchboard_core::ingest::{IngestOutcome, Ingestor};
+use switchboard_core::item::{Channel, ItemStatus};
+use switchboard_core::routing::{ClaimCandidate, RouterHandle, SimulationRequest};
+use switchboard_core::store::Store;
+use switchboard_core::{CoreError, UserId, WorkItemId};
+use switchboard_router::model::PolicyConfig;
+use switchboard_router::rules::{ValidRuleSet, default_rule_set, validate};
+use switchboard_router::{explain::Decision, policy};
+use tokio::sync::{Mutex, Notify};
+
+/// Settings of the dispatch loop.
+#[derive(Debug, Clone)]
+pub struct DispatchSettings {
+    /// How long an agent may be away or offline before their work returns to routing.
+    pub absence_grace: Duration,
+    /// The longest the loop sleeps without an event (covers writes by other processes).
+    pub idle_tick: StdDuration,
+    /// Policy settings (channel costs, not-responding threshold).
+    pub policy: PolicyConfig,
+}
+
+impl Default for DispatchSettings {
+    fn default() -> Self {
+        Self {
+            absence_grace: Duration::minutes(2),
+            idle_tick: StdDuration::from_secs(1),
+            policy: PolicyConfig::default(),
+        }
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoundSummary {
+    /// Items given a route by the rules.
+    pub planned: usize,
+    /// Decisions persisted.
+    pub applied: usize,
+    /// Decisions found stale by the version fence.
+    pub stale: usize,
+    /// Items returned to routing from absent agents.
+    pub returned: usize,
+}
+
+/// The rule set in force, cached by version (0 = the built-in default set).
+struct ActiveRules {
+    version: i64,
+    rules: Arc<ValidRuleSet>,
+}
+
+/// The router of this node, shared by the loop, the HTTP surface and the pipeline.
+pub struct Router {
+    store: Arc<dyn Store>,
+    settings: DispatchSettings,
+    wake: Notify,
+    rules: Mutex<Option<ActiveRules>>,
+}
+
+/// A cheap handle to the node's router.
+#[derive(Clone)]
+pub struct DispatchHandle(Arc<Router>);
+
+impl DispatchHandle {
+    /// Builds a router on `store`; nothing runs until [`DispatchHandle::run`] or a round.
+    pub fn new(store: Arc<dyn Store>, settings: DispatchSettings) -> Self {
+        Self(Arc::new(Router {
+            store,
+            settings,
+            wake: Notify::new(),
+            rules: Mutex::new(None),
+        }))
+    }
+
+    /// The handle as the HTTP surface takes it.
+    pub fn as_router_handle(&self) -> Arc<dyn RouterHandle> {
+        Arc::new(self.clone())
+    }
+
+    /// Wakes the loop: routing state changed.
+    pub fn notify(&self) {
+        self.0.wake.notify_one();
+    }
+
+    /// Runs one round now: plan new routes, return absent agents' work, decide and persist.
+    pub async fn round(&self) -> CoreResult<RoundSummary> {
+        self.0.round().await
+    }
+
+    /// Routes until the process ends. On PostgreSQL (`database_url` given) only while this
+    /// node holds the router lock.
+    pub async fn run(self, postgres_url: Option<String>) {
+        match postgres_url {
+            Some(url) => leader::run_as_leader(self, &url).await,
+            None => loop {
+                self.routing_session(None).await;
+            },
+        }
+    }
+
+    /// Routes until `session` (the leadership check) fails; returns then.
+    pub(crate) async fn routing_session(&self, mut session: Option<&mut leader::Leadership>) {
+        let router = &self.0;
+        loop {
+            let now = Utc::now();
+            let next = match router.round().await {
+                Ok(summary) => {
+                    if summary.applied + summary.planned + summary.returned > 0 {
+                        tracing::debug!(?summary, "routing round");
+                    }
+                    router.next_due(now).await
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "routing round failed");
+                    None
+                }
+            };
+            let tick = router.settings.idle_tick;
+            let sleep = next
+                .and_then(|due| (due - Utc::now()).to_std().ok())
+                .map_or(tick, |until| until.min(tick));
+            match session.as_deref_mut() {
+                Some(leadership) => {
+                    tokio::select! {
+                        () = router.wake.notified() => {}
+                        () = tokio::time::sleep(sleep) => {}
+                        alive = leadership.event() => if !alive { return; },
+                    }
+                }
+                None => {
+                    tokio::select! {
+                        () = router.wake.notified() => {}
+                        () = tokio::time::sleep(sleep) => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Router {
+    async fn active_rules(&self) -> CoreResult<(i64, Arc<ValidRuleSet>)> {
+        let stored = self.store.active_rule_set().await?;
+        let version = stored.as_ref().map_or(0, |set| set.version);
+        let mut cache = self.rules.lock().await;
+        if let Some(active) = cache.as_ref().filter(|active| active.version == version) {
+            return Ok((version, Arc::clone(&active.rules)));
+        }
+        let document = match stored {
+            Some(set) => serde_json::from_value(set.document)
+                .map_err(|error| CoreError::Internal(format!("stored rule set: {error}")))?,
+            None => default_rule_set(),
+        };
+        let rules = Arc::new(validate(&document).map_err(|errors| {
+            CoreError::Internal(format!(
+                "rule set {version} no longer validates: {errors:?}"
+            ))
+        })?);
+        *cache = Some(ActiveRules {
+            version,
+            rules: Arc::clone(&rules),
+        });
+        Ok((version, rules))
+    }
+
+    async fn round(&self) -> CoreResult<RoundSummary> {
+        let mut summary = RoundSummary::default();
+        let now = Utc::now();
+        summary.returned = self
+            .store
+            .return_absent_work(now - self.settings.absence_grace, now)
+            .await?
+            .len();
+        let (version, rules) = self.active_rules().await?;
+        let mut snapshot = self.store.routing_snapshot(now).await?;
+        let unplanned: Vec<WorkItemId> = snapshot
+            .items
+            .iter()
+            .filter(|item| {
+                item.status == ItemStatus::Queued
+                    && !item.route_locked
+                    && (item.route.is_none() || item.rule_set_version != Some(version))
+            })
+            .map(|item| item.item)
+            .collect();
+        if !unplanned.is_empty() {
+            let facts = self.store.routing_facts(&unplanned).await?;
+            let placements: Vec<_> = facts
+                .iter()
+                .map(|facts| model::placement(facts, &model::route_plan(&rules, facts), version))
+                .collect();
+            let saved = self.store.save_routes(&placements).await?;
+            summary.planned = saved.iter().filter(|saved| **saved).count();
+            // Queues may have been created and versions moved: read again.
+            snapshot = self.store.routing_snapshot(now).await?;
+        }
+        let policy_snapshot = model::policy_snapshot(&snapshot, &self.settings.policy);
+        let decisions = policy::assign(&policy_snapshot, now);
+        let versions: HashMap<WorkItemId, i64> = snapshot
+            .items
+            .iter()
+            .map(|item| (item.item, item.version))
+            .collect();
+        let (writes, not_responding) = model::fenced(decisions, &versions);
+        if !writes.is_empty() {
+            let applied = self.store.apply_decisions(&writes, now).await?;
+            summary.applied = applied.iter().filter(|applied| **applied).count();
+            summary.stale = applied.len() - summary.applied;
+        }
+        for (agent, missed) in not_responding {
+            self.store.mark_not_responding(agent, missed, now).await?;
+        }
+        Ok(summary)
+    }
+
+    async fn next_due(&self, now: chrono::DateTime<Utc>) -> Option<chrono::DateTime<Utc>> {
+        let snapshot = self.store.routing_snapshot(now).await.ok()?;
+        model::next_due(&snapshot, Utc::now(), self.settings.absence_grace)
+    }
+
+    async fn next_item(&self, agent: UserId) -> CoreResult<Option<WorkItemId>> {
+        for _attempt in 0..5 {
+            let now = Utc::now();
+            let snapshot = self.store.routing_snapshot(now).await?;
+            let policy_snapshot = model::policy_snapshot(&snapshot, &self.settings.policy);
+            let Some(Decision::Assign {
+                item, explanation, ..
+            }) = policy::next_item_for(agent, &policy_snapshot, now)
+            else {
+                return Ok(None);
+            };
+            let Some(waiting) = snapshot.items.iter().find(|waiting| waiting.item == item) else {
+                return Ok(None);
+            };
+            let candidate = ClaimCandidate {
+                item,
+                expected_version: waiting.version,
+                explanation: serde_json::to_value(&explanation).unwrap_or(serde_json::Value::Null),
+            };
+            if let Some(claimed) = self.store.claim_next_item(agent, &[candidate], now).await? {
+                return Ok(Some(claimed));
+            }
+        }
+        Err(CoreError::Conflict(
+            "other agents keep taking the items first; try again".into(),
+        ))
+    }
+}
+
+#[async_trait]
+impl RouterHandle for DispatchHandle {
+    fn wake(&self) {
+        self.notify();
+    }
+
+    async fn next_item(&self, agent: UserId) -> CoreResult<Option<WorkItemId>> {
+        let claimed = self.0.next_item(agent).await;
+        self.notify();
+        claimed
+    }
+
+    async fn simulate(&self, request: &SimulationRequest) -> CoreResult<serde_json::Value> {
+        let report = simulate::run(self.0.store.as_ref(), request, &self.0.settings.policy).await?;
+        Ok(report.to_json())
+    }
+}
+
+/// An ingestor that wakes the router after every input it persisted.
+pub struct WakingIngestor {
+    inner: Arc<dyn Ingestor>,
+    router: DispatchHandle,
+}
+
+impl WakingIngestor {
+    /// Wraps `inner`.
+    pub fn new(inner: Arc<dyn Ingestor>, router: DispatchHandle) -> Self {
+        Self { inner, router }
+    }
+}
+
+#[async_trait]
+impl Ingestor for WakingIngestor {
+    async fn ingest(
+        &self,
+        channel: Channel,
+        source: &str,
+        raw: Vec<u8>,
+    ) -> Result<IngestOutcome, CoreError> {
+        let outcome = self.inner.ingest(channel, source, raw).await;
+        self.router.notify();
+        outcome
+    }
+}
+
+/// Starts the node's router for `database_url` and returns its handle.
+pub fn start(store: Arc<dyn Store>, database_url: &str) -> DispatchHandle {
+    let postgres = switchboard_store::is_postgres(database_url);
+    let settings = DispatchSettings {
+        idle_tick: if postgres {
+            StdDuration::from_secs(5)
+        } else {
+            StdDuration::from_secs(1)
+        },
+        ..DispatchSettings::default()
+    };
+    let handle = DispatchHandle::new(store, settings);
+    let url = postgres.then(|| database_url.to_owned());
+    tokio::spawn(handle.clone().run(url));
+    handle
+}

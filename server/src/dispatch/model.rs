@@ -1,0 +1,326 @@
+//! Between the store's routing records and the pure policy's model: planning routes with the
+//! active rule set, building the policy's snapshot, and turning decisions into fenced writes.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use switchboard_core::routing::{
+    AgentRouting, FencedDecision, ItemRoutingFacts, Membership, QueueSettings, RoutePlacement,
+    RoutingAction, RoutingSnapshot, WaitingItemRouting,
+};
+use switchboard_core::{QueueId, UserId, WorkItemId};
+use switchboard_router::explain::Decision;
+use switchboard_router::model::{
+    Agent, FairnessCap, ItemRoute, PendingOffer, PolicyConfig, QueueConfig, RouteStep,
+    RoutingState, Snapshot, WaitingItem,
+};
+use switchboard_router::rules::facts::{CustomerFacts, ItemFacts, OrderFacts};
+use switchboard_router::rules::{RoutePlan, ValidRuleSet, plan};
+
+/// The policy's queue settings of a stored queue.
+pub fn queue_config(settings: &QueueSettings) -> QueueConfig {
+    let seconds = |value: i32| u32::try_from(value).unwrap_or(0);
+    QueueConfig {
+        strategy: settings.strategy,
+        offer_mode: settings.offer_mode,
+        aging_per_minute: settings.aging_per_minute,
+        offer_timeout_seconds: seconds(settings.offer_timeout_seconds),
+        secondary_delay_seconds: seconds(settings.secondary_delay_seconds),
+        preferred_agent_seconds: seconds(settings.preferred_agent_seconds),
+        cooldown_seconds: seconds(settings.cooldown_seconds),
+        ..QueueConfig::new(settings.id, settings.name.clone())
+    }
+}
+
+/// The policy's agent of a stored agent; `all_queues` are the queues of an agent without any.
+pub fn agent(routing: &AgentRouting, all_queues: &[QueueId], config: &PolicyConfig) -> Agent {
+    let load_units = routing
+        .open_work
+        .iter()
+        .map(|work| config.costs.cost(work.channel))
+        .sum();
+    let (primary_queues, secondary_queues) = if routing.queues.is_empty() {
+        (all_queues.to_vec(), Vec::new())
+    } else {
+        let of = |kind: Membership| {
+            routing
+                .queues
+                .iter()
+                .filter(move |(_, membership)| *membership == kind)
+                .map(|(queue, _)| *queue)
+                .collect()
+        };
+        (of(Membership::Primary), of(Membership::Secondary))
+    };
+    let idle_since = routing
+        .idle_since
+        .or(routing.status_since)
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    Agent {
+        status: routing.status,
+        capacity_units: u32::try_from(routing.capacity).unwrap_or(0),
+        load_units,
+        primary_queues,
+        secondary_queues,
+        fairness: routing.fairness_max.map(|max| FairnessCap {
+            max_assignments: u32::try_from(max).unwrap_or(0),
+            window_minutes: u32::try_from(routing.fairness_window_minutes).unwrap_or(60),
+        }),
+        assignments_in_window: u32::try_from(routing.assignments_in_window).unwrap_or(0),
+        missed_offers: u32::try_from(routing.missed_offers).unwrap_or(0),
+        ..Agent::new(routing.user, routing.skills.clone(), idle_since)
+    }
+}
+
+/// The route of a waiting item: its stored plan (queue names resolved, unknown widened queues
+/// left out), or one step from its columns when it has none. `None` without a home queue.
+pub fn item_route(
+    item: &WaitingItemRouting,
+    queue_ids: &HashMap<&str, QueueId>,
+) -> Option<ItemRoute> {
+    let home = item.queue?;
+    let stored: Option<RoutePlan> = item
+        .route
+        .as_ref()
+        .and_then(|route| serde_json::from_value(route.clone()).ok());
+    let Some(plan) = stored else {
+        return Some(ItemRoute::simple(
+            home,
+            item.priority,
+            item.required_skills.clone(),
+        ));
+    };
+    let steps = plan
+        .steps
+        .iter()
+        .map(|step| RouteStep {
+            after_minutes: step.after_minutes,
+            required: step.required.clone(),
+            extra_queues: step
+                .extra_queues
+                .iter()
+                .filter_map(|name| queue_ids.get(name.as_str()).copied())
+                .collect(),
+        })
+        .collect();
+    Some(ItemRoute {
+        rule: plan.rule,
+        queue: home,
+        priority: item.priority,
+        steps,
+    })
+}
+
+/// The policy's waiting item; `None` when it has no queue.
+pub fn waiting_item(
+    item: &WaitingItemRouting,
+    queue_ids: &HashMap<&str, QueueId>,
+) -> Option<WaitingItem> {
+    Some(WaitingItem {
+        id: item.item,
+        channel: item.channel,
+        arrived_at: item.received_at,
+        sla_due_at: item.sla_due_at,
+        route: item_route(item, queue_ids)?,
+        preferred_agent: item.preferred_agent,
+        state: RoutingState {
+            declined_by: item.declined_by.clone(),
+            offer: item.offer.map(|offer| PendingOffer {
+                agent: offer.agent,
+                expires_at: offer.expires_at,
+            }),
+            cooldown_until: item.cooldown_until,
+        },
+    })
+}
+
+/// The policy's snapshot of a stored one.
+pub fn policy_snapshot(stored: &RoutingSnapshot, config: &PolicyConfig) -> Snapshot {
+    let queue_ids: HashMap<&str, QueueId> = stored
+        .queues
+        .iter()
+        .map(|queue| (queue.name.as_str(), queue.id))
+        .collect();
+    let all_queues: Vec<QueueId> = stored.queues.iter().map(|queue| queue.id).collect();
+    Snapshot {
+        queues: stored.queues.iter().map(queue_config).collect(),
+        agents: stored
+            .agents
+            .iter()
+            .map(|routing| agent(routing, &all_queues, config))
+            .collect(),
+        items: stored
+            .items
+            .iter()
+            .filter_map(|item| waiting_item(item, &queue_ids))
+            .collect(),
+        config: config.clone(),
+    }
+}
+
+/// The rules' view of an item.
+pub fn item_facts(facts: &ItemRoutingFacts) -> ItemFacts {
+    let mut item = ItemFacts::new(facts.channel, facts.received_at);
+    item.language = facts.language;
+    item.noise = facts.noise;
+    item.intent = facts.intent;
+    item.subject = facts.subject.clone();
+    item.sender_email = facts.sender_email.clone();
+    item.product_lines = facts.product_lines.clone();
+    item.customer = facts.customer.as_ref().map(|customer| CustomerFacts {
+        number: customer.number.clone(),
+        segment: customer.segment.clone(),
+        language: customer.language.clone(),
+        country: customer.country.clone(),
+        account_manager: customer.account_manager.clone(),
+    });
+    item.orders = facts
+        .orders
+        .iter()
+        .map(|(number, status)| OrderFacts {
+            number: number.clone(),
+            status: status.clone(),
+        })
+        .collect();
+    item
+}
+
+/// Plans an item's route with `rules`.
+pub fn route_plan(rules: &ValidRuleSet, facts: &ItemRoutingFacts) -> RoutePlan {
+    plan(rules, &item_facts(facts), facts.received_at)
+}
+
+/// The placement to store for a planned route.
+pub fn placement(
+    facts: &ItemRoutingFacts,
+    plan: &RoutePlan,
+    rule_set_version: i64,
+) -> RoutePlacement {
+    RoutePlacement {
+        item: facts.item,
+        expected_version: facts.version,
+        queue: plan.queue.clone(),
+        priority: plan.priority,
+        required_skills: plan
+            .steps
+            .first()
+            .map(|step| step.required.clone())
+            .unwrap_or_default(),
+        route: serde_json::to_value(plan).unwrap_or(serde_json::Value::Null),
+        rule_set_version,
+    }
+}
+
+/// Turns decisions into fenced writes; several decisions on one item expect the versions the
+/// earlier ones leave. Returns the writes and the agents to mark not responding.
+pub fn fenced(
+    decisions: Vec<Decision>,
+    versions: &HashMap<WorkItemId, i64>,
+) -> (Vec<FencedDecision>, Vec<(UserId, u32)>) {
+    let mut next_version: HashMap<WorkItemId, i64> = HashMap::new();
+    let mut writes = Vec::new();
+    let mut not_responding = Vec::new();
+    for decision in decisions {
+        let explain = |explanation: &switchboard_router::Explanation| {
+            serde_json::to_value(explanation).unwrap_or(serde_json::Value::Null)
+        };
+        let (item, action) = match decision {
+            Decision::Assign {
+                item,
+                agent,
+                explanation,
+            } => (
+                item,
+                RoutingAction::Assign {
+                    agent,
+                    explanation: explain(&explanation),
+                },
+            ),
+            Decision::Offer {
+                item,
+                agent,
+                expires_at,
+                explanation,
+            } => (
+                item,
+                RoutingAction::Offer {
+                    agent,
+                    expires_at,
+                    explanation: explain(&explanation),
+                },
+            ),
+            Decision::OfferExpired { item, agent } => (item, RoutingAction::OfferExpired { agent }),
+            Decision::CoolDown {
+                item,
+                until,
+                explanation,
+            } => (
+                item,
+                RoutingAction::CoolDown {
+                    until,
+                    explanation: explain(&explanation),
+                },
+            ),
+            Decision::MarkNotResponding {
+                agent,
+                missed_offers,
+            } => {
+                not_responding.push((agent, missed_offers));
+                continue;
+            }
+            Decision::Wait { .. } => continue,
+        };
+        let Some(&stored) = versions.get(&item) else {
+            continue;
+        };
+        let expected = next_version.entry(item).or_insert(stored);
+        writes.push(FencedDecision {
+            item,
+            expected_version: *expected,
+            action,
+        });
+        *expected += 1;
+    }
+    (writes, not_responding)
+}
+
+/// The next moment something changes without an event: an offer times out, a cool-down or a
+/// reservation ends, a relaxation step or a secondary delay starts, an absent agent's grace
+/// period ends.
+pub fn next_due(
+    stored: &RoutingSnapshot,
+    now: DateTime<Utc>,
+    grace: Duration,
+) -> Option<DateTime<Utc>> {
+    let queues: HashMap<QueueId, &QueueSettings> = stored
+        .queues
+        .iter()
+        .map(|queue| (queue.id, queue))
+        .collect();
+    let mut moments: Vec<DateTime<Utc>> = Vec::new();
+    for item in &stored.items {
+        moments.extend(item.offer.map(|offer| offer.expires_at));
+        moments.extend(item.cooldown_until);
+        if let Some(queue) = item.queue.and_then(|queue| queues.get(&queue)) {
+            let after = |seconds: i32| item.received_at + Duration::seconds(i64::from(seconds));
+            moments.push(after(queue.secondary_delay_seconds));
+            if item.preferred_agent.is_some() {
+                moments.push(after(queue.preferred_agent_seconds));
+            }
+        }
+        let plan: Option<RoutePlan> = item
+            .route
+            .as_ref()
+            .and_then(|route| serde_json::from_value(route.clone()).ok());
+        for step in plan.iter().flat_map(|plan| plan.steps.iter()) {
+            moments.push(item.received_at + Duration::minutes(i64::from(step.after_minutes)));
+        }
+    }
+    for agent in &stored.agents {
+        let absent = agent.status != switchboard_core::user::AgentStatus::Available;
+        if absent && !agent.open_work.is_empty() {
+            moments.extend(agent.status_since.map(|since| since + grace));
+        }
+    }
+    moments.into_iter().filter(|moment| *moment > now).min()
+}

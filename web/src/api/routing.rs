@@ -1,0 +1,440 @@
+//! Routing over HTTP. Agents: pull the next item, answer offers, set their status. Leads:
+//! reassign, move and reprioritise items (one or in bulk), set an agent's status, read why an
+//! item went where it went. Admins: list, validate, store, activate and simulate rule sets.
+//!
+//! An API token acts with its role; for agent actions it names the agent with `?agent=LOGIN`
+//! (a signed-in user acts as themselves). Every change wakes the node's router.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use switchboard_core::event::Actor;
+use switchboard_core::routing::SimulationRequest;
+use switchboard_core::routing::{AssignmentId, LeadAction, LeadOverride, RouterHandle};
+use switchboard_core::user::AgentStatus;
+use switchboard_core::{CoreError, Login, UserId, WorkItemId};
+use switchboard_router::rules::{RuleSet, validate};
+
+use crate::auth::{AdminRole, AgentRole, Authed, Identity, LeadRole};
+use crate::error::{ApiError, FieldProblem};
+use crate::state::AppState;
+
+type Router = Option<web::Data<dyn RouterHandle>>;
+
+/// Registers the routing routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/items/next", web::post().to(next_item))
+        .route("/offers/{id}/accept", web::post().to(accept_offer))
+        .route("/offers/{id}/reject", web::post().to(reject_offer))
+        .route("/me/status", web::put().to(my_status))
+        .route("/items/bulk/reassign", web::post().to(bulk_reassign))
+        .route("/items/bulk/move", web::post().to(bulk_move))
+        .route("/items/bulk/priority", web::post().to(bulk_priority))
+        .route("/items/{id}/reassign", web::post().to(reassign))
+        .route("/items/{id}/move", web::post().to(move_item))
+        .route("/items/{id}/priority", web::post().to(set_priority))
+        .route("/items/{id}/explanation", web::get().to(explanation))
+        .route("/agents/{login}/status", web::put().to(agent_status))
+        .route("/rule-sets", web::get().to(list_rule_sets))
+        .route("/rule-sets", web::post().to(save_rule_set))
+        .route("/rule-sets/validate", web::post().to(validate_rule_set))
+        .route("/rule-sets/simulate", web::post().to(simulate))
+        .route(
+            "/rule-sets/{version}/activate",
+            web::post().to(activate_rule_set),
+        );
+}
+
+/// `?agent=LOGIN` of agent actions taken with an API token.
+#[derive(Debug, Deserialize)]
+struct AgentQuery {
+    agent: Option<String>,
+}
+
+/// The agent an agent action is for: the signed-in user, or the agent a token names.
+async fn acting_agent(
+    identity: &Identity,
+    query: &AgentQuery,
+    state: &AppState,
+) -> Result<UserId, ApiError> {
+    if let Actor::User { id } = identity.actor {
+        return Ok(id);
+    }
+    let login = query.agent.as_deref().ok_or_else(|| {
+        CoreError::BadInput("an API token acts for an agent: name it with ?agent=LOGIN".into())
+    })?;
+    user_id(state, login).await
+}
+
+async fn user_id(state: &AppState, login: &str) -> Result<UserId, ApiError> {
+    let credentials = state.store.user_credentials(&Login::new(login)).await?;
+    Ok(credentials
+        .ok_or_else(|| CoreError::not_found(format!("agent {login}")))?
+        .user
+        .id)
+}
+
+fn wake(router: &Router) {
+    if let Some(router) = router {
+        router.wake();
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct ItemAnswer {
+    item_id: WorkItemId,
+    #[serde(rename = "ref")]
+    reference: String,
+}
+
+impl ItemAnswer {
+    fn of(item: WorkItemId) -> Self {
+        Self {
+            item_id: item,
+            reference: item.reference(),
+        }
+    }
+}
+
+async fn next_item(
+    caller: Authed<AgentRole>,
+    query: web::Query<AgentQuery>,
+    state: web::Data<AppState>,
+    router: Router,
+) -> Result<HttpResponse, ApiError> {
+    let agent = acting_agent(&caller.identity, &query, &state).await?;
+    let router = router.ok_or_else(|| CoreError::Unavailable("routing on this node".into()))?;
+    Ok(match router.next_item(agent).await? {
+        Some(item) => HttpResponse::Ok().json(ItemAnswer::of(item)),
+        None => HttpResponse::NoContent().finish(),
+    })
+}
+
+async fn answer_offer(
+    caller: Authed<AgentRole>,
+    offer: web::Path<i64>,
+    query: web::Query<AgentQuery>,
+    state: web::Data<AppState>,
+    router: Router,
+    accept: bool,
+) -> Result<HttpResponse, ApiError> {
+    let agent = acting_agent(&caller.identity, &query, &state).await?;
+    let offer = AssignmentId::new(offer.into_inner());
+    let now = state.clock.now();
+    let item = if accept {
+        state.store.accept_offer(offer, agent, now).await?
+    } else {
+        state.store.reject_offer(offer, agent, now).await?
+    };
+    wake(&router);
+    Ok(HttpResponse::Ok().json(ItemAnswer::of(item)))
+}
+
+async fn accept_offer(
+    caller: Authed<AgentRole>,
+    offer: web::Path<i64>,
+    query: web::Query<AgentQuery>,
+    state: web::Data<AppState>,
+    router: Router,
+) -> Result<HttpResponse, ApiError> {
+    answer_offer(caller, offer, query, state, router, true).await
+}
+
+async fn reject_offer(
+    caller: Authed<AgentRole>,
+    offer: web::Path<i64>,
+    query: web::Query<AgentQuery>,
+    state: web::Data<AppState>,
+    router: Router,
+) -> Result<HttpResponse, ApiError> {
+    answer_offer(caller, offer, query, state, router, false).await
+}
+
+#[derive(Debug, Deserialize)]
+struct StatusBody {
+    status: AgentStatus,
+}
+
+async fn my_status(
+    caller: Authed<AgentRole>,
+    query: web::Query<AgentQuery>,
+    body: web::Json<StatusBody>,
+    state: web::Data<AppState>,
+    router: Router,
+) -> Result<HttpResponse, ApiError> {
+    let agent = acting_agent(&caller.identity, &query, &state).await?;
+    let now = state.clock.now();
+    state
+        .store
+        .set_agent_status(agent, body.status, &caller.identity.actor, now)
+        .await?;
+    wake(&router);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn agent_status(
+    caller: Authed<LeadRole>,
+    login: web::Path<String>,
+    body: web::Json<StatusBody>,
+    state: web::Data<AppState>,
+    router: Router,
+) -> Result<HttpResponse, ApiError> {
+    let agent = user_id(&state, &login).await?;
+    let now = state.clock.now();
+    state
+        .store
+        .set_agent_status(agent, body.status, &caller.identity.actor, now)
+        .await?;
+    wake(&router);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A lead's action on one item.
+#[derive(Debug, Deserialize)]
+struct LeadBody {
+    agent: Option<String>,
+    queue: Option<String>,
+    priority: Option<i32>,
+    reason: Option<String>,
+    #[serde(default)]
+    items: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum LeadKind {
+    Reassign,
+    Move,
+    Priority,
+}
+
+async fn lead_action_of(
+    kind: LeadKind,
+    body: &LeadBody,
+    state: &AppState,
+) -> Result<LeadAction, ApiError> {
+    let missing = |field: &str| CoreError::BadInput(format!("the body needs `{field}`"));
+    Ok(match kind {
+        LeadKind::Reassign => {
+            let login = body.agent.as_deref().ok_or_else(|| missing("agent"))?;
+            LeadAction::Reassign {
+                agent: user_id(state, login).await?,
+            }
+        }
+        LeadKind::Move => LeadAction::Move {
+            queue: body.queue.clone().ok_or_else(|| missing("queue"))?,
+        },
+        LeadKind::Priority => LeadAction::Priority {
+            priority: body.priority.ok_or_else(|| missing("priority"))?,
+        },
+    })
+}
+
+async fn lead_one(
+    kind: LeadKind,
+    caller: Authed<LeadRole>,
+    item: web::Path<i64>,
+    body: web::Json<LeadBody>,
+    state: web::Data<AppState>,
+    router: Router,
+) -> Result<HttpResponse, ApiError> {
+    let action = lead_action_of(kind, &body, &state).await?;
+    let by = LeadOverride {
+        actor: caller.identity.actor.clone(),
+        reason: body.reason.clone(),
+        at: state.clock.now(),
+    };
+    let item = WorkItemId::new(item.into_inner());
+    state.store.lead_action(item, &action, &by).await?;
+    wake(&router);
+    Ok(HttpResponse::Ok().json(ItemAnswer::of(item)))
+}
+
+#[derive(Debug, Serialize)]
+struct BulkResult {
+    item_id: i64,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+async fn lead_bulk(
+    kind: LeadKind,
+    caller: Authed<LeadRole>,
+    body: web::Json<LeadBody>,
+    state: web::Data<AppState>,
+    router: Router,
+) -> Result<HttpResponse, ApiError> {
+    if body.items.is_empty() {
+        return Err(
+            CoreError::BadInput("the body needs `items`: a list of item ids".into()).into(),
+        );
+    }
+    let action = lead_action_of(kind, &body, &state).await?;
+    let by = LeadOverride {
+        actor: caller.identity.actor.clone(),
+        reason: body.reason.clone(),
+        at: state.clock.now(),
+    };
+    let mut results = Vec::with_capacity(body.items.len());
+    for &item in &body.items {
+        let outcome = state
+            .store
+            .lead_action(WorkItemId::new(item), &action, &by)
+            .await;
+        results.push(BulkResult {
+            item_id: item,
+            ok: outcome.is_ok(),
+            error: outcome.err().map(|error| error.to_string()),
+        });
+    }
+    wake(&router);
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "results": results })))
+}
+
+macro_rules! lead_handlers {
+    ($($one:ident, $bulk:ident => $kind:expr;)+) => {$(
+        async fn $one(
+            caller: Authed<LeadRole>,
+            item: web::Path<i64>,
+            body: web::Json<LeadBody>,
+            state: web::Data<AppState>,
+            router: Router,
+        ) -> Result<HttpResponse, ApiError> {
+            lead_one($kind, caller, item, body, state, router).await
+        }
+
+        async fn $bulk(
+            caller: Authed<LeadRole>,
+            body: web::Json<LeadBody>,
+            state: web::Data<AppState>,
+            router: Router,
+        ) -> Result<HttpResponse, ApiError> {
+            lead_bulk($kind, caller, body, state, router).await
+        }
+    )+};
+}
+
+lead_handlers! {
+    reassign, bulk_reassign => LeadKind::Reassign;
+    move_item, bulk_move => LeadKind::Move;
+    set_priority, bulk_priority => LeadKind::Priority;
+}
+
+async fn explanation(
+    _caller: Authed<LeadRole>,
+    item: web::Path<i64>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let item = WorkItemId::new(item.into_inner());
+    let stored = state
+        .store
+        .item(item)
+        .await?
+        .ok_or_else(|| CoreError::not_found(format!("item {item}")))?;
+    let assignments = state.store.assignments_of(item).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "item_id": item,
+        "status": stored.status,
+        "assignments": assignments,
+    })))
+}
+
+async fn list_rule_sets(
+    _caller: Authed<AdminRole>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.store.rule_sets().await?))
+}
+
+/// Validates a rule-set document; `Err` carries every error with its rule and position.
+fn check(document: &serde_json::Value) -> Result<(), Vec<serde_json::Value>> {
+    let set: RuleSet = serde_json::from_value(document.clone()).map_err(|error| {
+        vec![
+            serde_json::json!({ "field": "document", "line": 0, "column": 0,
+                                 "message": error.to_string() }),
+        ]
+    })?;
+    validate(&set).map(|_| ()).map_err(|errors| {
+        errors
+            .iter()
+            .map(|error| serde_json::to_value(error).unwrap_or(serde_json::Value::Null))
+            .collect()
+    })
+}
+
+async fn validate_rule_set(
+    _caller: Authed<AdminRole>,
+    document: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let errors = check(&document).err().unwrap_or_default();
+    Ok(
+        HttpResponse::Ok()
+            .json(serde_json::json!({ "valid": errors.is_empty(), "errors": errors })),
+    )
+}
+
+async fn save_rule_set(
+    caller: Authed<AdminRole>,
+    document: web::Json<serde_json::Value>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let errors = check(&document).err().unwrap_or_default();
+    let created_by = serde_json::to_string(&caller.identity.actor).unwrap_or_default();
+    let version = state
+        .store
+        .save_rule_set(&document, errors.is_empty(), &created_by, state.clock.now())
+        .await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "version": version, "valid": errors.is_empty(), "errors": errors,
+    })))
+}
+
+async fn activate_rule_set(
+    caller: Authed<AdminRole>,
+    version: web::Path<i64>,
+    state: web::Data<AppState>,
+    router: Router,
+) -> Result<HttpResponse, ApiError> {
+    let version = version.into_inner();
+    let now = state.clock.now();
+    state
+        .store
+        .activate_rule_set(version, &caller.identity.actor, now)
+        .await?;
+    wake(&router);
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "active_version": version })))
+}
+
+#[derive(Debug, Deserialize)]
+struct SimulateBody {
+    rules: Option<serde_json::Value>,
+    since: Option<DateTime<Utc>>,
+    #[serde(default)]
+    live_status: bool,
+}
+
+async fn simulate(
+    _caller: Authed<AdminRole>,
+    body: web::Json<SimulateBody>,
+    router: Router,
+) -> Result<HttpResponse, ApiError> {
+    let router = router.ok_or_else(|| CoreError::Unavailable("routing on this node".into()))?;
+    if let Some(Err(errors)) = body.rules.as_ref().map(check) {
+        let problems = errors
+            .iter()
+            .map(|error| FieldProblem {
+                line: error["line"].as_u64(),
+                field: error["field"].as_str().map(str::to_owned),
+                reason: error.to_string(),
+            })
+            .collect();
+        return Err(ApiError::with_problems("the rule set is invalid", problems));
+    }
+    let request = SimulationRequest {
+        rules: body.rules.clone(),
+        since: body.since,
+        live_status: body.live_status,
+    };
+    Ok(HttpResponse::Ok().json(router.simulate(&request).await?))
+}
