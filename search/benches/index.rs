@@ -611,8 +611,13 @@ fn main() {
             two.iter().map(|q| filtered(q, true)).collect(),
         ),
     ];
-    for (name, queries) in cases {
-        let l = measure(&index, &queries);
+    // SWITCHBOARD_BENCH_NO_SNIPPETS=1 skips the snippet cases and the rebuild (for profiling).
+    let quick = std::env::var_os("SWITCHBOARD_BENCH_NO_SNIPPETS").is_some();
+    for (name, queries) in &cases {
+        if quick && name.contains("snippets") {
+            continue;
+        }
+        let l = measure(&index, queries);
         println!(
             "| {label}, {name} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} |",
             l.wall_p50_us, l.wall_p99_us, l.cpu_p50_us, l.cpu_p99_us, l.qps, l.mean_hits
@@ -620,6 +625,9 @@ fn main() {
     }
     println!();
 
+    if quick {
+        return;
+    }
     // Rebuild throughput: the same items from an iterator into a fresh generation.
     let mut rng = Rng::new(1234);
     let started = Instant::now();
@@ -639,6 +647,20 @@ fn main() {
         "| same, per CPU-second of the process | {:.0} | items/CPU-s |",
         size as f64 / rebuild_cpu_secs
     );
+    println!();
+    // The same searches on the rebuilt generation (one commit, merged: as after a reindex).
+    println!(
+        "| query after rebuild, top-10 ({} segments) | wall p50 µs | wall p99 µs | CPU p50 µs | CPU p99 µs | queries/s | mean hits |",
+        index.segment_count()
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for (name, queries) in &cases[..3] {
+        let l = measure(&index, queries);
+        println!(
+            "| {label}, {name} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} |",
+            l.wall_p50_us, l.wall_p99_us, l.cpu_p50_us, l.cpu_p99_us, l.qps, l.mean_hits
+        );
+    }
     println!();
     println!("load average after: {}", load_average());
     index.shutdown().unwrap();

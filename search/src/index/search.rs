@@ -4,6 +4,7 @@
 use serde::Serialize;
 use switchboard_core::{CustomerNo, OrderNo, WorkItemId};
 use tantivy::collector::{Collector, Count, TopDocs};
+use tantivy::columnar::Column;
 use tantivy::query::Query;
 use tantivy::schema::{Field, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -148,10 +149,11 @@ pub(crate) fn run(
         query: query.as_ref(),
         fields: Vec::new(),
     };
+    let mut item_ids = ItemIds::default();
     let mut hits = Vec::with_capacity(scored.len());
     for (score, address) in scored {
         if !search.snippets
-            && let Some(id) = item_id(&searcher, address)
+            && let Some(id) = item_ids.get(&searcher, address)
         {
             hits.push(SearchHit {
                 id: HitId::Item(id),
@@ -197,15 +199,34 @@ fn collect<C: Collector>(
     }
 }
 
-/// Reads an item hit's id from the fast field, without loading the stored document.
-fn item_id(searcher: &Searcher, address: DocAddress) -> Option<WorkItemId> {
-    let column = searcher
-        .segment_reader(address.segment_ord)
-        .fast_fields()
-        .u64(ITEM_ID)
-        .ok()?;
-    let raw = column.first(address.doc_id)?;
-    Some(WorkItemId::new(i64::try_from(raw).ok()?))
+/// Reads item hits' ids from the fast field, without loading stored documents; opens each
+/// segment's column once per search.
+#[derive(Default)]
+struct ItemIds {
+    columns: Vec<(u32, Option<Column<u64>>)>,
+}
+
+impl ItemIds {
+    fn get(&mut self, searcher: &Searcher, address: DocAddress) -> Option<WorkItemId> {
+        let position = match self
+            .columns
+            .iter()
+            .position(|(segment, _)| *segment == address.segment_ord)
+        {
+            Some(position) => position,
+            None => {
+                let column = searcher
+                    .segment_reader(address.segment_ord)
+                    .fast_fields()
+                    .u64(ITEM_ID)
+                    .ok();
+                self.columns.push((address.segment_ord, column));
+                self.columns.len() - 1
+            }
+        };
+        let raw = self.columns[position].1.as_ref()?.first(address.doc_id)?;
+        i64::try_from(raw).ok().map(WorkItemId::new)
+    }
 }
 
 fn first_str(document: &TantivyDocument, field: Field) -> Option<&str> {

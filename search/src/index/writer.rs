@@ -8,6 +8,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
+use tantivy::indexer::LogMergePolicy;
 use tantivy::{IndexWriter, Term};
 
 use super::config::IndexConfig;
@@ -48,10 +49,22 @@ pub(crate) fn open_writer(
     generation: &Generation,
     config: &IndexConfig,
 ) -> Result<IndexWriter, IndexError> {
-    Ok(generation
+    let writer = generation
         .index
-        .writer_with_num_threads(config.threads(), config.writer_memory())?)
+        .writer_with_num_threads(config.threads(), config.writer_memory())?;
+    // Fewer, larger segments than tantivy's default: each segment restarts top-k pruning,
+    // and searches matter more here than the extra merge work while indexing.
+    let mut policy = LogMergePolicy::default();
+    policy.set_min_num_segments(MERGE_MIN_SEGMENTS);
+    policy.set_del_docs_ratio_before_merge(MERGE_DELETED_RATIO);
+    writer.set_merge_policy(Box::new(policy));
+    Ok(writer)
 }
+
+/// Segments of one size level that trigger a merge.
+const MERGE_MIN_SEGMENTS: usize = 4;
+/// Share of deleted documents that makes a segment worth merging on its own (updates delete).
+const MERGE_DELETED_RATIO: f32 = 0.3;
 
 /// The writer thread's state.
 pub(crate) struct WriterLoop {
