@@ -31,15 +31,23 @@ pub enum IngestOutcome {
         /// Why.
         reason: String,
     },
+    /// The input is landed and waits for a tool (the OCR engine) to become available.
+    Deferred {
+        /// The landed input.
+        inbound: crate::ids::InboundId,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl IngestOutcome {
-    /// The item the input is now part of.
-    pub fn item(&self) -> WorkItemId {
+    /// The item the input is now part of; none while it waits.
+    pub fn item(&self) -> Option<WorkItemId> {
         match self {
             Self::Ingested { item, .. } | Self::Duplicate { item } | Self::Failed { item, .. } => {
-                *item
+                Some(*item)
             }
+            Self::Deferred { .. } => None,
         }
     }
 }

@@ -144,8 +144,14 @@ pub trait Store: crate::feed::ChangeFeed + crate::routing::RoutingStore + Send +
     /// Lands a raw input; an input landed before is found, not duplicated.
     async fn land(&self, inbound: &NewInbound) -> CoreResult<Landing>;
 
-    /// Lists landed inputs in a state, oldest first (recovery after a crash, OCR backlog).
-    async fn inbound_in_state(&self, state: InboundState, limit: u32) -> CoreResult<Vec<Inbound>>;
+    /// Lists landed inputs in a state with ids above `after`, oldest first (recovery after a
+    /// crash, OCR backlog).
+    async fn inbound_in_state(
+        &self,
+        state: InboundState,
+        after: Option<InboundId>,
+        limit: u32,
+    ) -> CoreResult<Vec<Inbound>>;
 
     /// Sets a landed input's state and error, counting an attempt.
     async fn set_inbound_state(

@@ -503,13 +503,15 @@ macro_rules! impl_store {
             async fn inbound_in_state(
                 &self,
                 state: switchboard_core::inbound::InboundState,
+                after: Option<switchboard_core::InboundId>,
                 limit: u32,
             ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::inbound::Inbound>> {
                 let rows: Vec<$crate::rows::InboundRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "{} WHERE state = $1 ORDER BY id LIMIT $2",
+                    "{} WHERE state = $1 AND id > $2 ORDER BY id LIMIT $3",
                     $crate::rows::INBOUND_SELECT
                 )))
                 .bind(state.as_str())
+                .bind(after.map_or(0, switchboard_core::InboundId::get))
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await

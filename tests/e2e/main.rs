@@ -7,6 +7,7 @@
 mod api_inbound;
 mod api_master;
 mod http_basics;
+mod ingest_documents;
 mod ingest_email;
 mod ingest_voicemail;
 mod migrations;

@@ -23,6 +23,7 @@ struct Summary {
     ingested: u64,
     duplicates: u64,
     noise: u64,
+    awaiting_ocr: Vec<(String, String)>,
     failed: Vec<(String, String)>,
     not_landed: Vec<(String, String)>,
 }
@@ -71,6 +72,7 @@ pub async fn run(
             }
             Ok(IngestOutcome::Duplicate { .. }) => summary.duplicates += 1,
             Ok(IngestOutcome::Failed { reason, .. }) => summary.failed.push((name, reason)),
+            Ok(IngestOutcome::Deferred { reason, .. }) => summary.awaiting_ocr.push((name, reason)),
             Err(error) => summary
                 .not_landed
                 .push((file.display().to_string(), error.to_string())),
@@ -104,13 +106,17 @@ async fn from_stdin(pipeline: &Pipeline, channel: Channel) -> anyhow::Result<Exi
 
 fn print_summary(summary: &Summary) {
     println!(
-        "ingested: {}, duplicates: {}, noise: {}, failed: {}, not landed: {}",
+        "ingested: {}, duplicates: {}, noise: {}, awaiting OCR: {}, failed: {}, not landed: {}",
         summary.ingested,
         summary.duplicates,
         summary.noise,
+        summary.awaiting_ocr.len(),
         summary.failed.len(),
         summary.not_landed.len()
     );
+    for (name, reason) in &summary.awaiting_ocr {
+        println!("awaiting OCR: {name}: {reason}");
+    }
     for (name, reason) in &summary.failed {
         println!("failed: {name}: {reason}");
     }

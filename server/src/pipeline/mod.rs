@@ -19,17 +19,30 @@ use switchboard_search::linking::LinkingConfig;
 use switchboard_store::BlobStore;
 
 use self::enrich::{Enricher, ThreadContext, failed_item};
-use self::parse::{Parsed, ParserSettings};
+use self::parse::{ParseFailure, Parsed, ParserSettings};
 
 pub use switchboard_core::ingest::IngestOutcome;
 
 /// Settings of the pipeline.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PipelineSettings {
     /// Channel parsers.
     pub parsers: ParserSettings,
     /// The linker.
     pub linking: LinkingConfig,
+    /// How many documents are OCRed at once; the rest wait, so OCR never starves other intake.
+    pub ocr_workers: usize,
+}
+
+impl Default for PipelineSettings {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Self {
+            parsers: ParserSettings::default(),
+            linking: LinkingConfig::default(),
+            ocr_workers: cores.saturating_sub(1).max(1),
+        }
+    }
 }
 
 /// The ingest pipeline.
@@ -38,6 +51,7 @@ pub struct Pipeline {
     blobs: BlobStore,
     parsers: Arc<ParserSettings>,
     enricher: Enricher,
+    ocr_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Pipeline {
@@ -54,6 +68,7 @@ impl Pipeline {
             blobs,
             parsers: Arc::new(settings.parsers),
             enricher,
+            ocr_slots: Arc::new(tokio::sync::Semaphore::new(settings.ocr_workers.max(1))),
         })
     }
 
@@ -97,32 +112,33 @@ impl Pipeline {
         self.process(&landing.inbound, raw).await
     }
 
-    /// Processes every input left landed by a crash; returns how many were processed.
+    /// Processes every input left landed by a crash, and retries documents waiting for OCR;
+    /// returns how many became items.
     pub async fn recover(&self) -> Result<usize, CoreError> {
         let mut processed = 0;
-        loop {
-            let pending = self
-                .store
-                .inbound_in_state(InboundState::Landed, 100)
-                .await?;
-            if pending.is_empty() {
-                return Ok(processed);
-            }
-            for inbound in pending {
-                let raw = {
-                    let blobs = self.blobs.clone();
-                    let address = inbound.blob.clone();
-                    tokio::task::spawn_blocking(move || blobs.get(&address))
-                        .await
-                        .map_err(|error| {
-                            CoreError::Internal(format!("blob task failed: {error}"))
-                        })??
-                };
-                let outcome = self.process(&inbound, Arc::new(raw)).await?;
-                tracing::info!(inbound = %inbound.id, outcome = ?outcome, "recovered landed input");
-                processed += 1;
+        for state in [InboundState::Landed, InboundState::AwaitingOcr] {
+            let mut after = None;
+            loop {
+                let pending = self.store.inbound_in_state(state, after, 100).await?;
+                let Some(last) = pending.last() else { break };
+                after = Some(last.id);
+                for inbound in pending {
+                    let raw = {
+                        let blobs = self.blobs.clone();
+                        let address = inbound.blob.clone();
+                        tokio::task::spawn_blocking(move || blobs.get(&address))
+                            .await
+                            .map_err(|error| {
+                                CoreError::Internal(format!("blob task failed: {error}"))
+                            })??
+                    };
+                    let outcome = self.process(&inbound, Arc::new(raw)).await?;
+                    tracing::info!(inbound = %inbound.id, outcome = ?outcome, "reprocessed landed input");
+                    processed += usize::from(outcome.item().is_some());
+                }
             }
         }
+        Ok(processed)
     }
 
     async fn process(
@@ -130,6 +146,17 @@ impl Pipeline {
         inbound: &Inbound,
         raw: Arc<Vec<u8>>,
     ) -> Result<IngestOutcome, CoreError> {
+        // OCR is slow: documents take a slot of the bounded pool; other channels never wait.
+        let _ocr_slot = if parse::needs_ocr(inbound.channel, &raw) {
+            Some(
+                Arc::clone(&self.ocr_slots)
+                    .acquire_owned()
+                    .await
+                    .map_err(|error| CoreError::Internal(format!("OCR pool closed: {error}")))?,
+            )
+        } else {
+            None
+        };
         let parsed = {
             let parsers = Arc::clone(&self.parsers);
             let (channel, source, received_at) =
@@ -142,7 +169,17 @@ impl Pipeline {
         };
         match parsed {
             Ok(parsed) => self.persist(inbound, parsed).await,
-            Err(reason) => {
+            Err(ParseFailure::Deferred(reason)) => {
+                tracing::warn!(inbound = %inbound.id, source = %inbound.source, reason = %reason, "intake deferred");
+                self.store
+                    .set_inbound_state(inbound.id, InboundState::AwaitingOcr, Some(&reason))
+                    .await?;
+                Ok(IngestOutcome::Deferred {
+                    inbound: inbound.id,
+                    reason,
+                })
+            }
+            Err(ParseFailure::Unreadable(reason)) => {
                 tracing::warn!(inbound = %inbound.id, source = %inbound.source, reason = %reason, "intake failed");
                 let (item, placement) = failed_item(
                     inbound.channel,

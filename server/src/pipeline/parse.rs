@@ -1,9 +1,16 @@
 //! Turns landed bytes into a parsed item with the channel's parser.
 
 use chrono::{DateTime, Utc};
+use switchboard_channels::document::fax::FaxPatterns;
+use switchboard_channels::document::notification::{is_fax_notification, parse_fax_notification};
+use switchboard_channels::document::ocr::{OcrConfig, TesseractCli};
+use switchboard_channels::document::{
+    DocumentConfig, DocumentError, DocumentIntake, DocumentResult,
+};
 use switchboard_channels::email::{EmailConfig, parse_email};
 use switchboard_channels::voicemail::{self, VoicemailConfig};
 use switchboard_core::WorkItemId;
+use switchboard_core::item::NewAttachment;
 use switchboard_core::item::{Channel, NewItem};
 
 /// A parsed input and what threading needs from it.
@@ -18,6 +25,15 @@ pub struct Parsed {
     pub token_item: Option<WorkItemId>,
 }
 
+/// Why an input did not become an item now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseFailure {
+    /// The input is unreadable; it is kept and shown as a failed item.
+    Unreadable(String),
+    /// A tool the channel needs (the OCR engine) is missing; the input waits for it.
+    Deferred(String),
+}
+
 /// Channel parser settings.
 #[derive(Debug, Clone, Default)]
 pub struct ParserSettings {
@@ -25,11 +41,33 @@ pub struct ParserSettings {
     pub email: EmailConfig,
     /// The voicemail parser's settings (PBX patterns, default region).
     pub voicemail: VoicemailConfig,
+    /// Limits of document (fax, letter) intake.
+    pub documents: DocumentConfig,
+    /// The OCR engine's settings.
+    pub ocr: OcrConfig,
+    /// Patterns that find the sender number of a fax.
+    pub fax_patterns: FaxPatterns,
+}
+
+/// Tells whether a channel's inputs need the OCR engine (and so its bounded worker pool).
+pub fn needs_ocr(channel: Channel, raw: &[u8]) -> bool {
+    match channel {
+        Channel::Fax | Channel::Letter => true,
+        Channel::Email => looks_like_fax_notification(raw),
+        _ => false,
+    }
+}
+
+fn looks_like_fax_notification(raw: &[u8]) -> bool {
+    is_fax_notification(raw)
 }
 
 /// Tells whether this build can parse a channel's inputs.
 pub fn supports(channel: Channel) -> bool {
-    matches!(channel, Channel::Email | Channel::Voicemail)
+    matches!(
+        channel,
+        Channel::Email | Channel::Voicemail | Channel::Fax | Channel::Letter
+    )
 }
 
 /// Parses an input. Blocking (large inputs take a while): call from a blocking context.
@@ -39,8 +77,38 @@ pub fn parse(
     source: &str,
     received_at: DateTime<Utc>,
     settings: &ParserSettings,
-) -> Result<Parsed, String> {
+) -> Result<Parsed, ParseFailure> {
     match channel {
+        // Fax-server notification mails arrive on mailboxes but are faxes.
+        Channel::Email | Channel::Fax if looks_like_fax_notification(raw) => {
+            let fax = parse_fax_notification(raw).map_err(document_failure)?;
+            let file_name = fax
+                .notification
+                .attachment_name
+                .clone()
+                .unwrap_or_else(|| source.to_owned());
+            let result = documents(settings, |intake| {
+                intake.process_fax(
+                    &fax.document,
+                    &file_name,
+                    Some(&fax.notification),
+                    received_at,
+                )
+            })?;
+            Ok(document_parsed(result, source, &fax.document, &file_name))
+        }
+        Channel::Fax => {
+            let result = documents(settings, |intake| {
+                intake.process_fax(raw, source, None, received_at)
+            })?;
+            Ok(document_parsed(result, source, raw, source))
+        }
+        Channel::Letter => {
+            let result = documents(settings, |intake| {
+                intake.process_letter(raw, source, received_at)
+            })?;
+            Ok(document_parsed(result, source, raw, source))
+        }
         // PBX notification mails arrive on ordinary mailboxes but are voicemails.
         Channel::Email if voicemail::recognise_notification(raw, &settings.voicemail).is_some() => {
             parse_voicemail(raw, source, received_at, settings)
@@ -48,7 +116,7 @@ pub fn parse(
         Channel::Voicemail => parse_voicemail(raw, source, received_at, settings),
         Channel::Email => {
             let parsed = parse_email(raw, source, received_at, &settings.email)
-                .map_err(|error| error.to_string())?;
+                .map_err(|error| ParseFailure::Unreadable(error.to_string()))?;
             let details = &parsed.details;
             let mut reply_ids = parsed.item.reply_to_ids.clone();
             if let Some(bounced) = &details.bounced_message_id {
@@ -65,9 +133,9 @@ pub fn parse(
                 token_item,
             })
         }
-        other => Err(format!(
+        other => Err(ParseFailure::Unreadable(format!(
             "the {other} channel cannot be parsed by this build"
-        )),
+        ))),
     }
 }
 
@@ -76,12 +144,65 @@ fn parse_voicemail(
     source: &str,
     received_at: DateTime<Utc>,
     settings: &ParserSettings,
-) -> Result<Parsed, String> {
+) -> Result<Parsed, ParseFailure> {
     let parsed = voicemail::parse_any(raw, source, received_at, &settings.voicemail)
-        .map_err(|error| error.to_string())?;
+        .map_err(|error| ParseFailure::Unreadable(error.to_string()))?;
     Ok(Parsed {
         item: parsed.item,
         reply_ids: Vec::new(),
         token_item: None,
     })
+}
+
+fn document_failure(error: DocumentError) -> ParseFailure {
+    if matches!(error, DocumentError::OcrUnavailable { .. }) {
+        ParseFailure::Deferred(error.to_string())
+    } else {
+        ParseFailure::Unreadable(error.to_string())
+    }
+}
+
+fn documents(
+    settings: &ParserSettings,
+    run: impl FnOnce(&DocumentIntake<'_>) -> Result<DocumentResult, DocumentError>,
+) -> Result<DocumentResult, ParseFailure> {
+    let engine = TesseractCli::new(settings.ocr.clone());
+    let intake = DocumentIntake::new(&engine, &settings.documents, &settings.fax_patterns);
+    run(&intake).map_err(document_failure)
+}
+
+/// Keeps the source (for faxes from a notification mail: the .eml's name), and attaches the
+/// original document and the page images so agents see the pages beside the text.
+fn document_parsed(
+    result: DocumentResult,
+    source: &str,
+    original: &[u8],
+    file_name: &str,
+) -> Parsed {
+    let mut item = result.item;
+    item.source = source.to_owned();
+    let original_type = if original.starts_with(b"%PDF") {
+        "application/pdf"
+    } else {
+        "image/tiff"
+    };
+    item.attachments.push(NewAttachment {
+        file_name: switchboard_channels::email::safe_file_name(Some(file_name), 0, "pdf"),
+        declared_type: Some(original_type.to_owned()),
+        sniffed_type: Some(original_type.to_owned()),
+        content: original.to_vec(),
+    });
+    for image in result.page_images {
+        item.attachments.push(NewAttachment {
+            file_name: format!("page-{}.png", image.page),
+            declared_type: Some("image/png".to_owned()),
+            sniffed_type: Some("image/png".to_owned()),
+            content: image.png,
+        });
+    }
+    Parsed {
+        item,
+        reply_ids: Vec::new(),
+        token_item: None,
+    }
 }

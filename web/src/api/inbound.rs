@@ -21,8 +21,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
 struct Accepted {
     #[serde(flatten)]
     outcome: IngestOutcome,
-    #[serde(rename = "ref")]
-    reference: String,
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    reference: Option<String>,
 }
 
 async fn inbound_email(
@@ -48,6 +48,6 @@ async fn inbound_email(
     let outcome = ingestor
         .ingest(Channel::Email, "http", raw.to_vec())
         .await?;
-    let reference = outcome.item().reference();
+    let reference = outcome.item().map(|item| item.reference());
     Ok(HttpResponse::Accepted().json(Accepted { outcome, reference }))
 }
