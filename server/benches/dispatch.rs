@@ -96,7 +96,10 @@ async fn run(items: usize) {
     let started = Instant::now();
     while assigned(&store).await < items {
         let summary = router.round().await.unwrap();
-        assert!(summary.applied + summary.planned > 0, "a round made no progress");
+        assert!(
+            summary.applied + summary.planned > 0,
+            "a round made no progress"
+        );
     }
     let backlog = started.elapsed();
     println!(
