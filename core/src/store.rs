@@ -179,4 +179,15 @@ pub trait Store: crate::feed::ChangeFeed + crate::routing::RoutingStore + Send +
 
     /// Reads an item's links.
     async fn links_of(&self, id: WorkItemId) -> CoreResult<Vec<Link>>;
+
+    /// Creates or updates the task item with this external id (channel `task`, source =
+    /// `external_id`): an update rewrites subject, text, priority, required skills, details and
+    /// the auto links, bumps the version and feeds the change; identical content changes nothing.
+    /// Returns the item and whether it was created.
+    async fn upsert_task(
+        &self,
+        external_id: &str,
+        item: &NewItem,
+        placement: &ItemPlacement,
+    ) -> CoreResult<(WorkItemId, bool)>;
 }

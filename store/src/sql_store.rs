@@ -655,6 +655,108 @@ macro_rules! impl_store {
                 .map_err($crate::error::db_error)?;
                 rows.into_iter().map($crate::rows::LinkRow::into_link).collect()
             }
+
+            #[tracing::instrument(skip_all)]
+            async fn upsert_task(
+                &self,
+                external_id: &str,
+                item: &switchboard_core::item::NewItem,
+                placement: &switchboard_core::store::ItemPlacement,
+            ) -> switchboard_core::error::CoreResult<(switchboard_core::WorkItemId, bool)> {
+                type Current = (
+                    i64,
+                    Option<String>,
+                    String,
+                    i64,
+                    sqlx::types::Json<serde_json::Value>,
+                    sqlx::types::Json<serde_json::Value>,
+                );
+                let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
+                let current: Option<Current> = sqlx::query_as(
+                    "SELECT id, subject, text, priority, required_skills, details FROM items \
+                     WHERE channel = 'task' AND source = $1 ORDER BY id LIMIT 1",
+                )
+                .bind(external_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                let Some((id, subject, text, priority, skills, details)) = current else {
+                    let id = Self::insert_item_in(&mut tx, item, placement, None).await?;
+                    tx.commit().await.map_err($crate::error::db_error)?;
+                    return Ok((id, true));
+                };
+                let new_skills: Vec<String> =
+                    placement.required_skills.iter().map(ToString::to_string).collect();
+                let new_skills_value = serde_json::json!(new_skills);
+                let unchanged = subject.as_deref() == item.subject.as_deref()
+                    && text == item.text
+                    && priority == i64::from(placement.priority)
+                    && skills.0 == new_skills_value
+                    && details.0 == item.details;
+                if unchanged {
+                    tx.commit().await.map_err($crate::error::db_error)?;
+                    return Ok((switchboard_core::WorkItemId::new(id), false));
+                }
+                let now = chrono::Utc::now();
+                sqlx::query(
+                    "UPDATE items SET subject = $1, text = $2, priority = $3, \
+                     required_skills = $4, details = $5, updated_at = $6, version = version + 1 \
+                     WHERE id = $7",
+                )
+                .bind(item.subject.as_deref())
+                .bind(&item.text)
+                .bind(i64::from(placement.priority))
+                .bind(sqlx::types::Json(&new_skills))
+                .bind(sqlx::types::Json(&item.details))
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                sqlx::query("DELETE FROM links WHERE item_id = $1 AND origin = 'auto'")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                for link in &placement.links {
+                    sqlx::query(
+                        "INSERT INTO links (item_id, kind, key, confidence, origin, applied, \
+                         evidence, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(id)
+                    .bind(link.kind.as_str())
+                    .bind(&link.key)
+                    .bind(link.confidence)
+                    .bind(link.origin.as_str())
+                    .bind(link.applied)
+                    .bind(&link.evidence)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                }
+                sqlx::query(
+                    "INSERT INTO events (at, actor, action, item_id, details) \
+                     VALUES ($1, $2, 'item.updated', $3, $4)",
+                )
+                .bind(now)
+                .bind(sqlx::types::Json(&switchboard_core::event::Actor::System))
+                .bind(id)
+                .bind(sqlx::types::Json(serde_json::json!({
+                    "channel": item.channel.as_str(),
+                    "source": item.source,
+                })))
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                sqlx::query("INSERT INTO item_changes (item_id) VALUES ($1)")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                tx.commit().await.map_err($crate::error::db_error)?;
+                Ok((switchboard_core::WorkItemId::new(id), false))
+            }
         }
 
         impl $store {

@@ -5,6 +5,8 @@
 )]
 
 mod api_inbound;
+mod api_inbound_task;
+mod api_inbound_voicemail;
 mod api_master;
 mod http_basics;
 mod ingest_documents;

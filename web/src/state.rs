@@ -45,6 +45,10 @@ pub struct AppState {
     pub ingestor: Option<Arc<dyn Ingestor>>,
     /// The search index, when this node keeps one.
     pub search: Option<Arc<dyn SearchIndex>>,
+    /// The signed voicemail webhook, when this node takes recording callbacks.
+    pub voicemail_webhook: Option<Arc<crate::api::VoicemailWebhook>>,
+    /// The task API's sink, when this node takes tasks.
+    pub tasks: Option<Arc<dyn crate::api::TaskSink>>,
 }
 
 impl AppState {
@@ -57,12 +61,26 @@ impl AppState {
             config,
             ingestor: None,
             search: None,
+            voicemail_webhook: None,
+            tasks: None,
         }
     }
 
     /// Lets this node take inbound inputs through `ingestor`.
     pub fn with_ingestor(mut self, ingestor: Arc<dyn Ingestor>) -> Self {
         self.ingestor = Some(ingestor);
+        self
+    }
+
+    /// Takes signed voicemail recording callbacks at `POST /api/v1/inbound/voicemail`.
+    pub fn with_voicemail_webhook(mut self, webhook: crate::api::VoicemailWebhook) -> Self {
+        self.voicemail_webhook = Some(Arc::new(webhook));
+        self
+    }
+
+    /// Takes tasks at `POST /api/v1/inbound/task` and `/inbound/tasks` through `tasks`.
+    pub fn with_tasks(mut self, tasks: Arc<dyn crate::api::TaskSink>) -> Self {
+        self.tasks = Some(tasks);
         self
     }
 

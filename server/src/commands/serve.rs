@@ -47,7 +47,8 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     let indexer = indexer.spawn();
     let router = crate::dispatch::start(store.clone(), &config.database_url());
     let router_data = actix_web::web::Data::from(router.as_router_handle());
-    let ingestor = crate::dispatch::WakingIngestor::new(Arc::new(pipeline), router);
+    let pipeline = Arc::new(pipeline);
+    let ingestor = crate::dispatch::WakingIngestor::new(pipeline.clone(), router);
     let state = AppState::new(
         store,
         WebConfig {
@@ -57,6 +58,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
         },
     )
     .with_ingestor(Arc::new(ingestor))
+    .with_tasks(pipeline)
     .with_search(search);
     let app = move || switchboard_web::create_app(state.clone()).app_data(router_data.clone());
     let server = HttpServer::new(app)

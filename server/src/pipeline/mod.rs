@@ -6,6 +6,7 @@
 pub mod enrich;
 pub mod landing;
 pub mod parse;
+pub mod task;
 
 use std::sync::Arc;
 

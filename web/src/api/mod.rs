@@ -1,12 +1,17 @@
 //! The REST API under `/api/v1`. Every route sits behind [`crate::auth::require_identity`].
 
 mod inbound;
+mod inbound_task;
+mod inbound_voicemail;
 mod master;
 mod routing;
 mod search;
 
 use actix_web::middleware::from_fn;
 use actix_web::{Scope, web};
+
+pub use self::inbound_task::TaskSink;
+pub use self::inbound_voicemail::VoicemailWebhook;
 
 /// Returns the `/api/v1` scope with its routes.
 pub fn scope() -> Scope<
@@ -22,6 +27,8 @@ pub fn scope() -> Scope<
         .wrap(from_fn(crate::auth::require_identity))
         .configure(master::configure)
         .configure(inbound::configure)
+        .configure(inbound_voicemail::configure)
+        .configure(inbound_task::configure)
         .configure(routing::configure)
         .configure(search::configure)
 }

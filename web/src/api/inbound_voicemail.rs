@@ -1,0 +1,160 @@
+//! Voicemail intake: `POST /api/v1/inbound/voicemail` takes one telephony recording callback
+//! (JSON) and answers 202 only after it is landed.
+//!
+//! The request is signed: `X-Switchboard-Timestamp` holds Unix seconds and
+//! `X-Switchboard-Signature` the hex HMAC-SHA256 over `timestamp + "." + body` (optionally
+//! prefixed `v1=` or `sha256=`; several, comma-separated, while a secret rotates). A bad or
+//! missing signature and a timestamp outside the tolerance are 401; the same signature again
+//! inside the window is a replay, 409. A body over the limit is 400. A `recording_url` whose host
+//! is not on the allow-list (or is an address the server must never fetch from) is 400. Nothing
+//! refused creates an item. Like every route under `/api/v1`, the request also carries a bearer
+//! token.
+
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::TimeDelta;
+use serde::Serialize;
+use switchboard_channels::voicemail::{
+    ReplayGuard, SignatureError, WebhookPayload, check_recording_url,
+};
+use switchboard_core::ingest::IngestOutcome;
+use switchboard_core::item::Channel;
+use switchboard_core::{CoreError, ErrorKind};
+
+use crate::auth::{AgentRole, Authed};
+use crate::error::{ApiError, FieldProblem};
+use crate::state::AppState;
+
+/// The header holding the signed Unix time.
+pub const TIMESTAMP_HEADER: &str = "X-Switchboard-Timestamp";
+/// The header holding the HMAC.
+pub const SIGNATURE_HEADER: &str = "X-Switchboard-Signature";
+/// The source recorded for webhook inputs; its `.json` makes the parser read JSON.
+const SOURCE: &str = "webhook.json";
+/// Default largest callback body, in bytes.
+const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
+/// Signatures remembered at most inside the tolerance window.
+const REPLAY_CAPACITY: usize = 100_000;
+
+/// Settings of the signed voicemail webhook.
+#[derive(Debug, Clone)]
+pub struct VoicemailWebhook {
+    /// The shared HMAC secret.
+    pub secret: Vec<u8>,
+    /// Accepted signatures, remembered for the tolerance window (the guard's window).
+    pub replay: Arc<ReplayGuard>,
+    /// Hosts a recording URL may point at (`*.example.com` for subdomains).
+    pub allowed_recording_hosts: Vec<String>,
+    /// Largest body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl VoicemailWebhook {
+    /// Builds the settings with a fresh replay guard for `tolerance` and the default body limit.
+    pub fn new(
+        secret: impl Into<Vec<u8>>,
+        tolerance: TimeDelta,
+        allowed_recording_hosts: Vec<String>,
+    ) -> Self {
+        Self {
+            secret: secret.into(),
+            replay: Arc::new(ReplayGuard::new(tolerance, REPLAY_CAPACITY)),
+            allowed_recording_hosts,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// Registers the voicemail route.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.route("/inbound/voicemail", web::post().to(inbound_voicemail));
+}
+
+/// The answer to an accepted callback.
+#[derive(Debug, Serialize)]
+struct Accepted {
+    #[serde(flatten)]
+    outcome: IngestOutcome,
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    reference: Option<String>,
+}
+
+fn header<'a>(request: &'a HttpRequest, name: &str) -> &'a str {
+    request
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+}
+
+fn signature_error(error: &SignatureError) -> CoreError {
+    match error.kind() {
+        ErrorKind::Conflict => CoreError::Conflict(error.to_string()),
+        ErrorKind::Unavailable => CoreError::Unavailable(error.to_string()),
+        _ => {
+            tracing::info!(%error, "voicemail webhook refused");
+            CoreError::Unauthenticated
+        }
+    }
+}
+
+async fn inbound_voicemail(
+    _caller: Authed<AgentRole>,
+    request: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let webhook = state
+        .voicemail_webhook
+        .clone()
+        .ok_or_else(|| CoreError::Unavailable("the voicemail webhook on this node".into()))?;
+    let ingestor = state
+        .ingestor
+        .clone()
+        .ok_or_else(|| CoreError::Unavailable("intake on this node".into()))?;
+    let limit = webhook.max_body_bytes;
+    let raw = body
+        .to_bytes_limited(limit)
+        .await
+        .map_err(|_| CoreError::BadInput(format!("body is over the limit of {limit} bytes")))?
+        .map_err(|error| CoreError::BadInput(format!("body could not be read: {error}")))?;
+    let signature = header(&request, SIGNATURE_HEADER);
+    webhook
+        .replay
+        .verify_and_record(
+            &webhook.secret,
+            header(&request, TIMESTAMP_HEADER),
+            signature,
+            &raw,
+            state.clock.now(),
+        )
+        .map_err(|error| signature_error(&error))?;
+    let payload: WebhookPayload = serde_json::from_slice(&raw)
+        .map_err(|error| CoreError::BadInput(format!("invalid JSON body: {error}")))?;
+    if let Some(url) = payload.recording_url.as_deref()
+        && let Err(rejected) = check_recording_url(url, &webhook.allowed_recording_hosts)
+    {
+        return Err(ApiError::with_problems(
+            "the recording url is not allowed",
+            vec![FieldProblem {
+                line: None,
+                field: Some("recording_url".into()),
+                reason: rejected.to_string(),
+            }],
+        ));
+    }
+    let outcome = match ingestor
+        .ingest(Channel::Voicemail, SOURCE, raw.to_vec())
+        .await
+    {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            // Not landed: the sender's retry of this very request must be accepted.
+            webhook.replay.forget(signature);
+            return Err(error.into());
+        }
+    };
+    let reference = outcome.item().map(|item| item.reference());
+    Ok(HttpResponse::Accepted().json(Accepted { outcome, reference }))
+}
