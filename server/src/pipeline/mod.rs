@@ -16,6 +16,7 @@ use switchboard_core::inbound::{Inbound, InboundState, NewInbound, ThreadCandida
 use switchboard_core::ingest::Ingestor;
 use switchboard_core::item::Channel;
 use switchboard_core::store::Store;
+use switchboard_router::rules::{RuleSet, ValidRuleSet, validate};
 use switchboard_search::linking::LinkingConfig;
 use switchboard_store::BlobStore;
 
@@ -63,7 +64,8 @@ impl Pipeline {
         settings: PipelineSettings,
     ) -> anyhow::Result<Self> {
         let master = store.master_data().await?;
-        let enricher = Enricher::build(master, settings.linking, None)?;
+        let rules = active_rules(store.as_ref()).await?;
+        let enricher = Enricher::build(master, settings.linking, rules)?;
         Ok(Self {
             store,
             blobs,
@@ -232,6 +234,20 @@ impl Pipeline {
             parent_links,
         })
     }
+}
+
+/// The active routing rule set, if an admin activated one; the default set applies otherwise.
+async fn active_rules(store: &dyn Store) -> anyhow::Result<Option<ValidRuleSet>> {
+    let Some(active) = store.active_rule_set().await? else {
+        return Ok(None);
+    };
+    let rules = RuleSet::from_json(&active.document.to_string()).map_err(|error| {
+        anyhow::anyhow!("active rule set {} unreadable: {error}", active.version)
+    })?;
+    let valid = validate(&rules).map_err(|errors| {
+        anyhow::anyhow!("active rule set {} is invalid: {errors:?}", active.version)
+    })?;
+    Ok(Some(valid))
 }
 
 #[async_trait::async_trait]
