@@ -30,6 +30,40 @@ pub struct Config {
     pub max_inbound_bytes: usize,
     /// Who the contact centre is: its own addresses and numbers are never a customer's.
     pub organisation: Organisation,
+    /// The signed voicemail webhook of the telephony provider.
+    pub voicemail_webhook: VoicemailWebhookSettings,
+}
+
+/// Settings of `POST /api/v1/inbound/voicemail`; without a secret the route answers 503.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VoicemailWebhookSettings {
+    /// Shared HMAC secret (write-only: never logged).
+    pub secret: Option<String>,
+    /// How old a signed timestamp may be, in seconds; replays are refused within it.
+    pub tolerance_seconds: i64,
+    /// Hosts a recording URL may point at (`*.example.com` allows subdomains).
+    pub allowed_recording_hosts: Vec<String>,
+}
+
+impl Default for VoicemailWebhookSettings {
+    fn default() -> Self {
+        Self {
+            secret: None,
+            tolerance_seconds: 300,
+            allowed_recording_hosts: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Debug for VoicemailWebhookSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VoicemailWebhookSettings")
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("tolerance_seconds", &self.tolerance_seconds)
+            .field("allowed_recording_hosts", &self.allowed_recording_hosts)
+            .finish()
+    }
 }
 
 /// The contact centre's own identity.
@@ -73,6 +107,7 @@ impl Default for Config {
             max_import_bytes: 64 * 1024 * 1024,
             max_inbound_bytes: 50 * 1024 * 1024,
             organisation: Organisation::default(),
+            voicemail_webhook: VoicemailWebhookSettings::default(),
         }
     }
 }
@@ -90,6 +125,7 @@ impl fmt::Debug for Config {
             .field("max_import_bytes", &self.max_import_bytes)
             .field("max_inbound_bytes", &self.max_inbound_bytes)
             .field("organisation", &self.organisation)
+            .field("voicemail_webhook", &self.voicemail_webhook)
             .finish()
     }
 }
@@ -171,6 +207,7 @@ const SETTINGS: &[&str] = &[
     "max_import_bytes",
     "max_inbound_bytes",
     "organisation",
+    "voicemail_webhook",
 ];
 
 fn is_setting(key: &str) -> bool {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use actix_web::HttpServer;
 use anyhow::Context;
 use switchboard_store::BlobStore;
+use switchboard_web::api::VoicemailWebhook;
 use switchboard_web::{AppState, WebConfig};
 
 use super::open_store;
@@ -60,6 +61,14 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     .with_ingestor(Arc::new(ingestor))
     .with_tasks(pipeline)
     .with_search(search);
+    let state = match &config.voicemail_webhook.secret {
+        Some(secret) => state.with_voicemail_webhook(VoicemailWebhook::new(
+            secret.as_bytes(),
+            chrono::TimeDelta::seconds(config.voicemail_webhook.tolerance_seconds),
+            config.voicemail_webhook.allowed_recording_hosts.clone(),
+        )),
+        None => state,
+    };
     let app = move || switchboard_web::create_app(state.clone()).app_data(router_data.clone());
     let server = HttpServer::new(app)
         .bind(&config.listen)
