@@ -81,6 +81,26 @@ fn the_writer_commits_on_its_own_timer() {
     assert_eq!(items(&index, "charlie"), vec![9]);
 }
 
+#[test]
+fn a_language_first_seen_after_opening_is_searched() {
+    let (_dir, index) = open();
+    index
+        .apply(vec![(
+            1,
+            Change::Upsert(item(1, Some(Language::Dutch), "Vraag", "factuur")),
+        )])
+        .unwrap();
+    index.commit().unwrap();
+    index
+        .apply(vec![(
+            2,
+            Change::Upsert(item(2, Some(Language::French), "Question", "mes commandes")),
+        )])
+        .unwrap();
+    index.commit().unwrap();
+    assert_eq!(items(&index, "commande"), vec![2]);
+}
+
 fn change(seq: i64) -> (i64, Change) {
     let text = format!("delta woord{seq}");
     (

@@ -44,8 +44,11 @@ impl DocumentBuilder<'_> {
         document.add_text(fields.kind, DocKind::Item.as_str());
         document.add_text(fields.key, item_key(item.id));
         document.add_u64(fields.item_id, item.id.get().cast_unsigned());
+        // The subject is indexed with the text in the language field, so a word costs one
+        // posting list per language, and once more unstemmed to favour subject matches.
         if let Some(subject) = &item.subject {
-            document.add_text(fields.subject[slot], subject);
+            document.add_text(fields.text[slot], subject);
+            document.add_text(fields.subject, subject);
             document.add_text(fields.subject_stored, subject);
         }
         document.add_text(fields.text[slot], &item.text);

@@ -2,6 +2,7 @@
 //! reloaded after each commit) and its query parsers. A rebuild makes a new generation.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, ReloadPolicy};
@@ -43,7 +44,8 @@ pub(crate) struct Generation {
     pub index: Index,
     pub reader: IndexReader,
     pub fields: Fields,
-    pub parsers: Parsers,
+    /// Rebuilt after each reload, as fields come into use.
+    parsers: RwLock<Arc<Parsers>>,
 }
 
 impl Generation {
@@ -85,7 +87,7 @@ impl Generation {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let parsers = Parsers::new(&index, &fields);
+        let parsers = RwLock::new(Arc::new(Parsers::new(&index, &fields, &reader.searcher())));
         Ok(Self {
             number,
             dir: dir.to_owned(),
@@ -94,6 +96,19 @@ impl Generation {
             fields,
             parsers,
         })
+    }
+
+    /// Returns the query parsers.
+    pub(crate) fn parsers(&self) -> Arc<Parsers> {
+        Arc::clone(&self.parsers.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Reloads the reader after a commit and rebuilds the parsers over the fields in use.
+    pub(crate) fn reload(&self) -> Result<(), IndexError> {
+        self.reader.reload()?;
+        let parsers = Parsers::new(&self.index, &self.fields, &self.reader.searcher());
+        *self.parsers.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(parsers);
+        Ok(())
     }
 
     /// Reads the payload of the last commit.

@@ -117,8 +117,21 @@ pub(crate) struct Parsers {
 }
 
 impl Parsers {
-    /// Builds the parsers with the analysers registered on the index.
-    pub(crate) fn new(index: &tantivy::Index, fields: &Fields) -> Self {
+    /// Builds the parsers with the analysers registered on the index, over the text fields
+    /// that hold any term in `searcher`: a field no document uses (a language no item was
+    /// written in) would cost a term lookup per segment on every search.
+    pub(crate) fn new(
+        index: &tantivy::Index,
+        fields: &Fields,
+        searcher: &tantivy::Searcher,
+    ) -> Self {
+        let in_use = |field: Field| {
+            searcher.segment_readers().iter().any(|segment| {
+                segment
+                    .inverted_index(field)
+                    .map_or(true, |inverted| inverted.terms().num_terms() > 0)
+            })
+        };
         let scopes = [
             None,
             Some(DocKind::Item),
@@ -131,6 +144,7 @@ impl Parsers {
             let boosted: Vec<(Field, f32)> = kinds
                 .iter()
                 .flat_map(|kind| fields.text_fields_of(*kind))
+                .filter(|(field, _)| in_use(*field))
                 .collect();
             for mode in [MatchMode::All, MatchMode::Any] {
                 let mut parser =

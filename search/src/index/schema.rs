@@ -50,9 +50,9 @@ pub(crate) struct Fields {
     pub key: Field,
     /// The item id as a fast field, so hits without snippets need no stored document.
     pub item_id: Field,
-    /// Item subject, one field per language slot (indexed only).
-    pub subject: [Field; 5],
-    /// Item text, one field per language slot (indexed only).
+    /// Item subject as words, unstemmed (indexed only): boosts subject matches.
+    pub subject: Field,
+    /// Item subject and text, one field per language slot (indexed only).
     pub text: [Field; 5],
     /// Item subject as written (stored only, for snippets).
     pub subject_stored: Field,
@@ -88,7 +88,7 @@ pub(crate) struct Fields {
 pub(crate) const ITEM_ID: &str = "item_id";
 
 /// Bumped when the schema or the analysis changes; an index of another version is rebuilt.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 fn text(analyser: &str, stored: bool) -> TextOptions {
     let options = TextOptions::default().set_indexing_options(
@@ -109,12 +109,6 @@ impl Fields {
         let mut builder = Schema::builder();
         let kind = builder.add_text_field("kind", STRING);
         let key = builder.add_text_field("key", STRING | STORED);
-        let subject = Slot::ALL.map(|slot| {
-            builder.add_text_field(
-                &format!("subject_{}", slot.suffix()),
-                text(slot.analyser(), false),
-            )
-        });
         let text_fields = Slot::ALL.map(|slot| {
             builder.add_text_field(
                 &format!("text_{}", slot.suffix()),
@@ -126,7 +120,7 @@ impl Fields {
             kind,
             key,
             item_id: builder.add_u64_field(ITEM_ID, FAST),
-            subject,
+            subject: builder.add_text_field("subject_words", text(PLAIN, false)),
             text: text_fields,
             subject_stored: builder.add_text_field("subject", stored_only.clone()),
             text_stored: builder.add_text_field("text", stored_only.clone()),
@@ -161,8 +155,8 @@ impl Fields {
         match kind {
             DocKind::Item => {
                 let mut fields: Vec<(Field, f32)> =
-                    self.subject.iter().map(|field| (*field, 2.0)).collect();
-                fields.extend(self.text.iter().map(|field| (*field, 1.0)));
+                    self.text.iter().map(|field| (*field, 1.0)).collect();
+                fields.push((self.subject, 1.0));
                 fields.push((self.sender, 1.0));
                 fields.push((self.attachments, 1.0));
                 fields

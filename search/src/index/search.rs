@@ -115,13 +115,9 @@ pub(crate) fn run(
             "search pages end at hit {MAX_WINDOW}; narrow the search"
         )));
     }
-    let BuiltQuery { query, listing } = build(
-        search,
-        &generation.fields,
-        &generation.parsers,
-        default_mode,
-        region,
-    );
+    let parsers = generation.parsers();
+    let BuiltQuery { query, listing } =
+        build(search, &generation.fields, &parsers, default_mode, region);
     let searcher = generation.reader.searcher();
     let top = TopDocs::with_limit(limit + 1).and_offset(search.offset);
     let (mut scored, total): (Vec<(f32, DocAddress)>, Option<usize>) = if listing {
@@ -344,11 +340,7 @@ impl Snippets<'_> {
                     .unwrap_or(Slot::Plain)
                     .position();
                 if let Some(subject) = first_str(document, fields.subject_stored) {
-                    snippets.push(self.make(
-                        SnippetField::Subject,
-                        fields.subject[slot],
-                        subject,
-                    )?);
+                    snippets.push(self.make(SnippetField::Subject, fields.text[slot], subject)?);
                 }
                 let text = first_str(document, fields.text_stored).unwrap_or("");
                 snippets.push(self.make(SnippetField::Text, fields.text[slot], text)?);

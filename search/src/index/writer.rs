@@ -230,7 +230,7 @@ impl WriterLoop {
         let mut prepared = self.writer.prepare_commit()?;
         prepared.set_payload(&Payload::new(self.seq).to_json());
         prepared.commit()?;
-        self.generation.reader.reload()?;
+        self.generation.reload()?;
         self.shared.applied_seq.store(self.seq, Ordering::Release);
         tracing::debug!(
             changes = self.pending,
