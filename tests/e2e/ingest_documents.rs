@@ -7,33 +7,20 @@ use switchboard_core::ingest::IngestOutcome;
 use switchboard_core::item::Channel;
 use switchboard_server::pipeline::Pipeline;
 use switchboard_store::BlobStore;
-use switchboard_tests::{corpus_dir, import_master, truth_rows, velora_config};
+use switchboard_tests::{corpus_dir, corpus_files, corpus_pipeline, truth_rows, velora_config};
 
 fn every_eighth(folder: &str, extension: &str) -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(corpus_dir().join("dev").join(folder))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
+    corpus_files(&format!("dev/{folder}"))
+        .into_iter()
         .filter(|path| path.extension().is_some_and(|ext| ext == extension))
-        .collect();
-    files.sort();
-    files.into_iter().step_by(8).collect()
+        .step_by(8)
+        .collect()
 }
 
 #[tokio::test]
 async fn faxes_and_letters_become_items_with_sender_text_and_links() {
     let folder = tempfile::tempdir().unwrap();
-    let config = velora_config(folder.path());
-    let store = switchboard_store::open(&switchboard_store::testing::sqlite_url(folder.path()))
-        .await
-        .unwrap();
-    import_master(&store).await;
-    let pipeline = Pipeline::new(
-        store.clone(),
-        BlobStore::new(config.blob_dir()),
-        config.pipeline_settings(),
-    )
-    .await
-    .unwrap();
+    let (store, pipeline) = corpus_pipeline(folder.path()).await;
     // Fax notification mails arrive on a mailbox; raw fax PDFs and letters from folders.
     let mut inputs: Vec<(Channel, std::path::PathBuf)> = Vec::new();
     inputs.extend(

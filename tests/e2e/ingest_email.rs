@@ -3,9 +3,8 @@
 
 use std::collections::HashMap;
 
-use switchboard_server::pipeline::{IngestOutcome, Pipeline};
-use switchboard_store::BlobStore;
-use switchboard_tests::{corpus_dir, import_master, velora_config};
+use switchboard_server::pipeline::IngestOutcome;
+use switchboard_tests::{corpus_files, corpus_pipeline, truth_rows};
 
 struct Truth {
     noise: Option<String>,
@@ -15,13 +14,9 @@ struct Truth {
 }
 
 fn truth(channel: &str) -> HashMap<String, Truth> {
-    let text = std::fs::read_to_string(corpus_dir().join("dev/truth.jsonl")).unwrap();
-    text.lines()
-        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
-        .filter(|row| row["channel"] == channel)
-        .map(|row| {
-            let file = row["files"][0].as_str().unwrap();
-            let base = file.rsplit('/').next().unwrap().to_owned();
+    truth_rows(channel)
+        .into_iter()
+        .map(|(base, row)| {
             let parent = row["thread_parent"]
                 .as_str()
                 .map(|parent| parent.rsplit('/').next().unwrap().to_owned());
@@ -31,17 +26,13 @@ fn truth(channel: &str) -> HashMap<String, Truth> {
                 .iter()
                 .map(|order| order.as_str().unwrap().to_owned())
                 .collect();
-            let noise = row["noise_type"].as_str().map(str::to_owned);
-            let customer = row["customer_number"].as_str().map(str::to_owned);
-            (
-                base,
-                Truth {
-                    noise,
-                    parent,
-                    customer,
-                    orders,
-                },
-            )
+            let truth = Truth {
+                noise: row["noise_type"].as_str().map(str::to_owned),
+                parent,
+                customer: row["customer_number"].as_str().map(str::to_owned),
+                orders,
+            };
+            (base, truth)
         })
         .collect()
 }
@@ -49,22 +40,8 @@ fn truth(channel: &str) -> HashMap<String, Truth> {
 #[tokio::test]
 async fn corpus_emails_become_one_item_each_with_truths_threads_and_noise() {
     let folder = tempfile::tempdir().unwrap();
-    let config = velora_config(folder.path());
-    let url = switchboard_store::testing::sqlite_url(folder.path());
-    let store = switchboard_store::open(&url).await.unwrap();
-    import_master(&store).await;
-    let pipeline = Pipeline::new(
-        store.clone(),
-        BlobStore::new(config.blob_dir()),
-        config.pipeline_settings(),
-    )
-    .await
-    .unwrap();
-    let mut files: Vec<_> = std::fs::read_dir(corpus_dir().join("dev/email"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    files.sort();
+    let (store, pipeline) = corpus_pipeline(folder.path()).await;
+    let files = corpus_files("dev/email");
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let outcome = pipeline

@@ -2,29 +2,14 @@
 //! mailbox) and webhook payloads become voicemail items, linked to the caller's customer.
 
 use switchboard_core::item::Channel;
-use switchboard_server::pipeline::{IngestOutcome, Pipeline};
-use switchboard_store::BlobStore;
-use switchboard_tests::{corpus_dir, import_master, truth_rows, velora_config};
+use switchboard_server::pipeline::IngestOutcome;
+use switchboard_tests::{corpus_files, corpus_pipeline, truth_rows};
 
 #[tokio::test]
 async fn corpus_voicemails_become_voicemail_items_linked_by_caller() {
     let folder = tempfile::tempdir().unwrap();
-    let config = velora_config(folder.path());
-    let url = switchboard_store::testing::sqlite_url(folder.path());
-    let store = switchboard_store::open(&url).await.unwrap();
-    import_master(&store).await;
-    let pipeline = Pipeline::new(
-        store.clone(),
-        BlobStore::new(config.blob_dir()),
-        config.pipeline_settings(),
-    )
-    .await
-    .unwrap();
-    let mut files: Vec<_> = std::fs::read_dir(corpus_dir().join("dev/voicemail"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    files.sort();
+    let (store, pipeline) = corpus_pipeline(folder.path()).await;
+    let files = corpus_files("dev/voicemail");
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         // Notification mails go through the e-mail channel, as they arrive on a mailbox.

@@ -116,3 +116,35 @@ pub fn truth_rows(channel: &str) -> std::collections::HashMap<String, serde_json
         })
         .collect()
 }
+
+/// A SQLite store under `folder` holding the development master data, and the ingest pipeline
+/// configured as the corpus company.
+pub async fn corpus_pipeline(
+    folder: &std::path::Path,
+) -> (Arc<dyn Store>, switchboard_server::pipeline::Pipeline) {
+    let config = velora_config(folder);
+    let url = switchboard_store::testing::sqlite_url(folder);
+    let store = switchboard_store::open(&url)
+        .await
+        .unwrap_or_else(|error| panic!("cannot open the store: {error}"));
+    import_master(&store).await;
+    let pipeline = switchboard_server::pipeline::Pipeline::new(
+        store.clone(),
+        switchboard_store::BlobStore::new(config.blob_dir()),
+        config.pipeline_settings(),
+    )
+    .await
+    .unwrap_or_else(|error| panic!("cannot start the pipeline: {error}"));
+    (store, pipeline)
+}
+
+/// The files of a corpus folder (e.g. `dev/email`), sorted by name.
+pub fn corpus_files(folder: &str) -> Vec<PathBuf> {
+    let path = corpus_dir().join(folder);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&path)
+        .unwrap_or_else(|error| panic!("cannot list {}: {error}", path.display()))
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .collect();
+    files.sort();
+    files
+}
