@@ -7,6 +7,7 @@ use switchboard_core::CoreError;
 use switchboard_core::ingest::IngestOutcome;
 use switchboard_core::item::Channel;
 
+use super::body::read_limited;
 use crate::auth::{AgentRole, Authed};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -34,12 +35,7 @@ async fn inbound_email(
         .ingestor
         .clone()
         .ok_or_else(|| CoreError::Unavailable("intake on this node".into()))?;
-    let limit = state.config.max_inbound_bytes;
-    let raw = body
-        .to_bytes_limited(limit)
-        .await
-        .map_err(|_| CoreError::BadInput(format!("message is over the limit of {limit} bytes")))?
-        .map_err(|error| CoreError::BadInput(format!("body could not be read: {error}")))?;
+    let raw = read_limited(body, state.config.max_inbound_bytes).await?;
     if raw.is_empty() {
         return Err(
             CoreError::BadInput("the body is empty; send one RFC 5322 message".into()).into(),

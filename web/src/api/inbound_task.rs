@@ -10,6 +10,7 @@ use switchboard_channels::task::{FieldError, ValidTask, parse_ndjson, parse_payl
 use switchboard_core::error::CoreResult;
 use switchboard_core::{CoreError, WorkItemId};
 
+use super::body::read_limited;
 use crate::auth::{AgentRole, Authed};
 use crate::error::{ApiError, FieldProblem};
 use crate::state::AppState;
@@ -59,15 +60,6 @@ fn problems(line: Option<u64>, errors: Vec<FieldError>) -> Vec<FieldProblem> {
         .collect()
 }
 
-async fn read_body(body: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
-    let bytes = body
-        .to_bytes_limited(limit)
-        .await
-        .map_err(|_| CoreError::BadInput(format!("body is over the limit of {limit} bytes")))?
-        .map_err(|error| CoreError::BadInput(format!("body could not be read: {error}")))?;
-    Ok(bytes)
-}
-
 async fn submit(sink: &dyn TaskSink, task: &ValidTask) -> Result<Submitted, ApiError> {
     let (item, created) = sink.submit_task(task).await?;
     Ok(Submitted {
@@ -87,7 +79,7 @@ async fn inbound_task(
         .tasks
         .clone()
         .ok_or_else(|| CoreError::Unavailable("the task API on this node".into()))?;
-    let raw = read_body(body, state.config.max_json_bytes).await?;
+    let raw = read_limited(body, state.config.max_json_bytes).await?;
     let task = parse_payload(&raw)
         .and_then(|payload| validate(&payload))
         .map_err(|errors| ApiError::with_problems("the task is invalid", problems(None, errors)))?;
@@ -108,7 +100,7 @@ async fn inbound_tasks(
         .tasks
         .clone()
         .ok_or_else(|| CoreError::Unavailable("the task API on this node".into()))?;
-    let raw = read_body(body, state.config.max_import_bytes).await?;
+    let raw = read_limited(body, state.config.max_import_bytes).await?;
     let mut tasks = Vec::new();
     let mut errors = Vec::new();
     // parse_ndjson skips blank lines, so line numbers come from the errors or are recounted.

@@ -22,6 +22,7 @@ use switchboard_core::ingest::IngestOutcome;
 use switchboard_core::item::Channel;
 use switchboard_core::{CoreError, ErrorKind};
 
+use super::body::read_limited;
 use crate::auth::{AgentRole, Authed};
 use crate::error::{ApiError, FieldProblem};
 use crate::state::AppState;
@@ -113,12 +114,7 @@ async fn inbound_voicemail(
         .ingestor
         .clone()
         .ok_or_else(|| CoreError::Unavailable("intake on this node".into()))?;
-    let limit = webhook.max_body_bytes;
-    let raw = body
-        .to_bytes_limited(limit)
-        .await
-        .map_err(|_| CoreError::BadInput(format!("body is over the limit of {limit} bytes")))?
-        .map_err(|error| CoreError::BadInput(format!("body could not be read: {error}")))?;
+    let raw = read_limited(body, webhook.max_body_bytes).await?;
     let signature = header(&request, SIGNATURE_HEADER);
     webhook
         .replay

@@ -9,6 +9,7 @@ use switchboard_core::CoreError;
 use switchboard_core::import::{RawRecords, RejectedRow, import};
 use switchboard_core::master::{MasterKind, UpsertCounts};
 
+use super::body::read_limited;
 use crate::auth::{AdminRole, AgentRole, Authed};
 use crate::error::{ApiError, FieldProblem};
 use crate::state::AppState;
@@ -103,16 +104,7 @@ async fn import_ndjson(
 ) -> Result<HttpResponse, ApiError> {
     let kind = MasterKind::parse(&kind)
         .ok_or_else(|| CoreError::not_found(format!("master-data kind {:?}", kind.as_str())))?;
-    let bytes = body
-        .to_bytes_limited(state.config.max_import_bytes)
-        .await
-        .map_err(|_| {
-            CoreError::BadInput(format!(
-                "body is over the limit of {} bytes; split the import",
-                state.config.max_import_bytes
-            ))
-        })?
-        .map_err(|error| CoreError::BadInput(format!("body could not be read: {error}")))?;
+    let bytes = read_limited(body, state.config.max_import_bytes).await?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|error| CoreError::BadInput(format!("body is not UTF-8: {error}")))?;
     let mut raw = RawRecords::default();

@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`. Every route sits behind [`crate::auth::require_identity`].
 
+mod body;
 mod inbound;
 mod inbound_task;
 mod inbound_voicemail;
