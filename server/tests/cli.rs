@@ -245,3 +245,84 @@ impl WaitWithOutputRef for Child {
         text
     }
 }
+
+#[tokio::test]
+async fn ingest_prints_a_summary_recognises_duplicates_and_keeps_unreadable_input() {
+    let folder = tempfile::tempdir().unwrap();
+    let url = switchboard_store::testing::sqlite_url(folder.path());
+    let input = folder.path().join("input");
+    std::fs::create_dir(&input).unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev/email");
+    for name in ["e0001.eml", "e0002.eml", "e0003.eml"] {
+        std::fs::copy(corpus.join(name), input.join(name)).unwrap();
+    }
+    std::fs::write(input.join("empty.eml"), b"").unwrap();
+
+    let first = switchboard(folder.path(), &url)
+        .args(["ingest", "--channel", "email"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(first.status.success(), "{first:?}");
+    let printed = stdout_lines(&first);
+    assert_eq!(
+        printed[0],
+        "ingested: 3, duplicates: 0, noise: 1, awaiting OCR: 0, failed: 1, not landed: 0",
+        "{printed:?}"
+    );
+    assert!(printed[1].starts_with("failed: empty.eml: "), "{printed:?}");
+    assert!(
+        printed.iter().any(|line| line.starts_with("routed: ")),
+        "{printed:?}"
+    );
+
+    let again = switchboard(folder.path(), &url)
+        .args(["ingest", "--channel", "email"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout_lines(&again)[0],
+        "ingested: 0, duplicates: 4, noise: 0, awaiting OCR: 0, failed: 0, not landed: 0"
+    );
+
+    let mut piped = switchboard(folder.path(), &url)
+        .args(["ingest", "--channel", "email", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    piped
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&std::fs::read(corpus.join("e0004.eml")).unwrap())
+        .unwrap();
+    assert_eq!(piped.wait().unwrap().code(), Some(0), "delivered");
+
+    let missing = switchboard(folder.path(), &url)
+        .args(["ingest", "--channel", "email"])
+        .arg(input.join("does-not-exist.eml"))
+        .output()
+        .unwrap();
+    assert!(
+        !missing.status.success(),
+        "an input that cannot be landed fails the run"
+    );
+
+    let export = switchboard(folder.path(), &url)
+        .args(["export", "items"])
+        .output()
+        .unwrap();
+    let items = stdout_lines(&export);
+    assert_eq!(items.len(), 5, "3 + the failed intake + stdin: {items:?}");
+    let failed: serde_json::Value = serde_json::from_str(
+        items
+            .iter()
+            .find(|line| line.contains("empty.eml"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(failed["status"], "failed");
+}

@@ -12,6 +12,7 @@ use switchboard_core::store::Store;
 use switchboard_store::BlobStore;
 
 use crate::config::Config;
+use crate::dispatch::{DispatchHandle, DispatchSettings};
 use crate::pipeline::{IngestOutcome, Pipeline};
 
 /// Exit status of the mail-delivery convention for "try again later".
@@ -36,7 +37,7 @@ pub async fn run(
     paths: &[PathBuf],
 ) -> anyhow::Result<ExitCode> {
     let pipeline = Pipeline::new(
-        store,
+        Arc::clone(&store),
         BlobStore::new(config.blob_dir()),
         config.pipeline_settings(),
     )
@@ -79,11 +80,30 @@ pub async fn run(
         }
     }
     print_summary(&summary);
+    route_once(&store, config).await?;
     Ok(if summary.not_landed.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Runs one routing round so ingested items are routed in the same process. On PostgreSQL the
+/// node holding the router lock does this (several nodes never route at once).
+async fn route_once(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<()> {
+    if switchboard_store::is_postgres(&config.database_url()) {
+        return Ok(());
+    }
+    let router = DispatchHandle::new(Arc::clone(store), DispatchSettings::default());
+    let round = router
+        .round()
+        .await
+        .context("routing after ingest failed")?;
+    println!(
+        "routed: {} assignment(s), {} item(s) planned",
+        round.applied, round.planned
+    );
+    Ok(())
 }
 
 async fn from_stdin(pipeline: &Pipeline, channel: Channel) -> anyhow::Result<ExitCode> {
