@@ -2,11 +2,6 @@
 //! `switchboard ingest` is killed with SIGKILL at a pseudo-random point; a last run completes,
 //! and afterwards every message is present exactly once.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "a test fails loudly on any unexpected error"
-)]
-
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -34,8 +29,8 @@ fn delay(round: u64) -> Duration {
     Duration::from_millis(20 + (mixed >> 33) % 1_500)
 }
 
-#[test]
-fn killed_ingest_runs_lose_nothing_and_duplicate_nothing() {
+#[tokio::test]
+async fn killed_ingest_runs_lose_nothing_and_duplicate_nothing() {
     let folder = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/crash.db", folder.path().display());
     let input = folder.path().join("input");
@@ -64,7 +59,7 @@ fn killed_ingest_runs_lose_nothing_and_duplicate_nothing() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(delay(round));
+        tokio::time::sleep(delay(round)).await;
         // SIGKILL: no destructor, no flush, no graceful shutdown.
         let _ = child.kill();
         let status = child.wait().unwrap();
