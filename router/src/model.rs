@@ -216,6 +216,16 @@ pub struct WaitingItem {
     pub state: RoutingState,
 }
 
+impl WaitingItem {
+    /// The skills required at a relaxation step (none past the last step).
+    pub fn required_at(&self, step: usize) -> &[SkillRequirement] {
+        self.route
+            .steps
+            .get(step)
+            .map_or(&[][..], |route_step| route_step.required.as_slice())
+    }
+}
+
 /// A rule's decision for one item with queue names resolved to ids.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemRoute {

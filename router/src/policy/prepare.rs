@@ -20,6 +20,26 @@ pub(crate) struct OrderKey {
     pub(crate) id: i64,
 }
 
+impl OrderKey {
+    /// The queue order of an item (DESIGN.md "Item order in a queue"): effective priority
+    /// (base + minutes waited × the queue's aging factor), then SLA due time, then arrival.
+    pub(crate) fn of(item: &WaitingItem, waited_minutes: i64, aging_per_minute: f64) -> Self {
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "minutes waited stay far below 2^52"
+        )]
+        let effective = f64::from(item.route.priority) + waited_minutes as f64 * aging_per_minute;
+        Self {
+            priority: effective,
+            sla_ms: item
+                .sla_due_at
+                .map_or(i64::MAX, |due| due.timestamp_millis()),
+            arrival_ms: item.arrived_at.timestamp_millis(),
+            id: item.id.get(),
+        }
+    }
+}
+
 impl Eq for OrderKey {}
 
 impl Ord for OrderKey {
@@ -101,12 +121,7 @@ pub(crate) fn bare_explanation(
         waited_minutes,
         queue: item.route.queue,
         queues: vec![item.route.queue],
-        required_skills: item
-            .route
-            .steps
-            .get(step)
-            .map(|s| s.required.clone())
-            .unwrap_or_default(),
+        required_skills: item.required_at(step).to_vec(),
         effective_priority: f64::from(item.route.priority),
         preferred: None,
         considered: 0,
@@ -166,25 +181,8 @@ pub(crate) fn prepare<'a>(
         extra.into_iter().for_each(&mut open);
     }
     let home_queue = table.queue(home);
-    #[expect(
-        clippy::cast_precision_loss,
-        reason = "minutes waited stay far below 2^52"
-    )]
-    let effective =
-        f64::from(item.route.priority) + waited_minutes as f64 * home_queue.aging_per_minute;
-    let key = OrderKey {
-        priority: effective,
-        sla_ms: item
-            .sla_due_at
-            .map_or(i64::MAX, |due| due.timestamp_millis()),
-        arrival_ms: item.arrived_at.timestamp_millis(),
-        id: item.id.get(),
-    };
-    let required = item
-        .route
-        .steps
-        .get(step)
-        .map_or(&[][..], |s| s.required.as_slice());
+    let key = OrderKey::of(item, waited_minutes, home_queue.aging_per_minute);
+    let required = item.required_at(step);
     let needs = table.needs(required);
     let mut prepared = Prepared {
         item,

@@ -100,25 +100,8 @@ pub(crate) fn facts_of(
     }
     let aging_at = (home_queue.aging_per_minute != 0.0)
         .then(|| item.arrived_at + Duration::minutes(waited_minutes + 1));
-    #[expect(
-        clippy::cast_precision_loss,
-        reason = "minutes waited stay far below 2^52"
-    )]
-    let effective =
-        f64::from(item.route.priority) + waited_minutes as f64 * home_queue.aging_per_minute;
-    let key = OrderKey {
-        priority: effective,
-        sla_ms: item
-            .sla_due_at
-            .map_or(i64::MAX, |due| due.timestamp_millis()),
-        arrival_ms: item.arrived_at.timestamp_millis(),
-        id: item.id.get(),
-    };
-    let required = item
-        .route
-        .steps
-        .get(step)
-        .map_or(&[][..], |s| s.required.as_slice());
+    let key = OrderKey::of(item, waited_minutes, home_queue.aging_per_minute);
+    let required = item.required_at(step);
     let needs = vocabulary.needs(required);
     let mut facts = Facts {
         home,
