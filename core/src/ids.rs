@@ -92,6 +92,10 @@ numeric_id!(
     /// An API token.
     ApiTokenId
 );
+numeric_id!(
+    /// An agent's internal note on a work item.
+    NoteId
+);
 
 key_id!(
     /// SAP customer number, e.g. `0000104321`.

@@ -1,6 +1,7 @@
 //! Switchboard's domain: work items, links, master data, users and queues, and the ports
 //! (`Store`, `Clock`) that the rest of the workspace implements. Nothing here does I/O.
 
+pub mod board;
 pub mod clock;
 pub mod error;
 pub mod event;
@@ -17,6 +18,7 @@ pub mod routing;
 pub mod skill;
 pub mod store;
 pub mod user;
+pub mod work;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{CoreError, ErrorKind};

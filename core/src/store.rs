@@ -59,7 +59,9 @@ pub mod setting {
 
 /// The system of record.
 #[async_trait]
-pub trait Store: crate::feed::ChangeFeed + crate::routing::RoutingStore + Send + Sync {
+pub trait Store:
+    crate::feed::ChangeFeed + crate::routing::RoutingStore + crate::work::ItemWorkStore + Send + Sync
+{
     /// Checks the database answers.
     async fn ping(&self) -> CoreResult<()>;
 

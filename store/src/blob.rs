@@ -52,10 +52,13 @@ impl BlobStore {
     /// Reads stored bytes. Blocking.
     pub fn get(&self, address: &str) -> Result<Vec<u8>, CoreError> {
         let path = self.path_of(address)?;
-        std::fs::read(&path).map_err(|error| match error.kind() {
-            std::io::ErrorKind::NotFound => CoreError::not_found(format!("blob {address}")),
-            _ => unavailable(&path, &error),
-        })
+        std::fs::read(&path).map_err(|error| missing_or_unavailable(address, &path, &error))
+    }
+
+    /// Opens stored bytes for reading in pieces. Blocking.
+    pub fn open(&self, address: &str) -> Result<std::fs::File, CoreError> {
+        let path = self.path_of(address)?;
+        std::fs::File::open(&path).map_err(|error| missing_or_unavailable(address, &path, &error))
     }
 
     fn path_of(&self, address: &str) -> Result<PathBuf, CoreError> {
@@ -84,6 +87,19 @@ fn unique_suffix() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     COUNTER.fetch_add(1, Ordering::Relaxed)
+}
+
+impl switchboard_core::work::AttachmentBytes for BlobStore {
+    fn open_blob(&self, address: &str) -> Result<Box<dyn std::io::Read + Send>, CoreError> {
+        Ok(Box::new(self.open(address)?))
+    }
+}
+
+fn missing_or_unavailable(address: &str, path: &Path, error: &std::io::Error) -> CoreError {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => CoreError::not_found(format!("blob {address}")),
+        _ => unavailable(path, error),
+    }
 }
 
 fn unavailable(path: &Path, error: &std::io::Error) -> CoreError {

@@ -14,6 +14,7 @@ mod sql_store;
 pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod work_sql;
 
 use std::sync::Arc;
 

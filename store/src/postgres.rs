@@ -36,3 +36,4 @@ impl PostgresStore {
 impl_store!(PostgresStore, sqlx::Postgres);
 crate::routing_sql::impl_routing_store!(PostgresStore, sqlx::Postgres);
 crate::feed_sql::impl_change_feed!(PostgresStore, sqlx::Postgres);
+crate::work_sql::impl_item_work_store!(PostgresStore, sqlx::Postgres);

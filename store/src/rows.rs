@@ -14,7 +14,11 @@ use switchboard_core::{CoreError, LinkId};
 
 use crate::error::corrupt;
 
-fn parse_enum<T>(what: &str, raw: &str, parse: fn(&str) -> Option<T>) -> Result<T, CoreError> {
+pub(crate) fn parse_enum<T>(
+    what: &str,
+    raw: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, CoreError> {
     parse(raw).ok_or_else(|| corrupt(what, raw))
 }
 

@@ -16,5 +16,6 @@ mod migrations;
 mod search_api;
 mod search_recovery;
 mod search_support;
+mod store_item_work;
 mod store_routing;
 mod store_suite;

@@ -16,7 +16,7 @@ use switchboard_core::user::{AgentStatus, NewUser, Role};
 use switchboard_core::{CoreError, Login, UserId, WorkItemId};
 use switchboard_tests::stores;
 
-async fn agent(store: &Arc<dyn Store>, login: &str) -> UserId {
+pub(crate) async fn agent(store: &Arc<dyn Store>, login: &str) -> UserId {
     let id = store
         .create_user(&NewUser {
             login: Login::new(login),
@@ -34,7 +34,7 @@ async fn agent(store: &Arc<dyn Store>, login: &str) -> UserId {
     id
 }
 
-async fn queued_item(store: &Arc<dyn Store>, source: &str) -> WorkItemId {
+pub(crate) async fn queued_item(store: &Arc<dyn Store>, source: &str) -> WorkItemId {
     let item = NewItem::new(Channel::Email, source, Utc::now(), "please call me back");
     let placement = ItemPlacement {
         status: ItemStatus::Queued,
@@ -45,7 +45,7 @@ async fn queued_item(store: &Arc<dyn Store>, source: &str) -> WorkItemId {
     store.insert_item(&item, &placement).await.unwrap()
 }
 
-async fn version_of(store: &Arc<dyn Store>, item: WorkItemId) -> i64 {
+pub(crate) async fn version_of(store: &Arc<dyn Store>, item: WorkItemId) -> i64 {
     store.item(item).await.unwrap().unwrap().version
 }
 
@@ -78,7 +78,7 @@ async fn bulk_queued_items(url: &str, count: usize) -> Vec<WorkItemId> {
     ids.into_iter().map(WorkItemId::new).collect()
 }
 
-fn assign(item: WorkItemId, version: i64, agent: UserId) -> FencedDecision {
+pub(crate) fn assign(item: WorkItemId, version: i64, agent: UserId) -> FencedDecision {
     FencedDecision {
         item,
         expected_version: version,

@@ -1,0 +1,481 @@
+//! The item-work port ([`switchboard_core::work::ItemWorkStore`]): agents' work lists, the
+//! item view's attachments, notes and thread, status changes and notes. Written once and
+//! expanded for each database by [`impl_item_work_store!`]. Every change is fenced by the
+//! item's version, so a change decided on a stale read fails with a conflict instead of
+//! overwriting the router's (or another agent's) write.
+
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+use switchboard_core::CoreError;
+use switchboard_core::event::Actor;
+use switchboard_core::ids::{AttachmentId, NoteId, UserId, WorkItemId};
+use switchboard_core::item::{Attachment, Channel, ItemStatus, SenderIdentity};
+use switchboard_core::routing::AssignmentId;
+use switchboard_core::work::{AssignedWork, Note, OfferedWork, ThreadMember};
+
+use crate::error::corrupt;
+use crate::rows::parse_enum;
+
+fn narrow(what: &str, value: i64) -> Result<i32, CoreError> {
+    i32::try_from(value).map_err(|_| corrupt(what, &value.to_string()))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OfferRow {
+    offer: i64,
+    item: i64,
+    channel: String,
+    subject: Option<String>,
+    sender_email: Option<String>,
+    sender_phone: Option<String>,
+    sender_name: Option<String>,
+    offered_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+pub(crate) const OFFER_SELECT: &str = "SELECT assignments.id AS offer, items.id AS item, \
+     items.channel, items.subject, items.sender_email, items.sender_phone, items.sender_name, \
+     assignments.created_at AS offered_at, assignments.expires_at \
+     FROM assignments JOIN items ON items.id = assignments.item_id \
+     WHERE assignments.user_id = $1 AND assignments.kind = 'offer' \
+     AND assignments.ended_at IS NULL AND items.status = 'offered' \
+     ORDER BY assignments.expires_at IS NULL, assignments.expires_at, assignments.id";
+
+impl OfferRow {
+    pub(crate) fn into_offered(self) -> Result<OfferedWork, CoreError> {
+        let sender = SenderIdentity {
+            email: self.sender_email,
+            phone: self.sender_phone,
+            name: self.sender_name,
+        };
+        let item = WorkItemId::new(self.item);
+        Ok(OfferedWork {
+            offer: AssignmentId::new(self.offer),
+            item,
+            reference: item.reference(),
+            channel: parse_enum("channel", &self.channel, Channel::parse)?,
+            subject: self.subject,
+            sender: sender.display().map(str::to_owned),
+            offered_at: self.offered_at,
+            expires_at: self.expires_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AssignedRow {
+    item: i64,
+    channel: String,
+    subject: Option<String>,
+    status: String,
+    priority: i64,
+    sla_due_at: Option<DateTime<Utc>>,
+    assigned_at: DateTime<Utc>,
+    customer_no: Option<String>,
+    customer_name: Option<String>,
+}
+
+/// Owned items in queue order; an item with several applied customer links appears once per
+/// link (the caller keeps the first).
+pub(crate) const ASSIGNED_SELECT: &str = "SELECT items.id AS item, items.channel, \
+     items.subject, items.status, items.priority, items.sla_due_at, \
+     COALESCE((SELECT MAX(assignments.created_at) FROM assignments \
+       WHERE assignments.item_id = items.id AND assignments.user_id = items.assigned_user_id \
+       AND assignments.kind = 'assign'), items.updated_at) AS assigned_at, \
+     links.key AS customer_no, customers.name AS customer_name \
+     FROM items \
+     LEFT JOIN links ON links.item_id = items.id AND links.kind = 'customer' \
+       AND links.applied = TRUE \
+     LEFT JOIN customers ON customers.customer_number = links.key \
+     WHERE items.assigned_user_id = $1 AND items.status IN ('assigned', 'waiting') \
+     ORDER BY items.priority DESC, items.sla_due_at IS NULL, items.sla_due_at, \
+       items.received_at, items.id, links.id";
+
+impl AssignedRow {
+    pub(crate) fn item(&self) -> i64 {
+        self.item
+    }
+
+    pub(crate) fn into_assigned(self) -> Result<AssignedWork, CoreError> {
+        let item = WorkItemId::new(self.item);
+        Ok(AssignedWork {
+            item,
+            reference: item.reference(),
+            channel: parse_enum("channel", &self.channel, Channel::parse)?,
+            subject: self.subject,
+            customer_no: self.customer_no,
+            customer_name: self.customer_name,
+            status: parse_enum("status", &self.status, ItemStatus::parse)?,
+            priority: narrow("priority", self.priority)?,
+            sla_due_at: self.sla_due_at,
+            assigned_at: self.assigned_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AttachmentRow {
+    id: i64,
+    file_name: String,
+    declared_type: Option<String>,
+    sniffed_type: Option<String>,
+    size: i64,
+    blob: String,
+}
+
+pub(crate) const ATTACHMENT_SELECT: &str =
+    "SELECT id, file_name, declared_type, sniffed_type, size, blob FROM attachments";
+
+impl AttachmentRow {
+    pub(crate) fn into_attachment(self) -> Attachment {
+        Attachment {
+            id: AttachmentId::new(self.id),
+            file_name: self.file_name,
+            declared_type: self.declared_type,
+            sniffed_type: self.sniffed_type,
+            size: self.size,
+            blob: self.blob,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct NoteRow {
+    id: i64,
+    item_id: i64,
+    author: Json<Actor>,
+    author_name: String,
+    created_at: DateTime<Utc>,
+    text: String,
+}
+
+pub(crate) const NOTE_SELECT: &str =
+    "SELECT id, item_id, author, author_name, created_at, text FROM notes";
+
+impl NoteRow {
+    pub(crate) fn into_note(self) -> Note {
+        Note {
+            id: NoteId::new(self.id),
+            item: WorkItemId::new(self.item_id),
+            author: self.author.0,
+            author_name: self.author_name,
+            at: self.created_at,
+            text: self.text,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ThreadRow {
+    id: i64,
+    channel: String,
+    subject: Option<String>,
+    status: String,
+    received_at: DateTime<Utc>,
+}
+
+pub(crate) const THREAD_SELECT: &str =
+    "SELECT id, channel, subject, status, received_at FROM items";
+
+impl ThreadRow {
+    pub(crate) fn into_member(self) -> Result<ThreadMember, CoreError> {
+        let item = WorkItemId::new(self.id);
+        Ok(ThreadMember {
+            item,
+            reference: item.reference(),
+            channel: parse_enum("channel", &self.channel, Channel::parse)?,
+            subject: self.subject,
+            status: parse_enum("status", &self.status, ItemStatus::parse)?,
+            received_at: self.received_at,
+        })
+    }
+}
+
+/// The state of an item a change is decided on.
+#[derive(sqlx::FromRow)]
+pub(crate) struct WorkStateRow {
+    pub(crate) status: String,
+    pub(crate) version: i64,
+    pub(crate) assigned_user_id: Option<i64>,
+    pub(crate) sla_due_at: Option<DateTime<Utc>>,
+    pub(crate) waiting_since: Option<DateTime<Utc>>,
+}
+
+pub(crate) const WORK_STATE_SELECT: &str = "SELECT status, version, assigned_user_id, \
+     sla_due_at, waiting_since FROM items WHERE id = $1";
+
+impl WorkStateRow {
+    pub(crate) fn owner(&self) -> Option<UserId> {
+        self.assigned_user_id.map(UserId::new)
+    }
+
+    pub(crate) fn status(&self) -> Result<ItemStatus, CoreError> {
+        parse_enum("status", &self.status, ItemStatus::parse)
+    }
+}
+
+/// The columns a status change writes, worked out from the item's state before it.
+pub(crate) struct StatusWrite {
+    pub(crate) status: ItemStatus,
+    pub(crate) owner: Option<i64>,
+    pub(crate) sla_due_at: Option<DateTime<Utc>>,
+    pub(crate) waiting_since: Option<DateTime<Utc>>,
+}
+
+impl StatusWrite {
+    /// What moving `state` to `target` at `at` writes: waiting starts the pause, leaving it
+    /// moves the SLA due time on by the pause, and back to routing lets go of the owner.
+    pub(crate) fn of(state: &WorkStateRow, target: ItemStatus, at: DateTime<Utc>) -> Self {
+        let sla_due_at = if state.waiting_since.is_some() && target != ItemStatus::Waiting {
+            switchboard_core::work::resumed_sla_due(state.sla_due_at, state.waiting_since, at)
+        } else {
+            state.sla_due_at
+        };
+        Self {
+            status: target,
+            owner: if target == ItemStatus::Queued {
+                None
+            } else {
+                state.assigned_user_id
+            },
+            sla_due_at,
+            waiting_since: (target == ItemStatus::Waiting).then_some(at),
+        }
+    }
+}
+
+/// Implements [`switchboard_core::work::ItemWorkStore`] for `$store` (a struct with a `pool`
+/// field of `sqlx::Pool<$db>`).
+macro_rules! impl_item_work_store {
+    ($store:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl switchboard_core::work::ItemWorkStore for $store {
+            #[tracing::instrument(skip_all)]
+            async fn my_work(
+                &self,
+                agent: switchboard_core::UserId,
+            ) -> switchboard_core::error::CoreResult<switchboard_core::work::MyWork> {
+                use $crate::work_sql::{ASSIGNED_SELECT, AssignedRow, OFFER_SELECT, OfferRow};
+                let offers: Vec<OfferRow> = sqlx::query_as(OFFER_SELECT)
+                    .bind(agent.get())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                let owned: Vec<AssignedRow> = sqlx::query_as(ASSIGNED_SELECT)
+                    .bind(agent.get())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                let mut seen = std::collections::HashSet::new();
+                let assigned = owned
+                    .into_iter()
+                    .filter(|row| seen.insert(row.item()))
+                    .map(AssignedRow::into_assigned)
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(switchboard_core::work::MyWork {
+                    offers: offers.into_iter().map(OfferRow::into_offered).collect::<Result<_, _>>()?,
+                    assigned,
+                })
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn attachments_of(
+                &self,
+                item: switchboard_core::WorkItemId,
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::item::Attachment>> {
+                let rows: Vec<$crate::work_sql::AttachmentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE item_id = $1 ORDER BY id",
+                    $crate::work_sql::ATTACHMENT_SELECT
+                )))
+                .bind(item.get())
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                Ok(rows.into_iter().map($crate::work_sql::AttachmentRow::into_attachment).collect())
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn attachment_of(
+                &self,
+                item: switchboard_core::WorkItemId,
+                attachment: switchboard_core::ids::AttachmentId,
+            ) -> switchboard_core::error::CoreResult<Option<switchboard_core::item::Attachment>> {
+                let row: Option<$crate::work_sql::AttachmentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE item_id = $1 AND id = $2",
+                    $crate::work_sql::ATTACHMENT_SELECT
+                )))
+                .bind(item.get())
+                .bind(attachment.get())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                Ok(row.map($crate::work_sql::AttachmentRow::into_attachment))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn notes_of(
+                &self,
+                item: switchboard_core::WorkItemId,
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::work::Note>> {
+                let rows: Vec<$crate::work_sql::NoteRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE item_id = $1 ORDER BY id",
+                    $crate::work_sql::NOTE_SELECT
+                )))
+                .bind(item.get())
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                Ok(rows.into_iter().map($crate::work_sql::NoteRow::into_note).collect())
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn thread_of(
+                &self,
+                item: switchboard_core::WorkItemId,
+            ) -> switchboard_core::error::CoreResult<switchboard_core::work::ItemThread> {
+                use $crate::work_sql::{THREAD_SELECT, ThreadRow};
+                let parent: Option<ThreadRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{THREAD_SELECT} WHERE id = (SELECT parent_id FROM items WHERE id = $1)"
+                )))
+                .bind(item.get())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                let children: Vec<ThreadRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{THREAD_SELECT} WHERE parent_id = $1 ORDER BY received_at, id"
+                )))
+                .bind(item.get())
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                Ok(switchboard_core::work::ItemThread {
+                    parent: parent.map(ThreadRow::into_member).transpose()?,
+                    children: children.into_iter().map(ThreadRow::into_member).collect::<Result<_, _>>()?,
+                })
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn change_item_status(
+                &self,
+                item: switchboard_core::WorkItemId,
+                change: switchboard_core::work::StatusChange,
+                by: &switchboard_core::work::Worker,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> switchboard_core::error::CoreResult<switchboard_core::work::StatusChanged> {
+                let state = self.work_state(item).await?;
+                by.check_may_change(item, state.owner())?;
+                let from = state.status()?;
+                let target = change.target(from)?;
+                let write = $crate::work_sql::StatusWrite::of(&state, target, at);
+                let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
+                let changed = sqlx::query(
+                    "UPDATE items SET status = $1, assigned_user_id = $2, sla_due_at = $3, \
+                     waiting_since = $4, cooldown_until = NULL, declined_by = '[]', \
+                     version = version + 1, updated_at = $5 WHERE id = $6 AND version = $7",
+                )
+                .bind(write.status.as_str())
+                .bind(write.owner)
+                .bind(write.sla_due_at)
+                .bind(write.waiting_since)
+                .bind(at)
+                .bind(item.get())
+                .bind(state.version)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                if changed.rows_affected() == 0 {
+                    return Err($crate::work_sql::changed_meanwhile(item));
+                }
+                if target == switchboard_core::item::ItemStatus::Done {
+                    Self::end_open_assignment(&mut tx, item, "done", at).await?;
+                }
+                let details = serde_json::json!({
+                    "from": from, "to": target, "by": by.name,
+                    "sla_due_at": write.sla_due_at,
+                });
+                Self::routing_event(&mut tx, at, &by.actor, change.event_action(), Some(item), details).await?;
+                tx.commit().await.map_err($crate::error::db_error)?;
+                Ok(switchboard_core::work::StatusChanged {
+                    item,
+                    from,
+                    to: target,
+                    version: state.version + 1,
+                })
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn add_note(
+                &self,
+                item: switchboard_core::WorkItemId,
+                text: &str,
+                by: &switchboard_core::work::Worker,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> switchboard_core::error::CoreResult<switchboard_core::work::Note> {
+                let text = switchboard_core::work::checked_note_text(text)?;
+                let state = self.work_state(item).await?;
+                by.check_may_change(item, state.owner())?;
+                let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
+                let bumped = sqlx::query(
+                    "UPDATE items SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3",
+                )
+                .bind(at)
+                .bind(item.get())
+                .bind(state.version)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                if bumped.rows_affected() == 0 {
+                    return Err($crate::work_sql::changed_meanwhile(item));
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO notes (item_id, author, author_name, created_at, text) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(item.get())
+                .bind(sqlx::types::Json(&by.actor))
+                .bind(&by.name)
+                .bind(at)
+                .bind(text)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                let details = serde_json::json!({ "note": id, "by": by.name });
+                Self::routing_event(&mut tx, at, &by.actor, "item.note_added", Some(item), details).await?;
+                tx.commit().await.map_err($crate::error::db_error)?;
+                Ok(switchboard_core::work::Note {
+                    id: switchboard_core::ids::NoteId::new(id),
+                    item,
+                    author: by.actor.clone(),
+                    author_name: by.name.clone(),
+                    at,
+                    text: text.to_owned(),
+                })
+            }
+        }
+
+        impl $store {
+            /// Reads the state an item change is decided on.
+            async fn work_state(
+                &self,
+                item: switchboard_core::WorkItemId,
+            ) -> switchboard_core::error::CoreResult<$crate::work_sql::WorkStateRow> {
+                sqlx::query_as($crate::work_sql::WORK_STATE_SELECT)
+                    .bind(item.get())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?
+                    .ok_or_else(|| switchboard_core::CoreError::not_found(format!("item {item}")))
+            }
+        }
+    };
+}
+
+pub(crate) use impl_item_work_store;
+
+/// The conflict of a change decided on a state that moved on before it was written.
+pub(crate) fn changed_meanwhile(item: WorkItemId) -> CoreError {
+    CoreError::Conflict(format!(
+        "item {} changed meanwhile; read it again and retry",
+        item.reference()
+    ))
+}
