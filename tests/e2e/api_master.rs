@@ -3,7 +3,7 @@
 use actix_web::test;
 use serde_json::json;
 use switchboard_core::user::Role;
-use switchboard_tests::token;
+use switchboard_tests::{bearer, token};
 use switchboard_web::{AppState, WebConfig, create_app};
 
 struct Fixture {
@@ -25,10 +25,6 @@ async fn fixture() -> Fixture {
         admin,
         agent,
     }
-}
-
-fn bearer(token: &str) -> (&'static str, String) {
-    ("Authorization", format!("Bearer {token}"))
 }
 
 fn customer() -> serde_json::Value {

@@ -7,6 +7,7 @@
 mod api_inbound;
 mod api_inbound_task;
 mod api_inbound_voicemail;
+mod api_item_work;
 mod api_master;
 mod http_basics;
 mod ingest_documents;

@@ -58,6 +58,11 @@ pub async fn token(store: &Arc<dyn Store>, role: Role) -> String {
     plaintext
 }
 
+/// The `Authorization` header of a request made with an API token.
+pub fn bearer(token: &str) -> (&'static str, String) {
+    ("Authorization", format!("Bearer {token}"))
+}
+
 /// The corpus company's own identity, as an installation would configure it.
 pub fn velora_config(data_dir: &std::path::Path) -> switchboard_server::Config {
     let organisation = switchboard_server::config::Organisation {

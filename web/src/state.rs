@@ -6,6 +6,7 @@ use switchboard_core::Clock;
 use switchboard_core::feed::SearchIndex;
 use switchboard_core::ingest::Ingestor;
 use switchboard_core::store::Store;
+use switchboard_core::work::AttachmentBytes;
 
 use crate::metrics::Metrics;
 
@@ -49,6 +50,8 @@ pub struct AppState {
     pub voicemail_webhook: Option<Arc<crate::api::VoicemailWebhook>>,
     /// The task API's sink, when this node takes tasks.
     pub tasks: Option<Arc<dyn crate::api::TaskSink>>,
+    /// Where attachment bytes are read from, when this node serves downloads.
+    pub attachment_bytes: Option<Arc<dyn AttachmentBytes>>,
 }
 
 impl AppState {
@@ -63,6 +66,7 @@ impl AppState {
             search: None,
             voicemail_webhook: None,
             tasks: None,
+            attachment_bytes: None,
         }
     }
 
@@ -81,6 +85,12 @@ impl AppState {
     /// Takes tasks at `POST /api/v1/inbound/task` and `/inbound/tasks` through `tasks`.
     pub fn with_tasks(mut self, tasks: Arc<dyn crate::api::TaskSink>) -> Self {
         self.tasks = Some(tasks);
+        self
+    }
+
+    /// Serves attachment downloads from `bytes` (the blob store).
+    pub fn with_attachment_bytes(mut self, bytes: Arc<dyn AttachmentBytes>) -> Self {
+        self.attachment_bytes = Some(bytes);
         self
     }
 

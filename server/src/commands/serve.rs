@@ -60,7 +60,8 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     )
     .with_ingestor(Arc::new(ingestor))
     .with_tasks(pipeline)
-    .with_search(search);
+    .with_search(search)
+    .with_attachment_bytes(Arc::new(BlobStore::new(config.blob_dir())));
     let state = match &config.voicemail_webhook.secret {
         Some(secret) => state.with_voicemail_webhook(VoicemailWebhook::new(
             secret.as_bytes(),

@@ -1,5 +1,8 @@
 //! The REST API under `/api/v1`. Every route sits behind [`crate::auth::require_identity`].
 
+mod acting;
+mod attachments;
+mod board;
 mod body;
 mod inbound;
 mod inbound_task;
@@ -7,6 +10,7 @@ mod inbound_voicemail;
 mod master;
 mod routing;
 mod search;
+mod work;
 
 use actix_web::middleware::from_fn;
 use actix_web::{Scope, web};
@@ -32,4 +36,7 @@ pub fn scope() -> Scope<
         .configure(inbound_task::configure)
         .configure(routing::configure)
         .configure(search::configure)
+        .configure(work::configure)
+        .configure(attachments::configure)
+        .configure(board::configure)
 }

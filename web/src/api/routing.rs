@@ -2,24 +2,22 @@
 //! reassign, move and reprioritise items (one or in bulk), set an agent's status, read why an
 //! item went where it went. Admins: list, validate, store, activate and simulate rule sets.
 //!
-//! An API token acts with its role; for agent actions it names the agent with `?agent=LOGIN`
-//! (a signed-in user acts as themselves). Every change wakes the node's router.
+//! Agent actions name their agent as [`super::acting`] describes. Every change wakes the
+//! node's router.
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use switchboard_core::event::Actor;
 use switchboard_core::routing::SimulationRequest;
-use switchboard_core::routing::{AssignmentId, LeadAction, LeadOverride, RouterHandle};
+use switchboard_core::routing::{AssignmentId, LeadAction, LeadOverride};
 use switchboard_core::user::AgentStatus;
-use switchboard_core::{CoreError, Login, UserId, WorkItemId};
+use switchboard_core::{CoreError, WorkItemId};
 use switchboard_router::rules::{RuleSet, validate};
 
-use crate::auth::{AdminRole, AgentRole, Authed, Identity, LeadRole};
+use super::acting::{AgentQuery, Router, acting_agent, user_id, wake};
+use crate::auth::{AdminRole, AgentRole, Authed, LeadRole};
 use crate::error::{ApiError, FieldProblem};
 use crate::state::AppState;
-
-type Router = Option<web::Data<dyn RouterHandle>>;
 
 /// Registers the routing routes.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -44,41 +42,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/rule-sets/{version}/activate",
             web::post().to(activate_rule_set),
         );
-}
-
-/// `?agent=LOGIN` of agent actions taken with an API token.
-#[derive(Debug, Deserialize)]
-struct AgentQuery {
-    agent: Option<String>,
-}
-
-/// The agent an agent action is for: the signed-in user, or the agent a token names.
-async fn acting_agent(
-    identity: &Identity,
-    query: &AgentQuery,
-    state: &AppState,
-) -> Result<UserId, ApiError> {
-    if let Actor::User { id } = identity.actor {
-        return Ok(id);
-    }
-    let login = query.agent.as_deref().ok_or_else(|| {
-        CoreError::BadInput("an API token acts for an agent: name it with ?agent=LOGIN".into())
-    })?;
-    user_id(state, login).await
-}
-
-async fn user_id(state: &AppState, login: &str) -> Result<UserId, ApiError> {
-    let credentials = state.store.user_credentials(&Login::new(login)).await?;
-    Ok(credentials
-        .ok_or_else(|| CoreError::not_found(format!("agent {login}")))?
-        .user
-        .id)
-}
-
-fn wake(router: &Router) {
-    if let Some(router) = router {
-        router.wake();
-    }
 }
 
 #[derive(Debug, Serialize)]

@@ -1,0 +1,94 @@
+//! Item work over HTTP: an agent's work list, the item view, status changes (waiting, done,
+//! reopen) and internal notes.
+//!
+//! Everyone signed in reads any item (agents need the customer's history); an agent changes
+//! only the items they own, leads and admins any item. Agent actions name their agent as
+//! [`super::acting`] describes. A change that frees capacity or returns work wakes the router.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use switchboard_core::work::{StatusChange, item_detail};
+use switchboard_core::{CoreError, WorkItemId};
+
+use super::acting::{AgentQuery, Router, acting_agent, acting_worker, wake};
+use crate::auth::{AgentRole, Authed};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Registers the item-work routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/me/work", web::get().to(my_work))
+        .route("/items/{id}", web::get().to(item_view))
+        .route("/items/{id}/status", web::post().to(change_status))
+        .route("/items/{id}/notes", web::post().to(add_note));
+}
+
+async fn my_work(
+    caller: Authed<AgentRole>,
+    query: web::Query<AgentQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let agent = acting_agent(&caller.identity, &query, &state).await?;
+    Ok(HttpResponse::Ok().json(state.store.my_work(agent).await?))
+}
+
+async fn item_view(
+    _caller: Authed<AgentRole>,
+    item: web::Path<i64>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let item = WorkItemId::new(item.into_inner());
+    let detail = item_detail(state.store.as_ref(), item)
+        .await?
+        .ok_or_else(|| CoreError::not_found(format!("item {item}")))?;
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+/// `{"status": "waiting" | "done" | "reopen"}`.
+#[derive(Debug, Deserialize)]
+struct StatusBody {
+    status: StatusChange,
+}
+
+async fn change_status(
+    caller: Authed<AgentRole>,
+    item: web::Path<i64>,
+    query: web::Query<AgentQuery>,
+    body: web::Json<StatusBody>,
+    state: web::Data<AppState>,
+    router: Router,
+) -> Result<HttpResponse, ApiError> {
+    let worker = acting_worker(&caller.identity, &query, &state).await?;
+    let item = WorkItemId::new(item.into_inner());
+    let changed = state
+        .store
+        .change_item_status(item, body.status, &worker, state.clock.now())
+        .await?;
+    if changed.wakes_router() {
+        wake(&router);
+    }
+    Ok(HttpResponse::Ok().json(changed))
+}
+
+/// `{"text": "..."}`.
+#[derive(Debug, Deserialize)]
+struct NoteBody {
+    text: String,
+}
+
+async fn add_note(
+    caller: Authed<AgentRole>,
+    item: web::Path<i64>,
+    query: web::Query<AgentQuery>,
+    body: web::Json<NoteBody>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let worker = acting_worker(&caller.identity, &query, &state).await?;
+    let item = WorkItemId::new(item.into_inner());
+    let note = state
+        .store
+        .add_note(item, &body.text, &worker, state.clock.now())
+        .await?;
+    Ok(HttpResponse::Created().json(note))
+}
