@@ -32,6 +32,9 @@ pub struct Config {
     pub organisation: Organisation,
     /// The signed voicemail webhook of the telephony provider.
     pub voicemail_webhook: VoicemailWebhookSettings,
+    /// IMAP mailboxes read and the SMTP relay replies go out through.
+    #[serde(default)]
+    pub mail: crate::mail::MailSettings,
 }
 
 /// Settings of `POST /api/v1/inbound/voicemail`; without a secret the route answers 503.
@@ -108,6 +111,7 @@ impl Default for Config {
             max_inbound_bytes: 50 * 1024 * 1024,
             organisation: Organisation::default(),
             voicemail_webhook: VoicemailWebhookSettings::default(),
+            mail: crate::mail::MailSettings::default(),
         }
     }
 }
@@ -126,6 +130,7 @@ impl fmt::Debug for Config {
             .field("max_inbound_bytes", &self.max_inbound_bytes)
             .field("organisation", &self.organisation)
             .field("voicemail_webhook", &self.voicemail_webhook)
+            .field("mail", &self.mail)
             .finish()
     }
 }
@@ -208,6 +213,7 @@ const SETTINGS: &[&str] = &[
     "max_inbound_bytes",
     "organisation",
     "voicemail_webhook",
+    "mail",
 ];
 
 fn is_setting(key: &str) -> bool {

@@ -1,12 +1,14 @@
 //! The `switchboard` binary's library: CLI, configuration, wiring and commands. `main.rs`
 //! only parses arguments and calls [`run`].
 
+pub mod advisory_lock;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod dispatch;
 pub mod indexer;
+pub mod mail;
 pub mod master_csv;
 pub mod pipeline;
 pub mod telemetry;

@@ -10,6 +10,7 @@ mod api_inbound_voicemail;
 mod api_item_work;
 mod api_master;
 mod http_basics;
+mod imap_source;
 mod ingest_documents;
 mod ingest_email;
 mod ingest_voicemail;

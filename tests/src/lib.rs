@@ -1,6 +1,8 @@
 //! Shared helpers for the end-to-end tests: paths to the shared corpus, stores on every
 //! configured database, and an in-process app with an API token.
 
+pub mod dovecot;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

@@ -49,7 +49,11 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     let router = crate::dispatch::start(store.clone(), &config.database_url());
     let router_data = actix_web::web::Data::from(router.as_router_handle());
     let pipeline = Arc::new(pipeline);
-    let ingestor = crate::dispatch::WakingIngestor::new(pipeline.clone(), router);
+    let ingestor = Arc::new(crate::dispatch::WakingIngestor::new(
+        pipeline.clone(),
+        router,
+    ));
+    crate::mail::start_sources(&config, ingestor.clone());
     let state = AppState::new(
         store,
         WebConfig {
@@ -58,7 +62,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
             max_inbound_bytes: config.max_inbound_bytes,
         },
     )
-    .with_ingestor(Arc::new(ingestor))
+    .with_ingestor(ingestor)
     .with_tasks(pipeline)
     .with_search(search)
     .with_attachment_bytes(Arc::new(BlobStore::new(config.blob_dir())));

@@ -4,12 +4,10 @@
 //! another takes over within a few seconds. Decisions stay fenced by item versions, so a node
 //! that lost the lock mid-round cannot assign anything twice.
 
-use std::time::Duration;
-
-use sqlx::Connection;
-use sqlx::postgres::{PgConnection, PgListener};
+use sqlx::postgres::PgListener;
 
 use super::DispatchHandle;
+use crate::advisory_lock::{AdvisoryLock, RETRY};
 
 /// The advisory-lock key of the router ("SWBROUTE").
 pub const ROUTER_LOCK_KEY: i64 = 0x5357_4252_4f55_5445;
@@ -17,12 +15,9 @@ pub const ROUTER_LOCK_KEY: i64 = 0x5357_4252_4f55_5445;
 /// The channel routing changes are announced on (see migration 0003).
 pub const ROUTING_CHANNEL: &str = "switchboard_routing";
 
-/// How often a standby node tries to take the lock, and the leader checks it still holds it.
-const RETRY: Duration = Duration::from_secs(1);
-
 /// The lock connection and the change listener of the routing node.
 pub struct Leadership {
-    lock: PgConnection,
+    lock: AdvisoryLock,
     listener: PgListener,
     check: tokio::time::Interval,
 }
@@ -39,7 +34,7 @@ impl Leadership {
                 true
             }
             _ = self.check.tick() => {
-                sqlx::query("SELECT 1").execute(&mut self.lock).await.is_ok()
+                self.lock.check().await.is_ok()
             }
         }
     }
@@ -47,17 +42,7 @@ impl Leadership {
 
 /// Takes the router lock, waiting while another node holds it.
 pub async fn acquire(url: &str) -> Result<Leadership, sqlx::Error> {
-    let mut lock = PgConnection::connect(url).await?;
-    loop {
-        let held: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(ROUTER_LOCK_KEY)
-            .fetch_one(&mut lock)
-            .await?;
-        if held {
-            break;
-        }
-        tokio::time::sleep(RETRY).await;
-    }
+    let lock = AdvisoryLock::acquire(url, ROUTER_LOCK_KEY).await?;
     let mut listener = PgListener::connect(url).await?;
     listener.listen(ROUTING_CHANNEL).await?;
     let mut check = tokio::time::interval(RETRY);

@@ -1,0 +1,243 @@
+//! The IMAP source: reads one mailbox folder of an account and feeds every message to the ingest
+//! pipeline. A message is marked processed (flagged or moved, per config) only after the
+//! pipeline reports it durably landed, so a crash between the two re-reads it, and the pipeline's
+//! idempotency makes that re-read a duplicate rather than a second item. New mail is awaited with
+//! IDLE where the server offers it, else by polling; lost connections are retried with backoff.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use async_imap::Session;
+use async_imap::extensions::idle::IdleResponse;
+use futures_util::TryStreamExt;
+use switchboard_core::ingest::Ingestor;
+use switchboard_core::item::Channel;
+
+use super::settings::{ImapAccount, ProcessedAction, Security};
+use super::stream::MailStream;
+use crate::advisory_lock::{self, AdvisoryLock};
+use crate::pipeline::landing;
+
+/// The first wait after a failure; it doubles up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_BACKOFF: Duration = Duration::from_secs(120);
+
+type ImapSession = Session<MailStream>;
+
+/// Consumes one account's folder for the life of the process. On PostgreSQL (`lock_url`), it
+/// first takes the mailbox's advisory lock, so one node consumes each mailbox.
+pub async fn run(account: ImapAccount, ingestor: Arc<dyn Ingestor>, lock_url: Option<String>) {
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        let mut opened = false;
+        let Err(error) = consume(
+            &account,
+            ingestor.as_ref(),
+            lock_url.as_deref(),
+            &mut opened,
+        )
+        .await;
+        if opened {
+            // The connection worked for a while: start the backoff over.
+            backoff = FIRST_BACKOFF;
+        }
+        tracing::warn!(
+            mailbox = %account.name,
+            error = %format!("{error:#}"),
+            retry_in_seconds = backoff.as_secs(),
+            "imap connection failed"
+        );
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// Reads the folder until the connection or the lock fails; `opened` tells whether it got as
+/// far as selecting the folder.
+async fn consume(
+    account: &ImapAccount,
+    ingestor: &dyn Ingestor,
+    lock_url: Option<&str>,
+    opened: &mut bool,
+) -> anyhow::Result<Infallible> {
+    let mut lock = match lock_url {
+        Some(url) => {
+            Some(AdvisoryLock::acquire(url, advisory_lock::key_for(&lock_name(account))).await?)
+        }
+        None => None,
+    };
+    let mut session = connect(account).await?;
+    let capabilities = session.capabilities().await?;
+    let can_idle = capabilities.has_str("IDLE");
+    let can_move = capabilities.has_str("MOVE");
+    session
+        .select(&account.folder)
+        .await
+        .with_context(|| format!("cannot select folder {:?}", account.folder))?;
+    *opened = true;
+    tracing::info!(mailbox = %account.name, folder = %account.folder, idle = can_idle, "imap mailbox opened");
+    let wait = Duration::from_secs(account.poll_seconds.max(1));
+    loop {
+        if let Some(lock) = lock.as_mut() {
+            lock.check().await?;
+        }
+        take_new_messages(&mut session, account, ingestor, can_move).await?;
+        session = if can_idle {
+            idle(session, wait).await?
+        } else {
+            tokio::time::sleep(wait).await;
+            session.noop().await?;
+            session
+        };
+        while session.unsolicited_responses.try_recv().is_ok() {}
+    }
+}
+
+/// Logs in with the configured security.
+pub async fn connect(account: &ImapAccount) -> anyhow::Result<ImapSession> {
+    let host = account.host.as_str();
+    let stream = MailStream::connect(host, account.port())
+        .await
+        .with_context(|| format!("cannot connect to {host}:{}", account.port()))?;
+    let stream = match account.security {
+        Security::Tls => stream.into_tls(host).await?,
+        Security::Starttls => {
+            let mut client = async_imap::Client::new(stream);
+            read_greeting(&mut client).await?;
+            client
+                .run_command_and_check_ok("STARTTLS", None)
+                .await
+                .context("STARTTLS refused")?;
+            client.into_inner().into_tls(host).await?
+        }
+        Security::Plain => stream,
+    };
+    let greeted = !matches!(account.security, Security::Starttls);
+    let mut client = async_imap::Client::new(stream);
+    if greeted {
+        read_greeting(&mut client).await?;
+    }
+    client
+        .login(&account.user, account.password.expose())
+        .await
+        .map_err(|(error, _)| anyhow::anyhow!("login as {:?} failed: {error}", account.user))
+}
+
+async fn read_greeting(client: &mut async_imap::Client<MailStream>) -> anyhow::Result<()> {
+    client
+        .read_response()
+        .await?
+        .map(|_| ())
+        .context("the server closed the connection before its greeting")
+}
+
+/// Ingests every message not yet processed, oldest first; returns how many it took.
+async fn take_new_messages(
+    session: &mut ImapSession,
+    account: &ImapAccount,
+    ingestor: &dyn Ingestor,
+    can_move: bool,
+) -> anyhow::Result<usize> {
+    let mut uids: Vec<u32> = session
+        .uid_search(unprocessed_query(&account.processed))
+        .await?
+        .into_iter()
+        .collect();
+    uids.sort_unstable();
+    for &uid in &uids {
+        let Some(raw) = fetch(session, uid).await? else {
+            continue; // expunged meanwhile
+        };
+        let source = landing::keys(Channel::Email, &raw).idem_key;
+        let outcome = ingestor
+            .ingest(Channel::Email, &source, raw)
+            .await
+            .with_context(|| format!("cannot land message uid {uid}"))?;
+        tracing::debug!(mailbox = %account.name, uid, outcome = ?outcome, "imap message ingested");
+        mark_processed(session, &account.processed, uid, can_move).await?;
+    }
+    Ok(uids.len())
+}
+
+/// The search for messages not yet taken: with a flag, those without it; with a folder to move
+/// to, everything still here.
+pub fn unprocessed_query(processed: &ProcessedAction) -> String {
+    match processed {
+        ProcessedAction::Flag(flag) => match flag.to_ascii_lowercase().as_str() {
+            "\\seen" => "UNDELETED UNSEEN".to_owned(),
+            "\\flagged" => "UNDELETED UNFLAGGED".to_owned(),
+            "\\answered" => "UNDELETED UNANSWERED".to_owned(),
+            _ => format!("UNDELETED UNKEYWORD {flag}"),
+        },
+        ProcessedAction::MoveTo(_) => "UNDELETED".to_owned(),
+    }
+}
+
+async fn fetch(session: &mut ImapSession, uid: u32) -> anyhow::Result<Option<Vec<u8>>> {
+    let fetched: Vec<_> = session
+        .uid_fetch(uid.to_string(), "BODY.PEEK[]")
+        .await?
+        .try_collect()
+        .await?;
+    Ok(fetched
+        .iter()
+        .find(|message| message.uid == Some(uid))
+        .and_then(|message| message.body())
+        .map(<[u8]>::to_vec))
+}
+
+async fn mark_processed(
+    session: &mut ImapSession,
+    processed: &ProcessedAction,
+    uid: u32,
+    can_move: bool,
+) -> anyhow::Result<()> {
+    let uid = uid.to_string();
+    match processed {
+        ProcessedAction::Flag(flag) => {
+            let _: Vec<_> = session
+                .uid_store(&uid, format!("+FLAGS.SILENT ({flag})"))
+                .await?
+                .try_collect()
+                .await?;
+        }
+        ProcessedAction::MoveTo(folder) if can_move => session.uid_mv(&uid, folder).await?,
+        ProcessedAction::MoveTo(folder) => {
+            session.uid_copy(&uid, folder).await?;
+            let _: Vec<_> = session
+                .uid_store(&uid, "+FLAGS.SILENT (\\Deleted)")
+                .await?
+                .try_collect()
+                .await?;
+            let _: Vec<_> = session.expunge().await?.try_collect().await?;
+        }
+    }
+    Ok(())
+}
+
+/// Waits in IDLE until the server reports a change or `wait` passes.
+async fn idle(session: ImapSession, wait: Duration) -> anyhow::Result<ImapSession> {
+    let mut handle = session.idle();
+    handle.init().await?;
+    let response = {
+        let (waiting, _stop) = handle.wait_with_timeout(wait);
+        waiting.await?
+    };
+    if let IdleResponse::NewData(data) = &response {
+        tracing::trace!(response = ?data.parsed(), "imap idle woke");
+    }
+    Ok(handle.done().await?)
+}
+
+/// The name of a mailbox's consumer lock: one account folder on one server.
+fn lock_name(account: &ImapAccount) -> String {
+    format!(
+        "imap:{}:{}:{}:{}",
+        account.host,
+        account.port(),
+        account.user,
+        account.folder
+    )
+}

@@ -1,0 +1,144 @@
+//! The `[mail]` settings: IMAP accounts Switchboard reads, and the SMTP relay it sends through.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A password or key read from configuration; its `Debug` output never shows it.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one call that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// How a connection to a mail server is secured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// TLS from the first byte (IMAPS 993, SMTPS 465).
+    #[default]
+    Tls,
+    /// A plain connection upgraded with STARTTLS before logging in.
+    Starttls,
+    /// No encryption: only for a server on the same host (tests, a local relay).
+    Plain,
+}
+
+/// What is done to a mailbox message once its item is durably stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ProcessedAction {
+    /// Sets a flag or keyword (e.g. `$Switchboard` or `\Seen`); flagged messages are skipped.
+    Flag(String),
+    /// Moves the message to another folder of the account.
+    MoveTo(String),
+}
+
+impl Default for ProcessedAction {
+    fn default() -> Self {
+        Self::Flag("$Switchboard".to_owned())
+    }
+}
+
+/// One IMAP mailbox Switchboard consumes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapAccount {
+    /// A short name for logs and the mailbox lock, e.g. `klantenservice`.
+    pub name: String,
+    /// Server host name (also the TLS server name).
+    pub host: String,
+    /// Server port; 993 for TLS, 143 otherwise when unset.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// Transport security.
+    #[serde(default)]
+    pub security: Security,
+    /// Login.
+    pub user: String,
+    /// Password (never logged).
+    pub password: Secret,
+    /// The folder read.
+    #[serde(default = "inbox")]
+    pub folder: String,
+    /// What marks a message as taken.
+    #[serde(default)]
+    pub processed: ProcessedAction,
+    /// Seconds between checks when the server offers no IDLE, and the longest IDLE wait.
+    #[serde(default = "poll_seconds")]
+    pub poll_seconds: u64,
+}
+
+fn inbox() -> String {
+    "INBOX".to_owned()
+}
+
+fn poll_seconds() -> u64 {
+    60
+}
+
+impl ImapAccount {
+    /// The port in effect.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            Security::Tls => 993,
+            Security::Starttls | Security::Plain => 143,
+        })
+    }
+}
+
+/// The `[mail]` section.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSettings {
+    /// Mailboxes read by `switchboard serve` (`[[mail.imap]]`).
+    pub imap: Vec<ImapAccount>,
+}
+
+#[cfg(test)]
+mod tests {
+    use figment::providers::Format;
+
+    use super::*;
+
+    #[test]
+    fn accounts_read_from_toml_keep_their_password_out_of_debug_output() {
+        let settings: MailSettings = figment::Figment::from(figment::providers::Toml::string(
+            r#"
+            [[imap]]
+            name = "service"
+            host = "imap.example.nl"
+            user = "service"
+            password = "hunter2-secret"
+            processed = { move_to = "Switchboard" }
+            "#,
+        ))
+        .extract()
+        .unwrap();
+        let account = &settings.imap[0];
+        assert_eq!(account.port(), 993);
+        assert_eq!(account.folder, "INBOX");
+        assert_eq!(
+            account.processed,
+            ProcessedAction::MoveTo("Switchboard".into())
+        );
+        assert_eq!(account.password.expose(), "hunter2-secret");
+        assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+}
