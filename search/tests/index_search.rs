@@ -399,3 +399,51 @@ fn words_combine_with_and_or_or() {
     let typed_or = hits(&index, &SearchQuery::new("factuur OR levering"));
     assert_eq!(typed_or.len(), 3);
 }
+
+#[test]
+fn dutch_and_german_queries_are_stemmed_like_the_items_they_find() {
+    let (_dir, index) = open();
+    index
+        .apply(vec![
+            (
+                1,
+                Change::Upsert(item(
+                    1,
+                    Some(Language::Dutch),
+                    "Facturen",
+                    "De facturen van vorige maand zijn nog niet betaald.",
+                )),
+            ),
+            (
+                2,
+                Change::Upsert(item(
+                    2,
+                    Some(Language::German),
+                    "Rechnungen",
+                    "Die Rechnungen vom letzten Monat sind noch nicht bezahlt.",
+                )),
+            ),
+            (
+                3,
+                Change::Upsert(item(
+                    3,
+                    Some(Language::English),
+                    "Invoices",
+                    "The invoices of last month are still unpaid.",
+                )),
+            ),
+        ])
+        .unwrap();
+    index.commit().unwrap();
+
+    let items = |q: &str| hits(&index, &SearchQuery::new(q).kind(DocKind::Item));
+    // Singular queries find the plural forms through each language's stemmer.
+    assert_eq!(items("factuur"), vec![item_hit(1)]);
+    assert_eq!(items("Rechnung"), vec![item_hit(2)]);
+    assert_eq!(items("invoice"), vec![item_hit(3)]);
+    // Stemmed words combine (AND), in phrases, and with exclusions.
+    assert_eq!(items("factuur betaald"), vec![item_hit(1)]);
+    assert_eq!(items("\"Rechnung vom letzten\""), vec![item_hit(2)]);
+    assert_eq!(items("maand OR Monat -Rechnung"), vec![item_hit(1)]);
+    assert_eq!(items("-factuur").len(), 2);
+}

@@ -1,11 +1,16 @@
 //! Text analysis: one analyser per language (lower-casing, stemming, accent folding) and a plain
 //! one for text in no known language, names and addresses.
+//!
+//! Item subjects and texts of every language share one field, so a frequent word has one posting
+//! list (two or three where stemmers disagree) and top-k pruning (block-WAND) stays tight. Each
+//! value is prefixed with a language mark ([`marked`]); the field's analyser ([`TEXT`]) reads the
+//! mark and stems with that language's analyser. Queries are analysed once per language.
 
 use switchboard_core::item::Language;
 use tantivy::Index;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language as StemLanguage, LowerCaser, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, TextAnalyzer,
+    AsciiFoldingFilter, BoxTokenStream, Language as StemLanguage, LowerCaser, RemoveLongFilter,
+    SimpleTokenizer, Stemmer, TextAnalyzer, Tokenizer,
 };
 
 /// Tokens longer than this (base64 debris, URLs glued together) are dropped.
@@ -14,8 +19,15 @@ const LONGEST_TOKEN: usize = 40;
 /// The analyser of names, addresses, senders and text in no known language.
 pub(crate) const PLAIN: &str = "sb_plain";
 
-/// A language slot: item subjects and texts are indexed into the field of their language, so
-/// each is stemmed by the right stemmer and a query is analysed once per slot.
+/// The analyser of the item text field: reads a value's language mark and analyses the rest in
+/// that language; a value without a mark (a query naming the field) is analysed plainly.
+pub(crate) const TEXT: &str = "sb_text";
+
+/// Opens and closes a language mark; control characters no tokenizer keeps.
+const MARK: char = '\u{1}';
+
+/// A language slot: item subjects and texts are stemmed by their language's stemmer, and a query
+/// is analysed once per slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Slot {
     Dutch,
@@ -57,7 +69,7 @@ impl Slot {
         }
     }
 
-    /// Returns the suffix of the slot's field names.
+    /// Returns the slot's short name (language mark, stored slot).
     pub(crate) fn suffix(self) -> &'static str {
         match self {
             Self::Dutch => "nl",
@@ -90,9 +102,50 @@ impl Slot {
     }
 }
 
+/// Returns a value of the item text field: `text` behind its language mark.
+pub(crate) fn marked(slot: Slot, text: &str) -> String {
+    let suffix = slot.suffix();
+    let mut value = String::with_capacity(text.len() + suffix.len() + 2);
+    value.push(MARK);
+    value.push_str(suffix);
+    value.push(MARK);
+    value.push_str(text);
+    value
+}
+
+/// Splits a marked value into its slot and text.
+fn unmark(value: &str) -> (Slot, &str) {
+    let unmarked = (Slot::Plain, value);
+    let Some(rest) = value.strip_prefix(MARK) else {
+        return unmarked;
+    };
+    let Some((suffix, text)) = rest.split_once(MARK) else {
+        return unmarked;
+    };
+    match Slot::ALL.into_iter().find(|slot| slot.suffix() == suffix) {
+        Some(slot) => (slot, text),
+        None => unmarked,
+    }
+}
+
+/// The tokenizer of the item text field: one analyser per slot, chosen by the value's mark.
+#[derive(Clone)]
+struct LanguageSwitch {
+    analysers: Vec<TextAnalyzer>,
+}
+
+impl Tokenizer for LanguageSwitch {
+    type TokenStream<'a> = BoxTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, value: &'a str) -> BoxTokenStream<'a> {
+        let (slot, text) = unmark(value);
+        self.analysers[slot.position()].token_stream(text)
+    }
+}
+
 /// Builds a slot's analyser. Stemming runs before accent folding, as the stemmers expect the
 /// accents; folding after it lets `cafe` find `café` and `uberweisung` find `Überweisung`.
-fn analyser(slot: Slot) -> TextAnalyzer {
+pub(crate) fn analyser(slot: Slot) -> TextAnalyzer {
     let base = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(LONGEST_TOKEN))
         .filter(LowerCaser);
@@ -112,6 +165,10 @@ pub(crate) fn register(index: &Index) {
     for slot in Slot::ALL {
         manager.register(slot.analyser(), analyser(slot));
     }
+    let switch = LanguageSwitch {
+        analysers: Slot::ALL.into_iter().map(analyser).collect(),
+    };
+    manager.register(TEXT, TextAnalyzer::from(switch));
 }
 
 #[cfg(test)]
@@ -119,7 +176,10 @@ mod tests {
     use super::*;
 
     fn tokens(slot: Slot, text: &str) -> Vec<String> {
-        let mut analyser = analyser(slot);
+        analysed(analyser(slot), text)
+    }
+
+    fn analysed(mut analyser: TextAnalyzer, text: &str) -> Vec<String> {
         let mut stream = analyser.token_stream(text);
         let mut out = Vec::new();
         while let Some(token) = tantivy::tokenizer::TokenStream::next(&mut stream) {
@@ -154,6 +214,31 @@ mod tests {
         assert_eq!(
             tokens(Slot::German, "Überweisung"),
             tokens(Slot::German, "uberweisung")
+        );
+    }
+
+    #[test]
+    fn the_text_analyser_stems_in_the_marked_language() {
+        let switch = || {
+            TextAnalyzer::from(LanguageSwitch {
+                analysers: Slot::ALL.into_iter().map(analyser).collect(),
+            })
+        };
+        assert_eq!(
+            analysed(switch(), &marked(Slot::German, "Lieferungen")),
+            tokens(Slot::German, "Lieferungen")
+        );
+        assert_eq!(
+            analysed(switch(), &marked(Slot::Dutch, "bestellingen")),
+            tokens(Slot::Dutch, "bestellingen")
+        );
+        assert_eq!(
+            analysed(switch(), "Bestellingen"),
+            vec!["bestellingen".to_owned()]
+        );
+        assert_eq!(
+            analysed(switch(), "\u{1}xx\u{1}Bestellingen"),
+            vec!["xx".to_owned(), "bestellingen".to_owned()]
         );
     }
 }

@@ -2,7 +2,7 @@
 
 use tantivy::TantivyDocument;
 
-use super::analysis::Slot;
+use super::analysis::{Slot, marked};
 use super::docs::{CustomerDoc, ItemDoc, OrderDoc};
 use super::normalise::{
     domain_term, email_terms, identifier_key, number_term, phone_term, postcode_term,
@@ -39,21 +39,21 @@ impl DocumentBuilder<'_> {
     /// Builds an item's document.
     pub(crate) fn item(&self, item: &ItemDoc) -> TantivyDocument {
         let fields = self.fields;
-        let slot = Slot::of(item.language).position();
+        let slot = Slot::of(item.language);
         let mut document = TantivyDocument::default();
         document.add_text(fields.kind, DocKind::Item.as_str());
         document.add_text(fields.key, item_key(item.id));
         document.add_u64(fields.item_id, item.id.get().cast_unsigned());
-        // The subject is indexed with the text in the language field, so a word costs one
-        // posting list per language, and once more unstemmed to favour subject matches.
+        // The subject is indexed with the text, stemmed in the item's language, and once more
+        // unstemmed to favour subject matches.
         if let Some(subject) = &item.subject {
-            document.add_text(fields.text[slot], subject);
+            document.add_text(fields.text, marked(slot, subject));
             document.add_text(fields.subject, subject);
             document.add_text(fields.subject_stored, subject);
         }
-        document.add_text(fields.text[slot], &item.text);
+        document.add_text(fields.text, marked(slot, &item.text));
         document.add_text(fields.text_stored, truncate(&item.text, STORED_TEXT_LIMIT));
-        document.add_text(fields.slot, Slot::of(item.language).suffix());
+        document.add_text(fields.slot, slot.suffix());
         let sender = [&item.sender_name, &item.sender_email, &item.sender_phone];
         for part in sender.into_iter().flatten() {
             document.add_text(fields.sender, part);

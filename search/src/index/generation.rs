@@ -9,8 +9,8 @@ use tantivy::{Index, IndexReader, ReloadPolicy};
 
 use super::analysis;
 use super::error::IndexError;
-use super::query::Parsers;
 use super::schema::{Fields, SCHEMA_VERSION};
+use super::words::Parsers;
 
 /// What a commit records inside the index: the last change-feed sequence it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -29,6 +29,7 @@ mod normalise;
 mod query;
 mod schema;
 mod search;
+mod words;
 mod writer;
 
 pub use config::IndexConfig;

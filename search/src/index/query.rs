@@ -7,14 +7,14 @@ use switchboard_core::item::{Channel, ItemStatus};
 use switchboard_core::{CustomerNo, QueueId};
 use tantivy::Term;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 
 use super::identifiers::{QueryIdentifier, split};
 use super::normalise::identifier_key;
 use super::schema::{DocKind, Fields};
+use super::words::Parsers;
 
 /// How the words of a query combine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -111,66 +111,6 @@ impl SearchQuery {
     }
 }
 
-/// The parsers of one index generation: per kind (and all kinds) and per match mode.
-pub(crate) struct Parsers {
-    parsers: Vec<(Option<DocKind>, MatchMode, QueryParser)>,
-}
-
-impl Parsers {
-    /// Builds the parsers with the analysers registered on the index, over the text fields
-    /// that hold any term in `searcher`: a field no document uses (a language no item was
-    /// written in) would cost a term lookup per segment on every search.
-    pub(crate) fn new(
-        index: &tantivy::Index,
-        fields: &Fields,
-        searcher: &tantivy::Searcher,
-    ) -> Self {
-        let in_use = |field: Field| {
-            searcher.segment_readers().iter().any(|segment| {
-                segment
-                    .inverted_index(field)
-                    .map_or(true, |inverted| inverted.terms().num_terms() > 0)
-            })
-        };
-        let scopes = [
-            None,
-            Some(DocKind::Item),
-            Some(DocKind::Customer),
-            Some(DocKind::Order),
-        ];
-        let mut parsers = Vec::new();
-        for scope in scopes {
-            let kinds: Vec<DocKind> = scope.map_or(DocKind::ALL.to_vec(), |kind| vec![kind]);
-            let boosted: Vec<(Field, f32)> = kinds
-                .iter()
-                .flat_map(|kind| fields.text_fields_of(*kind))
-                .filter(|(field, _)| in_use(*field))
-                .collect();
-            for mode in [MatchMode::All, MatchMode::Any] {
-                let mut parser =
-                    QueryParser::for_index(index, boosted.iter().map(|(f, _)| *f).collect());
-                for (field, boost) in &boosted {
-                    if (*boost - 1.0).abs() > f32::EPSILON {
-                        parser.set_field_boost(*field, *boost);
-                    }
-                }
-                if mode == MatchMode::All {
-                    parser.set_conjunction_by_default();
-                }
-                parsers.push((scope, mode, parser));
-            }
-        }
-        Self { parsers }
-    }
-
-    fn get(&self, scope: Option<DocKind>, mode: MatchMode) -> Option<&QueryParser> {
-        self.parsers
-            .iter()
-            .find(|(kind, parser_mode, _)| *kind == scope && *parser_mode == mode)
-            .map(|(_, _, parser)| parser)
-    }
-}
-
 /// Weight of an exact identifier match against a text match.
 const IDENTIFIER_BOOST: f32 = 3.0;
 
@@ -195,30 +135,23 @@ pub(crate) fn build(
         search.mode.unwrap_or(default_mode)
     };
     let kinds: Vec<DocKind> = search.kind.map_or(DocKind::ALL.to_vec(), |kind| vec![kind]);
-    let parser = parsers.get(search.kind, mode);
     let occur = match mode {
         MatchMode::All => Occur::Must,
         MatchMode::Any => Occur::Should,
     };
 
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    if let Some(parser) = parser.filter(|_| !split.text.trim().is_empty()) {
-        let (parsed, errors) = parser.parse_query_lenient(&split.text);
-        if !errors.is_empty() {
-            tracing::debug!(errors = errors.len(), "lenient query parse");
-        }
-        clauses.push((occur, parsed));
+    if let Some(words) = parsers.words(search.kind, &split.text, mode) {
+        clauses.push((occur, words));
     }
     for identifier in &split.identifiers {
-        clauses.push((
-            occur,
-            identifier_query(identifier, fields, &kinds, parser, occur),
-        ));
+        let query = identifier_query(identifier, fields, &kinds, parsers, search.kind, occur);
+        clauses.push((occur, query));
     }
     let listing = clauses.is_empty();
-    // Text and identifier fields are per kind; the kind filter is needed only for listings
-    // and for queries naming fields themselves.
-    let needs_kind_filter = listing || split.text.contains(':');
+    // Text and identifier fields are per kind; the kind filter is needed only for listings,
+    // queries naming fields themselves and exclusions (`-word` alone matches all but it).
+    let needs_kind_filter = listing || split.text.contains(':') || split.text.contains('-');
 
     let mut filters: Vec<Box<dyn Query>> = Vec::new();
     if let (Some(kind), true) = (search.kind, needs_kind_filter) {
@@ -293,7 +226,8 @@ fn identifier_query(
     identifier: &QueryIdentifier,
     fields: &Fields,
     kinds: &[DocKind],
-    parser: Option<&QueryParser>,
+    parsers: &Parsers,
+    scope: Option<DocKind>,
     occur: Occur,
 ) -> Box<dyn Query> {
     let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -307,16 +241,17 @@ fn identifier_query(
         }
     }
     if identifier.parts.is_empty() {
-        if let Some(parser) = parser {
-            let phrase: String = identifier.words.join(" ").replace('"', "");
-            let (parsed, _) = parser.parse_query_lenient(&format!("\"{phrase}\""));
-            alternatives.push((Occur::Should, parsed));
+        if let Some(phrase) = parsers.phrase(scope, &identifier.words.join(" ")) {
+            alternatives.push((Occur::Should, phrase));
         }
     } else {
         let parts = identifier
             .parts
             .iter()
-            .map(|part| (occur, identifier_query(part, fields, kinds, parser, occur)))
+            .map(|part| {
+                let query = identifier_query(part, fields, kinds, parsers, scope, occur);
+                (occur, query)
+            })
             .collect();
         alternatives.push((Occur::Should, Box::new(BooleanQuery::new(parts))));
     }

@@ -1,14 +1,14 @@
 //! The index schema: one index holds items, customers and orders, told apart by `kind`.
 //!
-//! Text fields are per kind (and, for items, per language slot), so a query against a kind
-//! touches only that kind's postings. Identifiers live in one exact-match field per kind, as
+//! Text fields are per kind, so a query against a kind touches only that kind's postings; item
+//! subjects and texts of every language share one field (see [`super::analysis`]). Identifiers live in one exact-match field per kind, as
 //! normalised terms with a type prefix (see [`super::normalise`]).
 
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
-use super::analysis::{PLAIN, Slot};
+use super::analysis::{PLAIN, TEXT};
 
 /// The kind of record a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -52,8 +52,8 @@ pub(crate) struct Fields {
     pub item_id: Field,
     /// Item subject as words, unstemmed (indexed only): boosts subject matches.
     pub subject: Field,
-    /// Item subject and text, one field per language slot (indexed only).
-    pub text: [Field; 5],
+    /// Item subject and text, each value marked with its language (indexed only).
+    pub text: Field,
     /// Item subject as written (stored only, for snippets).
     pub subject_stored: Field,
     /// Item text as written, capped (stored only, for snippets).
@@ -88,7 +88,7 @@ pub(crate) struct Fields {
 pub(crate) const ITEM_ID: &str = "item_id";
 
 /// Bumped when the schema or the analysis changes; an index of another version is rebuilt.
-pub(crate) const SCHEMA_VERSION: u32 = 2;
+pub(crate) const SCHEMA_VERSION: u32 = 3;
 
 fn text(analyser: &str, stored: bool) -> TextOptions {
     let options = TextOptions::default().set_indexing_options(
@@ -109,19 +109,13 @@ impl Fields {
         let mut builder = Schema::builder();
         let kind = builder.add_text_field("kind", STRING);
         let key = builder.add_text_field("key", STRING | STORED);
-        let text_fields = Slot::ALL.map(|slot| {
-            builder.add_text_field(
-                &format!("text_{}", slot.suffix()),
-                text(slot.analyser(), false),
-            )
-        });
         let stored_only = TextOptions::default().set_stored();
         let fields = Self {
             kind,
             key,
             item_id: builder.add_u64_field(ITEM_ID, FAST),
             subject: builder.add_text_field("subject_words", text(PLAIN, false)),
-            text: text_fields,
+            text: builder.add_text_field("text_words", text(TEXT, false)),
             subject_stored: builder.add_text_field("subject", stored_only.clone()),
             text_stored: builder.add_text_field("text", stored_only.clone()),
             slot: builder.add_text_field("slot", stored_only),
@@ -153,14 +147,12 @@ impl Fields {
     /// Returns the text fields a query of a kind searches, with their boosts.
     pub(crate) fn text_fields_of(&self, kind: DocKind) -> Vec<(Field, f32)> {
         match kind {
-            DocKind::Item => {
-                let mut fields: Vec<(Field, f32)> =
-                    self.text.iter().map(|field| (*field, 1.0)).collect();
-                fields.push((self.subject, 1.0));
-                fields.push((self.sender, 1.0));
-                fields.push((self.attachments, 1.0));
-                fields
-            }
+            DocKind::Item => vec![
+                (self.text, 1.0),
+                (self.subject, 1.0),
+                (self.sender, 1.0),
+                (self.attachments, 1.0),
+            ],
             DocKind::Customer => vec![(self.customer_name, 2.0), (self.customer_details, 1.0)],
             DocKind::Order => vec![(self.order_details, 1.0)],
         }

@@ -10,7 +10,7 @@ use tantivy::schema::{Field, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
 
-use super::analysis::Slot;
+use super::analysis::{Slot, analyser};
 use super::error::IndexError;
 use super::generation::Generation;
 use super::query::{BuiltQuery, MatchMode, SearchQuery, build};
@@ -244,9 +244,11 @@ struct Snippets<'a> {
     fields: Vec<FieldSnippets>,
 }
 
-/// A field's snippet generator and the strings its query terms start with.
+/// A field's snippet generator (for the item text, one per language) and the strings its query
+/// terms start with.
 struct FieldSnippets {
     field: Field,
+    slot: Option<Slot>,
     generator: SnippetGenerator,
     /// Lower-case beginnings of the field's query terms, to find where a match may be
     /// without running the analyser (stemmer) over the whole text.
@@ -254,8 +256,16 @@ struct FieldSnippets {
 }
 
 impl FieldSnippets {
-    fn new(searcher: &Searcher, query: &dyn Query, field: Field) -> Result<Self, IndexError> {
-        let mut generator = SnippetGenerator::create(searcher, query, field)?;
+    fn new(
+        searcher: &Searcher,
+        query: &dyn Query,
+        field: Field,
+        slot: Option<Slot>,
+    ) -> Result<Self, IndexError> {
+        let mut generator = match slot {
+            Some(slot) => in_language(searcher, query, field, slot)?,
+            None => SnippetGenerator::create(searcher, query, field)?,
+        };
         generator.set_max_num_chars(SNIPPET_CHARS);
         let mut probes = Vec::new();
         query.query_terms(&mut |term, _| {
@@ -278,6 +288,7 @@ impl FieldSnippets {
         probes.dedup();
         Ok(Self {
             field,
+            slot,
             generator,
             probes,
         })
@@ -297,6 +308,42 @@ impl FieldSnippets {
         let snippet = self.generator.snippet(text);
         (!snippet.is_empty()).then_some(snippet)
     }
+}
+
+/// Builds a snippet generator for the item text field analysed in one language, weighting each
+/// query term as tantivy's own generator does (rarer terms weigh more).
+fn in_language(
+    searcher: &Searcher,
+    query: &dyn Query,
+    field: Field,
+    slot: Slot,
+) -> Result<SnippetGenerator, IndexError> {
+    let mut terms = std::collections::BTreeSet::new();
+    query.query_terms(&mut |term, _| {
+        if term.field() == field {
+            terms.insert(term.clone());
+        }
+    });
+    let mut weights = std::collections::BTreeMap::new();
+    for term in terms {
+        let Some(text) = term.value().as_str().map(str::to_owned) else {
+            continue;
+        };
+        let doc_freq = searcher.doc_freq(&term)?;
+        if doc_freq > 0 {
+            #[expect(
+                clippy::cast_precision_loss,
+                reason = "a weight; document counts far below 2^24 stay exact"
+            )]
+            weights.insert(text, 1.0 / (1.0 + doc_freq as f32));
+        }
+    }
+    Ok(SnippetGenerator::new(
+        weights,
+        analyser(slot),
+        field,
+        SNIPPET_CHARS,
+    ))
 }
 
 /// Bytes before and after a probable match that the snippet analyser reads.
@@ -337,43 +384,56 @@ impl Snippets<'_> {
             HitId::Item(_) => {
                 let slot = first_str(document, fields.slot)
                     .and_then(|suffix| Slot::ALL.into_iter().find(|s| s.suffix() == suffix))
-                    .unwrap_or(Slot::Plain)
-                    .position();
+                    .unwrap_or(Slot::Plain);
+                let text_field = (fields.text, Some(slot));
                 if let Some(subject) = first_str(document, fields.subject_stored) {
-                    snippets.push(self.make(SnippetField::Subject, fields.text[slot], subject)?);
+                    snippets.push(self.make(SnippetField::Subject, text_field, subject)?);
                 }
                 let text = first_str(document, fields.text_stored).unwrap_or("");
-                snippets.push(self.make(SnippetField::Text, fields.text[slot], text)?);
+                snippets.push(self.make(SnippetField::Text, text_field, text)?);
             }
             HitId::Customer(_) => {
                 let name = all_str(document, fields.customer_name);
-                snippets.push(self.make(SnippetField::Name, fields.customer_name, &name)?);
+                snippets.push(self.make(
+                    SnippetField::Name,
+                    (fields.customer_name, None),
+                    &name,
+                )?);
                 let details = all_str(document, fields.customer_details);
                 snippets.push(self.make(
                     SnippetField::Details,
-                    fields.customer_details,
+                    (fields.customer_details, None),
                     &details,
                 )?);
             }
             HitId::Order(_) => {
                 let details = all_str(document, fields.order_details);
-                snippets.push(self.make(SnippetField::Details, fields.order_details, &details)?);
+                snippets.push(self.make(
+                    SnippetField::Details,
+                    (fields.order_details, None),
+                    &details,
+                )?);
             }
         }
         Ok(snippets)
     }
 
+    /// Builds a snippet of `text` from a field, analysed in a language for the item text.
     fn make(
         &mut self,
         kind: SnippetField,
-        field: Field,
+        (field, slot): (Field, Option<Slot>),
         text: &str,
     ) -> Result<HitSnippet, IndexError> {
-        let position = match self.fields.iter().position(|entry| entry.field == field) {
+        let position = match self
+            .fields
+            .iter()
+            .position(|entry| entry.field == field && entry.slot == slot)
+        {
             Some(position) => position,
             None => {
                 self.fields
-                    .push(FieldSnippets::new(self.searcher, self.query, field)?);
+                    .push(FieldSnippets::new(self.searcher, self.query, field, slot)?);
                 self.fields.len() - 1
             }
         };
