@@ -7,19 +7,19 @@
 //!   data when its fingerprint changes (imports by the CLI, the API or another node).
 //! - The index's own writer thread owns the `IndexWriter`; this task is its only feeder.
 //!
-//! On PostgreSQL, sequence numbers are taken at insert, not at commit, so a gap in the feed may
-//! be a transaction still in flight: the feeder waits at a gap for `gap_grace` before it treats
-//! the gap as a rollback and moves past it.
+//! The feed is in commit order on both databases (on PostgreSQL a change is numbered when its
+//! transaction commits, migration 0007): a gap is a rollback, never a transaction in flight, so
+//! the feeder reads straight past it.
 
 mod search;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use switchboard_core::feed::{FeedEntry, IndexableItem, MasterVersion, SearchIndex};
+use switchboard_core::feed::{IndexableItem, MasterVersion, SearchIndex};
 use switchboard_core::master::{Delivery, MasterData};
 use switchboard_core::store::Store;
 use switchboard_core::{CoreError, CustomerNo, OrderNo, WorkItemId};
@@ -42,8 +42,6 @@ pub struct IndexerSettings {
     pub batch: u32,
     /// Wait between master-data fingerprint checks.
     pub master_interval: Duration,
-    /// How long a gap in the feed may be a transaction in flight.
-    pub gap_grace: Duration,
 }
 
 impl Default for IndexerSettings {
@@ -52,14 +50,10 @@ impl Default for IndexerSettings {
             poll_interval: Duration::from_millis(200),
             batch: 500,
             master_interval: Duration::from_secs(5),
-            gap_grace: Duration::from_secs(5),
         }
     }
 }
 
-/// Feed entries a rebuild leaves to be read again, so that a transaction committing while
-/// the rebuild reads is still picked up by the feed (re-applying an item is harmless).
-const REBUILD_REPLAY: i64 = 1_000;
 /// Items read per page while rebuilding.
 const REBUILD_PAGE: u32 = 500;
 
@@ -82,7 +76,6 @@ pub struct Indexer {
     handle: IndexHandle,
     store: Arc<dyn Store>,
     settings: IndexerSettings,
-    gap: Mutex<Option<(i64, Instant)>>,
     master: Option<(MasterVersion, MasterDocs)>,
     wake: Arc<Notify>,
 }
@@ -104,7 +97,6 @@ impl Indexer {
             handle,
             store,
             settings,
-            gap: Mutex::new(None),
             master: None,
             wake: Arc::new(Notify::new()),
         })
@@ -151,9 +143,6 @@ impl Indexer {
             match self.step().await? {
                 FeedStep::Applied(_) | FeedStep::Restarted => {}
                 FeedStep::Busy => tokio::time::sleep(self.settings.poll_interval).await,
-                FeedStep::Idle if self.waiting_at_gap() => {
-                    tokio::time::sleep(self.settings.poll_interval).await;
-                }
                 FeedStep::Idle => break,
             }
         }
@@ -248,51 +237,9 @@ impl Indexer {
         self.shutdown().await
     }
 
-    fn waiting_at_gap(&self) -> bool {
-        self.gap
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_some()
-    }
-
-    /// Keeps the entries that directly follow `seq`; at a gap right after `seq`, waits for
-    /// `gap_grace` before moving past it.
-    fn contiguous(&self, seq: i64, entries: Vec<FeedEntry>) -> Vec<FeedEntry> {
-        let Some(first) = entries.first().map(|entry| entry.seq) else {
-            return entries;
-        };
-        let mut gap = self.gap.lock().unwrap_or_else(PoisonError::into_inner);
-        let start = if first == seq + 1 {
-            *gap = None;
-            first
-        } else {
-            match *gap {
-                Some((at, since)) if at == seq && since.elapsed() >= self.settings.gap_grace => {
-                    tracing::warn!(after = seq, next = first, "change feed gap skipped");
-                    *gap = None;
-                    first
-                }
-                Some((at, _)) if at == seq => return Vec::new(),
-                _ => {
-                    *gap = Some((seq, Instant::now()));
-                    return Vec::new();
-                }
-            }
-        };
-        let run = entries
-            .iter()
-            .zip(start..)
-            .take_while(|(entry, expected)| entry.seq == *expected)
-            .count();
-        let mut entries = entries;
-        entries.truncate(run);
-        entries
-    }
-
     async fn changes(&self, seq: i64, limit: usize) -> Result<Vec<(i64, Change)>, CoreError> {
         let limit = u32::try_from(limit).unwrap_or(u32::MAX);
         let entries = self.store.changes_after(seq, limit).await?;
-        let entries = self.contiguous(seq, entries);
         let mut last_seq_of: HashMap<WorkItemId, i64> = HashMap::new();
         for entry in &entries {
             last_seq_of.insert(entry.item_id, entry.seq);
@@ -466,7 +413,7 @@ pub async fn rebuild(
     store: &Arc<dyn Store>,
     target: RebuildTarget,
 ) -> anyhow::Result<RebuildSummary> {
-    let applied_seq = (store.max_change_seq().await? - REBUILD_REPLAY).max(0);
+    let applied_seq = store.max_change_seq().await?;
     let master_version = store.master_version().await?;
     let master = MasterDocs::from_data(&store.master_data().await?);
     let customers = u64::try_from(master.customers.len()).unwrap_or(u64::MAX);

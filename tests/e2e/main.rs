@@ -9,6 +9,7 @@ mod api_inbound_task;
 mod api_inbound_voicemail;
 mod api_item_work;
 mod api_master;
+mod feed_order;
 mod http_basics;
 mod imap_source;
 mod ingest_documents;
