@@ -31,6 +31,11 @@ pub enum IngestOutcome {
         /// Why.
         reason: String,
     },
+    /// The input is landed; it is processed in the background (documents wait for OCR).
+    Accepted {
+        /// The landed input.
+        inbound: crate::ids::InboundId,
+    },
     /// The input is landed and waits for a tool (the OCR engine) to become available.
     Deferred {
         /// The landed input.
@@ -47,7 +52,7 @@ impl IngestOutcome {
             Self::Ingested { item, .. } | Self::Duplicate { item } | Self::Failed { item, .. } => {
                 Some(*item)
             }
-            Self::Deferred { .. } => None,
+            Self::Accepted { .. } | Self::Deferred { .. } => None,
         }
     }
 }
@@ -63,4 +68,16 @@ pub trait Ingestor: Send + Sync {
         source: &str,
         raw: Vec<u8>,
     ) -> CoreResult<IngestOutcome>;
+
+    /// Lands one input and returns once it is durable, leaving slow processing (OCR) to the
+    /// background; a crash before it ends is recovered from the landing table. Duplicates are
+    /// still recognised at once. Ingestors without a background answer as [`Ingestor::ingest`].
+    async fn land(
+        &self,
+        channel: Channel,
+        source: &str,
+        raw: Vec<u8>,
+    ) -> CoreResult<IngestOutcome> {
+        self.ingest(channel, source, raw).await
+    }
 }

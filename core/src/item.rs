@@ -313,6 +313,9 @@ pub struct ExportedItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     pub assigned_agent: Option<Login>,
+    /// When the item is due (RFC 3339): a voicemail's call-back time, a task's due time.
+    #[serde(default)]
+    pub sla_due_at: Option<String>,
 }
 
 /// A link as exported.
@@ -383,6 +386,9 @@ impl ExportedItem {
                 .collect(),
             text: with_text.then(|| item.text.clone()),
             assigned_agent: assigned_login,
+            sla_due_at: item
+                .sla_due_at
+                .map(|due| due.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod master;
 pub mod queue;
 pub mod routing;
 pub mod skill;
+pub mod sla;
 pub mod store;
 pub mod user;
 pub mod work;

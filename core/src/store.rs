@@ -34,6 +34,8 @@ pub struct ItemPlacement {
     pub intent: Option<crate::item::Intent>,
     /// Product lines the item is about.
     pub product_lines: Vec<String>,
+    /// When the item is due (its channel's service level, or the sender's own due time).
+    pub sla_due_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Default for ItemPlacement {
@@ -47,6 +49,7 @@ impl Default for ItemPlacement {
             parent_id: None,
             intent: None,
             product_lines: Vec::new(),
+            sla_due_at: None,
         }
     }
 }

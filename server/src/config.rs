@@ -8,6 +8,7 @@ use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use switchboard_core::sla::ChannelSla;
 
 /// The default configuration file, read when present and no `--config` is given.
 pub const DEFAULT_FILE: &str = "switchboard.toml";
@@ -35,9 +36,13 @@ pub struct Config {
     /// IMAP mailboxes read and the SMTP relay replies go out through.
     #[serde(default)]
     pub mail: crate::mail::MailSettings,
+    /// When items of each channel are due (minutes after arrival).
+    pub sla: ChannelSla,
+    /// Folders whose files are ingested (`[[watch]]` entries).
+    pub watch: Vec<crate::watch::WatchFolder>,
 }
 
-/// Settings of `POST /api/v1/inbound/voicemail`; without a secret the route answers 503.
+/// Settings of `POST /api/v1/inbound/voicemail`; without a secret the route does not exist (404).
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct VoicemailWebhookSettings {
@@ -112,6 +117,8 @@ impl Default for Config {
             organisation: Organisation::default(),
             voicemail_webhook: VoicemailWebhookSettings::default(),
             mail: crate::mail::MailSettings::default(),
+            sla: ChannelSla::default(),
+            watch: Vec::new(),
         }
     }
 }
@@ -131,6 +138,8 @@ impl fmt::Debug for Config {
             .field("organisation", &self.organisation)
             .field("voicemail_webhook", &self.voicemail_webhook)
             .field("mail", &self.mail)
+            .field("sla", &self.sla)
+            .field("watch", &self.watch)
             .finish()
     }
 }
@@ -181,7 +190,10 @@ impl Config {
     /// The pipeline's settings derived from this configuration.
     pub fn pipeline_settings(&self) -> crate::pipeline::PipelineSettings {
         let organisation = &self.organisation;
-        let mut settings = crate::pipeline::PipelineSettings::default();
+        let mut settings = crate::pipeline::PipelineSettings {
+            sla: self.sla,
+            ..crate::pipeline::PipelineSettings::default()
+        };
         let email = &mut settings.parsers.email;
         email.own_addresses = organisation.own_addresses.clone();
         email.internal_domains = organisation.internal_domains.clone();
@@ -214,6 +226,8 @@ const SETTINGS: &[&str] = &[
     "organisation",
     "voicemail_webhook",
     "mail",
+    "sla",
+    "watch",
 ];
 
 fn is_setting(key: &str) -> bool {

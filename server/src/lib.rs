@@ -12,6 +12,7 @@ pub mod mail;
 pub mod master_csv;
 pub mod pipeline;
 pub mod telemetry;
+pub mod watch;
 
 pub use cli::Cli;
 pub use config::Config;

@@ -663,6 +663,27 @@ macro_rules! impl_store {
                 item: &switchboard_core::item::NewItem,
                 placement: &switchboard_core::store::ItemPlacement,
             ) -> switchboard_core::error::CoreResult<(switchboard_core::WorkItemId, bool)> {
+                // Two first posts of one id race to insert; the unique index lets one win and
+                // the other, tried again, finds the winner's item and updates it.
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    match self.upsert_task_once(external_id, item, placement).await {
+                        Err(switchboard_core::CoreError::Conflict(_)) if attempt < 3 => continue,
+                        outcome => return outcome,
+                    }
+                }
+            }
+        }
+
+        impl $store {
+            /// One attempt of [`Store::upsert_task`]; a concurrent insert makes it a conflict.
+            async fn upsert_task_once(
+                &self,
+                external_id: &str,
+                item: &switchboard_core::item::NewItem,
+                placement: &switchboard_core::store::ItemPlacement,
+            ) -> switchboard_core::error::CoreResult<(switchboard_core::WorkItemId, bool)> {
                 type Current = (
                     i64,
                     Option<String>,
@@ -670,17 +691,18 @@ macro_rules! impl_store {
                     i64,
                     sqlx::types::Json<serde_json::Value>,
                     sqlx::types::Json<serde_json::Value>,
+                    Option<chrono::DateTime<chrono::Utc>>,
                 );
                 let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
                 let current: Option<Current> = sqlx::query_as(
-                    "SELECT id, subject, text, priority, required_skills, details FROM items \
-                     WHERE channel = 'task' AND source = $1 ORDER BY id LIMIT 1",
+                    "SELECT id, subject, text, priority, required_skills, details, sla_due_at \
+                     FROM items WHERE channel = 'task' AND source = $1 ORDER BY id LIMIT 1",
                 )
                 .bind(external_id)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err($crate::error::db_error)?;
-                let Some((id, subject, text, priority, skills, details)) = current else {
+                let Some((id, subject, text, priority, skills, details, due)) = current else {
                     let id = Self::insert_item_in(&mut tx, item, placement, None).await?;
                     tx.commit().await.map_err($crate::error::db_error)?;
                     return Ok((id, true));
@@ -692,7 +714,8 @@ macro_rules! impl_store {
                     && text == item.text
                     && priority == i64::from(placement.priority)
                     && skills.0 == new_skills_value
-                    && details.0 == item.details;
+                    && details.0 == item.details
+                    && due == placement.sla_due_at;
                 if unchanged {
                     tx.commit().await.map_err($crate::error::db_error)?;
                     return Ok((switchboard_core::WorkItemId::new(id), false));
@@ -700,8 +723,8 @@ macro_rules! impl_store {
                 let now = chrono::Utc::now();
                 sqlx::query(
                     "UPDATE items SET subject = $1, text = $2, priority = $3, \
-                     required_skills = $4, details = $5, updated_at = $6, version = version + 1 \
-                     WHERE id = $7",
+                     required_skills = $4, details = $5, updated_at = $6, sla_due_at = $7, \
+                     version = version + 1 WHERE id = $8",
                 )
                 .bind(item.subject.as_deref())
                 .bind(&item.text)
@@ -709,6 +732,7 @@ macro_rules! impl_store {
                 .bind(sqlx::types::Json(&new_skills))
                 .bind(sqlx::types::Json(&item.details))
                 .bind(now)
+                .bind(placement.sla_due_at)
                 .bind(id)
                 .execute(&mut *tx)
                 .await
@@ -757,9 +781,7 @@ macro_rules! impl_store {
                 tx.commit().await.map_err($crate::error::db_error)?;
                 Ok((switchboard_core::WorkItemId::new(id), false))
             }
-        }
 
-        impl $store {
             /// Inserts an item with its links, attachments, event and change-feed row.
             async fn insert_item_in(
                 tx: &mut sqlx::Transaction<'_, $db>,
@@ -795,9 +817,9 @@ macro_rules! impl_store {
                     "INSERT INTO items (channel, source, received_at, language, subject, \
                      sender_email, sender_phone, sender_name, message_id, text, html, thread_id, \
                      parent_id, noise, status, queue_id, priority, required_skills, warnings, \
-                     details, created_at, updated_at, inbound_id, intent, product_lines) VALUES ($1, \
-                     $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-                     $20, $21, $21, $22, $23, $24) RETURNING id",
+                     details, created_at, updated_at, inbound_id, intent, product_lines, sla_due_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                     $17, $18, $19, $20, $21, $21, $22, $23, $24, $25) RETURNING id",
                 )
                 .bind(item.channel.as_str())
                 .bind(&item.source)
@@ -823,6 +845,7 @@ macro_rules! impl_store {
                 .bind(inbound_id)
                 .bind(placement.intent.map(|intent| intent.as_str()))
                 .bind(sqlx::types::Json(&placement.product_lines))
+                .bind(placement.sla_due_at)
                 .fetch_one(&mut **tx)
                 .await
                 .map_err($crate::error::db_error)?;

@@ -1,5 +1,6 @@
-//! Signed voicemail webhook: 202 and one item for a good request; bad or stale signatures,
-//! replays, oversize bodies and disallowed recording hosts are refused and create nothing.
+//! Signed voicemail webhook: 202 and one item for a good request, authenticated by its signature
+//! alone (no bearer token); bad or stale signatures, replays, oversize bodies and disallowed
+//! recording hosts are refused and create nothing; without a secret the route does not exist.
 
 use std::sync::Arc;
 
@@ -43,7 +44,6 @@ async fn signed_callbacks_are_ingested_and_forgeries_refused() {
     let folder = tempfile::tempdir().unwrap();
     let url = switchboard_store::testing::sqlite_url(folder.path());
     let store = switchboard_store::open(&url).await.unwrap();
-    let agent = token(&store, Role::Agent).await;
     let config = switchboard_server::Config::default();
     let pipeline = Pipeline::new(
         store.clone(),
@@ -65,7 +65,6 @@ async fn signed_callbacks_are_ingested_and_forgeries_refused() {
     let post = |body: &[u8], timestamp: i64, signature: &str| {
         test::TestRequest::post()
             .uri("/api/v1/inbound/voicemail")
-            .insert_header(("Authorization", format!("Bearer {agent}")))
             .insert_header(("Content-Type", "application/json"))
             .insert_header(("X-Switchboard-Timestamp", timestamp.to_string()))
             .insert_header(("X-Switchboard-Signature", signature.to_owned()))
@@ -122,9 +121,47 @@ async fn signed_callbacks_are_ingested_and_forgeries_refused() {
     let id = serde_json::from_value(accepted["item"].clone()).unwrap();
     let item = store.item(id).await.unwrap().unwrap();
     assert_eq!(item.channel, Channel::Voicemail);
+    assert_eq!(
+        item.sla_due_at,
+        Some(item.received_at + TimeDelta::hours(4)),
+        "a voicemail is due for a call-back within the channel's service level"
+    );
+    let exported = store.export_items(None, 1, false).await.unwrap();
+    assert!(exported[0].sla_due_at.is_some());
 
     // The very same request again is a replay: 409, nothing new.
     let response = test::call_service(&app, post(&body, now, &signature)).await;
     assert_eq!(response.status(), 409);
     assert_eq!(store.count_items().await.unwrap(), 1);
+}
+
+#[actix_web::test]
+async fn without_a_secret_the_webhook_does_not_exist() {
+    let folder = tempfile::tempdir().unwrap();
+    let url = switchboard_store::testing::sqlite_url(folder.path());
+    let store = switchboard_store::open(&url).await.unwrap();
+    let agent = token(&store, Role::Agent).await;
+    let pipeline = Pipeline::new(
+        store.clone(),
+        BlobStore::new(folder.path().join("blobs")),
+        switchboard_server::Config::default().pipeline_settings(),
+    )
+    .await
+    .unwrap();
+    let state =
+        AppState::new(store.clone(), WebConfig::default()).with_ingestor(Arc::new(pipeline));
+    let app = test::init_service(create_app(state)).await;
+    let now = Utc::now().timestamp();
+    let body = payload("call-9", "https://eu.recordings.example.com/r/9.wav");
+    // Not even a valid bearer token opens it: the route is not there.
+    let request = test::TestRequest::post()
+        .uri("/api/v1/inbound/voicemail")
+        .insert_header(("Authorization", format!("Bearer {agent}")))
+        .insert_header(("X-Switchboard-Timestamp", now.to_string()))
+        .insert_header(("X-Switchboard-Signature", sign(SECRET, now, &body)))
+        .set_payload(body)
+        .to_request();
+    let response = test::call_service(&app, request).await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(store.count_items().await.unwrap(), 0);
 }

@@ -5,6 +5,7 @@
 )]
 
 mod api_inbound;
+mod api_inbound_document;
 mod api_inbound_task;
 mod api_inbound_voicemail;
 mod api_item_work;
@@ -22,3 +23,4 @@ mod search_support;
 mod store_item_work;
 mod store_routing;
 mod store_suite;
+mod watch_folders;

@@ -231,6 +231,7 @@ async fn items_export_with_links_threads_and_queue() {
             parent_id: None,
             intent: None,
             product_lines: Vec::new(),
+            sla_due_at: Some(received_at + chrono::TimeDelta::hours(24)),
         };
         let parent = store.insert_item(&item, &placement).await.unwrap();
         let mut reply = NewItem::new(Channel::Email, "e0010.eml", received_at, "Re: Bestelling");
@@ -279,6 +280,7 @@ async fn items_export_with_links_threads_and_queue() {
             serde_json::json!(["language:nl>=3", "channel:email"])
         );
         assert_eq!(json["text"], "Bestelling graag");
+        assert_eq!(json["sla_due_at"], "2025-03-04T07:36:39Z", "{label}");
         let reply_json = serde_json::to_value(&exported[1]).unwrap();
         assert_eq!(reply_json["parent_id"], parent.get(), "{label}");
         assert_eq!(reply_json["thread_id"], parent.get(), "{label}");

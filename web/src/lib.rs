@@ -41,6 +41,7 @@ pub fn create_app(
         .service(health::healthz)
         .service(health::readyz)
         .service(metrics::serve_metrics)
+        .service(api::voicemail_webhook())
         .service(api::scope())
         .configure(ui::configure)
         .default_service(web::to(error::not_found))

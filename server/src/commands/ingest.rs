@@ -74,6 +74,10 @@ pub async fn run(
             Ok(IngestOutcome::Duplicate { .. }) => summary.duplicates += 1,
             Ok(IngestOutcome::Failed { reason, .. }) => summary.failed.push((name, reason)),
             Ok(IngestOutcome::Deferred { reason, .. }) => summary.awaiting_ocr.push((name, reason)),
+            // Not answered by a synchronous ingest; listed with the waiting inputs if it were.
+            Ok(IngestOutcome::Accepted { .. }) => summary
+                .awaiting_ocr
+                .push((name, "landed; processed in the background".into())),
             Err(error) => summary
                 .not_landed
                 .push((file.display().to_string(), error.to_string())),

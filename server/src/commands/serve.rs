@@ -25,13 +25,15 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
             DemoOutcome::AlreadySeeded => announce_demo("using the demo data seeded earlier"),
         }
     }
+    let router = crate::dispatch::start(store.clone(), &config.database_url());
     let pipeline = Pipeline::new(
         store.clone(),
         BlobStore::new(config.blob_dir()),
         config.pipeline_settings(),
     )
     .await
-    .context("cannot start the ingest pipeline")?;
+    .context("cannot start the ingest pipeline")?
+    .waking(router.clone());
     let recovered = pipeline.recover().await?;
     if recovered > 0 {
         tracing::info!(recovered, "processed inputs left landed by an earlier run");
@@ -46,14 +48,10 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     .await?;
     let search = indexer.search();
     let indexer = indexer.spawn();
-    let router = crate::dispatch::start(store.clone(), &config.database_url());
     let router_data = actix_web::web::Data::from(router.as_router_handle());
     let pipeline = Arc::new(pipeline);
-    let ingestor = Arc::new(crate::dispatch::WakingIngestor::new(
-        pipeline.clone(),
-        router,
-    ));
-    crate::mail::start_sources(&config, ingestor.clone());
+    crate::mail::start_sources(&config, pipeline.clone());
+    crate::watch::start(&config.watch, pipeline.clone(), &config.database_url())?;
     let state = AppState::new(
         store,
         WebConfig {
@@ -62,7 +60,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
             max_inbound_bytes: config.max_inbound_bytes,
         },
     )
-    .with_ingestor(ingestor)
+    .with_ingestor(pipeline.clone())
     .with_tasks(pipeline)
     .with_search(search)
     .with_attachment_bytes(Arc::new(BlobStore::new(config.blob_dir())));

@@ -17,8 +17,7 @@ use std::time::Duration as StdDuration;
 use async_trait::async_trait;
 use chrono::{Duration, Utc};
 use switchboard_core::error::CoreResult;
-use switchboard_core::ingest::{IngestOutcome, Ingestor};
-use switchboard_core::item::{Channel, ItemStatus};
+use switchboard_core::item::ItemStatus;
 use switchboard_core::routing::{ClaimCandidate, RouterHandle, SimulationRequest};
 use switchboard_core::store::Store;
 use switchboard_core::{CoreError, UserId, WorkItemId};
@@ -280,33 +279,6 @@ impl RouterHandle for DispatchHandle {
     async fn simulate(&self, request: &SimulationRequest) -> CoreResult<serde_json::Value> {
         let report = simulate::run(self.0.store.as_ref(), request, &self.0.settings.policy).await?;
         Ok(report.to_json())
-    }
-}
-
-/// An ingestor that wakes the router after every input it persisted.
-pub struct WakingIngestor {
-    inner: Arc<dyn Ingestor>,
-    router: DispatchHandle,
-}
-
-impl WakingIngestor {
-    /// Wraps `inner`.
-    pub fn new(inner: Arc<dyn Ingestor>, router: DispatchHandle) -> Self {
-        Self { inner, router }
-    }
-}
-
-#[async_trait]
-impl Ingestor for WakingIngestor {
-    async fn ingest(
-        &self,
-        channel: Channel,
-        source: &str,
-        raw: Vec<u8>,
-    ) -> Result<IngestOutcome, CoreError> {
-        let outcome = self.inner.ingest(channel, source, raw).await;
-        self.router.notify();
-        outcome
     }
 }
 

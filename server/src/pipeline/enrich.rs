@@ -109,6 +109,7 @@ impl Enricher {
             parent_id: thread.parent,
             intent,
             product_lines: lines,
+            sla_due_at: None,
         }
     }
 

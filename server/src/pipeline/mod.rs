@@ -1,7 +1,9 @@
 //! The ingest pipeline every source feeds — files, stdin, IMAP, HTTP: land the raw bytes, parse,
 //! thread, link, classify, place, and persist the item and the input's new state in one
 //! transaction. A crash at any point is recovered by [`Pipeline::recover`], which re-processes
-//! landed inputs; re-delivery of the same input creates nothing new.
+//! landed inputs; re-delivery of the same input creates nothing new. Sources that must answer
+//! quickly ([`Pipeline::land`]) get an answer once the input is durable, and the rest runs in
+//! the background.
 
 pub mod enrich;
 pub mod landing;
@@ -15,6 +17,7 @@ use switchboard_core::CoreError;
 use switchboard_core::inbound::{Inbound, InboundState, NewInbound, ThreadCandidate};
 use switchboard_core::ingest::Ingestor;
 use switchboard_core::item::Channel;
+use switchboard_core::sla::ChannelSla;
 use switchboard_core::store::Store;
 use switchboard_router::rules::{RuleSet, ValidRuleSet, validate};
 use switchboard_search::linking::LinkingConfig;
@@ -22,6 +25,7 @@ use switchboard_store::BlobStore;
 
 use self::enrich::{Enricher, ThreadContext, failed_item};
 use self::parse::{ParseFailure, Parsed, ParserSettings};
+use crate::dispatch::DispatchHandle;
 
 pub use switchboard_core::ingest::IngestOutcome;
 
@@ -34,6 +38,8 @@ pub struct PipelineSettings {
     pub linking: LinkingConfig,
     /// How many documents are OCRed at once; the rest wait, so OCR never starves other intake.
     pub ocr_workers: usize,
+    /// When items of each channel are due.
+    pub sla: ChannelSla,
 }
 
 impl Default for PipelineSettings {
@@ -43,17 +49,21 @@ impl Default for PipelineSettings {
             parsers: ParserSettings::default(),
             linking: LinkingConfig::default(),
             ocr_workers: cores.saturating_sub(1).max(1),
+            sla: ChannelSla::default(),
         }
     }
 }
 
-/// The ingest pipeline.
+/// The ingest pipeline; clones share everything (the OCR pool included).
+#[derive(Clone)]
 pub struct Pipeline {
     store: Arc<dyn Store>,
     blobs: BlobStore,
     parsers: Arc<ParserSettings>,
-    enricher: Enricher,
+    enricher: Arc<Enricher>,
     ocr_slots: Arc<tokio::sync::Semaphore>,
+    sla: ChannelSla,
+    router: Option<DispatchHandle>,
 }
 
 impl Pipeline {
@@ -70,9 +80,23 @@ impl Pipeline {
             store,
             blobs,
             parsers: Arc::new(settings.parsers),
-            enricher,
+            enricher: Arc::new(enricher),
             ocr_slots: Arc::new(tokio::sync::Semaphore::new(settings.ocr_workers.max(1))),
+            sla: settings.sla,
+            router: None,
         })
+    }
+
+    /// Wakes `router` whenever an item is created or changed, so it is routed at once.
+    pub fn waking(mut self, router: DispatchHandle) -> Self {
+        self.router = Some(router);
+        self
+    }
+
+    fn wake_router(&self) {
+        if let Some(router) = &self.router {
+            router.notify();
+        }
     }
 
     /// Lands and processes one input. An error means the input could not be landed, so the
@@ -83,6 +107,46 @@ impl Pipeline {
         source: &str,
         raw: Vec<u8>,
     ) -> Result<IngestOutcome, CoreError> {
+        match self.land_input(channel, source, raw).await? {
+            Landing::Duplicate(item) => Ok(IngestOutcome::Duplicate { item }),
+            Landing::New(inbound, raw) => self.process(&inbound, raw).await,
+        }
+    }
+
+    /// Lands one input and processes it in a background task; answers once it is durable.
+    /// A crash before processing ends leaves it landed for [`Pipeline::recover`].
+    pub async fn land(
+        &self,
+        channel: Channel,
+        source: &str,
+        raw: Vec<u8>,
+    ) -> Result<IngestOutcome, CoreError> {
+        match self.land_input(channel, source, raw).await? {
+            Landing::Duplicate(item) => Ok(IngestOutcome::Duplicate { item }),
+            Landing::New(inbound, raw) => {
+                let pipeline = self.clone();
+                let id = inbound.id;
+                tokio::spawn(async move {
+                    match pipeline.process(&inbound, raw).await {
+                        Ok(outcome) => {
+                            tracing::debug!(inbound = %inbound.id, outcome = ?outcome, "processed in background");
+                        }
+                        Err(error) => {
+                            tracing::warn!(inbound = %inbound.id, %error, "background processing failed; retried at the next start");
+                        }
+                    }
+                });
+                Ok(IngestOutcome::Accepted { inbound: id })
+            }
+        }
+    }
+
+    async fn land_input(
+        &self,
+        channel: Channel,
+        source: &str,
+        raw: Vec<u8>,
+    ) -> Result<Landing, CoreError> {
         if !parse::supports(channel) {
             return Err(CoreError::BadInput(format!(
                 "the {channel} channel cannot be ingested by this build"
@@ -109,10 +173,10 @@ impl Pipeline {
                 received_at: Utc::now(),
             })
             .await?;
-        if let Some(item) = landing.inbound.item_id {
-            return Ok(IngestOutcome::Duplicate { item });
-        }
-        self.process(&landing.inbound, raw).await
+        Ok(match landing.inbound.item_id {
+            Some(item) => Landing::Duplicate(item),
+            None => Landing::New(landing.inbound, raw),
+        })
     }
 
     /// Processes every input left landed by a crash, and retries documents waiting for OCR;
@@ -194,6 +258,7 @@ impl Pipeline {
                     .store
                     .complete_inbound(inbound.id, &item, &placement)
                     .await?;
+                self.wake_router();
                 Ok(IngestOutcome::Failed { item, reason })
             }
         }
@@ -201,12 +266,18 @@ impl Pipeline {
 
     async fn persist(&self, inbound: &Inbound, parsed: Parsed) -> Result<IngestOutcome, CoreError> {
         let thread = self.thread_of(&parsed).await?;
-        let placement = self.enricher.placement(&parsed.item, &thread);
+        let mut placement = self.enricher.placement(&parsed.item, &thread);
         let noise = parsed.item.noise;
+        if noise.is_none() {
+            placement.sla_due_at = self
+                .sla
+                .due_at(parsed.item.channel, parsed.item.received_at);
+        }
         let item = self
             .store
             .complete_inbound(inbound.id, &parsed.item, &placement)
             .await?;
+        self.wake_router();
         Ok(IngestOutcome::Ingested { item, noise })
     }
 
@@ -236,6 +307,12 @@ impl Pipeline {
     }
 }
 
+/// A landed input: new (to process) or the same input again.
+enum Landing {
+    New(Inbound, Arc<Vec<u8>>),
+    Duplicate(switchboard_core::WorkItemId),
+}
+
 /// The active routing rule set, if an admin activated one; the default set applies otherwise.
 async fn active_rules(store: &dyn Store) -> anyhow::Result<Option<ValidRuleSet>> {
     let Some(active) = store.active_rule_set().await? else {
@@ -259,5 +336,14 @@ impl Ingestor for Pipeline {
         raw: Vec<u8>,
     ) -> Result<IngestOutcome, CoreError> {
         self.ingest_raw(channel, source, raw).await
+    }
+
+    async fn land(
+        &self,
+        channel: Channel,
+        source: &str,
+        raw: Vec<u8>,
+    ) -> Result<IngestOutcome, CoreError> {
+        Pipeline::land(self, channel, source, raw).await
     }
 }

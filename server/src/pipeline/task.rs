@@ -21,9 +21,13 @@ impl Pipeline {
     pub async fn submit_task(&self, task: &ValidTask) -> CoreResult<(WorkItemId, bool)> {
         let item = task.to_new_item(Utc::now());
         let placement = self.task_placement(task, &item);
-        self.store
+        let (id, created) = self
+            .store
             .upsert_task(&task.external_id, &item, &placement)
-            .await
+            .await?;
+        // A new task, or a changed one (its skills or priority), may route differently now.
+        self.wake_router();
+        Ok((id, created))
     }
 
     fn task_placement(
@@ -38,6 +42,9 @@ impl Pipeline {
         if !task.required_skills.is_empty() {
             placement.required_skills = task.required_skills.clone();
         }
+        placement.sla_due_at = task
+            .due_at
+            .or_else(|| self.sla.due_at(item.channel, item.received_at));
         let given = task
             .customer_number
             .iter()

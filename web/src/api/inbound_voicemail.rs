@@ -7,8 +7,11 @@
 //! missing signature and a timestamp outside the tolerance are 401; the same signature again
 //! inside the window is a replay, 409. A body over the limit is 400. A `recording_url` whose host
 //! is not on the allow-list (or is an address the server must never fetch from) is 400. Nothing
-//! refused creates an item. Like every route under `/api/v1`, the request also carries a bearer
-//! token.
+//! refused creates an item.
+//!
+//! The signature alone authenticates: the telephony system holds the shared secret, not one of
+//! our bearer tokens, so the route sits outside the token middleware. Without a configured
+//! secret the route does not exist (404).
 
 use std::sync::Arc;
 
@@ -23,7 +26,6 @@ use switchboard_core::item::Channel;
 use switchboard_core::{CoreError, ErrorKind};
 
 use super::body::read_limited;
-use crate::auth::{AgentRole, Authed};
 use crate::error::{ApiError, FieldProblem};
 use crate::state::AppState;
 
@@ -67,9 +69,9 @@ impl VoicemailWebhook {
     }
 }
 
-/// Registers the voicemail route.
-pub fn configure(config: &mut web::ServiceConfig) {
-    config.route("/inbound/voicemail", web::post().to(inbound_voicemail));
+/// The voicemail route, mounted beside (not inside) the token-protected `/api/v1` scope.
+pub fn resource() -> actix_web::Resource {
+    web::resource("/api/v1/inbound/voicemail").route(web::post().to(inbound_voicemail))
 }
 
 /// The answer to an accepted callback.
@@ -101,7 +103,6 @@ fn signature_error(error: &SignatureError) -> CoreError {
 }
 
 async fn inbound_voicemail(
-    _caller: Authed<AgentRole>,
     request: HttpRequest,
     body: web::Payload,
     state: web::Data<AppState>,
@@ -109,7 +110,7 @@ async fn inbound_voicemail(
     let webhook = state
         .voicemail_webhook
         .clone()
-        .ok_or_else(|| CoreError::Unavailable("the voicemail webhook on this node".into()))?;
+        .ok_or_else(|| CoreError::not_found(format!("route {}", request.path())))?;
     let ingestor = state
         .ingestor
         .clone()

@@ -1,10 +1,12 @@
-//! The REST API under `/api/v1`. Every route sits behind [`crate::auth::require_identity`].
+//! The REST API under `/api/v1`. Every route sits behind [`crate::auth::require_identity`],
+//! except the voicemail webhook ([`voicemail_webhook`]), which its HMAC signature authenticates.
 
 mod acting;
 mod attachments;
 mod board;
 mod body;
 mod inbound;
+mod inbound_document;
 mod inbound_task;
 mod inbound_voicemail;
 mod master;
@@ -15,6 +17,7 @@ mod work;
 use actix_web::middleware::from_fn;
 use actix_web::{Scope, web};
 
+pub use self::inbound_document::FILE_NAME_HEADER;
 pub use self::inbound_task::TaskSink;
 pub use self::inbound_voicemail::VoicemailWebhook;
 
@@ -32,11 +35,16 @@ pub fn scope() -> Scope<
         .wrap(from_fn(crate::auth::require_identity))
         .configure(master::configure)
         .configure(inbound::configure)
-        .configure(inbound_voicemail::configure)
+        .configure(inbound_document::configure)
         .configure(inbound_task::configure)
         .configure(routing::configure)
         .configure(search::configure)
         .configure(work::configure)
         .configure(attachments::configure)
         .configure(board::configure)
+}
+
+/// The signed voicemail webhook at `/api/v1/inbound/voicemail`; register it before [`scope`].
+pub fn voicemail_webhook() -> actix_web::Resource {
+    inbound_voicemail::resource()
 }

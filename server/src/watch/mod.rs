@@ -1,0 +1,229 @@
+//! Watched folders: files a fax server, a scanner or a mail system drops into a folder become
+//! items. A file is taken once it is complete ([`settle`]), landed through the pipeline, and only
+//! then moved to `processed/`; an unreadable one goes to `failed/` with a `.reason` file beside
+//! it (and is a failed item). A file that could not be landed stays where it is and is tried
+//! again on the next scan, and a restart picks up whatever is left, so nothing is lost; the
+//! pipeline's idempotency keys make a file taken twice (a crash between landing and moving)
+//! one item.
+//!
+//! Folders are polled rather than watched with inotify: scanners and fax servers usually write
+//! to network shares (SMB, NFS) where inotify sees nothing, and completeness needs repeated
+//! looks anyway. On PostgreSQL one node consumes each folder, holding an advisory lock.
+
+pub mod layout;
+pub mod settle;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use switchboard_core::ingest::{IngestOutcome, Ingestor};
+use switchboard_core::item::Channel;
+
+use self::layout::{FolderLayout, is_input};
+use self::settle::{Observation, SettleTracker};
+use crate::advisory_lock::{self, AdvisoryLock};
+
+/// One `[[watch]]` entry of the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchFolder {
+    /// The folder (for e-mail a maildir: files are taken from its `new/`).
+    pub path: PathBuf,
+    /// The channel of its files: `email`, `fax`, `letter` or `voicemail`.
+    pub channel: Channel,
+    /// How long a file must rest unchanged before it is taken, in seconds.
+    #[serde(default = "default_settle_seconds")]
+    pub settle_seconds: u64,
+    /// How often the folder is scanned, in seconds.
+    #[serde(default = "default_poll_seconds")]
+    pub poll_seconds: u64,
+}
+
+fn default_settle_seconds() -> u64 {
+    2
+}
+
+fn default_poll_seconds() -> u64 {
+    2
+}
+
+/// What happened to one file of a scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileOutcome {
+    /// Landed (an item, a duplicate, or waiting for OCR) and moved to `processed/`.
+    Processed(IngestOutcome),
+    /// Unreadable: a failed item, the file moved to `failed/`.
+    Failed(IngestOutcome),
+    /// Not landed (the database is unavailable, the file unreadable now); tried again later.
+    Kept(String),
+}
+
+/// Consumes one watched folder.
+pub struct FolderWatcher {
+    folder: WatchFolder,
+    layout: FolderLayout,
+    ingestor: Arc<dyn Ingestor>,
+    settle: SettleTracker,
+}
+
+impl FolderWatcher {
+    /// Prepares a folder (creating its sub-folders) for `ingestor`.
+    pub fn new(folder: WatchFolder, ingestor: Arc<dyn Ingestor>) -> anyhow::Result<Self> {
+        let layout = FolderLayout::of(&folder.path, folder.channel);
+        layout
+            .create()
+            .with_context(|| format!("cannot prepare watched folder {}", folder.path.display()))?;
+        let settle = SettleTracker::new(Duration::from_secs(folder.settle_seconds));
+        Ok(Self {
+            folder,
+            layout,
+            ingestor,
+            settle,
+        })
+    }
+
+    /// The folder's paths.
+    pub fn layout(&self) -> &FolderLayout {
+        &self.layout
+    }
+
+    /// Scans once and takes every complete file; returns each taken file's outcome.
+    pub async fn scan_once(&mut self) -> Vec<(PathBuf, FileOutcome)> {
+        let inbox = self.layout.inbox.clone();
+        let listing = tokio::task::spawn_blocking(move || list_inputs(&inbox)).await;
+        let observations = match listing {
+            Ok(Ok(observations)) => observations,
+            Ok(Err(error)) => {
+                tracing::warn!(folder = %self.folder.path.display(), %error, "cannot list watched folder");
+                return Vec::new();
+            }
+            Err(error) => {
+                tracing::warn!(%error, "watched folder listing failed");
+                return Vec::new();
+            }
+        };
+        let ready = self.settle.ready(observations, SystemTime::now());
+        let mut outcomes = Vec::with_capacity(ready.len());
+        for file in ready {
+            let outcome = self.take(&file).await;
+            outcomes.push((file, outcome));
+        }
+        outcomes
+    }
+
+    async fn take(&self, file: &Path) -> FileOutcome {
+        let name = file
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let raw = match tokio::fs::read(file).await {
+            Ok(raw) => raw,
+            Err(error) => {
+                tracing::warn!(file = %file.display(), %error, "cannot read watched file; trying again later");
+                return FileOutcome::Kept(error.to_string());
+            }
+        };
+        let outcome = match self.ingestor.ingest(self.folder.channel, &name, raw).await {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                tracing::warn!(file = %file.display(), %error, "watched file not landed; trying again later");
+                return FileOutcome::Kept(error.to_string());
+            }
+        };
+        let moved = match &outcome {
+            IngestOutcome::Failed { reason, .. } => self.layout.move_failed(file, reason),
+            _ => self.layout.move_processed(file),
+        };
+        if let Err(error) = moved {
+            // Landed all the same; the next scan finds it again and the pipeline calls it a
+            // duplicate.
+            tracing::warn!(file = %file.display(), %error, "cannot move landed file");
+        }
+        tracing::info!(file = %name, outcome = ?outcome, "watched file taken");
+        match outcome {
+            IngestOutcome::Failed { .. } => FileOutcome::Failed(outcome),
+            _ => FileOutcome::Processed(outcome),
+        }
+    }
+
+    /// Scans until the process ends.
+    pub async fn run(mut self) {
+        let mut tick = tokio::time::interval(Duration::from_secs(self.folder.poll_seconds.max(1)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            self.scan_once().await;
+        }
+    }
+
+    /// Scans while this node holds the folder's advisory lock, for the life of the process.
+    async fn run_locked(mut self, url: String) {
+        let key = advisory_lock::key_for(&format!("watch:{}", self.folder.path.display()));
+        let poll = Duration::from_secs(self.folder.poll_seconds.max(1));
+        loop {
+            let mut lock = match AdvisoryLock::acquire(&url, key).await {
+                Ok(lock) => lock,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot take the watched folder's lock");
+                    tokio::time::sleep(poll).await;
+                    continue;
+                }
+            };
+            tracing::info!(folder = %self.folder.path.display(), "watched folder lock taken; this node consumes it");
+            while lock.check().await.is_ok() {
+                self.scan_once().await;
+                tokio::time::sleep(poll).await;
+            }
+            tracing::warn!(folder = %self.folder.path.display(), "watched folder lock lost");
+        }
+    }
+}
+
+/// Lists the inputs of a folder with their size and modification time.
+fn list_inputs(folder: &Path) -> std::io::Result<Vec<(PathBuf, Observation)>> {
+    let mut inputs = Vec::new();
+    for entry in std::fs::read_dir(folder)? {
+        let entry = entry?;
+        let path = entry.path();
+        if !is_input(&path, entry.file_type()?) {
+            continue;
+        }
+        let metadata = entry.metadata()?;
+        inputs.push((
+            path,
+            Observation {
+                len: metadata.len(),
+                modified: metadata.modified()?,
+            },
+        ));
+    }
+    Ok(inputs)
+}
+
+/// Starts a consumer for every watched folder: on PostgreSQL (`database_url`) under the
+/// folder's advisory lock, else directly. Fails when a folder cannot be prepared.
+pub fn start(
+    folders: &[WatchFolder],
+    ingestor: Arc<dyn Ingestor>,
+    database_url: &str,
+) -> anyhow::Result<()> {
+    let postgres = switchboard_store::is_postgres(database_url);
+    for folder in folders {
+        anyhow::ensure!(
+            folder.channel != Channel::Task,
+            "watched folder {}: tasks come through the task API, not files",
+            folder.path.display()
+        );
+        let watcher = FolderWatcher::new(folder.clone(), Arc::clone(&ingestor))?;
+        tracing::info!(folder = %folder.path.display(), channel = %folder.channel, "watching folder");
+        if postgres {
+            tokio::spawn(watcher.run_locked(database_url.to_owned()));
+        } else {
+            tokio::spawn(watcher.run());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! Document intake over HTTP: 202 once landed with OCR left to the background, the same
+//! document again recognised as a duplicate, and bad channels, types, sizes and callers refused
+//! with a problem naming what is wrong, landing nothing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::test;
+use switchboard_core::inbound::InboundState;
+use switchboard_core::item::Channel;
+use switchboard_core::store::Store;
+use switchboard_core::user::Role;
+use switchboard_tests::{corpus_dir, corpus_pipeline, token};
+use switchboard_web::{AppState, WebConfig, create_app};
+
+/// Waits until the store holds `count` items (OCR runs in the background).
+async fn wait_for_items(store: &Arc<dyn Store>, count: i64) {
+    for _ in 0..1200 {
+        if store.count_items().await.unwrap() >= count {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no item after two minutes");
+}
+
+#[actix_web::test]
+async fn documents_are_accepted_once_landed_and_bad_uploads_refused() {
+    let folder = tempfile::tempdir().unwrap();
+    let (store, pipeline) = corpus_pipeline(folder.path()).await;
+    let agent = token(&store, Role::Agent).await;
+    let config = WebConfig {
+        max_inbound_bytes: 2 * 1024 * 1024,
+        ..WebConfig::default()
+    };
+    let state = AppState::new(store.clone(), config).with_ingestor(Arc::new(pipeline));
+    let app = test::init_service(create_app(state)).await;
+    let fax = std::fs::read(corpus_dir().join("dev/fax/f0001.pdf")).unwrap();
+    let post = |uri: &str, content_type: &str, body: Vec<u8>| {
+        test::TestRequest::post()
+            .uri(uri)
+            .insert_header(("Authorization", format!("Bearer {agent}")))
+            .insert_header(("Content-Type", content_type.to_owned()))
+            .insert_header(("X-File-Name", "C:\\scans\\fax-0001.pdf"))
+            .set_payload(body)
+            .to_request()
+    };
+
+    let response = test::call_service(
+        &app,
+        post(
+            "/api/v1/inbound/document?channel=fax",
+            "application/pdf",
+            fax.clone(),
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), 202);
+    let accepted: serde_json::Value = test::read_body_json(response).await;
+    assert_eq!(accepted["outcome"], "accepted", "{accepted}");
+    assert_eq!(accepted["source"], "fax-0001.pdf", "folders are cut off");
+    wait_for_items(&store, 1).await;
+    let exported = store.export_items(None, 10, true).await.unwrap();
+    assert_eq!(exported.len(), 1);
+    assert_eq!(exported[0].channel, Channel::Fax);
+    assert_eq!(exported[0].source, "fax-0001.pdf");
+    assert!(
+        exported[0]
+            .text
+            .as_deref()
+            .is_some_and(|text| !text.trim().is_empty()),
+        "OCR text arrived"
+    );
+
+    let response = test::call_service(
+        &app,
+        post(
+            "/api/v1/inbound/document?channel=fax",
+            "application/pdf",
+            fax.clone(),
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), 202);
+    let again: serde_json::Value = test::read_body_json(response).await;
+    assert_eq!(again["outcome"], "duplicate", "{again}");
+    assert_eq!(again["ref"], exported[0].reference);
+
+    let jpeg = [
+        0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0,
+    ];
+    let refusals: Vec<(&str, &str, Vec<u8>, &str)> = vec![
+        (
+            "/api/v1/inbound/document",
+            "application/pdf",
+            fax.clone(),
+            "channel",
+        ),
+        (
+            "/api/v1/inbound/document?channel=email",
+            "application/pdf",
+            fax.clone(),
+            "channel",
+        ),
+        (
+            "/api/v1/inbound/document?channel=letter",
+            "text/plain",
+            fax.clone(),
+            "Content-Type",
+        ),
+        (
+            "/api/v1/inbound/document?channel=letter",
+            "application/pdf",
+            jpeg.to_vec(),
+            "Content-Type",
+        ),
+    ];
+    for (uri, content_type, body, field) in refusals {
+        let response = test::call_service(&app, post(uri, content_type, body)).await;
+        assert_eq!(response.status(), 400, "{uri} {content_type}");
+        let problem: serde_json::Value = test::read_body_json(response).await;
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+
+    let oversize = vec![b'%'; 3 * 1024 * 1024];
+    let response = test::call_service(
+        &app,
+        post(
+            "/api/v1/inbound/document?channel=letter",
+            "application/pdf",
+            oversize,
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), 400);
+
+    let anonymous = test::TestRequest::post()
+        .uri("/api/v1/inbound/document?channel=fax")
+        .insert_header(("Content-Type", "application/pdf"))
+        .set_payload(fax)
+        .to_request();
+    assert_eq!(test::call_service(&app, anonymous).await.status(), 401);
+
+    assert_eq!(
+        store.count_items().await.unwrap(),
+        1,
+        "refusals land nothing"
+    );
+    for state in [InboundState::Landed, InboundState::AwaitingOcr] {
+        assert!(
+            store
+                .inbound_in_state(state, None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
