@@ -694,6 +694,15 @@ macro_rules! impl_store {
                     Option<chrono::DateTime<chrono::Utc>>,
                 );
                 let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
+                // Write first: SQLite takes its write lock (waiting for a concurrent post to
+                // commit) and PostgreSQL the row's lock, so the read below sees that post.
+                sqlx::query(
+                    "UPDATE items SET version = version WHERE channel = 'task' AND source = $1",
+                )
+                .bind(external_id)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::error::db_error)?;
                 let current: Option<Current> = sqlx::query_as(
                     "SELECT id, subject, text, priority, required_skills, details, sla_due_at \
                      FROM items WHERE channel = 'task' AND source = $1 ORDER BY id LIMIT 1",

@@ -23,4 +23,5 @@ mod search_support;
 mod store_item_work;
 mod store_routing;
 mod store_suite;
+mod task_intake;
 mod watch_folders;
