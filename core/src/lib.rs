@@ -15,6 +15,7 @@ pub mod link;
 pub mod master;
 pub mod queue;
 pub mod routing;
+pub mod routing_settings;
 pub mod skill;
 pub mod sla;
 pub mod store;

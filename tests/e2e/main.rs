@@ -10,6 +10,7 @@ mod api_inbound_task;
 mod api_inbound_voicemail;
 mod api_item_work;
 mod api_master;
+mod api_routing;
 mod feed_order;
 mod http_basics;
 mod imap_source;

@@ -68,20 +68,21 @@ async fn execute(url: &str, sql: &'static str, item: WorkItemId, at: Option<Date
     }
 }
 
-/// The audit actions recorded for an item, oldest first.
-async fn event_actions(url: &str, item: WorkItemId) -> Vec<String> {
-    let sql = "SELECT action FROM events WHERE item_id = $1 ORDER BY id";
+/// The audit actions recorded for an item (or for no item), oldest first.
+pub(crate) async fn event_actions(url: &str, item: Option<WorkItemId>) -> Vec<String> {
+    let sql = "SELECT action FROM events WHERE COALESCE(item_id, 0) = $1 ORDER BY id";
+    let item = item.map_or(0, WorkItemId::get);
     if switchboard_store::is_postgres(url) {
         let pool = sqlx::PgPool::connect(url).await.unwrap();
         sqlx::query_scalar(sql)
-            .bind(item.get())
+            .bind(item)
             .fetch_all(&pool)
             .await
             .unwrap()
     } else {
         let pool = sqlx::SqlitePool::connect(url).await.unwrap();
         sqlx::query_scalar(sql)
-            .bind(item.get())
+            .bind(item)
             .fetch_all(&pool)
             .await
             .unwrap()
@@ -270,7 +271,7 @@ async fn status_changes_follow_the_lifecycle_free_capacity_and_are_audited() {
             "{label}"
         );
 
-        let actions = event_actions(&url, item).await;
+        let actions = event_actions(&url, Some(item)).await;
         let tail: Vec<&str> = actions
             .iter()
             .rev()
@@ -402,7 +403,7 @@ async fn notes_are_kept_in_order_by_their_authors_only() {
         assert_eq!(notes[0].author, Actor::User { id: ann }, "{label}");
         assert_eq!(notes[1].author_name, "lead", "{label}");
         assert_eq!(version_of(&store, item).await, before + 2, "{label}");
-        let actions = event_actions(&url, item).await;
+        let actions = event_actions(&url, Some(item)).await;
         assert_eq!(
             actions
                 .iter()

@@ -11,6 +11,7 @@ mod inbound_task;
 mod inbound_voicemail;
 mod master;
 mod routing;
+mod routing_settings;
 mod search;
 mod work;
 
@@ -38,6 +39,7 @@ pub fn scope() -> Scope<
         .configure(inbound_document::configure)
         .configure(inbound_task::configure)
         .configure(routing::configure)
+        .configure(routing_settings::configure)
         .configure(search::configure)
         .configure(work::configure)
         .configure(attachments::configure)

@@ -1,0 +1,265 @@
+//! Routing settings over HTTP (admin role): queues (strategy, aging, secondary delay, offer
+//! mode and timeout, preferred-agent reservation, cool-down) and agents' routing (capacity,
+//! queues worked, fairness cap). Skills with levels are master data (`agent_skills`); channel
+//! costs are the router's. Every change is validated whole, audited and wakes the router.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use switchboard_core::event::NewEvent;
+use switchboard_core::queue::{OfferMode, QueueStrategy};
+use switchboard_core::routing::{AgentRouting, AgentRoutingUpdate, Membership, QueueSettings};
+use switchboard_core::routing_settings::{
+    SettingProblem, agent_routing_problems, queue_settings_problems,
+};
+use switchboard_core::skill::Skill;
+use switchboard_core::user::AgentStatus;
+use switchboard_core::{CoreError, QueueId};
+
+use super::acting::{Router, wake};
+use crate::auth::{AdminRole, Authed};
+use crate::error::{ApiError, FieldProblem};
+use crate::state::AppState;
+
+/// Registers the routing-settings routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/queues", web::get().to(list_queues))
+        .route("/queues/{id}", web::put().to(update_queue))
+        .route("/agents/{login}/routing", web::get().to(agent_routing))
+        .route(
+            "/agents/{login}/routing",
+            web::put().to(update_agent_routing),
+        );
+}
+
+fn refuse(message: &str, problems: Vec<SettingProblem>) -> ApiError {
+    let problems = problems
+        .into_iter()
+        .map(|problem| FieldProblem {
+            line: None,
+            field: Some(problem.field.to_owned()),
+            reason: problem.reason,
+        })
+        .collect();
+    ApiError::with_problems(message, problems)
+}
+
+async fn list_queues(
+    _caller: Authed<AdminRole>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.store.queue_settings().await?))
+}
+
+/// The settings to change; absent fields keep their value.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueueChange {
+    strategy: Option<QueueStrategy>,
+    offer_mode: Option<OfferMode>,
+    aging_per_minute: Option<f64>,
+    offer_timeout_seconds: Option<i32>,
+    secondary_delay_seconds: Option<i32>,
+    preferred_agent_seconds: Option<i32>,
+    cooldown_seconds: Option<i32>,
+}
+
+impl QueueChange {
+    fn applied_to(&self, current: &QueueSettings) -> QueueSettings {
+        QueueSettings {
+            id: current.id,
+            name: current.name.clone(),
+            strategy: self.strategy.unwrap_or(current.strategy),
+            offer_mode: self.offer_mode.unwrap_or(current.offer_mode),
+            aging_per_minute: self.aging_per_minute.unwrap_or(current.aging_per_minute),
+            offer_timeout_seconds: self
+                .offer_timeout_seconds
+                .unwrap_or(current.offer_timeout_seconds),
+            secondary_delay_seconds: self
+                .secondary_delay_seconds
+                .unwrap_or(current.secondary_delay_seconds),
+            preferred_agent_seconds: self
+                .preferred_agent_seconds
+                .unwrap_or(current.preferred_agent_seconds),
+            cooldown_seconds: self.cooldown_seconds.unwrap_or(current.cooldown_seconds),
+        }
+    }
+}
+
+async fn update_queue(
+    caller: Authed<AdminRole>,
+    id: web::Path<i64>,
+    body: web::Json<QueueChange>,
+    state: web::Data<AppState>,
+    router: Router,
+) -> Result<HttpResponse, ApiError> {
+    let id = QueueId::new(id.into_inner());
+    let current = state
+        .store
+        .queue_settings()
+        .await?
+        .into_iter()
+        .find(|queue| queue.id == id)
+        .ok_or_else(|| CoreError::not_found(format!("queue {id}")))?;
+    let updated = body.applied_to(&current);
+    let problems = queue_settings_problems(&updated);
+    if !problems.is_empty() {
+        return Err(refuse(
+            "the queue settings are out of their limits",
+            problems,
+        ));
+    }
+    state.store.update_queue_settings(&updated).await?;
+    let event = NewEvent {
+        at: state.clock.now(),
+        actor: caller.identity.actor.clone(),
+        action: "queue.settings_changed".into(),
+        item_id: None,
+        details: serde_json::json!({ "before": current, "after": updated }),
+    };
+    state.store.record_event(&event).await?;
+    wake(&router);
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+/// A queue an agent works, by name.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueueMembership {
+    queue: String,
+    membership: Membership,
+}
+
+/// At most `max` assignments per `window_minutes`; `max: null` removes the cap.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fairness {
+    max: Option<i32>,
+    window_minutes: i32,
+}
+
+/// An agent's routing as an admin reads it.
+#[derive(Debug, Serialize)]
+struct AgentRoutingView {
+    login: String,
+    status: AgentStatus,
+    capacity: i32,
+    skills: Vec<Skill>,
+    queues: Vec<QueueMembership>,
+    fairness: Fairness,
+}
+
+impl AgentRoutingView {
+    fn of(agent: AgentRouting, queues: &[QueueSettings]) -> Self {
+        let name_of = |id: QueueId| {
+            queues
+                .iter()
+                .find(|queue| queue.id == id)
+                .map_or_else(|| id.to_string(), |queue| queue.name.clone())
+        };
+        Self {
+            login: agent.login.to_string(),
+            status: agent.status,
+            capacity: agent.capacity,
+            skills: agent.skills,
+            queues: agent
+                .queues
+                .into_iter()
+                .map(|(queue, membership)| QueueMembership {
+                    queue: name_of(queue),
+                    membership,
+                })
+                .collect(),
+            fairness: Fairness {
+                max: agent.fairness_max,
+                window_minutes: agent.fairness_window_minutes,
+            },
+        }
+    }
+}
+
+async fn agent_routing_view(state: &AppState, login: &str) -> Result<AgentRoutingView, ApiError> {
+    let snapshot = state.store.routing_snapshot(state.clock.now()).await?;
+    let agent = snapshot
+        .agents
+        .into_iter()
+        .find(|agent| agent.login.as_str() == login)
+        .ok_or_else(|| CoreError::not_found(format!("agent {login}")))?;
+    Ok(AgentRoutingView::of(agent, &snapshot.queues))
+}
+
+async fn agent_routing(
+    _caller: Authed<AdminRole>,
+    login: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(agent_routing_view(&state, &login).await?))
+}
+
+/// The routing settings to change; absent fields keep their value.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentRoutingChange {
+    capacity: Option<i32>,
+    queues: Option<Vec<QueueMembership>>,
+    fairness: Option<Fairness>,
+}
+
+async fn update_agent_routing(
+    caller: Authed<AdminRole>,
+    login: web::Path<String>,
+    body: web::Json<AgentRoutingChange>,
+    state: web::Data<AppState>,
+    router: Router,
+) -> Result<HttpResponse, ApiError> {
+    let agent = super::acting::user_id(&state, &login).await?;
+    let queues = match &body.queues {
+        None => None,
+        Some(memberships) => {
+            let known = state.store.queue_settings().await?;
+            let mut resolved = Vec::with_capacity(memberships.len());
+            for wanted in memberships {
+                let queue = known
+                    .iter()
+                    .find(|queue| queue.name == wanted.queue)
+                    .ok_or_else(|| {
+                        refuse(
+                            "the agent's queues must exist",
+                            vec![SettingProblem {
+                                field: "queues",
+                                reason: format!("there is no queue {:?}", wanted.queue),
+                            }],
+                        )
+                    })?;
+                resolved.push((queue.id, wanted.membership));
+            }
+            Some(resolved)
+        }
+    };
+    let update = AgentRoutingUpdate {
+        capacity: body.capacity,
+        queues,
+        fairness: body
+            .fairness
+            .as_ref()
+            .map(|fairness| (fairness.max, fairness.window_minutes)),
+    };
+    let problems = agent_routing_problems(&update);
+    if !problems.is_empty() {
+        return Err(refuse(
+            "the agent's routing settings are out of their limits",
+            problems,
+        ));
+    }
+    state.store.update_agent_routing(agent, &update).await?;
+    let event = NewEvent {
+        at: state.clock.now(),
+        actor: caller.identity.actor.clone(),
+        action: "agent.routing_changed".into(),
+        item_id: None,
+        details: serde_json::json!({ "agent": agent, "login": login.as_str(), "update": update }),
+    };
+    state.store.record_event(&event).await?;
+    wake(&router);
+    Ok(HttpResponse::Ok().json(agent_routing_view(&state, &login).await?))
+}
