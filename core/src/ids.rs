@@ -96,6 +96,10 @@ numeric_id!(
     /// An agent's internal note on a work item.
     NoteId
 );
+numeric_id!(
+    /// A message in the outbox.
+    OutboundId
+);
 
 key_id!(
     /// SAP customer number, e.g. `0000104321`.

@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod item;
 pub mod link;
 pub mod master;
+pub mod outbox;
 pub mod queue;
 pub mod routing;
 pub mod routing_settings;

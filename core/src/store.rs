@@ -63,7 +63,12 @@ pub mod setting {
 /// The system of record.
 #[async_trait]
 pub trait Store:
-    crate::feed::ChangeFeed + crate::routing::RoutingStore + crate::work::ItemWorkStore + Send + Sync
+    crate::feed::ChangeFeed
+    + crate::routing::RoutingStore
+    + crate::work::ItemWorkStore
+    + crate::outbox::OutboxStore
+    + Send
+    + Sync
 {
     /// Checks the database answers.
     async fn ping(&self) -> CoreResult<()>;

@@ -7,6 +7,7 @@ mod classify;
 mod error;
 mod feed_sql;
 mod master_sql;
+mod outbox_sql;
 pub mod postgres;
 mod routing_sql;
 mod rows;

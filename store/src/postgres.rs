@@ -37,3 +37,4 @@ impl_store!(PostgresStore, sqlx::Postgres);
 crate::routing_sql::impl_routing_store!(PostgresStore, sqlx::Postgres);
 crate::feed_sql::impl_change_feed!(PostgresStore, sqlx::Postgres);
 crate::work_sql::impl_item_work_store!(PostgresStore, sqlx::Postgres);
+crate::outbox_sql::impl_outbox_store!(PostgresStore, sqlx::Postgres);

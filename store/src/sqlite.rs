@@ -49,3 +49,4 @@ impl_store!(SqliteStore, sqlx::Sqlite);
 crate::routing_sql::impl_routing_store!(SqliteStore, sqlx::Sqlite);
 crate::feed_sql::impl_change_feed!(SqliteStore, sqlx::Sqlite);
 crate::work_sql::impl_item_work_store!(SqliteStore, sqlx::Sqlite);
+crate::outbox_sql::impl_outbox_store!(SqliteStore, sqlx::Sqlite);

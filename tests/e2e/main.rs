@@ -21,6 +21,7 @@ mod migrations;
 mod search_api;
 mod search_recovery;
 mod search_support;
+mod smtp_outbound;
 mod store_item_work;
 mod store_routing;
 mod store_suite;

@@ -2,6 +2,7 @@
 //! configured database, and an in-process app with an API token.
 
 pub mod dovecot;
+pub mod smtp_sink;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use switchboard_core::Clock;
 use switchboard_core::feed::SearchIndex;
 use switchboard_core::ingest::Ingestor;
+use switchboard_core::outbox::OutboundMail;
 use switchboard_core::store::Store;
 use switchboard_core::work::AttachmentBytes;
 
@@ -52,6 +53,8 @@ pub struct AppState {
     pub tasks: Option<Arc<dyn crate::api::TaskSink>>,
     /// Where attachment bytes are read from, when this node serves downloads.
     pub attachment_bytes: Option<Arc<dyn AttachmentBytes>>,
+    /// Composes and queues e-mail replies, when an SMTP relay is configured.
+    pub outbound_mail: Option<Arc<dyn OutboundMail>>,
 }
 
 impl AppState {
@@ -63,11 +66,18 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             config,
             ingestor: None,
+            outbound_mail: None,
             search: None,
             voicemail_webhook: None,
             tasks: None,
             attachment_bytes: None,
         }
+    }
+
+    /// Lets agents reply to items by e-mail through `mail`.
+    pub fn with_outbound_mail(mut self, mail: Arc<dyn OutboundMail>) -> Self {
+        self.outbound_mail = Some(mail);
+        self
     }
 
     /// Lets this node take inbound inputs through `ingestor`.

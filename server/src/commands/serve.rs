@@ -52,6 +52,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     let pipeline = Arc::new(pipeline);
     crate::mail::start_sources(&config, pipeline.clone());
     crate::watch::start(&config.watch, pipeline.clone(), &config.database_url())?;
+    let outbound_mail = crate::mail::start_outbox(&config, store.clone())?;
     let state = AppState::new(
         store,
         WebConfig {
@@ -64,6 +65,10 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     .with_tasks(pipeline)
     .with_search(search)
     .with_attachment_bytes(Arc::new(BlobStore::new(config.blob_dir())));
+    let state = match outbound_mail {
+        Some(mail) => state.with_outbound_mail(mail),
+        None => state,
+    };
     let state = match &config.voicemail_webhook.secret {
         Some(secret) => state.with_voicemail_webhook(VoicemailWebhook::new(
             secret.as_bytes(),

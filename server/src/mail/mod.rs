@@ -1,23 +1,28 @@
 //! The e-mail channel's I/O: the IMAP source that feeds the ingest pipeline, and the settings of
 //! the mail servers Switchboard talks to.
 
+pub mod compose;
 pub mod imap;
+pub mod outbox;
 pub mod settings;
 pub mod stream;
 
-pub use settings::{ImapAccount, MailSettings, ProcessedAction, Secret, Security};
+pub use settings::{ImapAccount, MailSettings, ProcessedAction, Secret, Security, SmtpRelay};
 
 use std::sync::Arc;
 
+use switchboard_channels::reference_token::TokenSecret;
 use switchboard_core::ingest::Ingestor;
+use switchboard_core::outbox::OutboundMail;
+use switchboard_core::store::Store;
+use tokio::sync::Notify;
 
 use crate::config::Config;
 
 /// Starts one IMAP consumer task per configured mailbox; on PostgreSQL each holds its mailbox's
 /// lock, so several nodes never read one mailbox at once.
 pub fn start_sources(config: &Config, ingestor: Arc<dyn Ingestor>) {
-    let database_url = config.database_url();
-    let lock_url = switchboard_store::is_postgres(&database_url).then_some(database_url);
+    let lock_url = lock_url(config);
     for account in &config.mail.imap {
         tokio::spawn(imap::run(
             account.clone(),
@@ -25,4 +30,37 @@ pub fn start_sources(config: &Config, ingestor: Arc<dyn Ingestor>) {
             lock_url.clone(),
         ));
     }
+}
+
+/// Starts the outbox sender when an SMTP relay is configured, and returns the composer the HTTP
+/// API queues replies with. Replies need the reference secret: their tokens are signed with it.
+pub fn start_outbox(
+    config: &Config,
+    store: Arc<dyn Store>,
+) -> anyhow::Result<Option<Arc<dyn OutboundMail>>> {
+    let Some(relay) = config.mail.smtp.clone() else {
+        return Ok(None);
+    };
+    let secret = config
+        .organisation
+        .reference_secret
+        .as_ref()
+        .ok_or_else(|| {
+            anyhow::anyhow!("[mail.smtp] needs organisation.reference_secret to sign reply tokens")
+        })?;
+    let queued = Arc::new(Notify::new());
+    let composer = compose::ReplyComposer::new(
+        store.clone(),
+        relay.clone(),
+        TokenSecret::new(secret.as_bytes()),
+        queued.clone(),
+    );
+    tokio::spawn(outbox::run(store, relay, queued, lock_url(config)));
+    Ok(Some(Arc::new(composer)))
+}
+
+/// The database to hold singleton locks on: PostgreSQL only (SQLite is one node).
+fn lock_url(config: &Config) -> Option<String> {
+    let database_url = config.database_url();
+    switchboard_store::is_postgres(&database_url).then_some(database_url)
 }

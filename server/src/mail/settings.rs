@@ -103,12 +103,80 @@ impl ImapAccount {
     }
 }
 
+/// The SMTP relay replies go out through (`[mail.smtp]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpRelay {
+    /// Relay host name (also the TLS server name).
+    pub host: String,
+    /// Relay port; 465 for TLS, 587 for STARTTLS, 25 for plain when unset.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// Transport security.
+    #[serde(default)]
+    pub security: Security,
+    /// Login, when the relay wants one.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Password (never logged).
+    #[serde(default)]
+    pub password: Option<Secret>,
+    /// The channel's address replies come from, e.g. `klantenservice@velora.example.nl`.
+    pub from: String,
+    /// The display name beside it, e.g. `Velora Klantenservice`.
+    #[serde(default)]
+    pub from_name: Option<String>,
+    /// Attempts before a message is marked failed.
+    #[serde(default = "max_attempts")]
+    pub max_attempts: i32,
+    /// Seconds before the first retry; the wait doubles after each failure.
+    #[serde(default = "first_retry_seconds")]
+    pub first_retry_seconds: i64,
+    /// The longest wait between attempts, in seconds.
+    #[serde(default = "max_retry_seconds")]
+    pub max_retry_seconds: i64,
+}
+
+fn max_attempts() -> i32 {
+    8
+}
+
+fn first_retry_seconds() -> i64 {
+    30
+}
+
+fn max_retry_seconds() -> i64 {
+    3600
+}
+
+impl SmtpRelay {
+    /// The port in effect.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            Security::Tls => 465,
+            Security::Starttls => 587,
+            Security::Plain => 25,
+        })
+    }
+
+    /// How failed sends are retried.
+    pub fn retry_policy(&self) -> switchboard_core::outbox::RetryPolicy {
+        switchboard_core::outbox::RetryPolicy {
+            max_attempts: self.max_attempts.max(1),
+            first_delay: chrono::TimeDelta::seconds(self.first_retry_seconds.max(0)),
+            max_delay: chrono::TimeDelta::seconds(self.max_retry_seconds.max(0)),
+        }
+    }
+}
+
 /// The `[mail]` section.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailSettings {
     /// Mailboxes read by `switchboard serve` (`[[mail.imap]]`).
     pub imap: Vec<ImapAccount>,
+    /// The relay replies go out through; without it replies are refused (503).
+    pub smtp: Option<SmtpRelay>,
 }
 
 #[cfg(test)]

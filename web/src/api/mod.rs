@@ -10,6 +10,7 @@ mod inbound_document;
 mod inbound_task;
 mod inbound_voicemail;
 mod master;
+mod reply;
 mod routing;
 mod routing_settings;
 mod search;
@@ -42,6 +43,7 @@ pub fn scope() -> Scope<
         .configure(routing_settings::configure)
         .configure(search::configure)
         .configure(work::configure)
+        .configure(reply::configure)
         .configure(attachments::configure)
         .configure(board::configure)
 }

@@ -1,0 +1,220 @@
+//! Outbound e-mail: agents' replies to items, kept in an outbox until the SMTP worker has sent
+//! them, retried with exponential backoff and marked failed (visible on the item) after the last
+//! attempt. The `OutboxStore` port keeps the queue; the `OutboundMail` port composes a reply
+//! (the binary implements it with its mail settings) so the HTTP layer needs no SMTP knowledge.
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::CoreResult;
+use crate::ids::{OutboundId, WorkItemId};
+use crate::item::wire_enum;
+use crate::work::Worker;
+
+wire_enum!(
+    /// Why a message is sent.
+    OutboundKind {
+        /// An agent's reply.
+        Reply = "reply",
+        /// An automatic acknowledgement of receipt.
+        Acknowledgement = "acknowledgement",
+    }
+);
+
+wire_enum!(
+    /// Where an outbound message is.
+    OutboundStatus {
+        /// Waiting for its (next) attempt.
+        Pending = "pending",
+        /// Accepted by the SMTP server.
+        Sent = "sent",
+        /// Given up after the last attempt; shown on the item.
+        Failed = "failed",
+    }
+);
+
+/// A composed message to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutbound {
+    /// The item it answers.
+    pub item: WorkItemId,
+    /// Why it is sent.
+    pub kind: OutboundKind,
+    /// Its Message-ID without angle brackets (carries the item's signed reference).
+    pub message_id: String,
+    /// The envelope sender (our mailbox).
+    pub mail_from: String,
+    /// Envelope recipients: To and Cc.
+    pub recipients: Vec<String>,
+    /// The Subject (with the item's reference token).
+    pub subject: String,
+    /// The text written.
+    pub body: String,
+    /// The whole RFC 5322 message as it goes out.
+    pub raw: Vec<u8>,
+}
+
+/// A message in the outbox, as the item shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outbound {
+    /// Its id.
+    pub id: OutboundId,
+    /// The item it answers.
+    pub item: WorkItemId,
+    /// Why it is sent.
+    pub kind: OutboundKind,
+    /// Who wrote it (login or token name); none for automatic mail.
+    pub author_name: Option<String>,
+    /// Its Message-ID without angle brackets.
+    pub message_id: String,
+    /// The envelope sender.
+    pub mail_from: String,
+    /// The envelope recipients.
+    pub recipients: Vec<String>,
+    /// The Subject.
+    pub subject: String,
+    /// The text written.
+    pub body: String,
+    /// Pending, sent or failed.
+    pub status: OutboundStatus,
+    /// Attempts made so far.
+    pub attempts: i32,
+    /// When the next attempt is due (pending messages).
+    pub next_attempt_at: DateTime<Utc>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+    /// When the SMTP server accepted it.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A message due for an attempt, with its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueOutbound {
+    /// Its id.
+    pub id: OutboundId,
+    /// The item it answers.
+    pub item: WorkItemId,
+    /// The envelope sender.
+    pub mail_from: String,
+    /// The envelope recipients.
+    pub recipients: Vec<String>,
+    /// The message.
+    pub raw: Vec<u8>,
+    /// Attempts made before this one.
+    pub attempts: i32,
+}
+
+/// How often a send is tried, and how long to wait between tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts before the message is marked failed.
+    pub max_attempts: i32,
+    /// The wait after the first failure; it doubles after each further one.
+    pub first_delay: TimeDelta,
+    /// The longest wait.
+    pub max_delay: TimeDelta,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            first_delay: TimeDelta::seconds(30),
+            max_delay: TimeDelta::hours(1),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// When to try again after `attempts` failed attempts, or `None` to give up.
+    pub fn next_attempt(&self, attempts: i32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if attempts >= self.max_attempts {
+            return None;
+        }
+        let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(0);
+        let delay = self
+            .first_delay
+            .checked_mul(1_i32 << doublings)
+            .map_or(self.max_delay, |delay| delay.min(self.max_delay));
+        Some(now + delay)
+    }
+}
+
+/// The queue of outbound mail.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Queues an agent's reply for `by` (refused unless they own the item or are a lead) and
+    /// records an audit event.
+    async fn queue_reply(
+        &self,
+        reply: &NewOutbound,
+        by: &Worker,
+        at: DateTime<Utc>,
+    ) -> CoreResult<Outbound>;
+
+    /// Lists the messages due for an attempt at `now`, oldest first.
+    async fn due_outbound(&self, now: DateTime<Utc>, limit: i64) -> CoreResult<Vec<DueOutbound>>;
+
+    /// Records that the SMTP server accepted a message.
+    async fn outbound_sent(&self, id: OutboundId, at: DateTime<Utc>) -> CoreResult<()>;
+
+    /// Records a failed attempt: retried at `retry_at`, or marked failed when that is `None`.
+    async fn outbound_attempt_failed(
+        &self,
+        id: OutboundId,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> CoreResult<()>;
+
+    /// Lists an item's outbound messages, oldest first.
+    async fn outbound_of(&self, item: WorkItemId) -> CoreResult<Vec<Outbound>>;
+}
+
+/// What an agent asks to send.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ReplyRequest {
+    /// The text of the reply.
+    pub text: String,
+    /// Extra recipients in Cc.
+    #[serde(default)]
+    pub cc: Vec<String>,
+}
+
+/// Composes and queues replies; implemented where the mail settings live.
+#[async_trait]
+pub trait OutboundMail: Send + Sync {
+    /// Composes a reply to an item and queues it for sending.
+    async fn reply(
+        &self,
+        item: WorkItemId,
+        request: &ReplyRequest,
+        by: &Worker,
+    ) -> CoreResult<Outbound>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_the_limit_then_give_up() {
+        let policy = RetryPolicy {
+            max_attempts: 4,
+            first_delay: TimeDelta::seconds(10),
+            max_delay: TimeDelta::seconds(25),
+        };
+        let now = DateTime::<Utc>::UNIX_EPOCH;
+        let waits: Vec<Option<i64>> = (1..=5)
+            .map(|attempts| {
+                policy
+                    .next_attempt(attempts, now)
+                    .map(|at| (at - now).num_seconds())
+            })
+            .collect();
+        assert_eq!(waits, vec![Some(10), Some(20), Some(25), None, None]);
+    }
+}

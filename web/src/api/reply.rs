@@ -1,0 +1,47 @@
+//! E-mail replies to items: `POST /api/v1/items/{id}/reply` queues a reply (the agent who holds
+//! the item, or a lead), `GET /api/v1/items/{id}/outbound` lists what was sent or waits, with
+//! each message's status, attempts and last error.
+
+use actix_web::{HttpResponse, web};
+use switchboard_core::outbox::ReplyRequest;
+use switchboard_core::{CoreError, WorkItemId};
+
+use super::acting::{AgentQuery, acting_worker};
+use crate::auth::{AgentRole, Authed};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Registers the reply routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/items/{id}/reply", web::post().to(reply))
+        .route("/items/{id}/outbound", web::get().to(outbound));
+}
+
+async fn reply(
+    caller: Authed<AgentRole>,
+    item: web::Path<i64>,
+    query: web::Query<AgentQuery>,
+    body: web::Json<ReplyRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mail = state.outbound_mail.as_ref().ok_or_else(|| {
+        CoreError::Unavailable("replies need an SMTP relay: configure [mail.smtp]".into())
+    })?;
+    let worker = acting_worker(&caller.identity, &query, &state).await?;
+    let item = WorkItemId::new(item.into_inner());
+    let queued = mail.reply(item, &body, &worker).await?;
+    Ok(HttpResponse::Accepted().json(queued))
+}
+
+async fn outbound(
+    _caller: Authed<AgentRole>,
+    item: web::Path<i64>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let item = WorkItemId::new(item.into_inner());
+    if state.store.item(item).await?.is_none() {
+        return Err(CoreError::not_found(format!("item {item}")).into());
+    }
+    Ok(HttpResponse::Ok().json(state.store.outbound_of(item).await?))
+}
