@@ -8,6 +8,7 @@ use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use switchboard_channels::voicemail::RecordingUrlPolicy;
 use switchboard_core::sla::ChannelSla;
 
 /// The default configuration file, read when present and no `--config` is given.
@@ -50,8 +51,28 @@ pub struct VoicemailWebhookSettings {
     pub secret: Option<String>,
     /// How old a signed timestamp may be, in seconds; replays are refused within it.
     pub tolerance_seconds: i64,
-    /// Hosts a recording URL may point at (`*.example.com` allows subdomains).
+    /// Hosts a recording URL may point at (`*.example.com` allows subdomains); recordings are
+    /// fetched from them.
     pub allowed_recording_hosts: Vec<String>,
+    /// Whether plain-http recording URLs are allowed (test set-ups only).
+    pub allow_http_recordings: bool,
+    /// Ports a recording URL may name besides the scheme's default.
+    pub allowed_recording_ports: Vec<u16>,
+    /// Largest recording fetched, in bytes.
+    pub max_recording_bytes: usize,
+    /// Longest a recording fetch may take, in seconds.
+    pub recording_timeout_seconds: u64,
+}
+
+impl VoicemailWebhookSettings {
+    /// Which recording URLs are accepted and fetched.
+    pub fn recording_policy(&self) -> RecordingUrlPolicy {
+        RecordingUrlPolicy {
+            allowed_hosts: self.allowed_recording_hosts.clone(),
+            allow_http: self.allow_http_recordings,
+            allowed_ports: self.allowed_recording_ports.clone(),
+        }
+    }
 }
 
 impl Default for VoicemailWebhookSettings {
@@ -60,6 +81,10 @@ impl Default for VoicemailWebhookSettings {
             secret: None,
             tolerance_seconds: 300,
             allowed_recording_hosts: Vec::new(),
+            allow_http_recordings: false,
+            allowed_recording_ports: Vec::new(),
+            max_recording_bytes: 20 * 1024 * 1024,
+            recording_timeout_seconds: 30,
         }
     }
 }
@@ -70,6 +95,10 @@ impl fmt::Debug for VoicemailWebhookSettings {
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("tolerance_seconds", &self.tolerance_seconds)
             .field("allowed_recording_hosts", &self.allowed_recording_hosts)
+            .field("allow_http_recordings", &self.allow_http_recordings)
+            .field("allowed_recording_ports", &self.allowed_recording_ports)
+            .field("max_recording_bytes", &self.max_recording_bytes)
+            .field("recording_timeout_seconds", &self.recording_timeout_seconds)
             .finish()
     }
 }
@@ -190,8 +219,14 @@ impl Config {
     /// The pipeline's settings derived from this configuration.
     pub fn pipeline_settings(&self) -> crate::pipeline::PipelineSettings {
         let organisation = &self.organisation;
+        let webhook = &self.voicemail_webhook;
         let mut settings = crate::pipeline::PipelineSettings {
             sla: self.sla,
+            recordings: crate::pipeline::recording::RecordingFetchSettings {
+                policy: webhook.recording_policy(),
+                max_bytes: webhook.max_recording_bytes,
+                timeout: std::time::Duration::from_secs(webhook.recording_timeout_seconds),
+            },
             ..crate::pipeline::PipelineSettings::default()
         };
         let email = &mut settings.parsers.email;

@@ -18,6 +18,7 @@ mod ingest_documents;
 mod ingest_email;
 mod ingest_voicemail;
 mod migrations;
+mod recording_fetch;
 mod search_api;
 mod search_recovery;
 mod search_support;

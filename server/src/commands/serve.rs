@@ -70,11 +70,15 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
         None => state,
     };
     let state = match &config.voicemail_webhook.secret {
-        Some(secret) => state.with_voicemail_webhook(VoicemailWebhook::new(
-            secret.as_bytes(),
-            chrono::TimeDelta::seconds(config.voicemail_webhook.tolerance_seconds),
-            config.voicemail_webhook.allowed_recording_hosts.clone(),
-        )),
+        Some(secret) => {
+            let mut webhook = VoicemailWebhook::new(
+                secret.as_bytes(),
+                chrono::TimeDelta::seconds(config.voicemail_webhook.tolerance_seconds),
+                Vec::new(),
+            );
+            webhook.recording_urls = config.voicemail_webhook.recording_policy();
+            state.with_voicemail_webhook(webhook)
+        }
         None => state,
     };
     let app = move || switchboard_web::create_app(state.clone()).app_data(router_data.clone());

@@ -8,6 +8,7 @@
 pub mod enrich;
 pub mod landing;
 pub mod parse;
+pub mod recording;
 pub mod task;
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use switchboard_store::BlobStore;
 
 use self::enrich::{Enricher, ThreadContext, failed_item};
 use self::parse::{ParseFailure, Parsed, ParserSettings};
+use self::recording::{RecordingFetchSettings, RecordingFetcher, RecordingResolver};
 use crate::dispatch::DispatchHandle;
 
 pub use switchboard_core::ingest::IngestOutcome;
@@ -40,6 +42,8 @@ pub struct PipelineSettings {
     pub ocr_workers: usize,
     /// When items of each channel are due.
     pub sla: ChannelSla,
+    /// Which voicemail recording URLs are fetched, and the limits.
+    pub recordings: RecordingFetchSettings,
 }
 
 impl Default for PipelineSettings {
@@ -50,6 +54,7 @@ impl Default for PipelineSettings {
             linking: LinkingConfig::default(),
             ocr_workers: cores.saturating_sub(1).max(1),
             sla: ChannelSla::default(),
+            recordings: RecordingFetchSettings::default(),
         }
     }
 }
@@ -64,6 +69,7 @@ pub struct Pipeline {
     ocr_slots: Arc<tokio::sync::Semaphore>,
     sla: ChannelSla,
     router: Option<DispatchHandle>,
+    recordings: RecordingFetcher,
 }
 
 impl Pipeline {
@@ -84,7 +90,14 @@ impl Pipeline {
             ocr_slots: Arc::new(tokio::sync::Semaphore::new(settings.ocr_workers.max(1))),
             sla: settings.sla,
             router: None,
+            recordings: RecordingFetcher::new(settings.recordings),
         })
+    }
+
+    /// Resolves recording hosts with `resolver` instead of the system's DNS (tests).
+    pub fn with_recording_resolver(mut self, resolver: Arc<dyn RecordingResolver>) -> Self {
+        self.recordings = self.recordings.with_resolver(resolver);
+        self
     }
 
     /// Wakes `router` whenever an item is created or changed, so it is routed at once.
@@ -224,12 +237,13 @@ impl Pipeline {
         } else {
             None
         };
+        let recording = self.recordings.fetch_for(inbound.channel, &raw).await;
         let parsed = {
             let parsers = Arc::clone(&self.parsers);
             let (channel, source, received_at) =
                 (inbound.channel, inbound.source.clone(), inbound.received_at);
             tokio::task::spawn_blocking(move || {
-                parse::parse(channel, &raw, &source, received_at, &parsers)
+                parse::parse(channel, &raw, &source, received_at, &parsers, recording)
             })
             .await
             .map_err(|error| CoreError::Internal(format!("parser task failed: {error}")))?
@@ -265,6 +279,7 @@ impl Pipeline {
     }
 
     async fn persist(&self, inbound: &Inbound, parsed: Parsed) -> Result<IngestOutcome, CoreError> {
+        self.store_attachments(&parsed.item).await?;
         let thread = self.thread_of(&parsed).await?;
         let mut placement = self.enricher.placement(&parsed.item, &thread);
         let noise = parsed.item.noise;
@@ -279,6 +294,30 @@ impl Pipeline {
             .await?;
         self.wake_router();
         Ok(IngestOutcome::Ingested { item, noise })
+    }
+
+    /// Puts the attachments' bytes (e-mail attachments, fax pages, recordings) into the blob
+    /// store before the item that names them by content address is committed.
+    async fn store_attachments(
+        &self,
+        item: &switchboard_core::item::NewItem,
+    ) -> Result<(), CoreError> {
+        if item.attachments.is_empty() {
+            return Ok(());
+        }
+        let blobs = self.blobs.clone();
+        let contents: Vec<Vec<u8>> = item
+            .attachments
+            .iter()
+            .map(|attachment| attachment.content.clone())
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            contents
+                .iter()
+                .try_for_each(|content| blobs.put(content).map(|_| ()))
+        })
+        .await
+        .map_err(|error| CoreError::Internal(format!("blob task failed: {error}")))?
     }
 
     /// Finds the parent: the nearest Message-ID it replies to that we know, else the item named

@@ -13,6 +13,8 @@ use switchboard_core::WorkItemId;
 use switchboard_core::item::NewAttachment;
 use switchboard_core::item::{Channel, NewItem};
 
+use super::recording::FetchedRecording;
+
 /// A parsed input and what threading needs from it.
 #[derive(Debug, Clone)]
 pub struct Parsed {
@@ -70,13 +72,15 @@ pub fn supports(channel: Channel) -> bool {
     )
 }
 
-/// Parses an input. Blocking (large inputs take a while): call from a blocking context.
+/// Parses an input, with the recording fetched for a voicemail webhook (or why it was not).
+/// Blocking (large inputs take a while): call from a blocking context.
 pub fn parse(
     channel: Channel,
     raw: &[u8],
     source: &str,
     received_at: DateTime<Utc>,
     settings: &ParserSettings,
+    recording: Option<Result<FetchedRecording, String>>,
 ) -> Result<Parsed, ParseFailure> {
     match channel {
         // Fax-server notification mails arrive on mailboxes but are faxes.
@@ -111,9 +115,9 @@ pub fn parse(
         }
         // PBX notification mails arrive on ordinary mailboxes but are voicemails.
         Channel::Email if voicemail::recognise_notification(raw, &settings.voicemail).is_some() => {
-            parse_voicemail(raw, source, received_at, settings)
+            parse_voicemail(raw, source, received_at, settings, None)
         }
-        Channel::Voicemail => parse_voicemail(raw, source, received_at, settings),
+        Channel::Voicemail => parse_voicemail(raw, source, received_at, settings, recording),
         Channel::Email => {
             let parsed = parse_email(raw, source, received_at, &settings.email)
                 .map_err(|error| ParseFailure::Unreadable(error.to_string()))?;
@@ -144,9 +148,23 @@ fn parse_voicemail(
     source: &str,
     received_at: DateTime<Utc>,
     settings: &ParserSettings,
+    recording: Option<Result<FetchedRecording, String>>,
 ) -> Result<Parsed, ParseFailure> {
-    let parsed = voicemail::parse_any(raw, source, received_at, &settings.voicemail)
+    let mut parsed = voicemail::parse_any(raw, source, received_at, &settings.voicemail)
         .map_err(|error| ParseFailure::Unreadable(error.to_string()))?;
+    match recording {
+        Some(Ok(fetched)) => parsed.attach_recording(
+            fetched.content,
+            fetched.file_name.as_deref(),
+            &settings.voicemail,
+        ),
+        // Still a complete voicemail (caller, duration, transcription); the reason is shown.
+        Some(Err(reason)) => parsed
+            .item
+            .warnings
+            .push(format!("recording not fetched: {reason}")),
+        None => {}
+    }
     Ok(Parsed {
         item: parsed.item,
         reply_ids: Vec::new(),

@@ -19,7 +19,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::TimeDelta;
 use serde::Serialize;
 use switchboard_channels::voicemail::{
-    ReplayGuard, SignatureError, WebhookPayload, check_recording_url,
+    RecordingUrlPolicy, ReplayGuard, SignatureError, WebhookPayload, check_recording_url_with,
 };
 use switchboard_core::ingest::IngestOutcome;
 use switchboard_core::item::Channel;
@@ -47,8 +47,8 @@ pub struct VoicemailWebhook {
     pub secret: Vec<u8>,
     /// Accepted signatures, remembered for the tolerance window (the guard's window).
     pub replay: Arc<ReplayGuard>,
-    /// Hosts a recording URL may point at (`*.example.com` for subdomains).
-    pub allowed_recording_hosts: Vec<String>,
+    /// Which recording URLs are accepted (the same policy the fetch applies).
+    pub recording_urls: RecordingUrlPolicy,
     /// Largest body accepted, in bytes.
     pub max_body_bytes: usize,
 }
@@ -63,7 +63,10 @@ impl VoicemailWebhook {
         Self {
             secret: secret.into(),
             replay: Arc::new(ReplayGuard::new(tolerance, REPLAY_CAPACITY)),
-            allowed_recording_hosts,
+            recording_urls: RecordingUrlPolicy {
+                allowed_hosts: allowed_recording_hosts,
+                ..RecordingUrlPolicy::default()
+            },
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
@@ -130,7 +133,7 @@ async fn inbound_voicemail(
     let payload: WebhookPayload = serde_json::from_slice(&raw)
         .map_err(|error| CoreError::BadInput(format!("invalid JSON body: {error}")))?;
     if let Some(url) = payload.recording_url.as_deref()
-        && let Err(rejected) = check_recording_url(url, &webhook.allowed_recording_hosts)
+        && let Err(rejected) = check_recording_url_with(url, &webhook.recording_urls)
     {
         return Err(ApiError::with_problems(
             "the recording url is not allowed",
