@@ -22,6 +22,20 @@ async fn health_and_readiness_answer() {
 }
 
 #[actix_web::test]
+async fn the_openapi_document_is_served_without_sign_in() {
+    let (_folder, state) = state().await;
+    let app = test::init_service(create_app(state)).await;
+    let request = test::TestRequest::get()
+        .uri("/api/openapi.json")
+        .to_request();
+    let response = test::call_service(&app, request).await;
+    assert_eq!(response.status(), 200);
+    let document: serde_json::Value = test::read_body_json(response).await;
+    assert_eq!(document["info"]["title"], "Switchboard");
+    assert!(document["paths"]["/api/v1/items/{id}/status"]["post"].is_object());
+}
+
+#[actix_web::test]
 async fn metrics_are_labelled_by_route_template() {
     let (_folder, state) = state().await;
     let app = test::init_service(create_app(state)).await;

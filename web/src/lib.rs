@@ -41,6 +41,7 @@ pub fn create_app(
         .service(health::healthz)
         .service(health::readyz)
         .service(metrics::serve_metrics)
+        .service(api::openapi::openapi_json)
         .service(api::voicemail_webhook())
         .service(api::scope())
         .configure(ui::configure)

@@ -95,6 +95,15 @@ fn download_disposition(file_name: &str) -> ContentDisposition {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/items/{id}/attachments/{attachment_id}",
+    tag = "item work",
+    summary = "Downloads an attachment with a safe content type",
+    params(("id" = i64, Path, description = "item id"), ("attachment_id" = i64, Path, description = "attachment id")),
+    responses((status = 200, description = "the bytes, as a download"), (status = 401, description = "no valid credentials"), (status = 404, description = "not found"), (status = 503, description = "not available on this node")),
+    security(("bearer" = []))
+)]
 async fn download(
     _caller: Authed<AgentRole>,
     path: web::Path<(i64, i64)>,

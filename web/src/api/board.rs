@@ -19,6 +19,15 @@ struct BoardQuery {
     sla_risk_share: Option<f64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/board",
+    tag = "lead",
+    summary = "The lead board per queue and channel and per agent",
+    params(("sla_risk_share" = Option<f64>, Query, description = "share of the SLA used from which an item is at risk (default 0.8)")),
+    responses((status = 200, description = "the board", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it")),
+    security(("bearer" = []))
+)]
 async fn board(
     _caller: Authed<LeadRole>,
     query: web::Query<BoardQuery>,

@@ -26,6 +26,15 @@ struct Accepted {
     reference: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/inbound/email",
+    tag = "intake",
+    summary = "Lands one raw RFC 5322 message",
+    request_body(content = String, content_type = "message/rfc822"),
+    responses((status = 202, description = "outcome, item, ref", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 503, description = "not available on this node")),
+    security(("bearer" = []))
+)]
 async fn inbound_email(
     _caller: Authed<AgentRole>,
     body: web::Payload,

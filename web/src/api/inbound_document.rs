@@ -135,6 +135,16 @@ fn source_name(request: &HttpRequest, extension: &str) -> String {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/inbound/document",
+    tag = "intake",
+    summary = "Lands one scanned document (PDF, TIFF, PNG, JPEG) as a fax or letter",
+    params(("channel" = Option<String>, Query, description = "fax or letter"), ("X-File-Name" = Option<String>, Header, description = "the file name")),
+    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    responses((status = 202, description = "outcome, item, ref", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 503, description = "not available on this node")),
+    security(("bearer" = []))
+)]
 async fn inbound_document(
     _caller: Authed<AgentRole>,
     request: HttpRequest,

@@ -70,6 +70,15 @@ async fn submit(sink: &dyn TaskSink, task: &ValidTask) -> Result<Submitted, ApiE
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/inbound/task",
+    tag = "intake",
+    summary = "Creates or updates one task by its external id",
+    request_body = Object,
+    responses((status = 201, description = "created: item, ref, external_id, created", body = Object), (status = 200, description = "updated", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 503, description = "not available on this node")),
+    security(("bearer" = []))
+)]
 async fn inbound_task(
     _caller: Authed<AgentRole>,
     body: web::Payload,
@@ -91,6 +100,15 @@ async fn inbound_task(
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/inbound/tasks",
+    tag = "intake",
+    summary = "Creates or updates tasks from NDJSON, all or nothing",
+    request_body(content = String, content_type = "application/x-ndjson"),
+    responses((status = 200, description = "created, updated, items", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 503, description = "not available on this node")),
+    security(("bearer" = []))
+)]
 async fn inbound_tasks(
     _caller: Authed<AgentRole>,
     body: web::Payload,

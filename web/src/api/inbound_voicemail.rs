@@ -105,6 +105,15 @@ fn signature_error(error: &SignatureError) -> CoreError {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/inbound/voicemail",
+    tag = "intake",
+    summary = "A telephony recording callback, authenticated by its HMAC signature",
+    params(("X-Switchboard-Signature" = String, Header, description = "HMAC-SHA256 signature of timestamp and body")),
+    request_body = Object,
+    responses((status = 202, description = "outcome, item, ref", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 503, description = "not available on this node"))
+)]
 async fn inbound_voicemail(
     request: HttpRequest,
     body: web::Payload,

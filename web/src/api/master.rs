@@ -51,6 +51,16 @@ struct BulkOutcome {
     unchanged: u64,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/{kind}/{key}",
+    tag = "master data",
+    summary = "Upserts one master-data record (fields named as the CSV columns)",
+    params(("kind" = String, Path, description = "customers, contacts, products, agents, orders, deliveries or invoices"), ("key" = String, Path, description = "the record's business key")),
+    request_body = Object,
+    responses((status = 201, description = "new: kind, key, result", body = Object), (status = 200, description = "updated or unchanged", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it")),
+    security(("bearer" = []))
+)]
 async fn put_record(
     kind: MasterKind,
     _caller: Authed<AdminRole>,
@@ -96,6 +106,16 @@ async fn put_record(
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/import/{kind}",
+    tag = "master data",
+    summary = "Imports NDJSON records of a kind, all or nothing",
+    params(("kind" = String, Path, description = "a master-data kind (also order_lines, price_list, agent_skills)")),
+    request_body(content = String, content_type = "application/x-ndjson"),
+    responses((status = 200, description = "counts", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it")),
+    security(("bearer" = []))
+)]
 async fn import_ndjson(
     _caller: Authed<AdminRole>,
     kind: web::Path<String>,
@@ -217,6 +237,15 @@ fn json_fields(
         .collect()
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{key}",
+    tag = "master data",
+    summary = "Reads a customer with contacts",
+    params(("key" = String, Path, description = "customer number")),
+    responses((status = 200, description = "the customer", body = Object), (status = 401, description = "no valid credentials"), (status = 404, description = "not found")),
+    security(("bearer" = []))
+)]
 async fn get_customer(
     _caller: Authed<AgentRole>,
     key: web::Path<String>,
@@ -230,6 +259,15 @@ async fn get_customer(
     Ok(HttpResponse::Ok().json(customer))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders/{key}",
+    tag = "master data",
+    summary = "Reads an order with lines",
+    params(("key" = String, Path, description = "order number")),
+    responses((status = 200, description = "the order", body = Object), (status = 401, description = "no valid credentials"), (status = 404, description = "not found")),
+    security(("bearer" = []))
+)]
 async fn get_order(
     _caller: Authed<AgentRole>,
     key: web::Path<String>,

@@ -10,6 +10,7 @@ mod inbound_document;
 mod inbound_task;
 mod inbound_voicemail;
 mod master;
+pub mod openapi;
 mod reply;
 mod routing;
 mod routing_settings;

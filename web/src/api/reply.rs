@@ -18,6 +18,26 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/items/{id}/outbound", web::get().to(outbound));
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/items/{id}/reply",
+    tag = "item work",
+    summary = "Queues an e-mail reply to an item (its agent, or a lead)",
+    params(
+        ("id" = i64, Path, description = "item id"),
+        ("agent" = Option<String>, Query, description = "the agent an API token acts for (login)")
+    ),
+    request_body = Object,
+    responses(
+        (status = 202, description = "the queued message", body = Object),
+        (status = 400, description = "bad input"),
+        (status = 401, description = "no valid credentials"),
+        (status = 403, description = "the item is not the caller's"),
+        (status = 404, description = "not found"),
+        (status = 503, description = "no SMTP relay configured")
+    ),
+    security(("bearer" = []))
+)]
 async fn reply(
     caller: Authed<AgentRole>,
     item: web::Path<i64>,
@@ -34,6 +54,19 @@ async fn reply(
     Ok(HttpResponse::Accepted().json(queued))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/items/{id}/outbound",
+    tag = "item work",
+    summary = "Lists an item's outgoing messages with status, attempts and last error",
+    params(("id" = i64, Path, description = "item id")),
+    responses(
+        (status = 200, description = "the messages", body = Object),
+        (status = 401, description = "no valid credentials"),
+        (status = 404, description = "not found")
+    ),
+    security(("bearer" = []))
+)]
 async fn outbound(
     _caller: Authed<AgentRole>,
     item: web::Path<i64>,

@@ -60,6 +60,15 @@ impl ItemAnswer {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/items/next",
+    tag = "routing",
+    summary = "Pull: claims the best item for the agent now",
+    params(("agent" = Option<String>, Query, description = "the agent an API token acts for (login)")),
+    responses((status = 200, description = "the claimed item: item_id, ref", body = Object), (status = 204, description = "nothing to take"), (status = 401, description = "no valid credentials"), (status = 503, description = "not available on this node")),
+    security(("bearer" = []))
+)]
 async fn next_item(
     caller: Authed<AgentRole>,
     query: web::Query<AgentQuery>,
@@ -94,6 +103,15 @@ async fn answer_offer(
     Ok(HttpResponse::Ok().json(ItemAnswer::of(item)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/offers/{id}/accept",
+    tag = "routing",
+    summary = "Accepts an open offer",
+    params(("id" = i64, Path, description = "offer id"), ("agent" = Option<String>, Query, description = "the agent an API token acts for (login)")),
+    responses((status = 200, description = "the item: item_id, ref", body = Object), (status = 401, description = "no valid credentials"), (status = 409, description = "conflicts with the item's state")),
+    security(("bearer" = []))
+)]
 async fn accept_offer(
     caller: Authed<AgentRole>,
     offer: web::Path<i64>,
@@ -104,6 +122,15 @@ async fn accept_offer(
     answer_offer(caller, offer, query, state, router, true).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/offers/{id}/reject",
+    tag = "routing",
+    summary = "Rejects an open offer",
+    params(("id" = i64, Path, description = "offer id"), ("agent" = Option<String>, Query, description = "the agent an API token acts for (login)")),
+    responses((status = 200, description = "the item: item_id, ref", body = Object), (status = 401, description = "no valid credentials"), (status = 409, description = "conflicts with the item's state")),
+    security(("bearer" = []))
+)]
 async fn reject_offer(
     caller: Authed<AgentRole>,
     offer: web::Path<i64>,
@@ -114,11 +141,23 @@ async fn reject_offer(
     answer_offer(caller, offer, query, state, router, false).await
 }
 
-#[derive(Debug, Deserialize)]
+/// `{"status": "available" | "away" | "offline"}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct StatusBody {
+    #[schema(value_type = String)]
     status: AgentStatus,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/status",
+    tag = "routing",
+    summary = "Sets the agent's own status",
+    params(("agent" = Option<String>, Query, description = "the agent an API token acts for (login)")),
+    request_body = StatusBody,
+    responses((status = 204, description = "set"), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials")),
+    security(("bearer" = []))
+)]
 async fn my_status(
     caller: Authed<AgentRole>,
     query: web::Query<AgentQuery>,
@@ -136,6 +175,16 @@ async fn my_status(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/agents/{login}/status",
+    tag = "lead",
+    summary = "Sets an agent's status",
+    params(("login" = String, Path, description = "the agent's login")),
+    request_body = StatusBody,
+    responses((status = 204, description = "set"), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it"), (status = 404, description = "not found")),
+    security(("bearer" = []))
+)]
 async fn agent_status(
     caller: Authed<LeadRole>,
     login: web::Path<String>,
@@ -153,8 +202,8 @@ async fn agent_status(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// A lead's action on one item.
-#[derive(Debug, Deserialize)]
+/// A lead's action on one item (`agent`, `queue` or `priority`) or, in bulk, on `items`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct LeadBody {
     agent: Option<String>,
     queue: Option<String>,
@@ -256,7 +305,23 @@ async fn lead_bulk(
 }
 
 macro_rules! lead_handlers {
-    ($($one:ident, $bulk:ident => $kind:expr;)+) => {$(
+    ($($one:ident, $bulk:ident => $kind:expr, $one_path:tt, $bulk_path:tt, $what:tt;)+) => {$(
+        #[utoipa::path(
+            post,
+            path = $one_path,
+            tag = "lead",
+            summary = $what,
+            params(("id" = i64, Path, description = "item id")),
+            request_body = LeadBody,
+            responses(
+                (status = 200, description = "the item: item_id, ref", body = Object),
+                (status = 400, description = "bad input"),
+                (status = 401, description = "no valid credentials"),
+                (status = 403, description = "the caller's role does not allow it"),
+                (status = 404, description = "no such open item")
+            ),
+            security(("bearer" = []))
+        )]
         async fn $one(
             caller: Authed<LeadRole>,
             item: web::Path<i64>,
@@ -267,6 +332,20 @@ macro_rules! lead_handlers {
             lead_one($kind, caller, item, body, state, router).await
         }
 
+        #[utoipa::path(
+            post,
+            path = $bulk_path,
+            tag = "lead",
+            summary = $what,
+            request_body = LeadBody,
+            responses(
+                (status = 200, description = "results: [{item_id, ok, error}]", body = Object),
+                (status = 400, description = "bad input"),
+                (status = 401, description = "no valid credentials"),
+                (status = 403, description = "the caller's role does not allow it")
+            ),
+            security(("bearer" = []))
+        )]
         async fn $bulk(
             caller: Authed<LeadRole>,
             body: web::Json<LeadBody>,
@@ -279,11 +358,23 @@ macro_rules! lead_handlers {
 }
 
 lead_handlers! {
-    reassign, bulk_reassign => LeadKind::Reassign;
-    move_item, bulk_move => LeadKind::Move;
-    set_priority, bulk_priority => LeadKind::Priority;
+    reassign, bulk_reassign => LeadKind::Reassign,
+        "/api/v1/items/{id}/reassign", "/api/v1/items/bulk/reassign", "Gives items to an agent";
+    move_item, bulk_move => LeadKind::Move,
+        "/api/v1/items/{id}/move", "/api/v1/items/bulk/move", "Puts items in a queue for routing";
+    set_priority, bulk_priority => LeadKind::Priority,
+        "/api/v1/items/{id}/priority", "/api/v1/items/bulk/priority", "Sets items' base priority";
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/items/{id}/explanation",
+    tag = "lead",
+    summary = "Why an item went where it went: assignment history with explanations",
+    params(("id" = i64, Path, description = "item id")),
+    responses((status = 200, description = "status and assignments", body = Object), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it"), (status = 404, description = "not found")),
+    security(("bearer" = []))
+)]
 async fn explanation(
     _caller: Authed<LeadRole>,
     item: web::Path<i64>,
@@ -303,6 +394,14 @@ async fn explanation(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/rule-sets",
+    tag = "admin",
+    summary = "Every stored rule-set version, newest first",
+    responses((status = 200, description = "the versions", body = Object), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it")),
+    security(("bearer" = []))
+)]
 async fn list_rule_sets(
     _caller: Authed<AdminRole>,
     state: web::Data<AppState>,
@@ -326,6 +425,15 @@ fn check(document: &serde_json::Value) -> Result<(), Vec<serde_json::Value>> {
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/rule-sets/validate",
+    tag = "admin",
+    summary = "Validates a rule-set document",
+    request_body = Object,
+    responses((status = 200, description = "valid and errors with rule and position", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it")),
+    security(("bearer" = []))
+)]
 async fn validate_rule_set(
     _caller: Authed<AdminRole>,
     document: web::Json<serde_json::Value>,
@@ -337,6 +445,15 @@ async fn validate_rule_set(
     )
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/rule-sets",
+    tag = "admin",
+    summary = "Stores a rule-set document as a new version",
+    request_body = Object,
+    responses((status = 201, description = "version, valid, errors", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it")),
+    security(("bearer" = []))
+)]
 async fn save_rule_set(
     caller: Authed<AdminRole>,
     document: web::Json<serde_json::Value>,
@@ -353,6 +470,15 @@ async fn save_rule_set(
     })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/rule-sets/{version}/activate",
+    tag = "admin",
+    summary = "Activates a valid version",
+    params(("version" = i64, Path, description = "rule-set version")),
+    responses((status = 200, description = "the active version", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it"), (status = 404, description = "not found")),
+    security(("bearer" = []))
+)]
 async fn activate_rule_set(
     caller: Authed<AdminRole>,
     version: web::Path<i64>,
@@ -377,6 +503,15 @@ struct SimulateBody {
     live_status: bool,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/rule-sets/simulate",
+    tag = "admin",
+    summary = "Replays past items against a rule set without changing anything",
+    request_body = Object,
+    responses((status = 200, description = "the simulation report", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it"), (status = 503, description = "not available on this node")),
+    security(("bearer" = []))
+)]
 async fn simulate(
     _caller: Authed<AdminRole>,
     body: web::Json<SimulateBody>,

@@ -44,6 +44,14 @@ fn refuse(message: &str, problems: Vec<SettingProblem>) -> ApiError {
     ApiError::with_problems(message, problems)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/queues",
+    tag = "admin",
+    summary = "Every queue's routing settings",
+    responses((status = 200, description = "the queues", body = Object), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it")),
+    security(("bearer" = []))
+)]
 async fn list_queues(
     _caller: Authed<AdminRole>,
     state: web::Data<AppState>,
@@ -52,10 +60,12 @@ async fn list_queues(
 }
 
 /// The settings to change; absent fields keep their value.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct QueueChange {
+    #[schema(value_type = Option<String>)]
     strategy: Option<QueueStrategy>,
+    #[schema(value_type = Option<String>)]
     offer_mode: Option<OfferMode>,
     aging_per_minute: Option<f64>,
     offer_timeout_seconds: Option<i32>,
@@ -86,6 +96,16 @@ impl QueueChange {
     }
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/queues/{id}",
+    tag = "admin",
+    summary = "Changes a queue's routing settings",
+    params(("id" = i64, Path, description = "queue id")),
+    request_body = QueueChange,
+    responses((status = 200, description = "the queue's settings now", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it"), (status = 404, description = "not found")),
+    security(("bearer" = []))
+)]
 async fn update_queue(
     caller: Authed<AdminRole>,
     id: web::Path<i64>,
@@ -123,15 +143,16 @@ async fn update_queue(
 }
 
 /// A queue an agent works, by name.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct QueueMembership {
     queue: String,
+    #[schema(value_type = String)]
     membership: Membership,
 }
 
 /// At most `max` assignments per `window_minutes`; `max: null` removes the cap.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Fairness {
     max: Option<i32>,
@@ -188,6 +209,15 @@ async fn agent_routing_view(state: &AppState, login: &str) -> Result<AgentRoutin
     Ok(AgentRoutingView::of(agent, &snapshot.queues))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/agents/{login}/routing",
+    tag = "admin",
+    summary = "An agent's routing settings",
+    params(("login" = String, Path, description = "the agent's login")),
+    responses((status = 200, description = "capacity, queues, fairness, skills, status", body = Object), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it"), (status = 404, description = "not found")),
+    security(("bearer" = []))
+)]
 async fn agent_routing(
     _caller: Authed<AdminRole>,
     login: web::Path<String>,
@@ -197,7 +227,7 @@ async fn agent_routing(
 }
 
 /// The routing settings to change; absent fields keep their value.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AgentRoutingChange {
     capacity: Option<i32>,
@@ -205,6 +235,16 @@ struct AgentRoutingChange {
     fairness: Option<Fairness>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/agents/{login}/routing",
+    tag = "admin",
+    summary = "Changes an agent's capacity, queues and fairness cap",
+    params(("login" = String, Path, description = "the agent's login")),
+    request_body = AgentRoutingChange,
+    responses((status = 200, description = "the agent's routing now", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it"), (status = 404, description = "not found")),
+    security(("bearer" = []))
+)]
 async fn update_agent_routing(
     caller: Authed<AdminRole>,
     login: web::Path<String>,

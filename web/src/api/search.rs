@@ -101,6 +101,15 @@ enum HitRecord {
     },
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    tag = "search",
+    summary = "Searches items, customers and orders",
+    params(("q" = Option<String>, Query, description = "words in tantivy syntax"), ("kind" = Option<String>, Query, description = "item, customer or order"), ("channel" = Option<String>, Query, description = "items: comma-separated channels"), ("status" = Option<String>, Query, description = "items: comma-separated statuses"), ("customer" = Option<String>, Query, description = "a customer number"), ("queue" = Option<String>, Query, description = "a queue name or id"), ("from" = Option<String>, Query, description = "received at or after"), ("to" = Option<String>, Query, description = "received up to"), ("offset" = Option<String>, Query, description = "page start"), ("limit" = Option<String>, Query, description = "page size, 1-200"), ("mode" = Option<String>, Query, description = "and or or")),
+    responses((status = 200, description = "hits, total, offset, limit, has_more", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 503, description = "not available on this node")),
+    security(("bearer" = []))
+)]
 async fn search(
     _caller: Authed<AgentRole>,
     request: HttpRequest,

@@ -24,6 +24,15 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/items/{id}/notes", web::post().to(add_note));
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/work",
+    tag = "item work",
+    summary = "The agent's open offers and owned items in queue order",
+    params(("agent" = Option<String>, Query, description = "the agent an API token acts for (login)")),
+    responses((status = 200, description = "the work list", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials")),
+    security(("bearer" = []))
+)]
 async fn my_work(
     caller: Authed<AgentRole>,
     query: web::Query<AgentQuery>,
@@ -33,6 +42,15 @@ async fn my_work(
     Ok(HttpResponse::Ok().json(state.store.my_work(agent).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/items/{id}",
+    tag = "item work",
+    summary = "The item view: item, links, attachments, notes, thread, assignments",
+    params(("id" = i64, Path, description = "item id")),
+    responses((status = 200, description = "the item view", body = Object), (status = 401, description = "no valid credentials"), (status = 404, description = "not found")),
+    security(("bearer" = []))
+)]
 async fn item_view(
     _caller: Authed<AgentRole>,
     item: web::Path<i64>,
@@ -46,16 +64,27 @@ async fn item_view(
 }
 
 /// `{"status": "waiting" | "done" | "reopen"}`.
-#[derive(Debug, Deserialize)]
-struct StatusBody {
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+struct StatusChangeBody {
+    #[schema(value_type = String)]
     status: StatusChange,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/items/{id}/status",
+    tag = "item work",
+    summary = "Waiting, done or reopen",
+    params(("id" = i64, Path, description = "item id"), ("agent" = Option<String>, Query, description = "the agent an API token acts for (login)")),
+    request_body = StatusChangeBody,
+    responses((status = 200, description = "what changed: item, from, to, version", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it"), (status = 404, description = "not found"), (status = 409, description = "conflicts with the item's state")),
+    security(("bearer" = []))
+)]
 async fn change_status(
     caller: Authed<AgentRole>,
     item: web::Path<i64>,
     query: web::Query<AgentQuery>,
-    body: web::Json<StatusBody>,
+    body: web::Json<StatusChangeBody>,
     state: web::Data<AppState>,
     router: Router,
 ) -> Result<HttpResponse, ApiError> {
@@ -72,11 +101,21 @@ async fn change_status(
 }
 
 /// `{"text": "..."}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct NoteBody {
     text: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/items/{id}/notes",
+    tag = "item work",
+    summary = "Adds an internal note",
+    params(("id" = i64, Path, description = "item id"), ("agent" = Option<String>, Query, description = "the agent an API token acts for (login)")),
+    request_body = NoteBody,
+    responses((status = 201, description = "the note", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it"), (status = 404, description = "not found")),
+    security(("bearer" = []))
+)]
 async fn add_note(
     caller: Authed<AgentRole>,
     item: web::Path<i64>,

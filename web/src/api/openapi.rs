@@ -1,0 +1,184 @@
+//! The OpenAPI document of the REST API, served at `/api/openapi.json`. Every `/api/v1` route is
+//! described by a `#[utoipa::path]` beside its handler and listed here; a test fails when a
+//! registered route is missing from the document (or the document names a route that is not).
+
+use actix_web::{HttpResponse, get};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Switchboard",
+        description = "The unified inbound inbox: intake, master data, search, routing and item work. \
+                       Errors are application/problem+json with a stable `code`."
+    ),
+    paths(
+        super::master::put_record,
+        super::master::import_ndjson,
+        super::master::get_customer,
+        super::master::get_order,
+        super::inbound::inbound_email,
+        super::inbound_document::inbound_document,
+        super::inbound_task::inbound_task,
+        super::inbound_task::inbound_tasks,
+        super::inbound_voicemail::inbound_voicemail,
+        super::search::search,
+        super::routing::next_item,
+        super::routing::accept_offer,
+        super::routing::reject_offer,
+        super::routing::my_status,
+        super::routing::agent_status,
+        super::routing::reassign,
+        super::routing::bulk_reassign,
+        super::routing::move_item,
+        super::routing::bulk_move,
+        super::routing::set_priority,
+        super::routing::bulk_priority,
+        super::routing::explanation,
+        super::routing::list_rule_sets,
+        super::routing::save_rule_set,
+        super::routing::validate_rule_set,
+        super::routing::simulate,
+        super::routing::activate_rule_set,
+        super::routing_settings::list_queues,
+        super::routing_settings::update_queue,
+        super::routing_settings::agent_routing,
+        super::routing_settings::update_agent_routing,
+        super::work::my_work,
+        super::work::item_view,
+        super::work::change_status,
+        super::work::add_note,
+        super::reply::reply,
+        super::reply::outbound,
+        super::attachments::download,
+        super::board::board,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme the paths name.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Serves the document (no sign-in needed: it describes, it does not reveal data).
+#[get("/api/openapi.json")]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// Reads the string literal at the start of `text`: its value with `{{`/`}}` unescaped,
+    /// and the rest of `text` after it.
+    fn literal_at(text: &str) -> Option<(String, &str)> {
+        let rest = text.strip_prefix('"')?;
+        let end = rest.find('"')?;
+        Some((
+            rest[..end].replace("{{", "{").replace("}}", "}"),
+            &rest[end..],
+        ))
+    }
+
+    /// The method of the first `web::METHOD()` in `text`.
+    fn method_in(text: &str) -> Option<String> {
+        let start = text.find("web::")? + "web::".len();
+        let name: String = text[start..]
+            .chars()
+            .take_while(char::is_ascii_alphabetic)
+            .collect();
+        ["get", "post", "put", "delete", "patch"]
+            .contains(&name.as_str())
+            .then_some(name)
+    }
+
+    /// Every (method, path) the API modules register, read from their source.
+    fn registered_routes() -> BTreeSet<(String, String)> {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+        let mut routes = BTreeSet::new();
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let file = entry.unwrap().path();
+            // This file's own scanner names the markers it looks for.
+            if file.ends_with("openapi.rs") {
+                continue;
+            }
+            let source = std::fs::read_to_string(file).unwrap();
+            for marker in [".route(", "web::resource("] {
+                for (at, _) in source.match_indices(marker) {
+                    let after = source[at + marker.len()..].trim_start();
+                    let after = after.strip_prefix("&format!(").unwrap_or(after);
+                    let Some((path, rest)) = literal_at(after) else {
+                        continue;
+                    };
+                    let method = method_in(rest)
+                        .unwrap_or_else(|| panic!("no method registered for {path}"));
+                    let path = if path.starts_with("/api/") {
+                        path
+                    } else {
+                        format!("/api/v1{path}")
+                    };
+                    routes.insert((method, path));
+                }
+            }
+        }
+        routes
+    }
+
+    fn documented_routes() -> BTreeSet<(String, String)> {
+        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let mut routes = BTreeSet::new();
+        for (path, operations) in document["paths"].as_object().unwrap() {
+            for method in operations.as_object().unwrap().keys() {
+                routes.insert((method.clone(), path.clone()));
+            }
+        }
+        routes
+    }
+
+    #[test]
+    fn every_registered_route_is_documented_and_nothing_else() {
+        let registered = registered_routes();
+        let documented = documented_routes();
+        assert!(
+            registered.len() > 30,
+            "the scan found too few routes: {registered:?}"
+        );
+        let undocumented: Vec<_> = registered.difference(&documented).collect();
+        assert!(
+            undocumented.is_empty(),
+            "routes without OpenAPI docs: {undocumented:?}"
+        );
+        let unknown: Vec<_> = documented.difference(&registered).collect();
+        assert!(
+            unknown.is_empty(),
+            "documented routes that are not registered: {unknown:?}"
+        );
+    }
+
+    #[test]
+    fn the_document_declares_bearer_auth_and_the_request_schemas() {
+        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        assert_eq!(document["openapi"], "3.1.0");
+        let schemes = &document["components"]["securitySchemes"]["bearer"];
+        assert_eq!(schemes["scheme"], "bearer");
+        let schemas = document["components"]["schemas"].as_object().unwrap();
+        for name in ["LeadBody", "QueueChange", "AgentRoutingChange", "NoteBody"] {
+            assert!(schemas.contains_key(name), "schema {name} missing");
+        }
+    }
+}
