@@ -155,6 +155,15 @@ pub trait OutboxStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> CoreResult<Outbound>;
 
+    /// Queues an automatic acknowledgement unless its item already has one or its recipient
+    /// was sent one since `since`; `None` when refused so.
+    async fn queue_acknowledgement(
+        &self,
+        acknowledgement: &NewOutbound,
+        since: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> CoreResult<Option<Outbound>>;
+
     /// Lists the messages due for an attempt at `now`, oldest first.
     async fn due_outbound(&self, now: DateTime<Utc>, limit: i64) -> CoreResult<Vec<DueOutbound>>;
 

@@ -117,6 +117,48 @@ macro_rules! impl_outbox_store {
             }
 
             #[tracing::instrument(skip_all)]
+            async fn queue_acknowledgement(
+                &self,
+                acknowledgement: &switchboard_core::outbox::NewOutbound,
+                since: chrono::DateTime<chrono::Utc>,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> switchboard_core::error::CoreResult<Option<switchboard_core::outbox::Outbound>> {
+                let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
+                let earlier: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM outbox WHERE kind = 'acknowledgement' \
+                     AND (item_id = $1 OR (recipients = $2 AND created_at >= $3))",
+                )
+                .bind(acknowledgement.item.get())
+                .bind(sqlx::types::Json(&acknowledgement.recipients))
+                .bind(since)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                if earlier > 0 {
+                    return Ok(None);
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO outbox (item_id, kind, author_name, message_id, mail_from, \
+                     recipients, subject, body, raw, status, attempts, next_attempt_at, created_at) \
+                     VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9) RETURNING id",
+                )
+                .bind(acknowledgement.item.get())
+                .bind(acknowledgement.kind.as_str())
+                .bind(&acknowledgement.message_id)
+                .bind(&acknowledgement.mail_from)
+                .bind(sqlx::types::Json(&acknowledgement.recipients))
+                .bind(&acknowledgement.subject)
+                .bind(&acknowledgement.body)
+                .bind(&acknowledgement.raw)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                tx.commit().await.map_err($crate::error::db_error)?;
+                self.outbound(id).await.map(Some)
+            }
+
+            #[tracing::instrument(skip_all)]
             async fn due_outbound(
                 &self,
                 now: chrono::DateTime<chrono::Utc>,

@@ -20,7 +20,7 @@ fn consumer(
     account: ImapAccount,
     pipeline: &Arc<switchboard_server::pipeline::Pipeline>,
 ) -> JoinHandle<()> {
-    tokio::spawn(imap::run(account, pipeline.clone(), None))
+    tokio::spawn(imap::run(account, pipeline.clone(), None, None))
 }
 
 async fn wait_for_items(store: &Arc<dyn Store>, expected: i64, within: Duration) {

@@ -17,6 +17,7 @@ mod imap_source;
 mod ingest_documents;
 mod ingest_email;
 mod ingest_voicemail;
+mod mail_acknowledgement;
 mod migrations;
 mod recording_fetch;
 mod search_api;

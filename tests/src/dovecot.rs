@@ -79,6 +79,7 @@ impl Dovecot {
             folder: "INBOX".to_owned(),
             processed,
             poll_seconds: 60,
+            acknowledge: false,
         }
     }
 

@@ -50,9 +50,10 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     let indexer = indexer.spawn();
     let router_data = actix_web::web::Data::from(router.as_router_handle());
     let pipeline = Arc::new(pipeline);
-    crate::mail::start_sources(&config, pipeline.clone());
+    let outbox = crate::mail::start_outbox(&config, store.clone())?;
+    let acknowledger = outbox.as_ref().map(|outbox| outbox.acknowledger.clone());
+    crate::mail::start_sources(&config, pipeline.clone(), acknowledger);
     crate::watch::start(&config.watch, pipeline.clone(), &config.database_url())?;
-    let outbound_mail = crate::mail::start_outbox(&config, store.clone())?;
     let state = AppState::new(
         store,
         WebConfig {
@@ -65,8 +66,8 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     .with_tasks(pipeline)
     .with_search(search)
     .with_attachment_bytes(Arc::new(BlobStore::new(config.blob_dir())));
-    let state = match outbound_mail {
-        Some(mail) => state.with_outbound_mail(mail),
+    let state = match outbox {
+        Some(outbox) => state.with_outbound_mail(outbox.mail),
         None => state,
     };
     let state = match &config.voicemail_webhook.secret {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use lettre::Message;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MessageBuilder};
 use switchboard_channels::reference_token::{self, TokenSecret};
 use switchboard_core::error::CoreResult;
@@ -18,6 +18,7 @@ use switchboard_core::work::Worker;
 use switchboard_core::{CoreError, WorkItemId};
 use tokio::sync::Notify;
 
+use super::acknowledge::{self, AcknowledgementSettings, Template};
 use super::settings::SmtpRelay;
 
 /// The longest reply text accepted, in characters.
@@ -74,10 +75,68 @@ impl OutboundMail for ReplyComposer {
     }
 }
 
+/// What goes out, before the headers every message to an item gets.
+struct Outgoing {
+    kind: OutboundKind,
+    subject: String,
+    body: String,
+    cc: Vec<Mailbox>,
+}
+
 /// Builds the reply to an e-mail item; `unique` keeps its Message-ID distinct.
 pub fn compose_reply(
     item: &WorkItem,
     request: &ReplyRequest,
+    relay: &SmtpRelay,
+    secret: &TokenSecret,
+    unique: &str,
+) -> CoreResult<NewOutbound> {
+    let body = checked_reply_text(&request.text)?;
+    if request.cc.len() > MAX_CC {
+        return Err(CoreError::BadInput(format!(
+            "a reply has at most {MAX_CC} Cc recipients"
+        )));
+    }
+    let cc = request
+        .cc
+        .iter()
+        .map(|address| mailbox(address, None, "a Cc address"))
+        .collect::<CoreResult<Vec<Mailbox>>>()?;
+    let outgoing = Outgoing {
+        kind: OutboundKind::Reply,
+        subject: reply_subject(item, secret),
+        body: body.to_owned(),
+        cc,
+    };
+    compose(item, outgoing, relay, secret, unique)
+}
+
+/// Builds the automatic acknowledgement of an e-mail item from the template of its language.
+pub fn compose_acknowledgement(
+    item: &WorkItem,
+    template: &Template,
+    relay: &SmtpRelay,
+    secret: &TokenSecret,
+    unique: &str,
+) -> CoreResult<NewOutbound> {
+    let reference = item.id.reference();
+    let original = item.subject.as_deref().unwrap_or("").trim();
+    let token = reference_token::sign(item.id, secret.as_bytes());
+    let outgoing = Outgoing {
+        kind: OutboundKind::Acknowledgement,
+        subject: format!(
+            "{} {token}",
+            acknowledge::fill(&template.subject, &reference, original)
+        ),
+        body: acknowledge::fill(&template.body, &reference, original),
+        cc: Vec::new(),
+    };
+    compose(item, outgoing, relay, secret, unique)
+}
+
+fn compose(
+    item: &WorkItem,
+    outgoing: Outgoing,
     relay: &SmtpRelay,
     secret: &TokenSecret,
     unique: &str,
@@ -89,57 +148,66 @@ pub fn compose_reply(
             item.channel
         )));
     }
-    let body = checked_reply_text(&request.text)?;
     let from = mailbox(
         &relay.from,
         relay.from_name.as_deref(),
         "the configured from address",
     )?;
     let to = mailbox(customer_address(item)?, None, "the customer's address")?;
-    if request.cc.len() > MAX_CC {
-        return Err(CoreError::BadInput(format!(
-            "a reply has at most {MAX_CC} Cc recipients"
-        )));
-    }
-    let cc = request
-        .cc
-        .iter()
-        .map(|address| mailbox(address, None, "a Cc address"))
-        .collect::<CoreResult<Vec<Mailbox>>>()?;
     let host = relay.from.rsplit('@').next().unwrap_or("localhost");
     let message_id = reference_token::sign_message_id(item.id, secret.as_bytes(), unique, host);
-    let subject = reply_subject(item, secret);
 
     let mut builder = Message::builder()
         .from(from.clone())
         .to(to.clone())
-        .subject(subject.clone())
+        .subject(outgoing.subject.clone())
         .message_id(Some(message_id.clone()));
-    for copy in &cc {
+    for copy in &outgoing.cc {
         builder = builder.cc(copy.clone());
+    }
+    if outgoing.kind == OutboundKind::Acknowledgement {
+        builder = builder.header(AutoSubmitted);
     }
     let builder = with_thread_headers(builder, &item.details);
     let message = builder
         .header(ContentType::TEXT_PLAIN)
-        .body(body.to_owned())
-        .map_err(|error| CoreError::BadInput(format!("cannot compose the reply: {error}")))?;
+        .body(outgoing.body.clone())
+        .map_err(|error| CoreError::BadInput(format!("cannot compose the message: {error}")))?;
     let recipients = std::iter::once(&to)
-        .chain(&cc)
+        .chain(&outgoing.cc)
         .map(|mailbox| mailbox.email.to_string())
         .collect();
     Ok(NewOutbound {
         item: item.id,
-        kind: OutboundKind::Reply,
+        kind: outgoing.kind,
         message_id: message_id
             .trim_start_matches('<')
             .trim_end_matches('>')
             .to_owned(),
         mail_from: from.email.to_string(),
         recipients,
-        subject,
-        body: body.to_owned(),
+        subject: outgoing.subject,
+        body: outgoing.body,
         raw: message.formatted(),
     })
+}
+
+/// `Auto-Submitted: auto-replied` (RFC 3834) on automatic messages, so other robots stay quiet.
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-replied".to_owned())
+    }
 }
 
 fn checked_reply_text(text: &str) -> CoreResult<&str> {
@@ -214,4 +282,66 @@ fn with_thread_headers(builder: MessageBuilder, details: &serde_json::Value) -> 
         .collect::<Vec<_>>()
         .join(" ");
     builder.in_reply_to(format!("<{parent}>")).references(chain)
+}
+
+/// Acknowledges fresh messages on mailboxes that ask for it, through the outbox.
+pub struct Acknowledger {
+    store: Arc<dyn Store>,
+    relay: SmtpRelay,
+    secret: TokenSecret,
+    settings: AcknowledgementSettings,
+    own_addresses: Vec<String>,
+    queued: Arc<Notify>,
+}
+
+impl Acknowledger {
+    /// An acknowledger sending through `relay`; `queued` wakes the outbox sender.
+    pub fn new(
+        store: Arc<dyn Store>,
+        relay: SmtpRelay,
+        secret: TokenSecret,
+        settings: AcknowledgementSettings,
+        own_addresses: Vec<String>,
+        queued: Arc<Notify>,
+    ) -> Self {
+        Self {
+            store,
+            relay,
+            secret,
+            settings,
+            own_addresses,
+            queued,
+        }
+    }
+
+    /// Queues the acknowledgement of a freshly ingested message unless it must not be answered
+    /// or its sender was acknowledged recently; returns whether one was queued.
+    pub async fn acknowledge(&self, item: WorkItemId, raw: &[u8]) -> CoreResult<bool> {
+        let found = self
+            .store
+            .item(item)
+            .await?
+            .ok_or_else(|| CoreError::not_found(format!("item {item}")))?;
+        let sender = found.sender.email.as_deref();
+        if let Err(refusal) = acknowledge::check(found.noise, sender, raw, &self.own_addresses) {
+            tracing::debug!(item = %item, refusal = ?refusal, "no acknowledgement");
+            return Ok(false);
+        }
+        let template = self.settings.templates.for_language(found.language);
+        let unique = format!("{:016x}", rand::random::<u64>());
+        let composed =
+            compose_acknowledgement(&found, template, &self.relay, &self.secret, &unique)?;
+        let now = chrono::Utc::now();
+        let since = now - chrono::TimeDelta::hours(self.settings.per_sender_hours.max(0));
+        let queued = self
+            .store
+            .queue_acknowledgement(&composed, since, now)
+            .await?;
+        if queued.is_some() {
+            self.queued.notify_one();
+        } else {
+            tracing::debug!(item = %item, "acknowledgement rate-limited");
+        }
+        Ok(queued.is_some())
+    }
 }

@@ -12,9 +12,10 @@ use anyhow::Context;
 use async_imap::Session;
 use async_imap::extensions::idle::IdleResponse;
 use futures_util::TryStreamExt;
-use switchboard_core::ingest::Ingestor;
+use switchboard_core::ingest::{IngestOutcome, Ingestor};
 use switchboard_core::item::Channel;
 
+use super::compose::Acknowledger;
 use super::settings::{ImapAccount, ProcessedAction, Security};
 use super::stream::MailStream;
 use crate::advisory_lock::{self, AdvisoryLock};
@@ -28,17 +29,21 @@ type ImapSession = Session<MailStream>;
 
 /// Consumes one account's folder for the life of the process. On PostgreSQL (`lock_url`), it
 /// first takes the mailbox's advisory lock, so one node consumes each mailbox.
-pub async fn run(account: ImapAccount, ingestor: Arc<dyn Ingestor>, lock_url: Option<String>) {
+pub async fn run(
+    account: ImapAccount,
+    ingestor: Arc<dyn Ingestor>,
+    acknowledger: Option<Arc<Acknowledger>>,
+    lock_url: Option<String>,
+) {
     let mut backoff = FIRST_BACKOFF;
     loop {
         let mut opened = false;
-        let Err(error) = consume(
-            &account,
-            ingestor.as_ref(),
-            lock_url.as_deref(),
-            &mut opened,
-        )
-        .await;
+        let reader = Reader {
+            account: &account,
+            ingestor: ingestor.as_ref(),
+            acknowledger: acknowledger.as_deref(),
+        };
+        let Err(error) = consume(&reader, lock_url.as_deref(), &mut opened).await;
         if opened {
             // The connection worked for a while: start the backoff over.
             backoff = FIRST_BACKOFF;
@@ -57,11 +62,11 @@ pub async fn run(account: ImapAccount, ingestor: Arc<dyn Ingestor>, lock_url: Op
 /// Reads the folder until the connection or the lock fails; `opened` tells whether it got as
 /// far as selecting the folder.
 async fn consume(
-    account: &ImapAccount,
-    ingestor: &dyn Ingestor,
+    reader: &Reader<'_>,
     lock_url: Option<&str>,
     opened: &mut bool,
 ) -> anyhow::Result<Infallible> {
+    let account = reader.account;
     let mut lock = match lock_url {
         Some(url) => {
             Some(AdvisoryLock::acquire(url, advisory_lock::key_for(&lock_name(account))).await?)
@@ -83,7 +88,7 @@ async fn consume(
         if let Some(lock) = lock.as_mut() {
             lock.check().await?;
         }
-        take_new_messages(&mut session, account, ingestor, can_move).await?;
+        take_new_messages(&mut session, reader, can_move).await?;
         session = if can_idle {
             idle(session, wait).await?
         } else {
@@ -93,6 +98,13 @@ async fn consume(
         };
         while session.unsolicited_responses.try_recv().is_ok() {}
     }
+}
+
+/// One mailbox's reader: where messages go, and who acknowledges them.
+struct Reader<'a> {
+    account: &'a ImapAccount,
+    ingestor: &'a dyn Ingestor,
+    acknowledger: Option<&'a Acknowledger>,
 }
 
 /// Logs in with the configured security.
@@ -136,10 +148,10 @@ async fn read_greeting(client: &mut async_imap::Client<MailStream>) -> anyhow::R
 /// Ingests every message not yet processed, oldest first; returns how many it took.
 async fn take_new_messages(
     session: &mut ImapSession,
-    account: &ImapAccount,
-    ingestor: &dyn Ingestor,
+    reader: &Reader<'_>,
     can_move: bool,
 ) -> anyhow::Result<usize> {
+    let account = reader.account;
     let mut uids: Vec<u32> = session
         .uid_search(unprocessed_query(&account.processed))
         .await?
@@ -151,12 +163,20 @@ async fn take_new_messages(
             continue; // expunged meanwhile
         };
         let source = landing::keys(Channel::Email, &raw).idem_key;
-        let outcome = ingestor
-            .ingest(Channel::Email, &source, raw)
+        let outcome = reader
+            .ingestor
+            .ingest(Channel::Email, &source, raw.clone())
             .await
             .with_context(|| format!("cannot land message uid {uid}"))?;
         tracing::debug!(mailbox = %account.name, uid, outcome = ?outcome, "imap message ingested");
         mark_processed(session, &account.processed, uid, can_move).await?;
+        // Only a new item is acknowledged: a copy on another mailbox is a duplicate.
+        if let (Some(acknowledger), IngestOutcome::Ingested { item, .. }) =
+            (reader.acknowledger, &outcome)
+            && let Err(error) = acknowledger.acknowledge(*item, &raw).await
+        {
+            tracing::warn!(item = %item, error = %error, "acknowledgement not queued");
+        }
     }
     Ok(uids.len())
 }

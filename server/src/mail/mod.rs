@@ -1,6 +1,7 @@
 //! The e-mail channel's I/O: the IMAP source that feeds the ingest pipeline, and the settings of
 //! the mail servers Switchboard talks to.
 
+pub mod acknowledge;
 pub mod compose;
 pub mod imap;
 pub mod outbox;
@@ -21,23 +22,38 @@ use crate::config::Config;
 
 /// Starts one IMAP consumer task per configured mailbox; on PostgreSQL each holds its mailbox's
 /// lock, so several nodes never read one mailbox at once.
-pub fn start_sources(config: &Config, ingestor: Arc<dyn Ingestor>) {
+pub fn start_sources(
+    config: &Config,
+    ingestor: Arc<dyn Ingestor>,
+    acknowledger: Option<Arc<compose::Acknowledger>>,
+) {
     let lock_url = lock_url(config);
     for account in &config.mail.imap {
+        if account.acknowledge && acknowledger.is_none() {
+            tracing::warn!(mailbox = %account.name, "acknowledgements need [mail.smtp]; none sent");
+        }
+        let acknowledger = acknowledger.clone().filter(|_| account.acknowledge);
         tokio::spawn(imap::run(
             account.clone(),
             ingestor.clone(),
+            acknowledger,
             lock_url.clone(),
         ));
     }
 }
 
+/// What the outbox offers the rest of the node: replies for the API, acknowledgements for the
+/// mailboxes.
+pub struct Outbox {
+    /// Composes and queues agents' replies.
+    pub mail: Arc<dyn OutboundMail>,
+    /// Acknowledges fresh messages.
+    pub acknowledger: Arc<compose::Acknowledger>,
+}
+
 /// Starts the outbox sender when an SMTP relay is configured, and returns the composer the HTTP
 /// API queues replies with. Replies need the reference secret: their tokens are signed with it.
-pub fn start_outbox(
-    config: &Config,
-    store: Arc<dyn Store>,
-) -> anyhow::Result<Option<Arc<dyn OutboundMail>>> {
+pub fn start_outbox(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Option<Outbox>> {
     let Some(relay) = config.mail.smtp.clone() else {
         return Ok(None);
     };
@@ -49,14 +65,22 @@ pub fn start_outbox(
             anyhow::anyhow!("[mail.smtp] needs organisation.reference_secret to sign reply tokens")
         })?;
     let queued = Arc::new(Notify::new());
-    let composer = compose::ReplyComposer::new(
+    let secret = TokenSecret::new(secret.as_bytes());
+    let composer =
+        compose::ReplyComposer::new(store.clone(), relay.clone(), secret.clone(), queued.clone());
+    let acknowledger = compose::Acknowledger::new(
         store.clone(),
         relay.clone(),
-        TokenSecret::new(secret.as_bytes()),
+        secret,
+        config.mail.acknowledgement.clone(),
+        config.organisation.own_addresses.clone(),
         queued.clone(),
     );
     tokio::spawn(outbox::run(store, relay, queued, lock_url(config)));
-    Ok(Some(Arc::new(composer)))
+    Ok(Some(Outbox {
+        mail: Arc::new(composer),
+        acknowledger: Arc::new(acknowledger),
+    }))
 }
 
 /// The database to hold singleton locks on: PostgreSQL only (SQLite is one node).

@@ -83,6 +83,9 @@ pub struct ImapAccount {
     /// Seconds between checks when the server offers no IDLE, and the longest IDLE wait.
     #[serde(default = "poll_seconds")]
     pub poll_seconds: u64,
+    /// Whether new messages get an automatic acknowledgement (needs `[mail.smtp]`).
+    #[serde(default)]
+    pub acknowledge: bool,
 }
 
 fn inbox() -> String {
@@ -177,6 +180,8 @@ pub struct MailSettings {
     pub imap: Vec<ImapAccount>,
     /// The relay replies go out through; without it replies are refused (503).
     pub smtp: Option<SmtpRelay>,
+    /// Automatic acknowledgements (for mailboxes with `acknowledge = true`).
+    pub acknowledgement: super::acknowledge::AcknowledgementSettings,
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ fn email_keys(raw: &[u8]) -> LandingKeys {
 }
 
 /// Splits at the first empty line (CRLF, LF or CR-only endings).
-fn split_head(raw: &[u8]) -> (&[u8], &[u8]) {
+pub fn split_head(raw: &[u8]) -> (&[u8], &[u8]) {
     for (index, window) in raw.windows(2).enumerate() {
         let blank = match window {
             [b'\n', b'\n'] | [b'\r', b'\r'] => Some(index + 2),
@@ -81,7 +81,8 @@ fn split_head(raw: &[u8]) -> (&[u8], &[u8]) {
     (raw, &[])
 }
 
-fn unfolded_headers(head: &[u8]) -> Vec<(String, String)> {
+/// The header fields of a message's head, continuation lines unfolded.
+pub fn unfolded_headers(head: &[u8]) -> Vec<(String, String)> {
     let text = String::from_utf8_lossy(head);
     let mut headers: Vec<(String, String)> = Vec::new();
     for line in text.split(['\n', '\r']).filter(|line| !line.is_empty()) {
