@@ -143,13 +143,19 @@ fn image_bomb_pdf(side: u64) -> Vec<u8> {
 #[test]
 fn empty_and_non_document_bytes_are_refused_by_content() {
     assert!(matches!(letter(b"", &config()), Err(DocumentError::Empty)));
-    let jpeg = [
-        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
-    ];
-    match letter(&jpeg, &config()) {
-        Err(DocumentError::UnsupportedType { sniffed }) => assert_eq!(sniffed, "image/jpeg"),
+    let gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff";
+    match letter(gif, &config()) {
+        Err(DocumentError::UnsupportedType { sniffed }) => assert_eq!(sniffed, "image/gif"),
         other => panic!("unexpected {other:?}"),
     }
+    // A JPEG is a scan, but this one ends before its frame header.
+    let truncated_jpeg = [
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
+    ];
+    assert!(matches!(
+        letter(&truncated_jpeg, &config()),
+        Err(DocumentError::Corrupt { .. })
+    ));
     let small = DocumentConfig {
         max_input_bytes: 10,
         ..config()

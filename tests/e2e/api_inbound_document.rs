@@ -10,7 +10,7 @@ use switchboard_core::inbound::InboundState;
 use switchboard_core::item::Channel;
 use switchboard_core::store::Store;
 use switchboard_core::user::Role;
-use switchboard_tests::{corpus_dir, corpus_pipeline, token};
+use switchboard_tests::{corpus_dir, corpus_pipeline, token, truth_rows};
 use switchboard_web::{AppState, WebConfig, create_app};
 
 /// Waits until the store holds `count` items (OCR runs in the background).
@@ -154,5 +154,69 @@ async fn documents_are_accepted_once_landed_and_bad_uploads_refused() {
                 .unwrap()
                 .is_empty()
         );
+    }
+}
+
+/// Renders the first page of a corpus letter as a scanner would save it (`png` or `jpeg`).
+fn scanned_page(format: &str, folder: &std::path::Path) -> Vec<u8> {
+    let letter = corpus_dir().join("dev/letter/l0001.pdf");
+    let output = folder.join(format!("scan-{format}"));
+    let status = std::process::Command::new("pdftoppm")
+        .args([&format!("-{format}"), "-r", "200", "-gray", "-singlefile"])
+        .arg(&letter)
+        .arg(&output)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let extension = if format == "png" { "png" } else { "jpg" };
+    std::fs::read(output.with_extension(extension)).unwrap()
+}
+
+#[actix_web::test]
+async fn scanned_png_and_jpeg_pages_are_read_like_pdf_scans() {
+    let folder = tempfile::tempdir().unwrap();
+    let (store, pipeline) = corpus_pipeline(folder.path()).await;
+    let agent = token(&store, Role::Agent).await;
+    let state =
+        AppState::new(store.clone(), WebConfig::default()).with_ingestor(Arc::new(pipeline));
+    let app = test::init_service(create_app(state)).await;
+    let uploads = [
+        ("image/png", scanned_page("png", folder.path())),
+        ("image/jpeg", scanned_page("jpeg", folder.path())),
+    ];
+    for (content_type, body) in uploads {
+        let request = test::TestRequest::post()
+            .uri("/api/v1/inbound/document?channel=letter")
+            .insert_header(("Authorization", format!("Bearer {agent}")))
+            .insert_header(("Content-Type", content_type))
+            .set_payload(body)
+            .to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(response.status(), 202, "{content_type}");
+    }
+    wait_for_items(&store, 2).await;
+    let truth = &truth_rows("letter")["l0001.pdf"];
+    let reference = truth["reference_text"].as_str().unwrap();
+    let reference_words: Vec<&str> = reference.split_whitespace().collect();
+    for item in store.export_items(None, 10, true).await.unwrap() {
+        assert_eq!(item.channel, Channel::Letter);
+        let text = item.text.unwrap_or_default();
+        let read: std::collections::HashSet<&str> = text.split_whitespace().collect();
+        let found = reference_words
+            .iter()
+            .filter(|word| read.contains(**word))
+            .count();
+        eprintln!(
+            "{}: {found}/{} reference words read",
+            item.source,
+            reference_words.len()
+        );
+        assert!(
+            found * 10 >= reference_words.len() * 7,
+            "{}: only {found}/{} words of the letter read: {text:?}",
+            item.source,
+            reference_words.len()
+        );
+        assert!(text.contains("4500020824"), "the order number is read");
     }
 }

@@ -15,6 +15,7 @@ use super::letter::{LetterFields, parse_letter};
 use super::notification::FaxNotification;
 use super::ocr::{OcrEngine, PageText};
 use super::recognise::{PageImage, RecognisedDocument, recognise_document};
+use super::sniff::DocumentFormat;
 use crate::email::detect_language;
 
 /// The header line is looked for in this many first lines of each page.
@@ -179,6 +180,22 @@ impl<'a> DocumentIntake<'a> {
 
 /// Builds the item common to faxes and letters: text of all pages, language, page details and
 /// the confidence and damage warnings.
+/// A warning when a file's extension names another document type than its content (a JPEG
+/// named `.pdf`): the content decides, the mismatch is shown.
+fn misnamed(file_name: &str, format: DocumentFormat) -> Option<String> {
+    let extension = file_name.rsplit_once('.')?.1.to_ascii_lowercase();
+    let named = match extension.as_str() {
+        "pdf" => DocumentFormat::Pdf,
+        "tif" | "tiff" => DocumentFormat::Tiff,
+        "png" => DocumentFormat::Png,
+        "jpg" | "jpeg" => DocumentFormat::Jpeg,
+        _ => return None,
+    };
+    (named != format).then(|| {
+        format!("file named {file_name} is a {format:?} document by its content; read as such")
+    })
+}
+
 fn base_item(
     channel: Channel,
     file_name: &str,
@@ -202,6 +219,9 @@ fn base_item(
     if document.info.damaged {
         item.warnings
             .push("document was damaged; some content may be missing".to_owned());
+    }
+    if let Some(warning) = misnamed(source, document.format) {
+        item.warnings.push(warning);
     }
     if document
         .pages
@@ -259,6 +279,19 @@ fn header_line_meta(text: &str, region: &str) -> Option<FaxMeta> {
 mod tests {
     use super::*;
     use crate::document::ocr::TextSource;
+
+    #[test]
+    fn a_file_named_as_another_type_is_flagged() {
+        let warning = misnamed("scan.pdf", DocumentFormat::Jpeg).unwrap();
+        assert!(
+            warning.contains("scan.pdf") && warning.contains("Jpeg"),
+            "{warning}"
+        );
+        assert_eq!(misnamed("scan.JPG", DocumentFormat::Jpeg), None);
+        assert_eq!(misnamed("fax.tiff", DocumentFormat::Tiff), None);
+        assert_eq!(misnamed("upload", DocumentFormat::Pdf), None);
+        assert_eq!(misnamed("notes.txt", DocumentFormat::Pdf), None);
+    }
 
     fn page(text: &str, confidence: f32) -> PageText {
         PageText {

@@ -1,5 +1,5 @@
-//! Document intake for faxes and letters: PDF (text layer or scanned) and TIFF in, per-page text,
-//! page images and a [`switchboard_core::item::NewItem`] out.
+//! Document intake for faxes and letters: PDF (text layer or scanned), TIFF, and single scanned
+//! PNG or JPEG pages in, per-page text, page images and a [`switchboard_core::item::NewItem`] out.
 //!
 //! The tools run as child processes (Poppler's `pdfinfo`, `pdfimages`, `pdftotext`, `pdftoppm`;
 //! libtiff's `tiff2pdf`; Tesseract 5) with per-page time limits, an address-space limit and
@@ -8,7 +8,8 @@
 //!
 //! Outcomes by input (each a [`DocumentError`] the caller shows while keeping the original):
 //! - empty or over `max_input_bytes`: [`DocumentError::Empty`], [`DocumentError::TooLarge`].
-//! - not PDF or TIFF by content (a JPEG named `.pdf`): [`DocumentError::UnsupportedType`].
+//! - not PDF, TIFF, PNG or JPEG by content: [`DocumentError::UnsupportedType`]; a file whose
+//!   name says another of these types (a JPEG named `.pdf`) is read by its content and flagged.
 //! - password-protected: [`DocumentError::Encrypted`]; unreadable or truncated beyond repair:
 //!   [`DocumentError::Corrupt`]; repaired damage gives an item with a warning instead.
 //! - zero pages, more than `max_pages`: [`DocumentError::NoPages`], [`DocumentError::TooManyPages`].
@@ -21,6 +22,7 @@
 mod config;
 mod error;
 pub mod fax;
+mod image_pdf;
 mod intake;
 pub mod letter;
 pub mod notification;

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::config::DocumentConfig;
 use super::error::DocumentError;
+use super::image_pdf::{jpeg_to_pdf, png_to_pdf};
 use super::ocr::{OcrEngine, PageOcr, PageText, TextSource};
 use super::pdf::{PdfFile, PdfInfo};
 use super::raster::Raster;
@@ -57,6 +58,8 @@ pub fn recognise_document(
     let file = match format {
         DocumentFormat::Pdf => PdfFile::new(bytes)?,
         DocumentFormat::Tiff => PdfFile::from_tiff(bytes, config)?,
+        DocumentFormat::Png => PdfFile::new(&png_to_pdf(bytes, config)?)?,
+        DocumentFormat::Jpeg => PdfFile::new(&jpeg_to_pdf(bytes, config)?)?,
     };
     let info = file.inspect(config)?;
     let text_layer = file.text_layer(info.pages, config)?;

@@ -1,4 +1,5 @@
-//! Tells PDF and TIFF apart from everything else by their magic bytes, whatever the file name.
+//! Tells PDF, TIFF, PNG and JPEG apart from everything else by their magic bytes, whatever the
+//! file name.
 
 /// The document formats the intake reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -7,6 +8,22 @@ pub enum DocumentFormat {
     Pdf,
     /// A TIFF file (single or multi-page, including fax G3/G4).
     Tiff,
+    /// A PNG image (one scanned page).
+    Png,
+    /// A JPEG image (one scanned or photographed page).
+    Jpeg,
+}
+
+impl DocumentFormat {
+    /// The content type of the format.
+    pub fn mime_type(self) -> &'static str {
+        match self {
+            Self::Pdf => "application/pdf",
+            Self::Tiff => "image/tiff",
+            Self::Png => "image/png",
+            Self::Jpeg => "image/jpeg",
+        }
+    }
 }
 
 /// PDF readers accept the header anywhere in the first kilobyte.
@@ -21,6 +38,12 @@ pub fn sniff_document(bytes: &[u8]) -> Result<DocumentFormat, String> {
     }
     if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
         return Ok(DocumentFormat::Tiff);
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Ok(DocumentFormat::Png);
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Ok(DocumentFormat::Jpeg);
     }
     Err(infer::get(bytes)
         .map(|kind| kind.mime_type().to_owned())
@@ -42,7 +65,9 @@ mod tests {
     #[test]
     fn other_content_reports_its_type() {
         let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0];
-        assert_eq!(sniff_document(&jpeg), Err("image/jpeg".to_owned()));
+        assert_eq!(sniff_document(&jpeg), Ok(DocumentFormat::Jpeg));
+        let gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00";
+        assert_eq!(sniff_document(gif), Err("image/gif".to_owned()));
         assert_eq!(sniff_document(b"hello"), Err("unknown".to_owned()));
         assert_eq!(sniff_document(b""), Err("unknown".to_owned()));
     }

@@ -5,7 +5,7 @@ use switchboard_channels::document::fax::FaxPatterns;
 use switchboard_channels::document::notification::{is_fax_notification, parse_fax_notification};
 use switchboard_channels::document::ocr::{OcrConfig, TesseractCli};
 use switchboard_channels::document::{
-    DocumentConfig, DocumentError, DocumentIntake, DocumentResult,
+    DocumentConfig, DocumentError, DocumentFormat, DocumentIntake, DocumentResult, sniff_document,
 };
 use switchboard_channels::email::{EmailConfig, parse_email};
 use switchboard_channels::voicemail::{self, VoicemailConfig};
@@ -199,11 +199,9 @@ fn document_parsed(
 ) -> Parsed {
     let mut item = result.item;
     item.source = source.to_owned();
-    let original_type = if original.starts_with(b"%PDF") {
-        "application/pdf"
-    } else {
-        "image/tiff"
-    };
+    let original_type = sniff_document(original)
+        .map(DocumentFormat::mime_type)
+        .unwrap_or("application/octet-stream");
     item.attachments.push(NewAttachment {
         file_name: switchboard_channels::email::safe_file_name(Some(file_name), 0, "pdf"),
         declared_type: Some(original_type.to_owned()),

@@ -110,10 +110,9 @@ fn sniffed_extension(body: &[u8]) -> Option<&'static str> {
     match sniff_document(body) {
         Ok(DocumentFormat::Pdf) => Some("pdf"),
         Ok(DocumentFormat::Tiff) => Some("tif"),
-        Err(mime) => DOCUMENT_TYPES
-            .iter()
-            .find(|(known, _)| *known == mime)
-            .map(|(_, extension)| *extension),
+        Ok(DocumentFormat::Png) => Some("png"),
+        Ok(DocumentFormat::Jpeg) => Some("jpg"),
+        Err(_) => None,
     }
 }
 
