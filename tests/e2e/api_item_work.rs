@@ -348,6 +348,14 @@ async fn the_board_is_for_leads_and_counts_waiting_work_and_load() {
     )
     .await;
     assert_eq!(bad_share.status(), 400);
+    let not_a_number = test::call_service(
+        &app,
+        get("/api/v1/board?sla_risk_share=most", &fixture.lead_token).to_request(),
+    )
+    .await;
+    assert_eq!(not_a_number.status(), 400);
+    let problem: Value = test::read_body_json(not_a_number).await;
+    assert_eq!(problem["code"], "bad_input");
 
     let response =
         test::call_service(&app, get("/api/v1/board", &fixture.lead_token).to_request()).await;

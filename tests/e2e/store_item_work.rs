@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use switchboard_core::event::Actor;
 use switchboard_core::item::{Channel, ItemStatus, NewAttachment, NewItem};
 use switchboard_core::link::{LinkKind, LinkOrigin, NewLink};
-use switchboard_core::routing::{FencedDecision, RoutingAction};
+use switchboard_core::routing::{FencedDecision, LeadAction, LeadOverride, RoutingAction};
 use switchboard_core::store::{ItemPlacement, Store};
 use switchboard_core::work::{StatusChange, Worker, item_detail};
 use switchboard_core::{CoreError, UserId, WorkItemId};
@@ -325,6 +325,30 @@ async fn waiting_on_the_customer_pauses_the_sla_clock() {
             Duration::hours(3).num_seconds(),
             "{label}"
         );
+
+        // A lead taking a waiting item to another agent ends the pause there.
+        let resumed_due = stored.sla_due_at;
+        store
+            .change_item_status(item, StatusChange::Waiting, &ann_works, customer_answered)
+            .await
+            .unwrap();
+        let bob = agent(&store, "bob").await;
+        let by = LeadOverride {
+            actor: Actor::System,
+            reason: None,
+            at: customer_answered,
+        };
+        store
+            .lead_action(item, &LeadAction::Reassign { agent: bob }, &by)
+            .await
+            .unwrap();
+        let later = start + Duration::hours(9);
+        store
+            .change_item_status(item, StatusChange::Done, &worker(bob, "bob"), later)
+            .await
+            .unwrap();
+        let finished = store.item(item).await.unwrap().unwrap();
+        assert_eq!(finished.sla_due_at, resumed_due, "{label}");
     }
 }
 

@@ -143,3 +143,11 @@ pub fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) ->
 pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
     ApiError::from(CoreError::BadInput(format!("invalid path: {error}"))).into()
 }
+
+/// Turns query-string errors into problems.
+pub fn query_error(
+    error: actix_web::error::QueryPayloadError,
+    _: &HttpRequest,
+) -> actix_web::Error {
+    ApiError::from(CoreError::BadInput(format!("invalid query: {error}"))).into()
+}

@@ -36,6 +36,7 @@ pub fn create_app(
                 .error_handler(error::json_error),
         )
         .app_data(web::PathConfig::default().error_handler(error::path_error))
+        .app_data(web::QueryConfig::default().error_handler(error::query_error))
         .wrap(from_fn(metrics::record_request))
         .wrap(from_fn(ui::security_headers))
         .service(health::healthz)

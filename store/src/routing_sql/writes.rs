@@ -304,7 +304,7 @@ macro_rules! impl_routing_writes {
                         sqlx::query(sqlx::AssertSqlSafe(format!(
                             "UPDATE items SET status = 'assigned', assigned_user_id = $1, \
                              version = version + 1, updated_at = $2, cooldown_until = NULL, \
-                             declined_by = '[]' WHERE id = $3 AND status IN {open}"
+                             declined_by = '[]', waiting_since = NULL WHERE id = $3 AND status IN {open}"
                         )))
                         .bind(agent.get())
                         .bind(by.at)
@@ -320,7 +320,7 @@ macro_rules! impl_routing_writes {
                                 "UPDATE items SET status = 'queued', queue_id = $1, \
                                  assigned_user_id = NULL, route = NULL, route_locked = TRUE, \
                                  version = version + 1, updated_at = $2, cooldown_until = NULL, \
-                                 declined_by = '[]' WHERE id = $3 AND status IN {open}"
+                                 declined_by = '[]', waiting_since = NULL WHERE id = $3 AND status IN {open}"
                             )))
                             .bind(queue_id)
                             .bind(by.at)
