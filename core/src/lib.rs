@@ -3,6 +3,7 @@
 
 pub mod board;
 pub mod clock;
+pub mod customer_view;
 pub mod error;
 pub mod event;
 pub mod feed;
@@ -17,6 +18,7 @@ pub mod outbox;
 pub mod queue;
 pub mod routing;
 pub mod routing_settings;
+pub mod session;
 pub mod skill;
 pub mod sla;
 pub mod store;

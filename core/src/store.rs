@@ -67,6 +67,8 @@ pub trait Store:
     + crate::routing::RoutingStore
     + crate::work::ItemWorkStore
     + crate::outbox::OutboxStore
+    + crate::session::SessionStore
+    + crate::customer_view::CustomerViewStore
     + Send
     + Sync
 {

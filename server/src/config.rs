@@ -41,6 +41,8 @@ pub struct Config {
     pub sla: ChannelSla,
     /// Folders whose files are ingested (`[[watch]]` entries).
     pub watch: Vec<crate::watch::WatchFolder>,
+    /// Marks the session cookie `Secure`: set it when browsers reach the server over HTTPS.
+    pub secure_cookies: bool,
 }
 
 /// Settings of `POST /api/v1/inbound/voicemail`; without a secret the route does not exist (404).
@@ -148,6 +150,7 @@ impl Default for Config {
             mail: crate::mail::MailSettings::default(),
             sla: ChannelSla::default(),
             watch: Vec::new(),
+            secure_cookies: false,
         }
     }
 }
@@ -169,6 +172,7 @@ impl fmt::Debug for Config {
             .field("mail", &self.mail)
             .field("sla", &self.sla)
             .field("watch", &self.watch)
+            .field("secure_cookies", &self.secure_cookies)
             .finish()
     }
 }
@@ -263,6 +267,7 @@ const SETTINGS: &[&str] = &[
     "mail",
     "sla",
     "watch",
+    "secure_cookies",
 ];
 
 fn is_setting(key: &str) -> bool {

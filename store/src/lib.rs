@@ -4,6 +4,7 @@
 mod bind;
 pub mod blob;
 mod classify;
+mod customer_view_sql;
 mod error;
 mod feed_sql;
 mod master_sql;
@@ -11,6 +12,7 @@ mod outbox_sql;
 pub mod postgres;
 mod routing_sql;
 mod rows;
+mod session_sql;
 mod sql_store;
 pub mod sqlite;
 #[cfg(feature = "testing")]

@@ -38,3 +38,5 @@ crate::routing_sql::impl_routing_store!(PostgresStore, sqlx::Postgres);
 crate::feed_sql::impl_change_feed!(PostgresStore, sqlx::Postgres);
 crate::work_sql::impl_item_work_store!(PostgresStore, sqlx::Postgres);
 crate::outbox_sql::impl_outbox_store!(PostgresStore, sqlx::Postgres);
+crate::session_sql::impl_session_store!(PostgresStore, sqlx::Postgres);
+crate::customer_view_sql::impl_customer_view_store!(PostgresStore, sqlx::Postgres);

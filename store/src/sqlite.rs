@@ -50,3 +50,5 @@ crate::routing_sql::impl_routing_store!(SqliteStore, sqlx::Sqlite);
 crate::feed_sql::impl_change_feed!(SqliteStore, sqlx::Sqlite);
 crate::work_sql::impl_item_work_store!(SqliteStore, sqlx::Sqlite);
 crate::outbox_sql::impl_outbox_store!(SqliteStore, sqlx::Sqlite);
+crate::session_sql::impl_session_store!(SqliteStore, sqlx::Sqlite);
+crate::customer_view_sql::impl_customer_view_store!(SqliteStore, sqlx::Sqlite);

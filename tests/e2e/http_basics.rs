@@ -80,11 +80,15 @@ async fn unknown_routes_are_problems_and_headers_are_strict() {
 }
 
 #[actix_web::test]
-async fn start_page_is_html() {
+async fn start_page_sends_visitors_to_sign_in() {
     let (_folder, state) = state().await;
     let app = test::init_service(create_app(state)).await;
     let response = test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers().get("location").unwrap(), "/login");
+    let response =
+        test::call_service(&app, test::TestRequest::get().uri("/login").to_request()).await;
     assert_eq!(response.status(), 200);
     let body = test::read_body(response).await;
-    assert!(String::from_utf8_lossy(&body).contains("<h1>Switchboard</h1>"));
+    assert!(String::from_utf8_lossy(&body).contains("<form method=\"post\" action=\"/login\""));
 }

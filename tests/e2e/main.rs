@@ -28,4 +28,5 @@ mod store_item_work;
 mod store_routing;
 mod store_suite;
 mod task_intake;
+mod ui_accounts;
 mod watch_folders;

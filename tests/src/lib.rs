@@ -156,3 +156,24 @@ pub fn corpus_files(folder: &str) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// Creates a user who signs in with `password`; returns their id.
+pub async fn user_with_password(
+    store: &Arc<dyn Store>,
+    login: &str,
+    role: Role,
+    password: &str,
+) -> switchboard_core::UserId {
+    let password_hash = switchboard_web::auth::hash_password(password)
+        .unwrap_or_else(|error| panic!("cannot hash: {error}"));
+    store
+        .create_user(&switchboard_core::user::NewUser {
+            login: switchboard_core::Login::new(login),
+            display_name: format!("Test {login}"),
+            role,
+            password_hash: Some(password_hash),
+            agent_id: None,
+        })
+        .await
+        .unwrap_or_else(|error| panic!("cannot create user {login}: {error}"))
+}

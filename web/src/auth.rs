@@ -16,6 +16,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use switchboard_core::CoreError;
 use switchboard_core::event::Actor;
+use switchboard_core::session::Session;
 use switchboard_core::user::Role;
 
 use crate::error::ApiError;
@@ -52,30 +53,46 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 
 /// Creates a new API token: the plaintext (shown once) and the hash to store.
 pub fn new_api_token() -> (String, String) {
-    let mut secret = [0_u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut secret);
-    let plaintext = format!(
-        "sb_{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
-    );
+    let plaintext = format!("sb_{}", random_secret());
     let hash = api_token_hash(&plaintext);
     (plaintext, hash)
 }
 
-/// Returns the stored form of a token. Tokens carry 256 random bits, so a fast hash is safe.
-pub fn api_token_hash(plaintext: &str) -> String {
-    hex::encode(Sha256::digest(plaintext.as_bytes()))
+/// Returns 256 random bits, URL-safe base64: session ids, CSRF tokens, API tokens.
+pub fn random_secret() -> String {
+    let mut secret = [0_u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
 }
 
-/// Authenticates API requests before any body is read; the identity goes into the request
-/// extensions, and requests without valid credentials are refused with 401.
-pub async fn require_identity(
-    request: ServiceRequest,
+/// Returns the stored form of a random secret. Secrets carry 256 random bits, so a fast hash
+/// is safe.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Returns the stored form of a token.
+pub fn api_token_hash(plaintext: &str) -> String {
+    secret_hash(plaintext)
+}
+
+/// Finds who is calling, for every request before any body is read: a bearer token (API
+/// integrations, exempt from CSRF) or a session cookie (browsers). A cookie-authenticated request
+/// that changes state must carry the session's CSRF token (header or form field) or is refused
+/// with 403. The identity (and the session) go into the request extensions; a request without
+/// credentials goes on anonymous, and the role extractors refuse it where a role is needed.
+pub async fn identify(
+    mut request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    match identify(&request).await {
-        Ok(identity) => {
-            request.extensions_mut().insert(identity);
+    match authenticate(&mut request).await {
+        Ok(found) => {
+            if let Some((identity, session)) = found {
+                request.extensions_mut().insert(identity);
+                if let Some(session) = session {
+                    request.extensions_mut().insert(session);
+                }
+            }
             next.call(request)
                 .await
                 .map(ServiceResponse::map_into_left_body)
@@ -84,26 +101,59 @@ pub async fn require_identity(
     }
 }
 
-async fn identify(request: &ServiceRequest) -> Result<Identity, ApiError> {
+/// Refuses API requests without an identity with 401.
+pub async fn require_identity(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if request.extensions().get::<Identity>().is_some() {
+        next.call(request)
+            .await
+            .map(ServiceResponse::map_into_left_body)
+    } else {
+        let error = ApiError::from(CoreError::Unauthenticated);
+        Ok(request.error_response(error).map_into_right_body())
+    }
+}
+
+async fn authenticate(
+    request: &mut ServiceRequest,
+) -> Result<Option<(Identity, Option<Session>)>, ApiError> {
     let state = request
         .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| CoreError::Internal("application state missing".into()))?;
+        .ok_or_else(|| CoreError::Internal("application state missing".into()))?
+        .clone();
     let header = request
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok());
-    let Some(token) = header.and_then(|value| value.strip_prefix("Bearer ")) else {
-        return Err(CoreError::Unauthenticated.into());
+    if let Some(header) = header {
+        let token = header
+            .strip_prefix("Bearer ")
+            .ok_or(CoreError::Unauthenticated)?;
+        let token = state
+            .store
+            .api_token_by_hash(&api_token_hash(token.trim()))
+            .await?
+            .ok_or(CoreError::Unauthenticated)?;
+        let identity = Identity {
+            role: token.role,
+            actor: Actor::Token { name: token.name },
+        };
+        return Ok(Some((identity, None)));
+    }
+    let Some(session) = crate::session::of_request(request, &state).await? else {
+        return Ok(None);
     };
-    let token = state
-        .store
-        .api_token_by_hash(&api_token_hash(token.trim()))
-        .await?
-        .ok_or(CoreError::Unauthenticated)?;
-    Ok(Identity {
-        role: token.role,
-        actor: Actor::Token { name: token.name },
-    })
+    if !request.method().is_safe() {
+        let presented = crate::session::presented_csrf_token(request).await?;
+        crate::session::check_csrf(&session, presented.as_deref())?;
+    }
+    let identity = Identity {
+        role: session.role,
+        actor: Actor::User { id: session.user },
+    };
+    Ok(Some((identity, Some(session))))
 }
 
 /// A role a handler requires.

@@ -5,7 +5,10 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod login_limit;
 pub mod metrics;
+pub mod routes;
+pub mod session;
 pub mod state;
 pub mod ui;
 
@@ -13,7 +16,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::{App, web};
-pub use state::{AppState, WebConfig};
+pub use state::{AppState, SessionConfig, WebConfig};
 
 /// Builds the application: every route, the shared state and the middleware.
 pub fn create_app(
@@ -37,6 +40,8 @@ pub fn create_app(
         )
         .app_data(web::PathConfig::default().error_handler(error::path_error))
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
+        .wrap(from_fn(ui::login_redirect))
+        .wrap(from_fn(auth::identify))
         .wrap(from_fn(metrics::record_request))
         .wrap(from_fn(ui::security_headers))
         .service(health::healthz)

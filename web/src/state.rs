@@ -20,6 +20,29 @@ pub struct WebConfig {
     pub max_import_bytes: usize,
     /// Largest raw inbound message accepted (e-mail, document).
     pub max_inbound_bytes: usize,
+    /// Browser sessions.
+    pub sessions: SessionConfig,
+}
+
+/// How long browser sessions live and how their cookie is sent.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// A session ends this long after sign-in, however active.
+    pub lifetime: chrono::Duration,
+    /// A session ends after this long without a request.
+    pub idle_timeout: chrono::Duration,
+    /// Marks the cookie `Secure` (set when the server is reached over HTTPS).
+    pub secure_cookie: bool,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            lifetime: chrono::Duration::hours(12),
+            idle_timeout: chrono::Duration::hours(1),
+            secure_cookie: false,
+        }
+    }
 }
 
 impl Default for WebConfig {
@@ -28,6 +51,7 @@ impl Default for WebConfig {
             max_json_bytes: 1024 * 1024,
             max_import_bytes: 64 * 1024 * 1024,
             max_inbound_bytes: 50 * 1024 * 1024,
+            sessions: SessionConfig::default(),
         }
     }
 }
@@ -55,6 +79,10 @@ pub struct AppState {
     pub attachment_bytes: Option<Arc<dyn AttachmentBytes>>,
     /// Composes and queues e-mail replies, when an SMTP relay is configured.
     pub outbound_mail: Option<Arc<dyn OutboundMail>>,
+    /// The UI's texts in every language.
+    pub texts: Arc<crate::ui::i18n::Catalog>,
+    /// Sign-in attempts per login and address.
+    pub login_limiter: Arc<crate::login_limit::LoginLimiter>,
 }
 
 impl AppState {
@@ -71,6 +99,8 @@ impl AppState {
             voicemail_webhook: None,
             tasks: None,
             attachment_bytes: None,
+            texts: Arc::new(crate::ui::i18n::Catalog::embedded()),
+            login_limiter: Arc::new(crate::login_limit::LoginLimiter::default()),
         }
     }
 

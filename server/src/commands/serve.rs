@@ -60,6 +60,10 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
             max_json_bytes: config.max_json_bytes,
             max_import_bytes: config.max_import_bytes,
             max_inbound_bytes: config.max_inbound_bytes,
+            sessions: switchboard_web::SessionConfig {
+                secure_cookie: config.secure_cookies,
+                ..switchboard_web::SessionConfig::default()
+            },
         },
     )
     .with_ingestor(pipeline.clone())

@@ -18,6 +18,7 @@ use switchboard_core::{CoreError, WorkItemId};
 
 use crate::auth::{AgentRole, Authed};
 use crate::error::ApiError;
+use crate::routes::RouteDef;
 use crate::state::AppState;
 
 /// Bytes read from the blob store per chunk of the response.
@@ -42,11 +43,11 @@ const INERT_TYPES: &[&str] = &[
 ];
 
 /// Registers the download route.
-pub fn configure(config: &mut web::ServiceConfig) {
-    config.route(
+pub fn routes() -> Vec<RouteDef> {
+    vec![RouteDef::get(
         "/items/{id}/attachments/{attachment_id}",
-        web::get().to(download),
-    );
+        download,
+    )]
 }
 
 /// Returns the content type to serve an attachment with: the sniffed type (else the declared

@@ -7,11 +7,12 @@ use switchboard_router::ChannelCosts;
 
 use crate::auth::{Authed, LeadRole};
 use crate::error::ApiError;
+use crate::routes::RouteDef;
 use crate::state::AppState;
 
 /// Registers the board route.
-pub fn configure(config: &mut web::ServiceConfig) {
-    config.route("/board", web::get().to(board));
+pub fn routes() -> Vec<RouteDef> {
+    vec![RouteDef::get("/board", board)]
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,11 +10,12 @@ use switchboard_core::item::Channel;
 use super::body::read_limited;
 use crate::auth::{AgentRole, Authed};
 use crate::error::ApiError;
+use crate::routes::RouteDef;
 use crate::state::AppState;
 
 /// Registers the intake routes.
-pub fn configure(config: &mut web::ServiceConfig) {
-    config.route("/inbound/email", web::post().to(inbound_email));
+pub fn routes() -> Vec<RouteDef> {
+    vec![RouteDef::post("/inbound/email", inbound_email)]
 }
 
 /// The answer to an accepted input.

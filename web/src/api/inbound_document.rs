@@ -14,6 +14,7 @@ use switchboard_core::item::Channel;
 use super::body::read_limited;
 use crate::auth::{AgentRole, Authed};
 use crate::error::{ApiError, FieldProblem};
+use crate::routes::RouteDef;
 use crate::state::AppState;
 
 /// The header that may name the uploaded file.
@@ -31,8 +32,8 @@ const DOCUMENT_TYPES: &[(&str, &str)] = &[
 const MAX_FILE_NAME_CHARS: usize = 200;
 
 /// Registers the document route.
-pub fn configure(config: &mut web::ServiceConfig) {
-    config.route("/inbound/document", web::post().to(inbound_document));
+pub fn routes() -> Vec<RouteDef> {
+    vec![RouteDef::post("/inbound/document", inbound_document)]
 }
 
 #[derive(Debug, Deserialize)]

@@ -13,6 +13,7 @@ use switchboard_core::{CoreError, WorkItemId};
 use super::body::read_limited;
 use crate::auth::{AgentRole, Authed};
 use crate::error::{ApiError, FieldProblem};
+use crate::routes::RouteDef;
 use crate::state::AppState;
 
 /// Takes validated tasks into the system (linking and placement included).
@@ -25,10 +26,11 @@ pub trait TaskSink: Send + Sync {
 }
 
 /// Registers the task routes.
-pub fn configure(config: &mut web::ServiceConfig) {
-    config
-        .route("/inbound/task", web::post().to(inbound_task))
-        .route("/inbound/tasks", web::post().to(inbound_tasks));
+pub fn routes() -> Vec<RouteDef> {
+    vec![
+        RouteDef::post("/inbound/task", inbound_task),
+        RouteDef::post("/inbound/tasks", inbound_tasks),
+    ]
 }
 
 /// The answer for one task.

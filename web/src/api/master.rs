@@ -12,25 +12,28 @@ use switchboard_core::master::{MasterKind, UpsertCounts};
 use super::body::read_limited;
 use crate::auth::{AdminRole, AgentRole, Authed};
 use crate::error::{ApiError, FieldProblem};
+use crate::routes::RouteDef;
 use crate::state::AppState;
 
 /// Registers the master-data routes.
-pub fn configure(config: &mut web::ServiceConfig) {
-    for kind in MasterKind::ALL
+pub fn routes() -> Vec<RouteDef> {
+    let mut routes: Vec<RouteDef> = MasterKind::ALL
         .iter()
         .copied()
         .filter(|kind| kind.has_single_key())
-    {
-        config.route(
-            &format!("/{kind}/{{key}}"),
-            web::put()
-                .to(move |caller, key, body, state| put_record(kind, caller, key, body, state)),
-        );
-    }
-    config
-        .route("/customers/{key}", web::get().to(get_customer))
-        .route("/orders/{key}", web::get().to(get_order))
-        .route("/import/{kind}", web::post().to(import_ndjson));
+        .map(|kind| {
+            RouteDef::put(
+                format!("/{kind}/{{key}}"),
+                move |caller, key, body, state| put_record(kind, caller, key, body, state),
+            )
+        })
+        .collect();
+    routes.extend([
+        RouteDef::get("/customers/{key}", get_customer),
+        RouteDef::get("/orders/{key}", get_order),
+        RouteDef::post("/import/{kind}", import_ndjson),
+    ]);
+    routes
 }
 
 /// The outcome of a single upsert.

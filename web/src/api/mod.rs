@@ -14,15 +14,37 @@ pub mod openapi;
 mod reply;
 mod routing;
 mod routing_settings;
-mod search;
+pub(crate) mod search;
 mod work;
 
 use actix_web::middleware::from_fn;
 use actix_web::{Scope, web};
 
+use crate::routes::RouteDef;
+
 pub use self::inbound_document::FILE_NAME_HEADER;
 pub use self::inbound_task::TaskSink;
 pub use self::inbound_voicemail::VoicemailWebhook;
+
+/// Every API route, relative to `/api/v1`.
+pub fn routes() -> Vec<RouteDef> {
+    [
+        master::routes(),
+        inbound::routes(),
+        inbound_document::routes(),
+        inbound_task::routes(),
+        routing::routes(),
+        routing_settings::routes(),
+        search::routes(),
+        work::routes(),
+        reply::routes(),
+        attachments::routes(),
+        board::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
 
 /// Returns the `/api/v1` scope with its routes.
 pub fn scope() -> Scope<
@@ -36,17 +58,7 @@ pub fn scope() -> Scope<
 > {
     web::scope("/api/v1")
         .wrap(from_fn(crate::auth::require_identity))
-        .configure(master::configure)
-        .configure(inbound::configure)
-        .configure(inbound_document::configure)
-        .configure(inbound_task::configure)
-        .configure(routing::configure)
-        .configure(routing_settings::configure)
-        .configure(search::configure)
-        .configure(work::configure)
-        .configure(reply::configure)
-        .configure(attachments::configure)
-        .configure(board::configure)
+        .configure(|config| crate::routes::register(config, routes()))
 }
 
 /// The signed voicemail webhook at `/api/v1/inbound/voicemail`; register it before [`scope`].

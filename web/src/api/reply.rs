@@ -9,13 +9,15 @@ use switchboard_core::{CoreError, WorkItemId};
 use super::acting::{AgentQuery, acting_worker};
 use crate::auth::{AgentRole, Authed};
 use crate::error::ApiError;
+use crate::routes::RouteDef;
 use crate::state::AppState;
 
 /// Registers the reply routes.
-pub fn configure(config: &mut web::ServiceConfig) {
-    config
-        .route("/items/{id}/reply", web::post().to(reply))
-        .route("/items/{id}/outbound", web::get().to(outbound));
+pub fn routes() -> Vec<RouteDef> {
+    vec![
+        RouteDef::post("/items/{id}/reply", reply),
+        RouteDef::get("/items/{id}/outbound", outbound),
+    ]
 }
 
 #[utoipa::path(

@@ -17,31 +17,30 @@ use switchboard_router::rules::{RuleSet, validate};
 use super::acting::{AgentQuery, Router, acting_agent, user_id, wake};
 use crate::auth::{AdminRole, AgentRole, Authed, LeadRole};
 use crate::error::{ApiError, FieldProblem};
+use crate::routes::RouteDef;
 use crate::state::AppState;
 
 /// Registers the routing routes.
-pub fn configure(config: &mut web::ServiceConfig) {
-    config
-        .route("/items/next", web::post().to(next_item))
-        .route("/offers/{id}/accept", web::post().to(accept_offer))
-        .route("/offers/{id}/reject", web::post().to(reject_offer))
-        .route("/me/status", web::put().to(my_status))
-        .route("/items/bulk/reassign", web::post().to(bulk_reassign))
-        .route("/items/bulk/move", web::post().to(bulk_move))
-        .route("/items/bulk/priority", web::post().to(bulk_priority))
-        .route("/items/{id}/reassign", web::post().to(reassign))
-        .route("/items/{id}/move", web::post().to(move_item))
-        .route("/items/{id}/priority", web::post().to(set_priority))
-        .route("/items/{id}/explanation", web::get().to(explanation))
-        .route("/agents/{login}/status", web::put().to(agent_status))
-        .route("/rule-sets", web::get().to(list_rule_sets))
-        .route("/rule-sets", web::post().to(save_rule_set))
-        .route("/rule-sets/validate", web::post().to(validate_rule_set))
-        .route("/rule-sets/simulate", web::post().to(simulate))
-        .route(
-            "/rule-sets/{version}/activate",
-            web::post().to(activate_rule_set),
-        );
+pub fn routes() -> Vec<RouteDef> {
+    vec![
+        RouteDef::post("/items/next", next_item),
+        RouteDef::post("/offers/{id}/accept", accept_offer),
+        RouteDef::post("/offers/{id}/reject", reject_offer),
+        RouteDef::put("/me/status", my_status),
+        RouteDef::post("/items/bulk/reassign", bulk_reassign),
+        RouteDef::post("/items/bulk/move", bulk_move),
+        RouteDef::post("/items/bulk/priority", bulk_priority),
+        RouteDef::post("/items/{id}/reassign", reassign),
+        RouteDef::post("/items/{id}/move", move_item),
+        RouteDef::post("/items/{id}/priority", set_priority),
+        RouteDef::get("/items/{id}/explanation", explanation),
+        RouteDef::put("/agents/{login}/status", agent_status),
+        RouteDef::get("/rule-sets", list_rule_sets),
+        RouteDef::post("/rule-sets", save_rule_set),
+        RouteDef::post("/rule-sets/validate", validate_rule_set),
+        RouteDef::post("/rule-sets/simulate", simulate),
+        RouteDef::post("/rule-sets/{version}/activate", activate_rule_set),
+    ]
 }
 
 #[derive(Debug, Serialize)]

@@ -18,18 +18,17 @@ use switchboard_core::{CoreError, QueueId};
 use super::acting::{Router, wake};
 use crate::auth::{AdminRole, Authed};
 use crate::error::{ApiError, FieldProblem};
+use crate::routes::RouteDef;
 use crate::state::AppState;
 
 /// Registers the routing-settings routes.
-pub fn configure(config: &mut web::ServiceConfig) {
-    config
-        .route("/queues", web::get().to(list_queues))
-        .route("/queues/{id}", web::put().to(update_queue))
-        .route("/agents/{login}/routing", web::get().to(agent_routing))
-        .route(
-            "/agents/{login}/routing",
-            web::put().to(update_agent_routing),
-        );
+pub fn routes() -> Vec<RouteDef> {
+    vec![
+        RouteDef::get("/queues", list_queues),
+        RouteDef::put("/queues/{id}", update_queue),
+        RouteDef::get("/agents/{login}/routing", agent_routing),
+        RouteDef::put("/agents/{login}/routing", update_agent_routing),
+    ]
 }
 
 fn refuse(message: &str, problems: Vec<SettingProblem>) -> ApiError {

@@ -18,6 +18,7 @@ use switchboard_core::{CoreError, CustomerNo, QueueId, WorkItemId};
 
 use crate::auth::{AgentRole, Authed};
 use crate::error::ApiError;
+use crate::routes::RouteDef;
 use crate::state::AppState;
 
 /// Hits per page unless asked.
@@ -30,8 +31,8 @@ const MAX_WINDOW: usize = 10_000;
 const MAX_QUERY_CHARS: usize = 1_000;
 
 /// Registers the search route.
-pub fn configure(config: &mut web::ServiceConfig) {
-    config.route("/search", web::get().to(search));
+pub fn routes() -> Vec<RouteDef> {
+    vec![RouteDef::get("/search", search)]
 }
 
 /// The query parameters as sent.
@@ -53,27 +54,27 @@ struct Params {
 
 /// A page of hits with their records.
 #[derive(Debug, Serialize)]
-struct SearchResponse {
-    hits: Vec<Hit>,
-    total: Option<usize>,
+pub(crate) struct SearchResponse {
+    pub(crate) hits: Vec<Hit>,
+    pub(crate) total: Option<usize>,
     offset: usize,
     limit: usize,
-    has_more: bool,
+    pub(crate) has_more: bool,
 }
 
 /// One hit: the record's summary, relevance and snippets.
 #[derive(Debug, Serialize)]
-struct Hit {
+pub(crate) struct Hit {
     #[serde(flatten)]
-    record: HitRecord,
+    pub(crate) record: HitRecord,
     score: f32,
-    snippets: Vec<SearchSnippet>,
+    pub(crate) snippets: Vec<SearchSnippet>,
 }
 
 /// The summary of the record a hit names.
 #[derive(Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-enum HitRecord {
+pub(crate) enum HitRecord {
     Item {
         id: i64,
         #[serde(rename = "ref")]
@@ -115,38 +116,46 @@ async fn search(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(search_hits(request.query_string(), &state).await?))
+}
+
+/// Runs the search a query string asks for (the API's parameters) and reads the records hit;
+/// the search page shows the same.
+pub(crate) async fn search_hits(
+    query_string: &str,
+    state: &AppState,
+) -> Result<SearchResponse, ApiError> {
     let index: &dyn SearchIndex = state
         .search
         .as_deref()
         .ok_or_else(|| CoreError::Unavailable("search index".to_owned()))?;
-    let params = web::Query::<Params>::from_query(request.query_string())
+    let params = web::Query::<Params>::from_query(query_string)
         .map_err(|error| CoreError::BadInput(format!("invalid search parameters: {error}")))?
         .into_inner();
-    let Some(search) = parse(&params, &state).await? else {
+    let Some(search) = parse(&params, state).await? else {
         // A queue name nobody knows filters everything out.
-        return Ok(HttpResponse::Ok().json(SearchResponse {
+        return Ok(SearchResponse {
             hits: Vec::new(),
             total: Some(0),
             offset: 0,
             limit: DEFAULT_LIMIT,
             has_more: false,
-        }));
+        });
     };
     let (offset, limit) = (search.offset, search.limit);
     let page = index.search(search).await?;
     let total = page.total;
     let has_more = page.has_more;
-    let hits = enrich(page, &state).await?;
-    Ok(HttpResponse::Ok().json(SearchResponse {
+    let hits = enrich(page, state).await?;
+    Ok(SearchResponse {
         hits,
         total,
         offset,
         limit,
         has_more,
-    }))
+    })
 }
 
-/// Checks the parameters; `None` when a filter names nothing that exists.
 async fn parse(params: &Params, state: &AppState) -> Result<Option<SearchRequest>, CoreError> {
     let q = params.q.clone().unwrap_or_default();
     if q.chars().count() > MAX_QUERY_CHARS {

@@ -13,15 +13,17 @@ use switchboard_core::{CoreError, WorkItemId};
 use super::acting::{AgentQuery, Router, acting_agent, acting_worker, wake};
 use crate::auth::{AgentRole, Authed};
 use crate::error::ApiError;
+use crate::routes::RouteDef;
 use crate::state::AppState;
 
 /// Registers the item-work routes.
-pub fn configure(config: &mut web::ServiceConfig) {
-    config
-        .route("/me/work", web::get().to(my_work))
-        .route("/items/{id}", web::get().to(item_view))
-        .route("/items/{id}/status", web::post().to(change_status))
-        .route("/items/{id}/notes", web::post().to(add_note));
+pub fn routes() -> Vec<RouteDef> {
+    vec![
+        RouteDef::get("/me/work", my_work),
+        RouteDef::get("/items/{id}", item_view),
+        RouteDef::post("/items/{id}/status", change_status),
+        RouteDef::post("/items/{id}/notes", add_note),
+    ]
 }
 
 #[utoipa::path(

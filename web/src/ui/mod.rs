@@ -1,38 +1,66 @@
-//! The browser UI. For now a start page; the agent, lead and admin pages grow here.
+//! The browser UI: server-rendered pages (askama templates in `web/templates/`), texts in Dutch
+//! and English (`web/i18n/`), the project's own CSS and JavaScript embedded under `/static/`.
+//! Every form works without JavaScript; the script adds live updates and keyboard shortcuts.
 
-use actix_web::body::MessageBody;
+pub mod assets;
+pub mod i18n;
+mod login;
+pub mod page;
+mod search;
+
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use switchboard_core::session::Session;
 
-use crate::error::ApiError;
-use crate::state::AppState;
+use self::page::see_other;
+use crate::routes::RouteDef;
+
+/// Every UI route.
+pub fn routes() -> Vec<RouteDef> {
+    vec![
+        RouteDef::get("/", start_page),
+        RouteDef::get("/static/{file}", assets::serve),
+        RouteDef::get("/login", login::form),
+        RouteDef::post("/login", login::submit),
+        RouteDef::post("/logout", login::logout),
+        RouteDef::post("/language", login::choose_language),
+        RouteDef::get("/search", search::page),
+    ]
+}
 
 /// Registers the UI routes.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.route("/", web::get().to(start_page));
+    crate::routes::register(config, routes());
 }
 
+/// The policy of every page: only this site's own scripts, styles and images; no framing.
+const PAGE_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
+                           script-src 'self'; frame-src 'self'; frame-ancestors 'none'; \
+                           form-action 'self'; base-uri 'none'; object-src 'none'";
+
 /// Adds the security headers every response carries: a strict CSP, no sniffing, no framing.
+/// A handler that sets its own policy (the sandboxed e-mail body) keeps it.
 pub async fn security_headers(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let mut response = next.call(request).await?;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-             frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        ),
-    );
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PAGE_POLICY),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
@@ -40,19 +68,34 @@ pub async fn security_headers(
     Ok(response)
 }
 
-async fn start_page(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let items = state.store.count_items().await?;
-    let body = format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>Switchboard</title></head><body>\
-         <h1>Switchboard</h1>\
-         <p>Every inbound channel as work items in one queue.</p>\
-         <p>{items} work items in the system.</p>\
-         <ul><li><a href=\"/healthz\">health</a></li><li><a href=\"/readyz\">readiness</a></li>\
-         <li><a href=\"/metrics\">metrics</a></li></ul>\
-         </body></html>\n"
+/// Sends a browser that opens a page without being signed in to the sign-in form, and back to
+/// the page afterwards. API routes keep their 401 problem.
+pub async fn login_redirect(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let is_page = request.method() == Method::GET && !request.path().starts_with("/api/");
+    let wanted = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |path| path.as_str().to_owned());
+    let response = next.call(request).await?;
+    if !(is_page && response.status() == StatusCode::UNAUTHORIZED) {
+        return Ok(response.map_into_left_body());
+    }
+    let location = format!(
+        "/login?next={}",
+        url::form_urlencoded::byte_serialize(wanted.as_bytes()).collect::<String>()
     );
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    let (request, _) = response.into_parts();
+    Ok(ServiceResponse::new(request, see_other(&location)).map_into_right_body())
+}
+
+/// `GET /`: signed-in users go to their work, everyone else to the sign-in form.
+async fn start_page(request: HttpRequest) -> HttpResponse {
+    if request.extensions().get::<Session>().is_some() {
+        see_other("/work")
+    } else {
+        see_other("/login")
+    }
 }
