@@ -68,12 +68,13 @@ pub fn register(config: &mut web::ServiceConfig, routes: Vec<RouteDef>) {
 }
 
 /// Every route of the app as (method, full path): the system routes (health, metrics, the
-/// signed voicemail webhook), the API under `/api/v1` and the UI.
+/// OpenAPI document, the signed voicemail webhook), the API under `/api/v1` and the UI.
 pub fn all() -> Vec<(Method, String)> {
     let system = [
         (Method::GET, "/healthz"),
         (Method::GET, "/readyz"),
         (Method::GET, "/metrics"),
+        (Method::GET, "/api/openapi.json"),
         (Method::POST, "/api/v1/inbound/voicemail"),
     ]
     .map(|(method, path)| (method, path.to_owned()));
