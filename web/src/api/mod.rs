@@ -1,7 +1,7 @@
 //! The REST API under `/api/v1`. Every route sits behind [`crate::auth::require_identity`],
 //! except the voicemail webhook ([`voicemail_webhook`]), which its HMAC signature authenticates.
 
-mod acting;
+pub(crate) mod acting;
 mod attachments;
 mod board;
 mod body;

@@ -219,7 +219,9 @@ mod tests {
     }
 
     /// Every template, to check the keys they use.
-    const TEMPLATES: [(&str, &str); 3] = [
+    const TEMPLATES: [(&str, &str); 5] = [
+        ("work.html", include_str!("../../templates/work.html")),
+        ("item.html", include_str!("../../templates/item.html")),
         ("layout.html", include_str!("../../templates/layout.html")),
         ("login.html", include_str!("../../templates/login.html")),
         ("search.html", include_str!("../../templates/search.html")),

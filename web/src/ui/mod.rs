@@ -4,9 +4,11 @@
 
 pub mod assets;
 pub mod i18n;
+mod item;
 mod login;
 pub mod page;
 mod search;
+mod work;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -29,6 +31,13 @@ pub fn routes() -> Vec<RouteDef> {
         RouteDef::post("/logout", login::logout),
         RouteDef::post("/language", login::choose_language),
         RouteDef::get("/search", search::page),
+        RouteDef::get("/work", work::page),
+        RouteDef::post("/work/next", work::next),
+        RouteDef::post("/work/offers/{id}/accept", work::accept),
+        RouteDef::post("/work/offers/{id}/reject", work::reject),
+        RouteDef::get("/items/{id}", item::page),
+        RouteDef::get("/items/{id}/body", item::body),
+        RouteDef::post("/items/{id}/status", item::change_status),
     ]
 }
 

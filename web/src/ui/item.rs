@@ -1,0 +1,285 @@
+//! The item view (`/items/{id}`): the content as its channel needs it, attachments, the
+//! router's explanation, the customer panel (customer, orders with lines and prices,
+//! deliveries, link evidence) and the status actions. An e-mail's HTML (sanitised at intake)
+//! is served on its own route inside a sandboxed frame, with a policy of its own that blocks
+//! remote images until the agent asks for them.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use switchboard_core::customer_view::{OrderView, customer_panel};
+use switchboard_core::item::{Attachment, Channel, ItemStatus};
+use switchboard_core::master::Customer;
+use switchboard_core::work::{StatusChange, item_detail};
+use switchboard_core::{CoreError, WorkItemId};
+
+use super::page::{Chrome, render, see_other};
+use crate::api::acting::{AgentQuery, Router, acting_worker, wake};
+use crate::auth::{AgentRole, Authed};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A link with its evidence, as the panel shows it.
+struct LinkRow {
+    kind: String,
+    key: String,
+    percent: i64,
+    applied: bool,
+    evidence: String,
+}
+
+#[derive(Template)]
+#[template(path = "item.html")]
+struct ItemPage<'a> {
+    chrome: Chrome<'a>,
+    id: i64,
+    reference: String,
+    channel: String,
+    subject: String,
+    status: String,
+    sender: String,
+    received_at: String,
+    queue: String,
+    priority: i32,
+    sla_due_at: Option<String>,
+    actions: Vec<&'static str>,
+    has_html: bool,
+    load_images: bool,
+    page_images: Vec<String>,
+    audio: Vec<String>,
+    fields: Vec<(String, String)>,
+    text: String,
+    attachments: Vec<(String, String)>,
+    routing: Vec<(String, String)>,
+    customer: Option<Customer>,
+    orders: Vec<OrderView>,
+    links: Vec<LinkRow>,
+}
+
+impl ItemPage<'_> {
+    fn action_key(&self, action: &str) -> &'static str {
+        match action {
+            "waiting" => "item.action_waiting",
+            "done" => "item.action_done",
+            _ => "item.action_reopen",
+        }
+    }
+
+    fn money(&self, cents: &Option<i64>) -> String {
+        cents.map_or_else(String::new, |cents| {
+            format!("{}.{:02}", cents / 100, (cents % 100).abs())
+        })
+    }
+
+    fn date(&self, date: &Option<chrono::NaiveDate>) -> String {
+        date.map(|date| date.to_string()).unwrap_or_default()
+    }
+}
+
+/// The status changes offered for an item in `status`.
+fn actions_for(status: ItemStatus) -> Vec<&'static str> {
+    match status {
+        ItemStatus::Assigned => vec!["waiting", "done"],
+        ItemStatus::Waiting => vec!["done", "reopen"],
+        ItemStatus::Done => vec!["reopen"],
+        _ => Vec::new(),
+    }
+}
+
+fn download_url(item: WorkItemId, attachment: &Attachment) -> String {
+    format!("/api/v1/items/{item}/attachments/{}", attachment.id)
+}
+
+fn attachment_type(attachment: &Attachment) -> &str {
+    attachment
+        .sniffed_type
+        .as_deref()
+        .or(attachment.declared_type.as_deref())
+        .unwrap_or_default()
+}
+
+/// A task's details as label/value pairs.
+fn detail_fields(details: &serde_json::Value) -> Vec<(String, String)> {
+    let Some(object) = details.as_object() else {
+        return Vec::new();
+    };
+    object
+        .iter()
+        .map(|(name, value)| {
+            let shown = match value {
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            (name.clone(), shown)
+        })
+        .collect()
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ItemQuery {
+    images: Option<String>,
+}
+
+async fn existing(
+    state: &AppState,
+    id: WorkItemId,
+) -> Result<switchboard_core::work::ItemDetail, ApiError> {
+    Ok(item_detail(state.store.as_ref(), id)
+        .await?
+        .ok_or_else(|| CoreError::not_found(format!("item {}", id.reference())))?)
+}
+
+/// `GET /items/{id}`.
+pub(super) async fn page(
+    _caller: Authed<AgentRole>,
+    request: HttpRequest,
+    id: web::Path<i64>,
+    query: web::Query<ItemQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = WorkItemId::new(id.into_inner());
+    let detail = existing(&state, id).await?;
+    let panel = customer_panel(state.store.as_ref(), &detail.links).await?;
+    let item = &detail.item;
+    let of_type = |prefix: &str| -> Vec<String> {
+        detail
+            .attachments
+            .iter()
+            .filter(|attachment| attachment_type(attachment).starts_with(prefix))
+            .map(|attachment| download_url(id, attachment))
+            .collect()
+    };
+    let page_images = match item.channel {
+        Channel::Fax | Channel::Letter => of_type("image/"),
+        _ => Vec::new(),
+    };
+    let audio = match item.channel {
+        Channel::Voicemail => of_type("audio/"),
+        _ => Vec::new(),
+    };
+    let routing = detail
+        .assignments
+        .iter()
+        .map(|record| {
+            let heading = format!(
+                "{} · {} · {}",
+                record.created_at.format("%Y-%m-%d %H:%M"),
+                record.login,
+                record.origin
+            );
+            let explanation = serde_json::to_string_pretty(&record.explanation).unwrap_or_default();
+            (heading, explanation)
+        })
+        .collect();
+    let links = detail
+        .links
+        .iter()
+        .map(|link| LinkRow {
+            kind: link.kind.to_string(),
+            key: link.key.clone(),
+            percent: (link.confidence * 100.0).round() as i64,
+            applied: link.applied,
+            evidence: link.evidence.clone(),
+        })
+        .collect();
+    render(&ItemPage {
+        chrome: Chrome::of(&request, &state, "work"),
+        id: id.get(),
+        reference: detail.reference.clone(),
+        channel: item.channel.to_string(),
+        subject: item.subject.clone().unwrap_or_default(),
+        status: item.status.to_string(),
+        sender: item.sender.display().unwrap_or_default().to_owned(),
+        received_at: item.received_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        queue: detail.queue.clone().unwrap_or_default(),
+        priority: item.priority,
+        sla_due_at: item.sla_due_at.map(|at| at.to_rfc3339()),
+        actions: actions_for(item.status),
+        has_html: item.html.is_some(),
+        load_images: query.images.is_some(),
+        page_images,
+        audio,
+        fields: detail_fields(&item.details),
+        text: item.text.clone(),
+        attachments: detail
+            .attachments
+            .iter()
+            .map(|attachment| (attachment.file_name.clone(), download_url(id, attachment)))
+            .collect(),
+        routing,
+        customer: panel.customer,
+        orders: panel.orders,
+        links,
+    })
+}
+
+/// The policy of an e-mail body: no scripts, no plugins, no forms, no navigation of the page
+/// around it, inline styles only; images from the message itself (`data:`) unless the agent
+/// asked for remote ones.
+fn body_policy(remote_images: bool) -> &'static str {
+    if remote_images {
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: https: http:; \
+         frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
+    } else {
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+         frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
+    }
+}
+
+/// `GET /items/{id}/body`: the sanitised HTML of an e-mail, for the sandboxed frame.
+pub(super) async fn body(
+    _caller: Authed<AgentRole>,
+    id: web::Path<i64>,
+    query: web::Query<ItemQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = WorkItemId::new(id.into_inner());
+    let item = state
+        .store
+        .item(id)
+        .await?
+        .ok_or_else(|| CoreError::not_found(format!("item {}", id.reference())))?;
+    let html = item
+        .html
+        .ok_or_else(|| CoreError::not_found(format!("an HTML body of {}", id.reference())))?;
+    let document = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"></head><body>{html}</body></html>"
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            body_policy(query.images.is_some()),
+        ))
+        .insert_header((header::X_FRAME_OPTIONS, "SAMEORIGIN"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(document))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct StatusForm {
+    status: String,
+}
+
+/// `POST /items/{id}/status`: waiting, done or reopen, as the API's status change.
+pub(super) async fn change_status(
+    caller: Authed<AgentRole>,
+    id: web::Path<i64>,
+    form: web::Form<StatusForm>,
+    state: web::Data<AppState>,
+    router: Router,
+) -> Result<HttpResponse, ApiError> {
+    let id = WorkItemId::new(id.into_inner());
+    let change = StatusChange::parse(&form.status)
+        .ok_or_else(|| CoreError::BadInput(format!("unknown status change {:?}", form.status)))?;
+    let worker = acting_worker(&caller.identity, &AgentQuery { agent: None }, &state).await?;
+    let changed = state
+        .store
+        .change_item_status(id, change, &worker, state.clock.now())
+        .await?;
+    if changed.wakes_router() {
+        wake(&router);
+    }
+    Ok(see_other(&format!("/items/{id}")))
+}
