@@ -21,6 +21,7 @@ mod ingest_voicemail;
 mod mail_acknowledgement;
 mod migrations;
 mod recording_fetch;
+mod reply_after_done;
 mod search_api;
 mod search_recovery;
 mod search_support;

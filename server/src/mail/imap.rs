@@ -110,6 +110,7 @@ struct Reader<'a> {
 /// Logs in with the configured security.
 pub async fn connect(account: &ImapAccount) -> anyhow::Result<ImapSession> {
     let host = account.host.as_str();
+    account.security.check_host(host)?;
     let stream = MailStream::connect(host, account.port())
         .await
         .with_context(|| format!("cannot connect to {host}:{}", account.port()))?;

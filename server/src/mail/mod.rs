@@ -57,6 +57,7 @@ pub fn start_outbox(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Op
     let Some(relay) = config.mail.smtp.clone() else {
         return Ok(None);
     };
+    relay.security.check_host(&relay.host)?;
     let secret = config
         .organisation
         .reference_secret

@@ -40,6 +40,23 @@ pub enum Security {
     Plain,
 }
 
+impl Security {
+    /// Refuses an unencrypted connection to anything but this host: passwords and mail would
+    /// cross the network in clear text.
+    pub fn check_host(self, host: &str) -> anyhow::Result<()> {
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|address| address.is_loopback());
+        anyhow::ensure!(
+            self != Self::Plain || loopback,
+            "security = \"plain\" is only allowed for a server on this host, not {host:?}; use tls or starttls"
+        );
+        Ok(())
+    }
+}
+
 /// What is done to a mailbox message once its item is durably stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -189,6 +206,16 @@ mod tests {
     use figment::providers::Format;
 
     use super::*;
+
+    #[test]
+    fn plain_connections_are_for_this_host_only() {
+        assert!(Security::Plain.check_host("127.0.0.1").is_ok());
+        assert!(Security::Plain.check_host("localhost").is_ok());
+        assert!(Security::Plain.check_host("[::1]").is_ok());
+        assert!(Security::Plain.check_host("imap.example.nl").is_err());
+        assert!(Security::Plain.check_host("192.0.2.10").is_err());
+        assert!(Security::Tls.check_host("imap.example.nl").is_ok());
+    }
 
     #[test]
     fn accounts_read_from_toml_keep_their_password_out_of_debug_output() {
