@@ -32,4 +32,5 @@ mod store_suite;
 mod task_intake;
 mod ui_accounts;
 mod ui_browser;
+mod ui_route_table;
 mod watch_folders;
