@@ -13,6 +13,7 @@ use switchboard_core::queue::OfferMode;
 use switchboard_core::routing::RouterHandle;
 use switchboard_core::store::{ItemPlacement, Store};
 use switchboard_core::user::AgentStatus;
+use switchboard_core::work::{StatusChange, Worker};
 use switchboard_server::dispatch::{DispatchHandle, DispatchSettings};
 use switchboard_web::{AppState, WebConfig, create_app};
 
@@ -149,6 +150,46 @@ async fn an_agent_accepts_an_offer_sees_order_and_delivery_and_marks_it_done() {
     assert_eq!(
         store.item(item).await.unwrap().unwrap().status.to_string(),
         "done"
+    );
+
+    // Live updates: the work page reloads itself when the agent's work changes (here the
+    // reopened item is offered again).
+    browser.client.goto(&format!("{base}/work")).await.unwrap();
+    browser
+        .script("window.__notReloaded = true; return true")
+        .await;
+    let worker = Worker {
+        actor: Actor::User { id: agent },
+        name: "agent".into(),
+        agent: Some(agent),
+        lead: false,
+    };
+    store
+        .change_item_status(item, StatusChange::Reopen, &worker, Utc::now())
+        .await
+        .unwrap();
+    router.round().await.unwrap();
+    let mut reloaded = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let value = browser
+            .script("return window.__notReloaded === undefined")
+            .await;
+        if value == serde_json::Value::Bool(true) {
+            reloaded = true;
+            break;
+        }
+    }
+    assert!(reloaded, "the work page did not update itself");
+    let offered_again = browser
+        .script(&format!(
+            "return document.querySelectorAll(\"#offers a[href='/items/{item}']\").length"
+        ))
+        .await;
+    assert_eq!(
+        offered_again,
+        serde_json::json!(1),
+        "the reopened item is offered again"
     );
 
     browser

@@ -3,6 +3,7 @@
 //! Every form works without JavaScript; the script adds live updates and keyboard shortcuts.
 
 pub mod assets;
+mod events;
 pub mod i18n;
 mod item;
 mod login;
@@ -38,6 +39,7 @@ pub fn routes() -> Vec<RouteDef> {
         RouteDef::get("/items/{id}", item::page),
         RouteDef::get("/items/{id}/body", item::body),
         RouteDef::post("/items/{id}/status", item::change_status),
+        RouteDef::get("/ui/events", events::stream),
     ]
 }
 
