@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use switchboard_core::ingest::IngestOutcome;
 use switchboard_core::item::{Channel, ItemStatus};
-use switchboard_server::watch::{FileOutcome, FolderWatcher, WatchFolder};
+use switchboard_server::advisory_lock::{self, AdvisoryLock};
+use switchboard_server::watch::{FileOutcome, FolderWatcher, WatchFolder, lock_name};
 use switchboard_tests::{corpus_files, corpus_pipeline};
 
 fn folder(path: &Path, channel: Channel) -> WatchFolder {
@@ -161,4 +162,46 @@ async fn an_unreadable_file_fails_visibly_with_its_reason() {
         [".partial.pdf"],
         "hidden files are someone's temporary files and stay"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_a_folder_is_consumed_only_under_its_lock() {
+    let Some(url) = switchboard_store::testing::fresh_postgres_url().await else {
+        eprintln!("note: PostgreSQL not configured; the folder lock test is skipped");
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let maildir = tempfile::tempdir().unwrap();
+    let store = switchboard_store::open(&url).await.unwrap();
+    let pipeline = switchboard_server::pipeline::Pipeline::new(
+        store.clone(),
+        switchboard_store::BlobStore::new(data.path().join("blobs")),
+        switchboard_server::Config::default().pipeline_settings(),
+    )
+    .await
+    .unwrap();
+    // Another node holds the folder.
+    let other_node =
+        AdvisoryLock::acquire(&url, advisory_lock::key_for(&lock_name(maildir.path())))
+            .await
+            .unwrap();
+    let watched = folder(maildir.path(), Channel::Email);
+    switchboard_server::watch::start(std::slice::from_ref(&watched), Arc::new(pipeline), &url)
+        .unwrap();
+    let new = maildir.path().join("new");
+    for file in corpus_files("dev/email").into_iter().take(2) {
+        std::fs::copy(&file, new.join(file.file_name().unwrap())).unwrap();
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(store.count_items().await.unwrap(), 0, "this node waits");
+    assert_eq!(names_in(&new).len(), 2);
+
+    drop(other_node);
+    for _ in 0..200 {
+        if names_in(&new).is_empty() && store.count_items().await.unwrap() == 2 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the folder was not taken over after the other node let go");
 }

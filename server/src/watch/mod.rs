@@ -161,7 +161,7 @@ impl FolderWatcher {
 
     /// Scans while this node holds the folder's advisory lock, for the life of the process.
     async fn run_locked(mut self, url: String) {
-        let key = advisory_lock::key_for(&format!("watch:{}", self.folder.path.display()));
+        let key = advisory_lock::key_for(&lock_name(&self.folder.path));
         let poll = Duration::from_secs(self.folder.poll_seconds.max(1));
         loop {
             let mut lock = match AdvisoryLock::acquire(&url, key).await {
@@ -180,6 +180,11 @@ impl FolderWatcher {
             tracing::warn!(folder = %self.folder.path.display(), "watched folder lock lost");
         }
     }
+}
+
+/// The name of a folder's advisory lock (its key is [`advisory_lock::key_for`] of it).
+pub fn lock_name(folder: &Path) -> String {
+    format!("watch:{}", folder.display())
 }
 
 /// Lists the inputs of a folder with their size and modification time.

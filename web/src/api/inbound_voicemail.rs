@@ -112,7 +112,7 @@ fn signature_error(error: &SignatureError) -> CoreError {
     summary = "A telephony recording callback, authenticated by its HMAC signature",
     params(("X-Switchboard-Signature" = String, Header, description = "HMAC-SHA256 signature of timestamp and body")),
     request_body = Object,
-    responses((status = 202, description = "outcome, item, ref", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 503, description = "not available on this node"))
+    responses((status = 202, description = "outcome, item, ref", body = Object), (status = 400, description = "bad input"), (status = 401, description = "bad or missing signature, stale timestamp"), (status = 404, description = "no webhook secret configured on this node"), (status = 409, description = "replayed request"))
 )]
 async fn inbound_voicemail(
     request: HttpRequest,
