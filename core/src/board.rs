@@ -98,7 +98,7 @@ enum SlaState {
 }
 
 fn sla_state(item: &WaitingItemRouting, now: DateTime<Utc>, risk_share: f64) -> SlaState {
-    let Some(due) = item.sla_due_at else {
+    let Some(due) = item.sla.map(|clock| clock.due_at) else {
         return SlaState::Fine;
     };
     if now >= due {
@@ -218,7 +218,10 @@ mod tests {
             status: ItemStatus::Queued,
             channel,
             received_at,
-            sla_due_at: sla_minutes.map(|minutes| received_at + Duration::minutes(minutes)),
+            sla: sla_minutes.map(|minutes| crate::sla::SlaClock {
+                due_at: received_at + Duration::minutes(minutes),
+                at_risk_at: received_at + Duration::minutes(minutes * 3 / 4),
+            }),
             queue: Some(QueueId::new(1)),
             priority: 0,
             required_skills: Vec::new(),

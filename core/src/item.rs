@@ -276,6 +276,8 @@ pub struct WorkItem {
     pub required_skills: Vec<SkillRequirement>,
     /// When its SLA runs out.
     pub sla_due_at: Option<DateTime<Utc>>,
+    /// When its SLA turns at risk (boosted and flagged).
+    pub sla_at_risk_at: Option<DateTime<Utc>>,
     /// The agent who owns or is offered it.
     pub assigned_user_id: Option<UserId>,
     /// Parser warnings and intake problems.

@@ -169,8 +169,8 @@ pub struct WaitingItemRouting {
     pub channel: Channel,
     /// When it arrived.
     pub received_at: DateTime<Utc>,
-    /// When its SLA runs out.
-    pub sla_due_at: Option<DateTime<Utc>>,
+    /// Its SLA clock.
+    pub sla: Option<crate::sla::SlaClock>,
     /// The home queue.
     pub queue: Option<QueueId>,
     /// Base priority.

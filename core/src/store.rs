@@ -34,8 +34,8 @@ pub struct ItemPlacement {
     pub intent: Option<crate::item::Intent>,
     /// Product lines the item is about.
     pub product_lines: Vec<String>,
-    /// When the item is due (its channel's service level, or the sender's own due time).
-    pub sla_due_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The SLA clock started when the item was queued (none for noise or without a target).
+    pub sla: Option<crate::sla::SlaClock>,
 }
 
 impl Default for ItemPlacement {
@@ -49,7 +49,7 @@ impl Default for ItemPlacement {
             parent_id: None,
             intent: None,
             product_lines: Vec::new(),
-            sla_due_at: None,
+            sla: None,
         }
     }
 }

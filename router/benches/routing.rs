@@ -113,7 +113,7 @@ fn build_snapshot() -> Snapshot {
                 id: WorkItemId::new(index as i64 + 1),
                 channel: channels[rng.below(channels.len())],
                 arrived_at: now() - Duration::seconds(rng.below(86_400) as i64),
-                sla_due_at: None,
+                sla: None,
                 route: ItemRoute::simple(queue, rng.below(4) as i32 * 10, required),
                 preferred_agent: None,
                 state: RoutingState::default(),

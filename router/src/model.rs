@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_core::item::Channel;
 use switchboard_core::queue::{OfferMode, Queue, QueueStrategy};
 use switchboard_core::skill::{Skill, SkillRequirement};
+use switchboard_core::sla::SlaClock;
 use switchboard_core::user::AgentStatus;
 use switchboard_core::{QueueId, UserId, WorkItemId};
 
@@ -86,6 +87,10 @@ impl ChannelCosts {
     }
 }
 
+/// Priority points an item gains once its SLA is at risk, unless a queue says otherwise: enough
+/// to lift ordinary work (priority 20) to the level of urgent work (50).
+pub const DEFAULT_SLA_AT_RISK_BOOST: f64 = 30.0;
+
 /// A queue's routing settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueueConfig {
@@ -107,6 +112,8 @@ pub struct QueueConfig {
     pub preferred_agent_seconds: u32,
     /// Seconds an item declined by every eligible agent rests before it is offered again.
     pub cooldown_seconds: u32,
+    /// Priority points added once an item's SLA is at risk.
+    pub sla_at_risk_boost: f64,
 }
 
 impl QueueConfig {
@@ -122,6 +129,7 @@ impl QueueConfig {
             secondary_delay_seconds: 0,
             preferred_agent_seconds: 300,
             cooldown_seconds: 600,
+            sla_at_risk_boost: DEFAULT_SLA_AT_RISK_BOOST,
         }
     }
 
@@ -206,8 +214,8 @@ pub struct WaitingItem {
     pub channel: Channel,
     /// When it arrived; waiting time, aging and relaxation count from here.
     pub arrived_at: DateTime<Utc>,
-    /// When its SLA runs out.
-    pub sla_due_at: Option<DateTime<Utc>>,
+    /// Its SLA clock: due time (queue order) and when it is at risk (boosted).
+    pub sla: Option<SlaClock>,
     /// The route the rules gave it.
     pub route: ItemRoute,
     /// The agent handling its thread or case, or the customer's account manager.

@@ -9,6 +9,7 @@ use common::*;
 use proptest::prelude::*;
 use switchboard_core::item::Channel;
 use switchboard_core::skill::SkillRequirement;
+use switchboard_core::sla::SlaClock;
 use switchboard_core::user::AgentStatus;
 use switchboard_core::{QueueId, UserId, WorkItemId};
 use switchboard_router::QueueConfig;
@@ -317,9 +318,18 @@ proptest! {
         offer_mode in any::<bool>(),
         short_timeouts in any::<bool>(),
         aging in prop::sample::select(vec![0.0, 0.5, 3.0]),
+        at_risk in prop::collection::vec(prop::option::of(0..5i64), 14),
     ) {
         let mut snap = snap;
         snap.queues[0].aging_per_minute = aging;
+        // Some items turn at risk before, at or after the second phase's clock.
+        for item in &mut snap.items {
+            let minute = at_risk[(item.id.get() - 100) as usize % at_risk.len()];
+            item.sla = minute.map(|minute| SlaClock {
+                at_risk_at: now + Duration::minutes(minute),
+                due_at: now + Duration::minutes(minute + 30),
+            });
+        }
         if offer_mode {
             snap.queues[1].offer_mode = switchboard_core::queue::OfferMode::Offer;
         }

@@ -5,6 +5,7 @@ mod common;
 use chrono::Duration;
 use common::*;
 use switchboard_core::queue::{OfferMode, QueueStrategy};
+use switchboard_core::sla::SlaClock;
 use switchboard_core::user::AgentStatus;
 use switchboard_core::{QueueId, UserId, WorkItemId};
 use switchboard_router::explain::{Decision, Exclusion, ExclusionKind, Outcome};
@@ -161,6 +162,24 @@ fn status_and_fairness_cap_are_respected() {
 }
 
 #[test]
+fn items_at_risk_are_boosted_by_the_queue() {
+    let mut snap = snapshot(
+        vec![agent(1, &[], 0)],
+        vec![item(10, 0, 20, &[]), item(11, 0, 40, &[])],
+    );
+    snap.agents[0].capacity_units = 20;
+    snap.items[0].sla = Some(SlaClock {
+        due_at: minutes(20),
+        at_risk_at: minutes(15),
+    });
+    // Before the at-risk moment the higher base priority goes first; after it, 20 + 30 > 40.
+    assert_eq!(handed_out(&assign(&snap, minutes(14))), [(11, 1)]);
+    assert_eq!(handed_out(&assign(&snap, minutes(15))), [(10, 1)]);
+    snap.queues[0].sla_at_risk_boost = 10.0;
+    assert_eq!(handed_out(&assign(&snap, minutes(15))), [(11, 1)]);
+}
+
+#[test]
 fn aging_then_sla_then_arrival_order_items() {
     let mut snap = snapshot(
         vec![agent(1, &[], 0)],
@@ -181,9 +200,12 @@ fn aging_then_sla_then_arrival_order_items() {
         ],
     );
     snap.agents[0].capacity_units = 20;
-    snap.items[1].sla_due_at = Some(minutes(60));
+    snap.items[1].sla = Some(SlaClock {
+        due_at: minutes(60),
+        at_risk_at: minutes(45),
+    });
     assert_eq!(handed_out(&assign(&snap, minutes(1))), [(11, 1)]);
-    snap.items[1].sla_due_at = None;
+    snap.items[1].sla = None;
     snap.items[2].arrived_at = minutes(0) - Duration::seconds(1);
     assert_eq!(handed_out(&assign(&snap, minutes(0))), [(12, 1)]);
 }

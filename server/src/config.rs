@@ -9,7 +9,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use switchboard_channels::voicemail::RecordingUrlPolicy;
-use switchboard_core::sla::ChannelSla;
+use switchboard_router::sla::SlaSettings;
 
 /// The default configuration file, read when present and no `--config` is given.
 pub const DEFAULT_FILE: &str = "switchboard.toml";
@@ -37,8 +37,8 @@ pub struct Config {
     /// IMAP mailboxes read and the SMTP relay replies go out through.
     #[serde(default)]
     pub mail: crate::mail::MailSettings,
-    /// When items of each channel are due (minutes after arrival).
-    pub sla: ChannelSla,
+    /// Service levels: business hours, holidays and targets per queue and channel.
+    pub sla: SlaSettings,
     /// Folders whose files are ingested (`[[watch]]` entries).
     pub watch: Vec<crate::watch::WatchFolder>,
     /// Marks the session cookie `Secure`: set it when browsers reach the server over HTTPS.
@@ -148,7 +148,7 @@ impl Default for Config {
             organisation: Organisation::default(),
             voicemail_webhook: VoicemailWebhookSettings::default(),
             mail: crate::mail::MailSettings::default(),
-            sla: ChannelSla::default(),
+            sla: SlaSettings::default(),
             watch: Vec::new(),
             secure_cookies: false,
         }
@@ -225,7 +225,7 @@ impl Config {
         let organisation = &self.organisation;
         let webhook = &self.voicemail_webhook;
         let mut settings = crate::pipeline::PipelineSettings {
-            sla: self.sla,
+            sla: self.sla.clone(),
             recordings: crate::pipeline::recording::RecordingFetchSettings {
                 policy: webhook.recording_policy(),
                 max_bytes: webhook.max_recording_bytes,

@@ -53,6 +53,7 @@ pub(crate) struct ItemRow {
     pub priority: i64,
     pub required_skills: Json<Vec<String>>,
     pub sla_due_at: Option<DateTime<Utc>>,
+    pub sla_at_risk_at: Option<DateTime<Utc>>,
     pub assigned_user_id: Option<i64>,
     pub warnings: Json<Vec<String>>,
     pub details: Json<serde_json::Value>,
@@ -66,7 +67,8 @@ pub(crate) const ITEM_SELECT: &str = "SELECT items.id, items.channel, items.sour
      items.received_at, items.language, items.subject, items.sender_email, items.sender_phone, \
      items.sender_name, items.text, items.html, items.thread_id, items.parent_id, items.noise, \
      items.intent, items.product_lines, items.status, items.queue_id, items.priority, \
-     items.required_skills, items.sla_due_at, items.assigned_user_id, items.warnings, \
+     items.required_skills, items.sla_due_at, items.sla_at_risk_at, items.assigned_user_id, \
+     items.warnings, \
      items.details, items.version, queues.name AS queue_name, users.login AS assigned_login \
      FROM items LEFT JOIN queues ON queues.id = items.queue_id \
      LEFT JOIN users ON users.id = items.assigned_user_id";
@@ -104,6 +106,7 @@ impl ItemRow {
                 .map_err(|_| corrupt("priority", "out of range"))?,
             required_skills,
             sla_due_at: self.sla_due_at,
+            sla_at_risk_at: self.sla_at_risk_at,
             assigned_user_id: self.assigned_user_id.map(UserId::new),
             warnings: self.warnings.0,
             details: self.details.0,

@@ -724,7 +724,7 @@ macro_rules! impl_store {
                     && priority == i64::from(placement.priority)
                     && skills.0 == new_skills_value
                     && details.0 == item.details
-                    && due == placement.sla_due_at;
+                    && due == placement.sla.map(|clock| clock.due_at);
                 if unchanged {
                     tx.commit().await.map_err($crate::error::db_error)?;
                     return Ok((switchboard_core::WorkItemId::new(id), false));
@@ -733,7 +733,7 @@ macro_rules! impl_store {
                 sqlx::query(
                     "UPDATE items SET subject = $1, text = $2, priority = $3, \
                      required_skills = $4, details = $5, updated_at = $6, sla_due_at = $7, \
-                     version = version + 1 WHERE id = $8",
+                     sla_at_risk_at = $8, version = version + 1 WHERE id = $9",
                 )
                 .bind(item.subject.as_deref())
                 .bind(&item.text)
@@ -741,7 +741,8 @@ macro_rules! impl_store {
                 .bind(sqlx::types::Json(&new_skills))
                 .bind(sqlx::types::Json(&item.details))
                 .bind(now)
-                .bind(placement.sla_due_at)
+                .bind(placement.sla.map(|clock| clock.due_at))
+                .bind(placement.sla.map(|clock| clock.at_risk_at))
                 .bind(id)
                 .execute(&mut *tx)
                 .await
@@ -826,9 +827,10 @@ macro_rules! impl_store {
                     "INSERT INTO items (channel, source, received_at, language, subject, \
                      sender_email, sender_phone, sender_name, message_id, text, html, thread_id, \
                      parent_id, noise, status, queue_id, priority, required_skills, warnings, \
-                     details, created_at, updated_at, inbound_id, intent, product_lines, sla_due_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                     $17, $18, $19, $20, $21, $21, $22, $23, $24, $25) RETURNING id",
+                     details, created_at, updated_at, inbound_id, intent, product_lines, \
+                     sla_due_at, sla_at_risk_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+                     $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22, $23, $24, $25, \
+                     $26) RETURNING id",
                 )
                 .bind(item.channel.as_str())
                 .bind(&item.source)
@@ -854,7 +856,8 @@ macro_rules! impl_store {
                 .bind(inbound_id)
                 .bind(placement.intent.map(|intent| intent.as_str()))
                 .bind(sqlx::types::Json(&placement.product_lines))
-                .bind(placement.sla_due_at)
+                .bind(placement.sla.map(|clock| clock.due_at))
+                .bind(placement.sla.map(|clock| clock.at_risk_at))
                 .fetch_one(&mut **tx)
                 .await
                 .map_err($crate::error::db_error)?;

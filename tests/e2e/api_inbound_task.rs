@@ -74,10 +74,12 @@ async fn tasks_are_upserted_by_external_id_and_validated_per_field() {
     assert_eq!(again["created"], false);
     assert_eq!(store.count_items().await.unwrap(), 1);
 
-    // A changed title updates the item in place.
+    // A changed title updates the item in place; a due time becomes its SLA due time.
+    assert_eq!(store.item(id).await.unwrap().unwrap().sla_due_at, None);
     let mut changed = task.clone();
     changed["title"] = "Terugbellen: levering te laat".into();
     changed["description"] = "Nog steeds niets ontvangen.".into();
+    changed["due_at"] = "2030-01-07T15:00:00Z".into();
     let response =
         test::call_service(&app, post("/api/v1/inbound/task", changed.to_string())).await;
     assert_eq!(response.status(), 200);
@@ -87,6 +89,10 @@ async fn tasks_are_upserted_by_external_id_and_validated_per_field() {
         Some("Terugbellen: levering te laat")
     );
     assert_eq!(updated.text, "Nog steeds niets ontvangen.");
+    assert_eq!(
+        updated.sla_due_at.map(|due| due.to_rfc3339()),
+        Some("2030-01-07T15:00:00+00:00".to_owned())
+    );
     assert_eq!(store.count_items().await.unwrap(), 1);
 
     // Invalid payloads: 400, each naming its field, nothing created.

@@ -42,6 +42,7 @@ async fn corpus_emails_become_one_item_each_with_truths_threads_and_noise() {
     let folder = tempfile::tempdir().unwrap();
     let (store, pipeline) = corpus_pipeline(folder.path()).await;
     let files = corpus_files("dev/email");
+    let started = chrono::Utc::now();
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let outcome = pipeline
@@ -72,8 +73,38 @@ async fn corpus_emails_become_one_item_each_with_truths_threads_and_noise() {
             "{name}: {again:?}"
         );
     }
+    let finished = chrono::Utc::now();
     let exported = store.export_items(None, 10_000, false).await.unwrap();
     assert_eq!(exported.len(), files.len(), "one item per message");
+    // Every routed e-mail is due 8 business hours after it landed (the default SLA); noise has
+    // no SLA clock.
+    let policy = switchboard_router::sla::SlaPolicy::default();
+    let due = |landed| {
+        policy
+            .clock(None, switchboard_core::item::Channel::Email, landed)
+            .unwrap()
+            .due_at
+    };
+    let (earliest, latest) = (due(started), due(finished));
+    for exported_item in &exported {
+        let item = store
+            .item(switchboard_core::WorkItemId::new(exported_item.id))
+            .await
+            .unwrap()
+            .unwrap();
+        match (exported_item.noise, item.sla_due_at) {
+            (Some(_), None) => {}
+            (None, Some(due_at)) => assert!(
+                earliest <= due_at && due_at <= latest,
+                "{}: due {due_at}, expected within {earliest}..{latest}",
+                exported_item.source
+            ),
+            (noise, due_at) => panic!(
+                "{}: noise {noise:?} with due {due_at:?}",
+                exported_item.source
+            ),
+        }
+    }
 
     let truth = truth("email");
     let source_of: HashMap<i64, &str> = exported

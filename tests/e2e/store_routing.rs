@@ -4,13 +4,14 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use switchboard_core::event::Actor;
 use switchboard_core::item::{Channel, ItemStatus, NewItem};
 use switchboard_core::routing::{
     AssignmentKind, ClaimCandidate, FencedDecision, LeadAction, LeadOverride, RoutePlacement,
     RoutingAction,
 };
+use switchboard_core::sla::SlaClock;
 use switchboard_core::store::{ItemPlacement, Store};
 use switchboard_core::user::{AgentStatus, NewUser, Role};
 use switchboard_core::{CoreError, Login, UserId, WorkItemId};
@@ -134,6 +135,44 @@ async fn rule_sets_are_versioned_and_only_valid_ones_activate() {
         let listed = store.rule_sets().await.unwrap();
         assert_eq!(listed.len(), 3, "{label}");
         assert_eq!(listed.iter().filter(|set| set.active).count(), 1, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn sla_clocks_are_stored_and_reach_the_router() {
+    let folder = tempfile::tempdir().unwrap();
+    for (label, store, _) in stores(folder.path()).await {
+        let arrived = Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap();
+        let clock = SlaClock {
+            due_at: arrived + Duration::hours(8),
+            at_risk_at: arrived + Duration::hours(6),
+        };
+        let item = NewItem::new(Channel::Email, "sla", arrived, "where is my order?");
+        let placement = ItemPlacement {
+            status: ItemStatus::Queued,
+            queue: Some("inbox".into()),
+            sla: Some(clock),
+            ..ItemPlacement::default()
+        };
+        let id = store.insert_item(&item, &placement).await.unwrap();
+        let without = queued_item(&store, "no-sla").await;
+        let snapshot = store.routing_snapshot(Utc::now()).await.unwrap();
+        let sla_of = |item| {
+            snapshot
+                .items
+                .iter()
+                .find(|waiting| waiting.item == item)
+                .unwrap()
+                .sla
+        };
+        assert_eq!(sla_of(id), Some(clock), "{label}");
+        assert_eq!(sla_of(without), None, "{label}");
+        let stored = store.item(id).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.sla_due_at, stored.sla_at_risk_at),
+            (Some(clock.due_at), Some(clock.at_risk_at)),
+            "{label}"
+        );
     }
 }
 

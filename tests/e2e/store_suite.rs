@@ -6,6 +6,7 @@ use switchboard_core::item::{Channel, ItemStatus, Language, NewItem};
 use switchboard_core::link::{LinkKind, LinkOrigin, NewLink};
 use switchboard_core::master::MasterKind;
 use switchboard_core::skill::SkillRequirement;
+use switchboard_core::sla::SlaClock;
 use switchboard_core::store::ItemPlacement;
 use switchboard_core::user::{NewUser, Role};
 use switchboard_core::{CoreError, Login, WorkItemId};
@@ -231,7 +232,10 @@ async fn items_export_with_links_threads_and_queue() {
             parent_id: None,
             intent: None,
             product_lines: Vec::new(),
-            sla_due_at: Some(received_at + chrono::TimeDelta::hours(24)),
+            sla: Some(SlaClock {
+                due_at: received_at + chrono::TimeDelta::hours(24),
+                at_risk_at: received_at + chrono::TimeDelta::hours(18),
+            }),
         };
         let parent = store.insert_item(&item, &placement).await.unwrap();
         let mut reply = NewItem::new(Channel::Email, "e0010.eml", received_at, "Re: Bestelling");

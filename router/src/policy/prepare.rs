@@ -8,7 +8,7 @@ use switchboard_core::UserId;
 
 use super::table::{AgentTable, Need, QueueAccess};
 use crate::explain::{Explanation, Outcome, PreferredNote};
-use crate::model::WaitingItem;
+use crate::model::{QueueConfig, WaitingItem};
 
 /// Item order: higher effective priority, then earlier SLA due time, then earlier arrival, then
 /// lower id. `Less` means "goes first".
@@ -20,20 +20,43 @@ pub(crate) struct OrderKey {
     pub(crate) id: i64,
 }
 
+/// An item's effective priority in `queue` at `now` — base priority, plus minutes waited × the
+/// queue's aging factor, plus the queue's boost once the item's SLA is at risk — and the next
+/// instant it changes (the next whole minute when aging, the at-risk moment ahead).
+pub(crate) fn effective_priority(
+    item: &WaitingItem,
+    queue: &QueueConfig,
+    now: DateTime<Utc>,
+) -> (f64, Option<DateTime<Utc>>) {
+    let waited_minutes = (now - item.arrived_at).num_minutes().max(0);
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "minutes waited stay far below 2^52"
+    )]
+    let mut priority =
+        f64::from(item.route.priority) + waited_minutes as f64 * queue.aging_per_minute;
+    let at_risk_at = item.sla.map(|clock| clock.at_risk_at);
+    if at_risk_at.is_some_and(|at| now >= at) {
+        priority += queue.sla_at_risk_boost;
+    }
+    let aging_at = (queue.aging_per_minute != 0.0)
+        .then(|| item.arrived_at + Duration::minutes(waited_minutes + 1));
+    let next = [aging_at, at_risk_at.filter(|&at| at > now)]
+        .into_iter()
+        .flatten()
+        .min();
+    (priority, next)
+}
+
 impl OrderKey {
-    /// The queue order of an item (DESIGN.md "Item order in a queue"): effective priority
-    /// (base + minutes waited × the queue's aging factor), then SLA due time, then arrival.
-    pub(crate) fn of(item: &WaitingItem, waited_minutes: i64, aging_per_minute: f64) -> Self {
-        #[expect(
-            clippy::cast_precision_loss,
-            reason = "minutes waited stay far below 2^52"
-        )]
-        let effective = f64::from(item.route.priority) + waited_minutes as f64 * aging_per_minute;
+    /// The queue order of an item (DESIGN.md "Item order in a queue"): its effective priority
+    /// ([`effective_priority`]), then SLA due time, then arrival.
+    pub(crate) fn of(item: &WaitingItem, priority: f64) -> Self {
         Self {
-            priority: effective,
+            priority,
             sla_ms: item
-                .sla_due_at
-                .map_or(i64::MAX, |due| due.timestamp_millis()),
+                .sla
+                .map_or(i64::MAX, |clock| clock.due_at.timestamp_millis()),
             arrival_ms: item.arrived_at.timestamp_millis(),
             id: item.id.get(),
         }
@@ -181,7 +204,8 @@ pub(crate) fn prepare<'a>(
         extra.into_iter().for_each(&mut open);
     }
     let home_queue = table.queue(home);
-    let key = OrderKey::of(item, waited_minutes, home_queue.aging_per_minute);
+    let (priority, _) = effective_priority(item, home_queue, now);
+    let key = OrderKey::of(item, priority);
     let required = item.required_at(step);
     let needs = table.needs(required);
     let mut prepared = Prepared {

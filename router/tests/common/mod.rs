@@ -43,7 +43,7 @@ pub fn item(id: i64, arrived_minute: i64, priority: i32, required: &[&str]) -> W
         id: WorkItemId::new(id),
         channel: Channel::Email,
         arrived_at: minutes(arrived_minute),
-        sla_due_at: None,
+        sla: None,
         route: ItemRoute::simple(Q, priority, reqs(required)),
         preferred_agent: None,
         state: RoutingState::default(),

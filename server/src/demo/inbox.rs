@@ -151,7 +151,7 @@ fn build(
         parent_id: None,
         intent: None,
         product_lines: Vec::new(),
-        sla_due_at: None,
+        sla: None,
     };
     (item, placement)
 }

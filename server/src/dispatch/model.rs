@@ -120,7 +120,7 @@ pub fn waiting_item(
         id: item.item,
         channel: item.channel,
         arrived_at: item.received_at,
-        sla_due_at: item.sla_due_at,
+        sla: item.sla,
         route: item_route(item, queue_ids)?,
         preferred_agent: item.preferred_agent,
         state: RoutingState {

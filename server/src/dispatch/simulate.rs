@@ -184,7 +184,7 @@ pub async fn run(
                 id: facts.item,
                 channel: facts.channel,
                 arrived_at: facts.received_at,
-                sla_due_at: None,
+                sla: None,
                 route: ItemRoute {
                     rule: plan.rule.clone(),
                     queue: home,

@@ -12,6 +12,7 @@ use switchboard_core::master::MasterData;
 use switchboard_core::store::ItemPlacement;
 use switchboard_router::rules::facts::{CustomerFacts, ItemFacts, OrderFacts};
 use switchboard_router::rules::{ValidRuleSet, default_rule_set, evaluate, validate};
+use switchboard_router::sla::SlaPolicy;
 use switchboard_search::IntentClassifier;
 use switchboard_search::intent::product_lines;
 use switchboard_search::linking::{
@@ -32,15 +33,17 @@ pub struct Enricher {
     linker: Linker,
     classifier: IntentClassifier,
     rules: ValidRuleSet,
+    sla: SlaPolicy,
 }
 
 impl Enricher {
-    /// Builds the enricher from master data, linking settings and a routing rule set
-    /// (the default set when none is given).
+    /// Builds the enricher from master data, linking settings, a routing rule set (the default
+    /// set when none is given) and the SLA policy.
     pub fn build(
         master: MasterData,
         linking: LinkingConfig,
         rules: Option<ValidRuleSet>,
+        sla: SlaPolicy,
     ) -> anyhow::Result<Self> {
         let snapshot = Arc::new(MasterSnapshot::build(master, &linking));
         let linker = Linker::new(linking, snapshot)?;
@@ -54,11 +57,18 @@ impl Enricher {
             linker,
             classifier,
             rules,
+            sla,
         })
     }
 
-    /// Returns the placement of a parsed item.
-    pub fn placement(&self, item: &NewItem, thread: &ThreadContext) -> ItemPlacement {
+    /// Returns the placement of a parsed item that reached Switchboard at `queued_at` (when it
+    /// landed: its SLA clock starts then).
+    pub fn placement(
+        &self,
+        item: &NewItem,
+        thread: &ThreadContext,
+        queued_at: DateTime<Utc>,
+    ) -> ItemPlacement {
         let input = LinkInput::from_item(item);
         let own_links = self.linker.link(&input);
         let parent_links: Vec<NewLink> = thread.parent_links.iter().map(NewLink::from).collect();
@@ -92,6 +102,12 @@ impl Enricher {
         // Requirements are those of the rule's first step; the router relaxes them over time.
         let routing = evaluate(&self.rules, &facts, item.received_at);
         let is_noise = item.noise.is_some();
+        let sla = (!is_noise)
+            .then(|| {
+                self.sla
+                    .clock(Some(&routing.queue), item.channel, queued_at)
+            })
+            .flatten();
         ItemPlacement {
             status: if is_noise {
                 ItemStatus::Discarded
@@ -109,8 +125,13 @@ impl Enricher {
             parent_id: thread.parent,
             intent,
             product_lines: lines,
-            sla_due_at: None,
+            sla,
         }
+    }
+
+    /// The SLA policy items are placed with.
+    pub fn sla(&self) -> &SlaPolicy {
+        &self.sla
     }
 
     fn facts(

@@ -18,9 +18,9 @@ use switchboard_core::CoreError;
 use switchboard_core::inbound::{Inbound, InboundState, NewInbound, ThreadCandidate};
 use switchboard_core::ingest::Ingestor;
 use switchboard_core::item::Channel;
-use switchboard_core::sla::ChannelSla;
 use switchboard_core::store::Store;
 use switchboard_router::rules::{RuleSet, ValidRuleSet, validate};
+use switchboard_router::sla::{SlaPolicy, SlaSettings};
 use switchboard_search::linking::LinkingConfig;
 use switchboard_store::BlobStore;
 
@@ -40,8 +40,8 @@ pub struct PipelineSettings {
     pub linking: LinkingConfig,
     /// How many documents are OCRed at once; the rest wait, so OCR never starves other intake.
     pub ocr_workers: usize,
-    /// When items of each channel are due.
-    pub sla: ChannelSla,
+    /// Service levels: the due time every queued item gets.
+    pub sla: SlaSettings,
     /// Which voicemail recording URLs are fetched, and the limits.
     pub recordings: RecordingFetchSettings,
 }
@@ -53,7 +53,7 @@ impl Default for PipelineSettings {
             parsers: ParserSettings::default(),
             linking: LinkingConfig::default(),
             ocr_workers: cores.saturating_sub(1).max(1),
-            sla: ChannelSla::default(),
+            sla: SlaSettings::default(),
             recordings: RecordingFetchSettings::default(),
         }
     }
@@ -67,7 +67,6 @@ pub struct Pipeline {
     parsers: Arc<ParserSettings>,
     enricher: Arc<Enricher>,
     ocr_slots: Arc<tokio::sync::Semaphore>,
-    sla: ChannelSla,
     router: Option<DispatchHandle>,
     recordings: RecordingFetcher,
 }
@@ -81,14 +80,15 @@ impl Pipeline {
     ) -> anyhow::Result<Self> {
         let master = store.master_data().await?;
         let rules = active_rules(store.as_ref()).await?;
-        let enricher = Enricher::build(master, settings.linking, rules)?;
+        let sla = SlaPolicy::from_settings(&settings.sla)
+            .map_err(|error| anyhow::anyhow!("invalid [sla] settings: {error}"))?;
+        let enricher = Enricher::build(master, settings.linking, rules, sla)?;
         Ok(Self {
             store,
             blobs,
             parsers: Arc::new(settings.parsers),
             enricher: Arc::new(enricher),
             ocr_slots: Arc::new(tokio::sync::Semaphore::new(settings.ocr_workers.max(1))),
-            sla: settings.sla,
             router: None,
             recordings: RecordingFetcher::new(settings.recordings),
         })
@@ -281,13 +281,10 @@ impl Pipeline {
     async fn persist(&self, inbound: &Inbound, parsed: Parsed) -> Result<IngestOutcome, CoreError> {
         self.store_attachments(&parsed.item).await?;
         let thread = self.thread_of(&parsed).await?;
-        let mut placement = self.enricher.placement(&parsed.item, &thread);
+        let placement = self
+            .enricher
+            .placement(&parsed.item, &thread, inbound.received_at);
         let noise = parsed.item.noise;
-        if noise.is_none() {
-            placement.sla_due_at = self
-                .sla
-                .due_at(parsed.item.channel, parsed.item.received_at);
-        }
         let item = self
             .store
             .complete_inbound(inbound.id, &parsed.item, &placement)

@@ -35,16 +35,18 @@ impl Pipeline {
         task: &ValidTask,
         item: &switchboard_core::item::NewItem,
     ) -> ItemPlacement {
-        let mut placement = self.enricher.placement(item, &ThreadContext::default());
+        let mut placement =
+            self.enricher
+                .placement(item, &ThreadContext::default(), item.received_at);
         if let Some(priority) = task.priority {
             placement.priority = priority;
         }
         if !task.required_skills.is_empty() {
             placement.required_skills = task.required_skills.clone();
         }
-        placement.sla_due_at = task
-            .due_at
-            .or_else(|| self.sla.due_at(item.channel, item.received_at));
+        if let Some(due_at) = task.due_at {
+            placement.sla = Some(self.enricher.sla().clock_until(item.received_at, due_at));
+        }
         let given = task
             .customer_number
             .iter()

@@ -173,6 +173,7 @@ pub(crate) struct WaitingRow {
     channel: String,
     received_at: DateTime<Utc>,
     sla_due_at: Option<DateTime<Utc>>,
+    sla_at_risk_at: Option<DateTime<Utc>>,
     queue_id: Option<i64>,
     priority: i64,
     required_skills: Json<Vec<String>>,
@@ -185,7 +186,8 @@ pub(crate) struct WaitingRow {
 }
 
 pub(crate) const WAITING_SELECT: &str = "SELECT items.id, items.version, items.status, \
-     items.channel, items.received_at, items.sla_due_at, items.queue_id, items.priority, \
+     items.channel, items.received_at, items.sla_due_at, items.sla_at_risk_at, items.queue_id, \
+     items.priority, \
      items.required_skills, items.route, items.rule_set_version, items.route_locked, \
      items.declined_by, items.cooldown_until, \
      (SELECT earlier.assigned_user_id FROM items earlier \
@@ -211,7 +213,12 @@ impl WaitingRow {
                 switchboard_core::item::Channel::parse,
             )?,
             received_at: self.received_at,
-            sla_due_at: self.sla_due_at,
+            sla: self
+                .sla_due_at
+                .map(|due_at| switchboard_core::sla::SlaClock {
+                    due_at,
+                    at_risk_at: self.sla_at_risk_at.unwrap_or(due_at),
+                }),
             queue: self.queue_id.map(QueueId::new),
             priority: small("priority", self.priority)?,
             required_skills: requirements(&self.required_skills.0)?,

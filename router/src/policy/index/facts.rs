@@ -8,7 +8,7 @@ use super::agents::AgentRows;
 use super::vocabulary::Vocabulary;
 use crate::explain::{Exclusion, Explanation, Outcome, PreferredNote};
 use crate::model::{QueueConfig, WaitingItem};
-use crate::policy::prepare::OrderKey;
+use crate::policy::prepare::{OrderKey, effective_priority};
 use crate::policy::table::{Need, QueueAccess};
 
 /// What matching needs to know about a waiting item.
@@ -98,9 +98,8 @@ pub(crate) fn facts_of(
     {
         changes.push(item.arrived_at + Duration::minutes(next_step));
     }
-    let aging_at = (home_queue.aging_per_minute != 0.0)
-        .then(|| item.arrived_at + Duration::minutes(waited_minutes + 1));
-    let key = OrderKey::of(item, waited_minutes, home_queue.aging_per_minute);
+    let (priority, aging_at) = effective_priority(item, home_queue, now);
+    let key = OrderKey::of(item, priority);
     let required = item.required_at(step);
     let needs = vocabulary.needs(required);
     let mut facts = Facts {
@@ -127,7 +126,7 @@ pub(crate) fn facts_of(
     Some(facts)
 }
 
-/// The earlier of a regrouping and an aging step still ahead of `now`.
+/// The earlier of a regrouping and a priority change still ahead of `now`.
 pub(crate) fn next_change(
     regroup_at: Option<DateTime<Utc>>,
     aging_at: Option<DateTime<Utc>>,
@@ -138,23 +137,6 @@ pub(crate) fn next_change(
         .flatten()
         .filter(|&at| at > now)
         .min()
-}
-
-/// Returns the item's priority after aging at `now`, and when it next changes.
-pub(crate) fn aged(
-    queue: &QueueConfig,
-    item: &WaitingItem,
-    now: DateTime<Utc>,
-) -> (f64, Option<DateTime<Utc>>) {
-    let waited_minutes = (now - item.arrived_at).num_minutes().max(0);
-    #[expect(
-        clippy::cast_precision_loss,
-        reason = "minutes waited stay far below 2^52"
-    )]
-    let priority = f64::from(item.route.priority) + waited_minutes as f64 * queue.aging_per_minute;
-    let next = (queue.aging_per_minute != 0.0)
-        .then(|| item.arrived_at + Duration::minutes(waited_minutes + 1));
-    (priority, next)
 }
 
 /// Reserves the item for its preferred agent during the queue's window when that agent could

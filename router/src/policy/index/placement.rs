@@ -11,7 +11,7 @@ use super::groups::GroupKey;
 use super::{Place, RoutingIndex, Slot};
 use crate::explain::{Decision, Outcome};
 use crate::model::WaitingItem;
-use crate::policy::prepare::{OrderKey, hold_reason};
+use crate::policy::prepare::{OrderKey, effective_priority, hold_reason};
 
 impl RoutingIndex {
     pub(super) fn advance(&mut self, now: DateTime<Utc>) {
@@ -64,7 +64,7 @@ impl RoutingIndex {
             return;
         };
         let queue = &self.queues.list[usize::from(facts.home)];
-        let (priority, aging_at) = facts::aged(queue, &entry.item, now);
+        let (priority, aging_at) = effective_priority(&entry.item, queue, now);
         entry.generation = entry.generation.wrapping_add(1);
         let generation = entry.generation;
         facts.changes_at = facts::next_change(facts.regroup_at, aging_at, now);
