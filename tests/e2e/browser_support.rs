@@ -131,6 +131,27 @@ impl Browser {
             .unwrap_or_else(|error| panic!("cannot click {css}: {error}"));
     }
 
+    /// Clicks the element `css` selects and waits until the next page has loaded (a form post
+    /// that lands on the same URL included).
+    pub async fn click_and_wait(&self, css: &str) {
+        self.script("window.__previousPage = true; return true")
+            .await;
+        self.click(css).await;
+        for _ in 0..100 {
+            let loaded = self
+                .script(
+                    "return window.__previousPage === undefined && \
+                     document.readyState === 'complete'",
+                )
+                .await;
+            if loaded == serde_json::Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("clicking {css} loaded no new page");
+    }
+
     /// The page's visible text.
     pub async fn text(&self) -> String {
         self.client

@@ -72,7 +72,7 @@ async fn sign_in(browser: &Browser, base: &str, login: &str) {
     browser.fill("password", "demo").await;
     browser.screenshot("login").await;
     browser
-        .click("form[action='/login'] button[type=submit]")
+        .click_and_wait("form[action='/login'] button[type=submit]")
         .await;
 }
 
@@ -121,7 +121,7 @@ async fn an_agent_accepts_an_offer_sees_order_and_delivery_and_marks_it_done() {
         chosen.unwrap_or_else(|| panic!("no offered item's customer has a delivered order"));
     let order_no = order.order_no.as_str().to_owned();
     browser
-        .click(&format!(
+        .click_and_wait(&format!(
             "form[action='/work/offers/{offer}/accept'] button"
         ))
         .await;
@@ -141,7 +141,7 @@ async fn an_agent_accepts_an_offer_sees_order_and_delivery_and_marks_it_done() {
     assert!(page.contains(first_line.sku.as_str()));
     browser.screenshot("item").await;
 
-    browser.click("#status-done").await;
+    browser.click_and_wait("#status-done").await;
     assert_eq!(browser.path().await, format!("/items/{item}"));
     let status = browser
         .script("return document.getElementById('item-status').textContent")
