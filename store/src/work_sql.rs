@@ -198,11 +198,12 @@ pub(crate) struct WorkStateRow {
     pub(crate) version: i64,
     pub(crate) assigned_user_id: Option<i64>,
     pub(crate) sla_due_at: Option<DateTime<Utc>>,
+    pub(crate) sla_at_risk_at: Option<DateTime<Utc>>,
     pub(crate) waiting_since: Option<DateTime<Utc>>,
 }
 
 pub(crate) const WORK_STATE_SELECT: &str = "SELECT status, version, assigned_user_id, \
-     sla_due_at, waiting_since FROM items WHERE id = $1";
+     sla_due_at, sla_at_risk_at, waiting_since FROM items WHERE id = $1";
 
 impl WorkStateRow {
     pub(crate) fn owner(&self) -> Option<UserId> {
@@ -219,6 +220,7 @@ pub(crate) struct StatusWrite {
     pub(crate) status: ItemStatus,
     pub(crate) owner: Option<i64>,
     pub(crate) sla_due_at: Option<DateTime<Utc>>,
+    pub(crate) sla_at_risk_at: Option<DateTime<Utc>>,
     pub(crate) waiting_since: Option<DateTime<Utc>>,
 }
 
@@ -226,10 +228,13 @@ impl StatusWrite {
     /// What moving `state` to `target` at `at` writes: waiting starts the pause, leaving it
     /// moves the SLA due time on by the pause, and back to routing lets go of the owner.
     pub(crate) fn of(state: &WorkStateRow, target: ItemStatus, at: DateTime<Utc>) -> Self {
-        let sla_due_at = if state.waiting_since.is_some() && target != ItemStatus::Waiting {
-            switchboard_core::work::resumed_sla_due(state.sla_due_at, state.waiting_since, at)
-        } else {
-            state.sla_due_at
+        // Both instants of the SLA clock move on by the pause.
+        let resumed = |instant: Option<DateTime<Utc>>| {
+            if state.waiting_since.is_some() && target != ItemStatus::Waiting {
+                switchboard_core::work::resumed_sla_due(instant, state.waiting_since, at)
+            } else {
+                instant
+            }
         };
         Self {
             status: target,
@@ -238,7 +243,8 @@ impl StatusWrite {
             } else {
                 state.assigned_user_id
             },
-            sla_due_at,
+            sla_due_at: resumed(state.sla_due_at),
+            sla_at_risk_at: resumed(state.sla_at_risk_at),
             waiting_since: (target == ItemStatus::Waiting).then_some(at),
         }
     }
@@ -371,7 +377,8 @@ macro_rules! impl_item_work_store {
                 let changed = sqlx::query(
                     "UPDATE items SET status = $1, assigned_user_id = $2, sla_due_at = $3, \
                      waiting_since = $4, cooldown_until = NULL, declined_by = '[]', \
-                     version = version + 1, updated_at = $5 WHERE id = $6 AND version = $7",
+                     version = version + 1, updated_at = $5, sla_at_risk_at = $8 \
+                     WHERE id = $6 AND version = $7",
                 )
                 .bind(write.status.as_str())
                 .bind(write.owner)
@@ -380,6 +387,7 @@ macro_rules! impl_item_work_store {
                 .bind(at)
                 .bind(item.get())
                 .bind(state.version)
+                .bind(write.sla_at_risk_at)
                 .execute(&mut *tx)
                 .await
                 .map_err($crate::error::db_error)?;

@@ -308,6 +308,13 @@ async fn waiting_on_the_customer_pauses_the_sla_clock() {
             Some(due),
         )
         .await;
+        execute(
+            &url,
+            "UPDATE items SET sla_at_risk_at = $1 WHERE id = $2",
+            item,
+            Some(due - Duration::hours(2)),
+        )
+        .await;
         let ann_works = worker(ann, "ann");
         store
             .change_item_status(item, StatusChange::Waiting, &ann_works, start)
@@ -323,6 +330,12 @@ async fn waiting_on_the_customer_pauses_the_sla_clock() {
         assert_eq!(
             moved.num_seconds(),
             Duration::hours(3).num_seconds(),
+            "{label}"
+        );
+        // The at-risk moment moves with the due time.
+        assert_eq!(
+            stored.sla_at_risk_at,
+            Some(due - Duration::hours(2) + Duration::hours(3)),
             "{label}"
         );
 
