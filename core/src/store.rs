@@ -69,6 +69,7 @@ pub trait Store:
     + crate::outbox::OutboxStore
     + crate::session::SessionStore
     + crate::customer_view::CustomerViewStore
+    + crate::link::LinkEditStore
     + Send
     + Sync
 {

@@ -7,6 +7,7 @@ mod classify;
 mod customer_view_sql;
 mod error;
 mod feed_sql;
+mod link_sql;
 mod master_sql;
 mod outbox_sql;
 pub mod postgres;

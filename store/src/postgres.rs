@@ -40,3 +40,4 @@ crate::work_sql::impl_item_work_store!(PostgresStore, sqlx::Postgres);
 crate::outbox_sql::impl_outbox_store!(PostgresStore, sqlx::Postgres);
 crate::session_sql::impl_session_store!(PostgresStore, sqlx::Postgres);
 crate::customer_view_sql::impl_customer_view_store!(PostgresStore, sqlx::Postgres);
+crate::link_sql::impl_link_edit_store!(PostgresStore, sqlx::Postgres);

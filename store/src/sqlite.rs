@@ -52,3 +52,4 @@ crate::work_sql::impl_item_work_store!(SqliteStore, sqlx::Sqlite);
 crate::outbox_sql::impl_outbox_store!(SqliteStore, sqlx::Sqlite);
 crate::session_sql::impl_session_store!(SqliteStore, sqlx::Sqlite);
 crate::customer_view_sql::impl_customer_view_store!(SqliteStore, sqlx::Sqlite);
+crate::link_sql::impl_link_edit_store!(SqliteStore, sqlx::Sqlite);

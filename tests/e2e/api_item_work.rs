@@ -49,7 +49,7 @@ async fn fixture() -> Fixture {
     }
 }
 
-async fn assigned_to(store: &Arc<dyn Store>, source: &str, owner: UserId) -> WorkItemId {
+pub(crate) async fn assigned_to(store: &Arc<dyn Store>, source: &str, owner: UserId) -> WorkItemId {
     let item = queued_item(store, source).await;
     let version = version_of(store, item).await;
     let applied = store

@@ -9,6 +9,7 @@ mod inbound;
 mod inbound_document;
 mod inbound_task;
 mod inbound_voicemail;
+mod links;
 mod master;
 pub mod openapi;
 mod reply;
@@ -38,6 +39,7 @@ pub fn routes() -> Vec<RouteDef> {
         search::routes(),
         work::routes(),
         reply::routes(),
+        links::routes(),
         attachments::routes(),
         board::routes(),
     ]
