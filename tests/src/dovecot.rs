@@ -105,9 +105,20 @@ impl Dovecot {
 
     /// How many messages of a folder match an IMAP search, e.g. `UNKEYWORD $Switchboard`.
     pub async fn count(&self, folder: &str, query: &str) -> usize {
-        let mut session = imap::connect(&self.account(ProcessedAction::default()))
-            .await
-            .unwrap();
+        let account = self.account(ProcessedAction::default());
+        let mut attempts = 0;
+        // A busy server may refuse a login now and then; the count is what matters.
+        let mut session = loop {
+            match imap::connect(&account).await {
+                Ok(session) => break session,
+                Err(error) if attempts < 10 => {
+                    attempts += 1;
+                    eprintln!("dovecot count: login failed ({error:#}); retrying");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(error) => panic!("cannot log in to dovecot: {error:#}\n{}", self.log()),
+            }
+        };
         session.examine(folder).await.unwrap();
         let found = session.uid_search(query).await.unwrap().len();
         session.logout().await.unwrap();
@@ -186,6 +197,7 @@ fn configuration(root: &Path, port: u16, uid: u32, gid: u32) -> String {
          auth_mechanisms = plain login\nmail_location = maildir:{mail}/%u\n{users}\
          passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {passwd}\n}}\n\
          userdb {{\n  driver = static\n  args = uid={uid} gid={gid} home={mail}/%u\n}}\n\
+         protocol imap {{\n  mail_max_userip_connections = 1000\n}}\n\
          service imap-login {{\n  chroot =\n  inet_listener imap {{\n    port = {port}\n  }}\n\
          \x20 inet_listener imaps {{\n    port = 0\n  }}\n}}\n",
         run = path("run").display(),
