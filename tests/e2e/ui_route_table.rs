@@ -88,6 +88,9 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Access> {
             AGENT,
         ),
         (("GET", "/api/v1/board"), LEAD),
+        (("POST", "/api/v1/items/{id}/links"), AGENT),
+        (("POST", "/api/v1/items/{id}/links/{link}/confirm"), AGENT),
+        (("DELETE", "/api/v1/items/{id}/links/{link}"), AGENT),
         (("GET", "/"), Public),
         (("GET", "/static/{file}"), Public),
         (("GET", "/login"), Public),
@@ -119,6 +122,7 @@ fn concrete(pattern: &str) -> String {
         .replace("{kind}", "customers")
         .replace("{login}", "nobody")
         .replace("{attachment_id}", "1")
+        .replace("{link}", "1")
         .replace('{', "")
         .replace("key}", "0000000001")
         .replace("id}", "999999")
