@@ -139,6 +139,11 @@ async fn an_agent_accepts_an_offer_sees_order_and_delivery_and_marks_it_done() {
     }
     let first_line = &order.lines[0];
     assert!(page.contains(first_line.sku.as_str()));
+    let description = first_line.description.as_deref().unwrap_or_default();
+    assert!(
+        !description.is_empty() && page.contains(description),
+        "line description {description:?} missing"
+    );
     browser.screenshot("item").await;
 
     browser.click_and_wait("#status-done").await;

@@ -220,7 +220,14 @@ fn add_agents(company: &mut Company) -> Vec<String> {
         .collect()
 }
 
-fn add_products(company: &mut Company, rng: &mut StdRng) -> Vec<(String, u64)> {
+/// A product orders are made of: its SKU, name and base price.
+struct DemoProduct {
+    sku: String,
+    name: String,
+    cents: u64,
+}
+
+fn add_products(company: &mut Company, rng: &mut StdRng) -> Vec<DemoProduct> {
     let mut skus = Vec::new();
     for (line, digit, names) in PRODUCT_LINES {
         for (index, name) in names.iter().enumerate() {
@@ -258,7 +265,11 @@ fn add_products(company: &mut Company, rng: &mut StdRng) -> Vec<(String, u64)> {
                     ],
                 );
             }
-            skus.push((sku, cents));
+            skus.push(DemoProduct {
+                sku,
+                name: format!("Lumière {name}"),
+                cents,
+            });
         }
     }
     skus
@@ -330,7 +341,7 @@ fn add_orders(
     company: &mut Company,
     rng: &mut StdRng,
     customers: &[DemoCustomer],
-    skus: &[(String, u64)],
+    skus: &[DemoProduct],
 ) {
     let start = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap_or_default();
     let statuses = ["open", "confirmed", "in_delivery", "delivered", "invoiced"];
@@ -341,7 +352,8 @@ fn add_orders(
         let status = statuses[index % statuses.len()];
         let mut net_cents = 0_u64;
         for line in 1..=rng.gen_range(1..4_usize) {
-            let (sku, unit_cents) = &skus[rng.gen_range(0..skus.len())];
+            let product = &skus[rng.gen_range(0..skus.len())];
+            let unit_cents = &product.cents;
             let quantity: u64 = rng.gen_range(1..24);
             net_cents += unit_cents * quantity;
             company.push(
@@ -349,7 +361,8 @@ fn add_orders(
                 &[
                     ("order_number", order_number.clone()),
                     ("line", format!("{}", line * 10)),
-                    ("sku", sku.clone()),
+                    ("sku", product.sku.clone()),
+                    ("description", product.name.clone()),
                     ("quantity", quantity.to_string()),
                     ("unit", "ST".to_owned()),
                     (
