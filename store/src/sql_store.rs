@@ -677,6 +677,33 @@ macro_rules! impl_store {
         }
 
         impl $store {
+            /// Inserts the links the pipeline found for an item.
+            async fn insert_links_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                item: i64,
+                links: &[switchboard_core::link::NewLink],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> switchboard_core::error::CoreResult<()> {
+                for link in links {
+                    sqlx::query(
+                        "INSERT INTO links (item_id, kind, key, confidence, origin, applied, \
+                         evidence, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(item)
+                    .bind(link.kind.as_str())
+                    .bind(&link.key)
+                    .bind(link.confidence)
+                    .bind(link.origin.as_str())
+                    .bind(link.applied)
+                    .bind(&link.evidence)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                }
+                Ok(())
+            }
+
             /// One attempt of [`Store::upsert_task`]; a concurrent insert makes it a conflict.
             async fn upsert_task_once(
                 &self,
@@ -752,23 +779,7 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await
                     .map_err($crate::error::db_error)?;
-                for link in &placement.links {
-                    sqlx::query(
-                        "INSERT INTO links (item_id, kind, key, confidence, origin, applied, \
-                         evidence, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(id)
-                    .bind(link.kind.as_str())
-                    .bind(&link.key)
-                    .bind(link.confidence)
-                    .bind(link.origin.as_str())
-                    .bind(link.applied)
-                    .bind(&link.evidence)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err($crate::error::db_error)?;
-                }
+                Self::insert_links_in(&mut tx, id, &placement.links, now).await?;
                 sqlx::query(
                     "INSERT INTO events (at, actor, action, item_id, details) \
                      VALUES ($1, $2, 'item.updated', $3, $4)",
@@ -861,23 +872,7 @@ macro_rules! impl_store {
                 .fetch_one(&mut **tx)
                 .await
                 .map_err($crate::error::db_error)?;
-                for link in &placement.links {
-                    sqlx::query(
-                        "INSERT INTO links (item_id, kind, key, confidence, origin, applied, \
-                         evidence, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(id)
-                    .bind(link.kind.as_str())
-                    .bind(&link.key)
-                    .bind(link.confidence)
-                    .bind(link.origin.as_str())
-                    .bind(link.applied)
-                    .bind(&link.evidence)
-                    .bind(now)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err($crate::error::db_error)?;
-                }
+                Self::insert_links_in(tx, id, &placement.links, now).await?;
                 sqlx::query(
                     "INSERT INTO events (at, actor, action, item_id, details) \
                      VALUES ($1, $2, 'item.created', $3, $4)",
