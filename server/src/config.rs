@@ -64,9 +64,19 @@ pub struct VoicemailWebhookSettings {
     pub max_recording_bytes: usize,
     /// Longest a recording fetch may take, in seconds.
     pub recording_timeout_seconds: u64,
+    /// Largest `multipart/form-data` callback (JSON and uploaded recording), in bytes; unset:
+    /// the largest recording plus the JSON limit.
+    pub max_upload_bytes: Option<usize>,
 }
 
 impl VoicemailWebhookSettings {
+    /// The largest upload accepted: the configured one, else the largest recording plus
+    /// `json_limit`.
+    pub fn max_upload_bytes(&self, json_limit: usize) -> usize {
+        self.max_upload_bytes
+            .unwrap_or_else(|| self.max_recording_bytes.saturating_add(json_limit))
+    }
+
     /// Which recording URLs are accepted and fetched.
     pub fn recording_policy(&self) -> RecordingUrlPolicy {
         RecordingUrlPolicy {
@@ -87,6 +97,7 @@ impl Default for VoicemailWebhookSettings {
             allowed_recording_ports: Vec::new(),
             max_recording_bytes: 20 * 1024 * 1024,
             recording_timeout_seconds: 30,
+            max_upload_bytes: None,
         }
     }
 }
@@ -101,6 +112,7 @@ impl fmt::Debug for VoicemailWebhookSettings {
             .field("allowed_recording_ports", &self.allowed_recording_ports)
             .field("max_recording_bytes", &self.max_recording_bytes)
             .field("recording_timeout_seconds", &self.recording_timeout_seconds)
+            .field("max_upload_bytes", &self.max_upload_bytes)
             .finish()
     }
 }

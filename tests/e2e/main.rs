@@ -8,6 +8,7 @@ mod api_inbound;
 mod api_inbound_document;
 mod api_inbound_task;
 mod api_inbound_voicemail;
+mod api_inbound_voicemail_upload;
 mod api_item_work;
 mod api_links;
 mod api_master;

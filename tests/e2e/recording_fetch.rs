@@ -24,23 +24,7 @@ const ALLOWED_HOST: &str = "recordings.test";
 
 /// One second of 8 kHz mono 16-bit silence as a WAV file.
 fn wav() -> Vec<u8> {
-    let samples = 8_000_u32;
-    let data_len = samples * 2;
-    let mut wav = Vec::new();
-    wav.extend_from_slice(b"RIFF");
-    wav.extend_from_slice(&(36 + data_len).to_le_bytes());
-    wav.extend_from_slice(b"WAVEfmt ");
-    wav.extend_from_slice(&16_u32.to_le_bytes());
-    wav.extend_from_slice(&1_u16.to_le_bytes());
-    wav.extend_from_slice(&1_u16.to_le_bytes());
-    wav.extend_from_slice(&8_000_u32.to_le_bytes());
-    wav.extend_from_slice(&16_000_u32.to_le_bytes());
-    wav.extend_from_slice(&2_u16.to_le_bytes());
-    wav.extend_from_slice(&16_u16.to_le_bytes());
-    wav.extend_from_slice(b"data");
-    wav.extend_from_slice(&data_len.to_le_bytes());
-    wav.resize(wav.len() + data_len as usize, 0);
-    wav
+    switchboard_tests::pcm_wav(8_000, |_| 0)
 }
 
 /// A local HTTP server: `/r/ok.wav` answers the recording, `/r/moved.wav` redirects to it.

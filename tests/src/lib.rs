@@ -177,3 +177,25 @@ pub async fn user_with_password(
         .await
         .unwrap_or_else(|error| panic!("cannot create user {login}: {error}"))
 }
+
+/// An 8 kHz mono 16-bit PCM WAV file of `samples` samples, each sample's level from `level`.
+pub fn pcm_wav(samples: u32, level: impl Fn(u32) -> i16) -> Vec<u8> {
+    let data_len = samples * 2;
+    let mut wav = Vec::new();
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data_len).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16_u32.to_le_bytes());
+    wav.extend_from_slice(&1_u16.to_le_bytes());
+    wav.extend_from_slice(&1_u16.to_le_bytes());
+    wav.extend_from_slice(&8_000_u32.to_le_bytes());
+    wav.extend_from_slice(&16_000_u32.to_le_bytes());
+    wav.extend_from_slice(&2_u16.to_le_bytes());
+    wav.extend_from_slice(&16_u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data_len.to_le_bytes());
+    for sample in 0..samples {
+        wav.extend_from_slice(&level(sample).to_le_bytes());
+    }
+    wav
+}

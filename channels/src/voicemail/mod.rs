@@ -9,6 +9,7 @@
 //! [`Transcriber`] can add text later. A voicemail without a message (silence, a steady noise,
 //! an empty transcription) is still an item, marked `empty` in its details.
 
+mod audio;
 mod caller;
 mod config;
 mod details;
@@ -18,6 +19,7 @@ mod recording_url;
 mod settle;
 mod signature;
 mod transcriber;
+mod upload;
 mod wav;
 mod webhook;
 
@@ -27,6 +29,7 @@ use chrono::{DateTime, Utc};
 use switchboard_core::ErrorKind;
 use switchboard_core::item::NewItem;
 
+pub use self::audio::{AudioFormat, RecordingKind, sniff_recording};
 pub use self::caller::{CallerId, normalise_caller, to_e164};
 pub use self::config::{
     CaptureSource, FieldCapture, PbxPattern, SilenceConfig, VoicemailConfig, VoicemailField,
@@ -43,6 +46,10 @@ pub use self::recording_url::{
 };
 pub use self::signature::{ReplayGuard, SignatureError, sign, verify_signature};
 pub use self::transcriber::{NoTranscriber, TranscribeError, Transcriber, Transcript};
+pub use self::upload::{
+    PAYLOAD_PART, RECORDING_PART, UploadError, UploadedRecording, VoicemailUpload,
+    form_data_boundary, leading_boundary, read_upload,
+};
 pub use self::wav::{SpeechCheck, WavInfo};
 pub use self::webhook::{WebhookPayload, WebhookTranscription, from_payload, parse_webhook};
 use crate::email::safe_file_name;
@@ -109,20 +116,28 @@ impl ParsedVoicemail {
             .or(self.details.call_id.as_deref())
     }
 
-    /// Attaches a recording fetched later (webhook form) and re-derives duration, emptiness and
-    /// details from it. Replaces a recording attached before.
+    /// Attaches a recording fetched or uploaded with a webhook and re-derives duration,
+    /// emptiness and details from it; its type is sniffed from the bytes (WAV, MP3, Ogg, ...).
+    /// Replaces a recording attached before.
     pub fn attach_recording(
         &mut self,
-        wav: Vec<u8>,
+        recording: Vec<u8>,
         file_name: Option<&str>,
         config: &VoicemailConfig,
     ) {
-        let is_wav = self::wav::read_info(&wav).is_some();
+        let format = match sniff_recording(&recording) {
+            RecordingKind::Playable(format) => Some(format),
+            RecordingKind::Other(_) => None,
+        };
         let attachment = switchboard_core::item::NewAttachment {
-            file_name: safe_file_name(file_name, 0, "wav"),
+            file_name: safe_file_name(
+                file_name,
+                0,
+                format.map_or("wav", |format| format.extension),
+            ),
             declared_type: None,
-            sniffed_type: is_wav.then(|| "audio/wav".to_owned()),
-            content: wav,
+            sniffed_type: format.map(|format| format.media_type.to_owned()),
+            content: recording,
         };
         self.item.attachments = vec![attachment];
         settle::settle(self, config);

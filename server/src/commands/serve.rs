@@ -82,6 +82,9 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
                 Vec::new(),
             );
             webhook.recording_urls = config.voicemail_webhook.recording_policy();
+            webhook.max_upload_bytes = config
+                .voicemail_webhook
+                .max_upload_bytes(webhook.max_body_bytes);
             state.with_voicemail_webhook(webhook)
         }
         None => state,

@@ -237,16 +237,18 @@ impl Pipeline {
         } else {
             None
         };
-        let recording = self.recordings.fetch_for(inbound.channel, &raw).await;
-        let parsed = {
-            let parsers = Arc::clone(&self.parsers);
-            let (channel, source, received_at) =
-                (inbound.channel, inbound.source.clone(), inbound.received_at);
-            tokio::task::spawn_blocking(move || {
-                parse::parse(channel, &raw, &source, received_at, &parsers, recording)
-            })
-            .await
-            .map_err(|error| CoreError::Internal(format!("parser task failed: {error}")))?
+        let parsed = match self.recordings.recording_for(inbound.channel, raw).await {
+            Ok((raw, recording)) => {
+                let parsers = Arc::clone(&self.parsers);
+                let (channel, source, received_at) =
+                    (inbound.channel, inbound.source.clone(), inbound.received_at);
+                tokio::task::spawn_blocking(move || {
+                    parse::parse(channel, &raw, &source, received_at, &parsers, recording)
+                })
+                .await
+                .map_err(|error| CoreError::Internal(format!("parser task failed: {error}")))?
+            }
+            Err(unreadable_upload) => Err(ParseFailure::Unreadable(unreadable_upload)),
         };
         match parsed {
             Ok(parsed) => self.persist(inbound, parsed).await,

@@ -1,4 +1,7 @@
-//! Fetches a voicemail's recording from the URL its webhook names, without letting a forged or
+//! A voicemail webhook's recording: uploaded with it (a `multipart/form-data` input, split
+//! here), or fetched from the URL it names.
+//!
+//! The fetch never lets a forged or
 //! careless callback point the server at itself or the internal network: https only (http when
 //! configured), hosts on the allow-list only, the name resolved here and every address checked
 //! *after* resolution (loopback, private, link-local, metadata, ... refused), the connection
@@ -12,6 +15,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use switchboard_channels::voicemail::{
     RecordingUrlPolicy, WebhookPayload, check_recording_url_with, is_forbidden_address,
+    leading_boundary, read_upload,
 };
 use switchboard_core::item::Channel;
 use url::{Host, Url};
@@ -37,12 +41,12 @@ impl Default for RecordingFetchSettings {
     }
 }
 
-/// A fetched recording.
+/// A fetched or uploaded recording.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchedRecording {
     /// The bytes.
     pub content: Vec<u8>,
-    /// The last path segment of the URL, as a file name hint.
+    /// The last path segment of the URL (or the uploaded file's name), as a file name hint.
     pub file_name: Option<String>,
 }
 
@@ -101,6 +105,37 @@ impl RecordingFetcher {
     pub fn with_resolver(mut self, resolver: Arc<dyn RecordingResolver>) -> Self {
         self.resolver = resolver;
         self
+    }
+
+    /// The input the parser reads and the recording that goes with it: for an upload, its JSON
+    /// payload and its uploaded recording (fetching the payload's URL when it has none); for
+    /// any other input, the input itself and the fetch of the URL it names. An upload that
+    /// cannot be split is an error saying why.
+    pub async fn recording_for(
+        &self,
+        channel: Channel,
+        raw: Arc<Vec<u8>>,
+    ) -> Result<(Arc<Vec<u8>>, Option<Result<FetchedRecording, String>>), String> {
+        let boundary = (channel == Channel::Voicemail)
+            .then(|| leading_boundary(&raw))
+            .flatten()
+            .map(str::to_owned);
+        let Some(boundary) = boundary else {
+            let recording = self.fetch_for(channel, &raw).await;
+            return Ok((raw, recording));
+        };
+        let upload = read_upload(raw.to_vec(), &boundary)
+            .await
+            .map_err(|error| error.to_string())?;
+        let payload = upload.payload;
+        let recording = match upload.recording {
+            Some(uploaded) => Some(Ok(FetchedRecording {
+                content: uploaded.content,
+                file_name: uploaded.file_name,
+            })),
+            None => self.fetch_for(channel, &payload).await,
+        };
+        Ok((Arc::new(payload), recording))
     }
 
     /// Fetches the recording a voicemail input's webhook payload names, when fetching is

@@ -1,13 +1,17 @@
 //! Voicemail intake: `POST /api/v1/inbound/voicemail` takes one telephony recording callback
-//! (JSON) and answers 202 only after it is landed.
+//! and answers 202 only after it is landed. The callback is either JSON, or `multipart/form-data`
+//! with the same JSON in a `payload` part and the audio file in a `recording` part.
 //!
 //! The request is signed: `X-Switchboard-Timestamp` holds Unix seconds and
 //! `X-Switchboard-Signature` the hex HMAC-SHA256 over `timestamp + "." + body` (optionally
 //! prefixed `v1=` or `sha256=`; several, comma-separated, while a secret rotates). A bad or
 //! missing signature and a timestamp outside the tolerance are 401; the same signature again
-//! inside the window is a replay, 409. A body over the limit is 400. A `recording_url` whose host
-//! is not on the allow-list (or is an address the server must never fetch from) is 400. Nothing
-//! refused creates an item.
+//! inside the window is a replay, 409. The signature covers the raw body as sent, multipart
+//! bodies included, and is checked before any part is read. A body over its limit (one for
+//! JSON, a larger one for uploads) is 400. A `recording_url` whose host is not on the
+//! allow-list (or is an address the server must never fetch from) is 400, and so is a bad part
+//! (no `payload`, two recordings, a recording that is not audio, a recording and a
+//! `recording_url`), naming the part. Nothing refused creates an item.
 //!
 //! The signature alone authenticates: the telephony system holds the shared secret, not one of
 //! our bearer tokens, so the route sits outside the token middleware. Without a configured
@@ -19,7 +23,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::TimeDelta;
 use serde::Serialize;
 use switchboard_channels::voicemail::{
-    RecordingUrlPolicy, ReplayGuard, SignatureError, WebhookPayload, check_recording_url_with,
+    RecordingUrlPolicy, ReplayGuard, SignatureError, UploadError, WebhookPayload,
+    check_recording_url_with, form_data_boundary, read_upload,
 };
 use switchboard_core::ingest::IngestOutcome;
 use switchboard_core::item::Channel;
@@ -37,6 +42,8 @@ pub const SIGNATURE_HEADER: &str = "X-Switchboard-Signature";
 const SOURCE: &str = "webhook.json";
 /// Default largest callback body, in bytes.
 const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
+/// Default largest recording uploaded with a callback, in bytes (the fetch limit's default).
+const DEFAULT_MAX_RECORDING_BYTES: usize = 20 * 1024 * 1024;
 /// Signatures remembered at most inside the tolerance window.
 const REPLAY_CAPACITY: usize = 100_000;
 
@@ -49,12 +56,14 @@ pub struct VoicemailWebhook {
     pub replay: Arc<ReplayGuard>,
     /// Which recording URLs are accepted (the same policy the fetch applies).
     pub recording_urls: RecordingUrlPolicy,
-    /// Largest body accepted, in bytes.
+    /// Largest JSON body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest `multipart/form-data` body (callback and recording) accepted, in bytes.
+    pub max_upload_bytes: usize,
 }
 
 impl VoicemailWebhook {
-    /// Builds the settings with a fresh replay guard for `tolerance` and the default body limit.
+    /// Builds the settings with a fresh replay guard for `tolerance` and the default body limits.
     pub fn new(
         secret: impl Into<Vec<u8>>,
         tolerance: TimeDelta,
@@ -68,6 +77,7 @@ impl VoicemailWebhook {
                 ..RecordingUrlPolicy::default()
             },
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_upload_bytes: DEFAULT_MAX_BODY_BYTES + DEFAULT_MAX_RECORDING_BYTES,
         }
     }
 }
@@ -111,8 +121,8 @@ fn signature_error(error: &SignatureError) -> CoreError {
     tag = "intake",
     summary = "A telephony recording callback, authenticated by its HMAC signature",
     params(("X-Switchboard-Signature" = String, Header, description = "HMAC-SHA256 signature of timestamp and body")),
-    request_body = Object,
-    responses((status = 202, description = "outcome, item, ref", body = Object), (status = 400, description = "bad input"), (status = 401, description = "bad or missing signature, stale timestamp"), (status = 404, description = "no webhook secret configured on this node"), (status = 409, description = "replayed request"))
+    request_body(description = "the callback as JSON, or multipart/form-data with the JSON in a `payload` part and the audio in a `recording` part", content((Object = "application/json"), (Object = "multipart/form-data"))),
+    responses((status = 202, description = "outcome, item, ref", body = Object), (status = 400, description = "bad input, a bad part or a body over its limit"), (status = 401, description = "bad or missing signature, stale timestamp"), (status = 404, description = "no webhook secret configured on this node"), (status = 409, description = "replayed request"))
 )]
 async fn inbound_voicemail(
     request: HttpRequest,
@@ -127,7 +137,13 @@ async fn inbound_voicemail(
         .ingestor
         .clone()
         .ok_or_else(|| CoreError::Unavailable("intake on this node".into()))?;
-    let raw = read_limited(body, webhook.max_body_bytes).await?;
+    let boundary = upload_boundary(&request)?;
+    let limit = if boundary.is_some() {
+        webhook.max_upload_bytes
+    } else {
+        webhook.max_body_bytes
+    };
+    let raw = read_limited(body, limit).await?;
     let signature = header(&request, SIGNATURE_HEADER);
     webhook
         .replay
@@ -139,7 +155,16 @@ async fn inbound_voicemail(
             state.clock.now(),
         )
         .map_err(|error| signature_error(&error))?;
-    let payload: WebhookPayload = serde_json::from_slice(&raw)
+    let (payload, landed) = match &boundary {
+        Some(boundary) => {
+            let upload = read_upload(raw.to_vec(), boundary)
+                .await
+                .map_err(|error| part_problem(&error))?;
+            (upload.payload, from_first_boundary(&raw, boundary))
+        }
+        None => (raw.to_vec(), raw),
+    };
+    let payload: WebhookPayload = serde_json::from_slice(&payload)
         .map_err(|error| CoreError::BadInput(format!("invalid JSON body: {error}")))?;
     if let Some(url) = payload.recording_url.as_deref()
         && let Err(rejected) = check_recording_url_with(url, &webhook.recording_urls)
@@ -154,7 +179,7 @@ async fn inbound_voicemail(
         ));
     }
     let outcome = match ingestor
-        .ingest(Channel::Voicemail, SOURCE, raw.to_vec())
+        .ingest(Channel::Voicemail, SOURCE, landed.to_vec())
         .await
     {
         Ok(outcome) => outcome,
@@ -166,4 +191,44 @@ async fn inbound_voicemail(
     };
     let reference = outcome.item().map(|item| item.reference());
     Ok(HttpResponse::Accepted().json(Accepted { outcome, reference }))
+}
+
+/// The boundary when the request is an upload (`multipart/form-data`); `None` for JSON. Any
+/// other multipart type, or a form without a boundary, is refused.
+fn upload_boundary(request: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let content_type = header(request, "Content-Type");
+    let is_multipart = content_type
+        .get(..10)
+        .is_some_and(|start| start.eq_ignore_ascii_case("multipart/"));
+    if !is_multipart {
+        return Ok(None);
+    }
+    form_data_boundary(content_type).map(Some).ok_or_else(|| {
+        CoreError::BadInput(
+            "a multipart callback must be multipart/form-data with a boundary".into(),
+        )
+        .into()
+    })
+}
+
+/// The upload from its first boundary on: a preamble before it carries nothing, and the landed
+/// input must start with the boundary line for the pipeline to split it again.
+fn from_first_boundary(raw: &web::Bytes, boundary: &str) -> web::Bytes {
+    let delimiter = format!("--{boundary}");
+    let start = raw
+        .windows(delimiter.len())
+        .position(|window| window == delimiter.as_bytes())
+        .unwrap_or(0);
+    raw.slice(start..)
+}
+
+fn part_problem(error: &UploadError) -> ApiError {
+    ApiError::with_problems(
+        "the multipart callback is not accepted",
+        vec![FieldProblem {
+            line: None,
+            field: Some(error.part().to_owned()),
+            reason: error.to_string(),
+        }],
+    )
 }
