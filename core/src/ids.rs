@@ -100,6 +100,10 @@ numeric_id!(
     /// A message in the outbox.
     OutboundId
 );
+numeric_id!(
+    /// A case: items of one customer about one matter, across channels and threads.
+    CaseId
+);
 
 key_id!(
     /// SAP customer number, e.g. `0000104321`.

@@ -2,6 +2,7 @@
 //! (`Store`, `Clock`) that the rest of the workspace implements. Nothing here does I/O.
 
 pub mod board;
+pub mod case;
 pub mod clock;
 pub mod customer_view;
 pub mod error;

@@ -143,8 +143,9 @@ fn number_tail(raw: &str) -> Option<String> {
 pub trait LinkEditStore: Send + Sync {
     /// Applies an edit to an item's links for `by` (refused when the item is not theirs): the
     /// link is stored with origin `agent` and confidence 1, an applied customer link replaces
-    /// the one applied before, the item's version is bumped, an audit event recorded and the
-    /// change fed to the search index, in one transaction. With `remember_contact`, an added or
+    /// the one applied before, the item's version is bumped, an audit event recorded, the
+    /// change fed to the search index and the item placed in its case again
+    /// ([`crate::case::decide`]), in one transaction. With `remember_contact`, an added or
     /// confirmed customer link also stores the item's unknown sender address or number as a
     /// contact of that customer, so the linker finds it next time.
     async fn edit_link(

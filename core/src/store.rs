@@ -70,6 +70,7 @@ pub trait Store:
     + crate::session::SessionStore
     + crate::customer_view::CustomerViewStore
     + crate::link::LinkEditStore
+    + crate::case::CaseStore
     + Send
     + Sync
 {

@@ -9,6 +9,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use switchboard_channels::voicemail::RecordingUrlPolicy;
+use switchboard_core::case::CaseRule;
 use switchboard_router::sla::SlaSettings;
 
 /// The default configuration file, read when present and no `--config` is given.
@@ -43,6 +44,8 @@ pub struct Config {
     pub watch: Vec<crate::watch::WatchFolder>,
     /// Marks the session cookie `Secure`: set it when browsers reach the server over HTTPS.
     pub secure_cookies: bool,
+    /// How items of one customer are grouped into cases (`[cases] window_hours`).
+    pub cases: CaseRule,
 }
 
 /// Settings of `POST /api/v1/inbound/voicemail`; without a secret the route does not exist (404).
@@ -163,6 +166,7 @@ impl Default for Config {
             sla: SlaSettings::default(),
             watch: Vec::new(),
             secure_cookies: false,
+            cases: CaseRule::default(),
         }
     }
 }
@@ -185,6 +189,7 @@ impl fmt::Debug for Config {
             .field("sla", &self.sla)
             .field("watch", &self.watch)
             .field("secure_cookies", &self.secure_cookies)
+            .field("cases", &self.cases)
             .finish()
     }
 }
@@ -280,6 +285,7 @@ const SETTINGS: &[&str] = &[
     "sla",
     "watch",
     "secure_cookies",
+    "cases",
 ];
 
 fn is_setting(key: &str) -> bool {

@@ -3,6 +3,7 @@
 
 mod bind;
 pub mod blob;
+mod case_sql;
 mod classify;
 mod customer_view_sql;
 mod error;
@@ -24,15 +25,23 @@ use std::sync::Arc;
 
 pub use blob::BlobStore;
 use switchboard_core::CoreError;
+use switchboard_core::case::CaseRule;
 use switchboard_core::store::Store;
 
 /// Opens the store a `database_url` names: `postgres://` (or `postgresql://`) selects
 /// PostgreSQL, `sqlite:` SQLite. Pending migrations are applied before it returns.
 pub async fn open(database_url: &str) -> Result<Arc<dyn Store>, CoreError> {
+    open_with(database_url, CaseRule::default()).await
+}
+
+/// Opens the store like [`open`], grouping items into cases by `cases`.
+pub async fn open_with(database_url: &str, cases: CaseRule) -> Result<Arc<dyn Store>, CoreError> {
     if is_postgres(database_url) {
-        Ok(Arc::new(postgres::PostgresStore::open(database_url).await?))
+        let store = postgres::PostgresStore::open(database_url).await?;
+        Ok(Arc::new(store.with_case_rule(cases)))
     } else if database_url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::open(database_url).await?))
+        let store = sqlite::SqliteStore::open(database_url).await?;
+        Ok(Arc::new(store.with_case_rule(cases)))
     } else {
         Err(CoreError::BadInput(format!(
             "database_url must start with sqlite: or postgres://, got {:?}",

@@ -150,6 +150,7 @@ macro_rules! impl_link_edit_store {
                 let details = serde_json::json!({ "kind": kind, "key": key, "by": by.name });
                 let action = $crate::link_sql::action(edit);
                 Self::routing_event(&mut tx, at, &by.actor, action, Some(item), details).await?;
+                Self::place_in_case(&mut tx, item.get(), &self.cases, at).await?;
                 tx.commit().await.map_err($crate::error::db_error)?;
 
                 let mut unknown_sender = None;

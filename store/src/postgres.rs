@@ -5,6 +5,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use switchboard_core::CoreError;
+use switchboard_core::case::CaseRule;
 
 use crate::error::db_error;
 use crate::sql_store::impl_store;
@@ -13,6 +14,7 @@ use crate::sql_store::impl_store;
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    cases: CaseRule,
 }
 
 impl PostgresStore {
@@ -29,7 +31,16 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|error| CoreError::Internal(format!("migration failed: {error}")))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            cases: CaseRule::default(),
+        })
+    }
+
+    /// Groups items into cases by `rule` instead of the default.
+    pub fn with_case_rule(mut self, rule: CaseRule) -> Self {
+        self.cases = rule;
+        self
     }
 }
 
@@ -41,3 +52,4 @@ crate::outbox_sql::impl_outbox_store!(PostgresStore, sqlx::Postgres);
 crate::session_sql::impl_session_store!(PostgresStore, sqlx::Postgres);
 crate::customer_view_sql::impl_customer_view_store!(PostgresStore, sqlx::Postgres);
 crate::link_sql::impl_link_edit_store!(PostgresStore, sqlx::Postgres);
+crate::case_sql::impl_case_store!(PostgresStore, sqlx::Postgres);

@@ -331,7 +331,7 @@ macro_rules! impl_store {
                 placement: &switchboard_core::store::ItemPlacement,
             ) -> switchboard_core::error::CoreResult<switchboard_core::WorkItemId> {
                 let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
-                let id = Self::insert_item_in(&mut tx, item, placement, None).await?;
+                let id = Self::insert_item_in(&mut tx, item, placement, None, &self.cases).await?;
                 tx.commit().await.map_err($crate::error::db_error)?;
                 Ok(id)
             }
@@ -577,7 +577,7 @@ macro_rules! impl_store {
                         None => Err(switchboard_core::CoreError::not_found(format!("inbound {inbound}"))),
                     };
                 }
-                let id = Self::insert_item_in(&mut tx, item, placement, Some(inbound.get())).await?;
+                let id = Self::insert_item_in(&mut tx, item, placement, Some(inbound.get()), &self.cases).await?;
                 sqlx::query("UPDATE inbound SET item_id = $1 WHERE id = $2")
                     .bind(id.get())
                     .bind(inbound.get())
@@ -739,7 +739,7 @@ macro_rules! impl_store {
                 .await
                 .map_err($crate::error::db_error)?;
                 let Some((id, subject, text, priority, skills, details, due)) = current else {
-                    let id = Self::insert_item_in(&mut tx, item, placement, None).await?;
+                    let id = Self::insert_item_in(&mut tx, item, placement, None, &self.cases).await?;
                     tx.commit().await.map_err($crate::error::db_error)?;
                     return Ok((id, true));
                 };
@@ -780,6 +780,7 @@ macro_rules! impl_store {
                     .await
                     .map_err($crate::error::db_error)?;
                 Self::insert_links_in(&mut tx, id, &placement.links, now).await?;
+                Self::place_in_case(&mut tx, id, &self.cases, now).await?;
                 sqlx::query(
                     "INSERT INTO events (at, actor, action, item_id, details) \
                      VALUES ($1, $2, 'item.updated', $3, $4)",
@@ -803,12 +804,14 @@ macro_rules! impl_store {
                 Ok((switchboard_core::WorkItemId::new(id), false))
             }
 
-            /// Inserts an item with its links, attachments, event and change-feed row.
+            /// Inserts an item with its links, attachments, event and change-feed row, and
+            /// places it in its case.
             async fn insert_item_in(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 item: &switchboard_core::item::NewItem,
                 placement: &switchboard_core::store::ItemPlacement,
                 inbound_id: Option<i64>,
+                cases: &switchboard_core::case::CaseRule,
             ) -> switchboard_core::error::CoreResult<switchboard_core::WorkItemId> {
                 let now = chrono::Utc::now();
                 let queue_id: Option<i64> = match &placement.queue {
@@ -873,6 +876,7 @@ macro_rules! impl_store {
                 .await
                 .map_err($crate::error::db_error)?;
                 Self::insert_links_in(tx, id, &placement.links, now).await?;
+                Self::place_in_case(tx, id, cases, now).await?;
                 sqlx::query(
                     "INSERT INTO events (at, actor, action, item_id, details) \
                      VALUES ($1, $2, 'item.created', $3, $4)",

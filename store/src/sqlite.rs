@@ -6,6 +6,7 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use switchboard_core::CoreError;
+use switchboard_core::case::CaseRule;
 
 use crate::error::db_error;
 use crate::sql_store::impl_store;
@@ -14,6 +15,7 @@ use crate::sql_store::impl_store;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    cases: CaseRule,
 }
 
 impl SqliteStore {
@@ -41,7 +43,16 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|error| CoreError::Internal(format!("migration failed: {error}")))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            cases: CaseRule::default(),
+        })
+    }
+
+    /// Groups items into cases by `rule` instead of the default.
+    pub fn with_case_rule(mut self, rule: CaseRule) -> Self {
+        self.cases = rule;
+        self
     }
 }
 
@@ -53,3 +64,4 @@ crate::outbox_sql::impl_outbox_store!(SqliteStore, sqlx::Sqlite);
 crate::session_sql::impl_session_store!(SqliteStore, sqlx::Sqlite);
 crate::customer_view_sql::impl_customer_view_store!(SqliteStore, sqlx::Sqlite);
 crate::link_sql::impl_link_edit_store!(SqliteStore, sqlx::Sqlite);
+crate::case_sql::impl_case_store!(SqliteStore, sqlx::Sqlite);

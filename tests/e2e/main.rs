@@ -28,6 +28,7 @@ mod search_api;
 mod search_recovery;
 mod search_support;
 mod smtp_outbound;
+mod store_cases;
 mod store_item_work;
 mod store_links;
 mod store_routing;

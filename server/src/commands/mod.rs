@@ -48,10 +48,12 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCo
 /// Opens the configured store, applying pending migrations.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let url = config.database_url();
-    switchboard_store::open(&url).await.with_context(|| {
-        format!(
-            "cannot open database {}",
-            switchboard_store::redact_url(&url)
-        )
-    })
+    switchboard_store::open_with(&url, config.cases)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open database {}",
+                switchboard_store::redact_url(&url)
+            )
+        })
 }

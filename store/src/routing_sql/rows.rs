@@ -185,13 +185,22 @@ pub(crate) struct WaitingRow {
     preferred_agent: Option<i64>,
 }
 
+/// The waiting items with their preferred agent: the one who had the earlier item of the
+/// thread, else the one who holds (or last handled) another item of the item's case.
 pub(crate) const WAITING_SELECT: &str = "SELECT items.id, items.version, items.status, \
      items.channel, items.received_at, items.sla_due_at, items.sla_at_risk_at, items.queue_id, \
      items.priority, \
      items.required_skills, items.route, items.rule_set_version, items.route_locked, \
      items.declined_by, items.cooldown_until, \
-     (SELECT earlier.assigned_user_id FROM items earlier \
-      WHERE earlier.id = COALESCE(items.parent_id, items.thread_id)) AS preferred_agent \
+     COALESCE((SELECT earlier.assigned_user_id FROM items earlier \
+      WHERE earlier.id = COALESCE(items.parent_id, items.thread_id)), \
+      (SELECT other.assigned_user_id FROM case_items mine \
+       JOIN case_items theirs ON theirs.case_id = mine.case_id \
+       JOIN items other ON other.id = theirs.item_id \
+       WHERE mine.item_id = items.id AND other.id <> items.id \
+       AND other.assigned_user_id IS NOT NULL \
+       ORDER BY CASE WHEN other.status IN ('assigned', 'waiting') THEN 0 ELSE 1 END, \
+       other.updated_at DESC, other.id DESC LIMIT 1)) AS preferred_agent \
      FROM items WHERE items.status IN ('queued', 'offered') ORDER BY items.id";
 
 impl WaitingRow {

@@ -1,0 +1,317 @@
+//! Cases on SQLite and PostgreSQL: items of one customer about the same order within the window
+//! are grouped across channels, a customer-only item joins the one open case, other orders,
+//! other customers and items outside the window stay apart; link edits move items in and out;
+//! the router prefers the agent who holds another item of the case; the related view reads it.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use switchboard_core::WorkItemId;
+use switchboard_core::case::{CaseView, related};
+use switchboard_core::event::Actor;
+use switchboard_core::item::{Channel, ItemStatus, NewItem};
+use switchboard_core::link::{LinkEdit, LinkKind, LinkOrigin, NewLink};
+use switchboard_core::master::MasterData;
+use switchboard_core::store::{ItemPlacement, Store};
+use switchboard_core::work::Worker;
+use switchboard_tests::{import_master, stores};
+
+use crate::store_routing::{agent, assign, version_of};
+
+fn lead() -> Worker {
+    Worker {
+        actor: Actor::Token {
+            name: "test lead".into(),
+        },
+        name: "lead".into(),
+        agent: None,
+        lead: true,
+    }
+}
+
+/// A customer with two orders, and another customer.
+fn customer_with_two_orders(master: &MasterData) -> (String, String, String, String) {
+    let customer = master
+        .customers
+        .iter()
+        .find(|customer| {
+            master
+                .orders
+                .iter()
+                .filter(|order| order.customer_no == customer.customer_no)
+                .count()
+                >= 2
+        })
+        .unwrap();
+    let mut orders = master
+        .orders
+        .iter()
+        .filter(|order| order.customer_no == customer.customer_no)
+        .map(|order| order.order_no.as_str().to_owned());
+    let other = master
+        .customers
+        .iter()
+        .find(|other| other.customer_no != customer.customer_no)
+        .unwrap();
+    (
+        customer.customer_no.as_str().to_owned(),
+        orders.next().unwrap(),
+        orders.next().unwrap(),
+        other.customer_no.as_str().to_owned(),
+    )
+}
+
+fn applied(kind: LinkKind, key: &str) -> NewLink {
+    NewLink {
+        kind,
+        key: key.into(),
+        confidence: 0.95,
+        origin: LinkOrigin::Auto,
+        applied: true,
+        evidence: format!("{kind} {key} in the text"),
+    }
+}
+
+/// A queued item received at `at`, linked to `customer` and `orders`.
+async fn item(
+    store: &Arc<dyn Store>,
+    channel: Channel,
+    at: DateTime<Utc>,
+    customer: Option<&str>,
+    orders: &[&str],
+) -> WorkItemId {
+    let item = NewItem::new(channel, format!("{channel}-{at}"), at, "about my order");
+    let links = customer
+        .map(|customer| applied(LinkKind::Customer, customer))
+        .into_iter()
+        .chain(orders.iter().map(|order| applied(LinkKind::Order, order)))
+        .collect();
+    let placement = ItemPlacement {
+        status: ItemStatus::Queued,
+        queue: Some("inbox".into()),
+        priority: 20,
+        links,
+        ..ItemPlacement::default()
+    };
+    store.insert_item(&item, &placement).await.unwrap()
+}
+
+async fn case_of(store: &Arc<dyn Store>, item: WorkItemId) -> Option<CaseView> {
+    store.case_of(item).await.unwrap()
+}
+
+fn members(case: &CaseView) -> Vec<(WorkItemId, String)> {
+    case.members
+        .iter()
+        .map(|member| (member.item, member.evidence.clone().unwrap_or_default()))
+        .collect()
+}
+
+#[tokio::test]
+async fn items_about_one_order_form_a_case_across_channels() {
+    let folder = tempfile::tempdir().unwrap();
+    for (label, store, _) in stores(folder.path()).await {
+        import_master(&store).await;
+        let (customer, order, other_order, other_customer) =
+            customer_with_two_orders(&store.master_data().await.unwrap());
+        let start = Utc::now() - Duration::days(10);
+        let hours = |h: i64| start + Duration::hours(h);
+        let c = Some(customer.as_str());
+
+        let email = item(&store, Channel::Email, hours(0), c, &[&order]).await;
+        assert_eq!(case_of(&store, email).await, None, "{label}: alone");
+        let fax = item(&store, Channel::Fax, hours(30), c, &[&order]).await;
+        let case = case_of(&store, fax).await.unwrap();
+        let same_order = format!("same order {order}");
+        assert_eq!(case.customer_no, customer, "{label}");
+        assert_eq!(
+            members(&case),
+            vec![(email, same_order.clone()), (fax, same_order.clone())],
+            "{label}"
+        );
+        let voicemail = item(&store, Channel::Voicemail, hours(40), c, &[]).await;
+        let letter = item(&store, Channel::Letter, hours(41), c, &[&other_order]).await;
+        let much_later = item(&store, Channel::Email, hours(200), c, &[&order]).await;
+        let other = item(
+            &store,
+            Channel::Task,
+            hours(31),
+            Some(other_customer.as_str()),
+            &[&order],
+        )
+        .await;
+        let case = case_of(&store, fax).await.unwrap();
+        assert_eq!(
+            members(&case),
+            vec![
+                (email, same_order.clone()),
+                (fax, same_order.clone()),
+                (voicemail, "same customer within 72 h".to_owned()),
+            ],
+            "{label}: the voicemail joins, the letter (other order), the late e-mail and the \
+             other customer's task do not"
+        );
+        for apart in [letter, much_later, other] {
+            assert_eq!(case_of(&store, apart).await, None, "{label}");
+        }
+
+        // The router prefers the agent who holds another item of the case.
+        let ann = agent(&store, "ann").await;
+        let applied = store
+            .apply_decisions(
+                &[assign(email, version_of(&store, email).await, ann)],
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(applied, vec![true], "{label}");
+        let snapshot = store.routing_snapshot(Utc::now()).await.unwrap();
+        let preferred = |item: WorkItemId| {
+            snapshot
+                .items
+                .iter()
+                .find(|waiting| waiting.item == item)
+                .unwrap()
+                .preferred_agent
+        };
+        assert_eq!(preferred(fax), Some(ann), "{label}");
+        assert_eq!(preferred(voicemail), Some(ann), "{label}");
+        assert_eq!(preferred(letter), None, "{label}");
+
+        // The related view: the case and the customer's other items, newest first.
+        let view = related(store.as_ref(), fax).await.unwrap().unwrap();
+        assert_eq!(view.customer_no.as_deref(), Some(customer.as_str()));
+        let case = view.case.unwrap();
+        let holder = case.members.iter().find(|m| m.item == email).unwrap();
+        assert_eq!(holder.holder.as_deref(), Some("ann"), "{label}");
+        assert_eq!(holder.status, ItemStatus::Assigned, "{label}");
+        let timeline: Vec<WorkItemId> = view.timeline.iter().map(|entry| entry.item).collect();
+        assert_eq!(
+            timeline,
+            vec![much_later, letter, voicemail, email],
+            "{label}: newest first, the item itself and other customers left out"
+        );
+    }
+}
+
+#[tokio::test]
+async fn link_edits_move_items_in_and_out_of_cases() {
+    let folder = tempfile::tempdir().unwrap();
+    for (label, store, _) in stores(folder.path()).await {
+        import_master(&store).await;
+        let (customer, order, other_order, other_customer) =
+            customer_with_two_orders(&store.master_data().await.unwrap());
+        let start = Utc::now() - Duration::days(5);
+        let c = Some(customer.as_str());
+        let first = item(&store, Channel::Email, start, c, &[&order]).await;
+        let second = item(
+            &store,
+            Channel::Fax,
+            start + Duration::hours(2),
+            c,
+            &[&order],
+        )
+        .await;
+        let letter = item(
+            &store,
+            Channel::Letter,
+            start + Duration::hours(3),
+            c,
+            &[&other_order],
+        )
+        .await;
+        let unknown = item(
+            &store,
+            Channel::Voicemail,
+            start + Duration::hours(4),
+            None,
+            &[],
+        )
+        .await;
+        let case = case_of(&store, first).await.unwrap().id;
+        assert_eq!(case_of(&store, unknown).await, None, "{label}");
+
+        // Adding the case's order to the letter brings it in.
+        store
+            .edit_link(
+                letter,
+                &LinkEdit::Add {
+                    kind: LinkKind::Order,
+                    key: order.clone(),
+                },
+                false,
+                &lead(),
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        let joined = case_of(&store, letter).await.unwrap();
+        assert_eq!(joined.id, case, "{label}");
+        assert_eq!(joined.members.len(), 3, "{label}");
+
+        // Linking the unknown caller to the customer: the one open case takes it.
+        store
+            .edit_link(
+                unknown,
+                &LinkEdit::Add {
+                    kind: LinkKind::Customer,
+                    key: customer.clone(),
+                },
+                false,
+                &lead(),
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(case_of(&store, unknown).await.unwrap().id, case, "{label}");
+
+        // Relinking it to another customer takes it out again: a case never spans two.
+        store
+            .edit_link(
+                unknown,
+                &LinkEdit::Add {
+                    kind: LinkKind::Customer,
+                    key: other_customer.clone(),
+                },
+                false,
+                &lead(),
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(case_of(&store, unknown).await, None, "{label}");
+        let remaining = case_of(&store, first).await.unwrap();
+        assert_eq!(remaining.members.len(), 3, "{label}");
+        assert!(
+            remaining
+                .members
+                .iter()
+                .all(|member| member.item != unknown),
+            "{label}"
+        );
+
+        // Removing the customer link of one item takes it out; a case left with one member
+        // is dissolved.
+        for leaving in [second, letter] {
+            let link = store
+                .links_of(leaving)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|link| link.kind == LinkKind::Customer)
+                .unwrap();
+            store
+                .edit_link(
+                    leaving,
+                    &LinkEdit::Remove(link.id),
+                    false,
+                    &lead(),
+                    Utc::now(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(case_of(&store, leaving).await, None, "{label}");
+        }
+        assert_eq!(case_of(&store, first).await, None, "{label}: dissolved");
+    }
+}
