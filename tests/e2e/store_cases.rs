@@ -8,26 +8,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use switchboard_core::WorkItemId;
 use switchboard_core::case::{CaseView, related};
-use switchboard_core::event::Actor;
 use switchboard_core::item::{Channel, ItemStatus, NewItem};
 use switchboard_core::link::{LinkEdit, LinkKind, LinkOrigin, NewLink};
 use switchboard_core::master::MasterData;
 use switchboard_core::store::{ItemPlacement, Store};
-use switchboard_core::work::Worker;
 use switchboard_tests::{import_master, stores};
 
+use crate::store_links::lead;
 use crate::store_routing::{agent, assign, version_of};
-
-fn lead() -> Worker {
-    Worker {
-        actor: Actor::Token {
-            name: "test lead".into(),
-        },
-        name: "lead".into(),
-        agent: None,
-        lead: true,
-    }
-}
 
 /// A customer with two orders, and another customer.
 fn customer_with_two_orders(master: &MasterData) -> (String, String, String, String) {

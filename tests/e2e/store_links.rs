@@ -18,7 +18,7 @@ use switchboard_tests::{corpus_pipeline, import_master, stores};
 
 const UNKNOWN_SENDER: &str = "new.buyer@example.org";
 
-fn lead() -> Worker {
+pub(crate) fn lead() -> Worker {
     Worker {
         actor: Actor::Token {
             name: "test lead".into(),
