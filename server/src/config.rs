@@ -46,6 +46,38 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How items of one customer are grouped into cases (`[cases] window_hours`).
     pub cases: CaseRule,
+    /// How long browser sessions live.
+    pub sessions: SessionSettings,
+}
+
+/// Browser session lifetimes (`[sessions]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionSettings {
+    /// A session ends this many hours after sign-in, however active.
+    pub lifetime_hours: u32,
+    /// A session ends after this many minutes without a request.
+    pub idle_minutes: u32,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            lifetime_hours: 12,
+            idle_minutes: 60,
+        }
+    }
+}
+
+impl SessionSettings {
+    /// The web layer's session settings, with the cookie's `Secure` flag.
+    pub fn web(&self, secure_cookie: bool) -> switchboard_web::SessionConfig {
+        switchboard_web::SessionConfig {
+            lifetime: chrono::Duration::hours(i64::from(self.lifetime_hours.max(1))),
+            idle_timeout: chrono::Duration::minutes(i64::from(self.idle_minutes.max(1))),
+            secure_cookie,
+        }
+    }
 }
 
 /// Settings of `POST /api/v1/inbound/voicemail`; without a secret the route does not exist (404).
@@ -167,6 +199,7 @@ impl Default for Config {
             watch: Vec::new(),
             secure_cookies: false,
             cases: CaseRule::default(),
+            sessions: SessionSettings::default(),
         }
     }
 }
@@ -190,6 +223,7 @@ impl fmt::Debug for Config {
             .field("watch", &self.watch)
             .field("secure_cookies", &self.secure_cookies)
             .field("cases", &self.cases)
+            .field("sessions", &self.sessions)
             .finish()
     }
 }
@@ -286,6 +320,7 @@ const SETTINGS: &[&str] = &[
     "watch",
     "secure_cookies",
     "cases",
+    "sessions",
 ];
 
 fn is_setting(key: &str) -> bool {
@@ -328,5 +363,23 @@ mod tests {
             !printed.contains("secret@") && !printed.contains("token-key"),
             "{printed}"
         );
+    }
+
+    #[test]
+    fn session_lifetimes_come_from_the_sessions_table() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(
+            file.path(),
+            "[sessions]\nlifetime_hours = 2\nidle_minutes = 15\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(file.path())).unwrap();
+        let web = config.sessions.web(true);
+        assert_eq!(web.lifetime, chrono::Duration::hours(2));
+        assert_eq!(web.idle_timeout, chrono::Duration::minutes(15));
+        assert!(web.secure_cookie);
+        let defaults = Config::default().sessions.web(false);
+        assert_eq!(defaults.lifetime, chrono::Duration::hours(12));
+        assert_eq!(defaults.idle_timeout, chrono::Duration::hours(1));
     }
 }

@@ -11,6 +11,7 @@ pub mod indexer;
 pub mod mail;
 pub mod master_csv;
 pub mod pipeline;
+pub mod session_sweeper;
 pub mod telemetry;
 pub mod watch;
 

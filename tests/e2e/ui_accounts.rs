@@ -265,3 +265,47 @@ async fn pages_follow_the_language_cookie_then_accept_language() {
         .unwrap();
     assert_eq!(cookie.value(), "nl");
 }
+
+#[actix_web::test]
+async fn a_serving_node_sweeps_stale_sessions_and_keeps_live_ones() {
+    let folder = tempfile::tempdir().unwrap();
+    for (label, store, _) in stores(folder.path()).await {
+        let user = user_with_password(&store, "sweep", Role::Agent, "secret").await;
+        let now = Utc::now();
+        let session = |id: &str, last_request: chrono::DateTime<Utc>| NewSession {
+            id_hash: secret_hash(id),
+            user,
+            csrf_token: "csrf".into(),
+            created_at: last_request,
+            expires_at: last_request + Duration::hours(12),
+        };
+        store
+            .create_session(&session("idle", now - Duration::hours(2)))
+            .await
+            .unwrap();
+        store
+            .create_session(&session("live", now - Duration::minutes(5)))
+            .await
+            .unwrap();
+        let sweeper = switchboard_server::session_sweeper::start(
+            store.clone(),
+            std::sync::Arc::new(switchboard_core::SystemClock),
+            Duration::hours(1),
+            std::time::Duration::from_millis(20),
+        );
+        let mut swept = false;
+        for _ in 0..250 {
+            if store.session(&secret_hash("idle")).await.unwrap().is_none() {
+                swept = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        sweeper.abort();
+        assert!(swept, "{label}: the idle session was not swept");
+        assert!(
+            store.session(&secret_hash("live")).await.unwrap().is_some(),
+            "{label}: a live session must stay"
+        );
+    }
+}

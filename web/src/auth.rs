@@ -51,6 +51,17 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Spends the time of one password check on a hash nobody's password matches, so a sign-in for
+/// an unknown, disabled or password-less login takes as long as a wrong password for a real
+/// one and response times do not tell which logins exist.
+pub fn verify_against_nobody(password: &str) {
+    static NOBODY: std::sync::LazyLock<Option<String>> =
+        std::sync::LazyLock::new(|| hash_password(&random_secret()).ok());
+    if let Some(hash) = NOBODY.as_deref() {
+        verify_password(password, hash);
+    }
+}
+
 /// Creates a new API token: the plaintext (shown once) and the hash to store.
 pub fn new_api_token() -> (String, String) {
     let plaintext = format!("sb_{}", random_secret());

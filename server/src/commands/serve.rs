@@ -60,10 +60,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
             max_json_bytes: config.max_json_bytes,
             max_import_bytes: config.max_import_bytes,
             max_inbound_bytes: config.max_inbound_bytes,
-            sessions: switchboard_web::SessionConfig {
-                secure_cookie: config.secure_cookies,
-                ..switchboard_web::SessionConfig::default()
-            },
+            sessions: config.sessions.web(config.secure_cookies),
         },
     )
     .with_ingestor(pipeline.clone())
@@ -89,6 +86,12 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
         }
         None => state,
     };
+    crate::session_sweeper::start(
+        state.store.clone(),
+        state.clock.clone(),
+        state.config.sessions.idle_timeout,
+        crate::session_sweeper::SWEEP_EVERY,
+    );
     let app = move || switchboard_web::create_app(state.clone()).app_data(router_data.clone());
     let server = HttpServer::new(app)
         .bind(&config.listen)

@@ -9,7 +9,7 @@ use switchboard_core::session::Session;
 
 use super::i18n::{LANGUAGE_COOKIE, Lang};
 use super::page::{Chrome, local_path, render, see_other};
-use crate::auth::verify_password;
+use crate::auth::{verify_against_nobody, verify_password};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -88,18 +88,22 @@ pub(super) async fn submit(
         );
     }
     let credentials = state.store.user_credentials(&Login::new(&login)).await?;
-    let user = match credentials {
-        Some(credentials) if credentials.user.active => match credentials.password_hash {
-            Some(hash) => {
-                let verified = web::block(move || verify_password(&password, &hash))
-                    .await
-                    .unwrap_or(false);
-                verified.then_some(credentials.user)
-            }
-            None => None,
-        },
-        _ => None,
-    };
+    let hash = credentials
+        .as_ref()
+        .filter(|credentials| credentials.user.active)
+        .and_then(|credentials| credentials.password_hash.clone());
+    let verified = web::block(move || match hash {
+        Some(hash) => verify_password(&password, &hash),
+        None => {
+            verify_against_nobody(&password);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false);
+    let user = credentials
+        .filter(|_| verified)
+        .map(|credentials| credentials.user);
     let Some(user) = user else {
         state.login_limiter.record_failure(&login, address, now);
         tracing::warn!(login = %login, "sign-in failed");
