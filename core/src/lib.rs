@@ -1,6 +1,7 @@
 //! Switchboard's domain: work items, links, master data, users and queues, and the ports
 //! (`Store`, `Clock`) that the rest of the workspace implements. Nothing here does I/O.
 
+pub mod admin;
 pub mod board;
 pub mod case;
 pub mod clock;

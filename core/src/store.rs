@@ -64,6 +64,7 @@ pub mod setting {
 #[async_trait]
 pub trait Store:
     crate::feed::ChangeFeed
+    + crate::admin::AdminStore
     + crate::routing::RoutingStore
     + crate::work::ItemWorkStore
     + crate::outbox::OutboxStore
@@ -122,9 +123,7 @@ pub trait Store:
     /// Stores a new API token by its hash and returns its id.
     async fn create_api_token(
         &self,
-        name: &str,
-        role: Role,
-        token_hash: &str,
+        token: &crate::admin::NewApiToken,
         now: DateTime<Utc>,
     ) -> CoreResult<ApiTokenId>;
 

@@ -112,6 +112,8 @@ pub struct ApiToken {
     pub role: Role,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// When it was last used (to the minute).
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The system of record: the [`Store`] port on SQLite (default) or PostgreSQL, and the
 //! content-addressed blob store for raw inputs and attachments.
 
+mod admin_sql;
 mod bind;
 pub mod blob;
 mod case_sql;

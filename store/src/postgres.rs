@@ -53,3 +53,4 @@ crate::session_sql::impl_session_store!(PostgresStore, sqlx::Postgres);
 crate::customer_view_sql::impl_customer_view_store!(PostgresStore, sqlx::Postgres);
 crate::link_sql::impl_link_edit_store!(PostgresStore, sqlx::Postgres);
 crate::case_sql::impl_case_store!(PostgresStore, sqlx::Postgres);
+crate::admin_sql::impl_admin_store!(PostgresStore, sqlx::Postgres);

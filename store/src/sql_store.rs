@@ -279,18 +279,17 @@ macro_rules! impl_store {
             #[tracing::instrument(skip_all)]
             async fn create_api_token(
                 &self,
-                name: &str,
-                role: switchboard_core::user::Role,
-                token_hash: &str,
+                token: &switchboard_core::admin::NewApiToken,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<switchboard_core::ApiTokenId> {
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO api_tokens (name, role, token_hash, created_at) \
-                     VALUES ($1, $2, $3, $4) RETURNING id",
+                    "INSERT INTO api_tokens (name, role, token_hash, prefix, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 )
-                .bind(name)
-                .bind(role.as_str())
-                .bind(token_hash)
+                .bind(&token.name)
+                .bind(token.role.as_str())
+                .bind(&token.token_hash)
+                .bind(&token.prefix)
                 .bind(now)
                 .fetch_one(&self.pool)
                 .await
@@ -303,15 +302,22 @@ macro_rules! impl_store {
                 &self,
                 token_hash: &str,
             ) -> switchboard_core::error::CoreResult<Option<switchboard_core::user::ApiToken>> {
-                let row: Option<(i64, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-                    "SELECT id, name, role, created_at FROM api_tokens \
+                type TokenRow = (
+                    i64,
+                    String,
+                    String,
+                    chrono::DateTime<chrono::Utc>,
+                    Option<chrono::DateTime<chrono::Utc>>,
+                );
+                let row: Option<TokenRow> = sqlx::query_as(
+                    "SELECT id, name, role, created_at, last_used_at FROM api_tokens \
                      WHERE token_hash = $1 AND revoked_at IS NULL",
                 )
                 .bind(token_hash)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err($crate::error::db_error)?;
-                row.map(|(id, name, role, created_at)| {
+                row.map(|(id, name, role, created_at, last_used_at)| {
                     let role = switchboard_core::user::Role::parse(&role)
                         .ok_or_else(|| $crate::error::corrupt("role", &role))?;
                     Ok(switchboard_core::user::ApiToken {
@@ -319,6 +325,7 @@ macro_rules! impl_store {
                         name,
                         role,
                         created_at,
+                        last_used_at,
                     })
                 })
                 .transpose()

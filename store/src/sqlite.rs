@@ -65,3 +65,4 @@ crate::session_sql::impl_session_store!(SqliteStore, sqlx::Sqlite);
 crate::customer_view_sql::impl_customer_view_store!(SqliteStore, sqlx::Sqlite);
 crate::link_sql::impl_link_edit_store!(SqliteStore, sqlx::Sqlite);
 crate::case_sql::impl_case_store!(SqliteStore, sqlx::Sqlite);
+crate::admin_sql::impl_admin_store!(SqliteStore, sqlx::Sqlite);

@@ -178,7 +178,15 @@ async fn users_and_tokens_round_trip() {
         );
 
         let id = store
-            .create_api_token("erp", Role::Admin, "hash-1", Utc::now())
+            .create_api_token(
+                &switchboard_core::admin::NewApiToken {
+                    name: "erp".into(),
+                    role: Role::Admin,
+                    token_hash: "hash-1".into(),
+                    prefix: "sb_abcdef".into(),
+                },
+                Utc::now(),
+            )
             .await
             .unwrap();
         let token = store.api_token_by_hash("hash-1").await.unwrap().unwrap();

@@ -22,7 +22,7 @@ use crate::browser_support::Browser;
 /// The demo store after a first routing round with nobody available (which places the items
 /// in their queues), every queue then set to offer instead of assign, and the demo agent
 /// available.
-async fn demo_store(folder: &std::path::Path) -> (Arc<dyn Store>, DispatchHandle) {
+pub(crate) async fn demo_store(folder: &std::path::Path) -> (Arc<dyn Store>, DispatchHandle) {
     let url = switchboard_store::testing::sqlite_url(folder);
     let store = switchboard_store::open(&url).await.unwrap();
     switchboard_server::demo::prepare(&store).await.unwrap();
@@ -53,7 +53,7 @@ async fn demo_store(folder: &std::path::Path) -> (Arc<dyn Store>, DispatchHandle
 }
 
 /// Serves the real app on a free local port; returns its base URL.
-fn serve(store: Arc<dyn Store>, router: Arc<dyn RouterHandle>) -> String {
+pub(crate) fn serve(store: Arc<dyn Store>, router: Arc<dyn RouterHandle>) -> String {
     let state = AppState::new(store, WebConfig::default());
     let router = actix_web::web::Data::from(router);
     let server =
@@ -66,7 +66,7 @@ fn serve(store: Arc<dyn Store>, router: Arc<dyn RouterHandle>) -> String {
     format!("http://{address}")
 }
 
-async fn sign_in(browser: &Browser, base: &str, login: &str) {
+pub(crate) async fn sign_in(browser: &Browser, base: &str, login: &str) {
     browser.client.goto(&format!("{base}/login")).await.unwrap();
     browser.fill("login", login).await;
     browser.fill("password", "demo").await;

@@ -106,6 +106,18 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Access> {
         (("GET", "/items/{id}/body"), AGENT),
         (("POST", "/items/{id}/status"), AGENT),
         (("GET", "/ui/events"), AGENT),
+        (("GET", "/admin"), ADMIN),
+        (("GET", "/admin/rules"), ADMIN),
+        (("POST", "/admin/rules"), ADMIN),
+        (("POST", "/admin/rules/{version}/activate"), ADMIN),
+        (("GET", "/admin/users"), ADMIN),
+        (("POST", "/admin/users"), ADMIN),
+        (("POST", "/admin/users/{login}/role"), ADMIN),
+        (("POST", "/admin/users/{login}/active"), ADMIN),
+        (("POST", "/admin/users/{login}/password"), ADMIN),
+        (("GET", "/admin/tokens"), ADMIN),
+        (("POST", "/admin/tokens"), ADMIN),
+        (("POST", "/admin/tokens/{id}/revoke"), ADMIN),
     ];
     let table: BTreeMap<_, _> = entries.into_iter().collect();
     assert_eq!(table.len(), entries.len(), "a route is listed twice");

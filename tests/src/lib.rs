@@ -53,9 +53,9 @@ pub async fn stores(folder: &std::path::Path) -> Vec<(String, Arc<dyn Store>, St
 
 /// Creates an API token with a role and returns its plaintext.
 pub async fn token(store: &Arc<dyn Store>, role: Role) -> String {
-    let (plaintext, hash) = switchboard_web::auth::new_api_token();
+    let (plaintext, token) = switchboard_web::auth::new_api_token(&format!("test {role}"), role);
     store
-        .create_api_token(&format!("test {role}"), role, &hash, chrono::Utc::now())
+        .create_api_token(&token, chrono::Utc::now())
         .await
         .unwrap_or_else(|error| panic!("cannot create token: {error}"));
     plaintext

@@ -15,6 +15,7 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use switchboard_core::CoreError;
+use switchboard_core::admin::NewApiToken;
 use switchboard_core::event::Actor;
 use switchboard_core::session::Session;
 use switchboard_core::user::Role;
@@ -62,11 +63,21 @@ pub fn verify_against_nobody(password: &str) {
     }
 }
 
-/// Creates a new API token: the plaintext (shown once) and the hash to store.
-pub fn new_api_token() -> (String, String) {
+/// How many characters of a token's plaintext are kept to tell tokens apart in lists:
+/// `sb_` and six random characters (36 of the 256 random bits).
+const TOKEN_PREFIX_CHARS: usize = 9;
+
+/// Creates a new API token named `name` acting with `role`: the plaintext (shown once) and
+/// what to store (its hash and a short prefix, never the rest).
+pub fn new_api_token(name: &str, role: Role) -> (String, NewApiToken) {
     let plaintext = format!("sb_{}", random_secret());
-    let hash = api_token_hash(&plaintext);
-    (plaintext, hash)
+    let token = NewApiToken {
+        name: name.to_owned(),
+        role,
+        token_hash: api_token_hash(&plaintext),
+        prefix: plaintext.chars().take(TOKEN_PREFIX_CHARS).collect(),
+    };
+    (plaintext, token)
 }
 
 /// Returns 256 random bits, URL-safe base64: session ids, CSRF tokens, API tokens.
@@ -147,6 +158,13 @@ async fn authenticate(
             .api_token_by_hash(&api_token_hash(token.trim()))
             .await?
             .ok_or(CoreError::Unauthenticated)?;
+        let now = state.clock.now();
+        let used_long_ago = token.last_used_at.is_none_or(|last| {
+            now - last >= chrono::Duration::seconds(crate::session::TOUCH_INTERVAL_SECONDS)
+        });
+        if used_long_ago {
+            state.store.touch_api_token(token.id, now).await?;
+        }
         let identity = Identity {
             role: token.role,
             actor: Actor::Token { name: token.name },
@@ -233,10 +251,12 @@ mod tests {
 
     #[test]
     fn tokens_are_random_and_hash_stably() {
-        let (first, first_hash) = new_api_token();
-        let (second, _) = new_api_token();
+        let (first, stored) = new_api_token("erp", Role::Lead);
+        let (second, _) = new_api_token("erp", Role::Lead);
         assert_ne!(first, second);
-        assert_eq!(api_token_hash(&first), first_hash);
+        assert_eq!(api_token_hash(&first), stored.token_hash);
         assert!(first.starts_with("sb_") && first.len() > 40);
+        assert!(first.starts_with(&stored.prefix) && stored.prefix.len() == 9);
+        assert_eq!((stored.name.as_str(), stored.role), ("erp", Role::Lead));
     }
 }

@@ -139,6 +139,17 @@ pub fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) ->
     ApiError::from(CoreError::BadInput(message)).into()
 }
 
+/// Turns form body errors into problems.
+pub fn form_error(error: actix_web::error::UrlencodedError, _: &HttpRequest) -> actix_web::Error {
+    let message = match &error {
+        actix_web::error::UrlencodedError::Overflow { size, limit } => {
+            format!("form of {size} bytes is over the limit of {limit} bytes")
+        }
+        other => format!("invalid form: {other}"),
+    };
+    ApiError::from(CoreError::BadInput(message)).into()
+}
+
 /// Turns path errors into problems.
 pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
     ApiError::from(CoreError::BadInput(format!("invalid path: {error}"))).into()

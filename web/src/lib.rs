@@ -38,6 +38,11 @@ pub fn create_app(
                 .limit(json_limit)
                 .error_handler(error::json_error),
         )
+        .app_data(
+            web::FormConfig::default()
+                .limit(json_limit)
+                .error_handler(error::form_error),
+        )
         .app_data(web::PathConfig::default().error_handler(error::path_error))
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
         .wrap(from_fn(ui::login_redirect))

@@ -21,8 +21,9 @@ pub const CSRF_FIELD: &str = "csrf_token";
 /// The header that carries the CSRF token for script requests.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// Activity is written back at most this often, so reading pages stays read-only.
-const TOUCH_INTERVAL_SECONDS: i64 = 60;
+/// Activity (of sessions and API tokens) is written back at most this often, so reading
+/// pages stays read-only.
+pub(crate) const TOUCH_INTERVAL_SECONDS: i64 = 60;
 
 /// Signs `user` in: stores a new session and returns the cookie that names it.
 pub async fn start(state: &AppState, user: &User) -> Result<Cookie<'static>, ApiError> {

@@ -26,6 +26,7 @@
 mod defaults;
 mod eval;
 pub mod facts;
+mod locate;
 mod template;
 mod validate;
 
@@ -34,6 +35,7 @@ use serde::{Deserialize, Serialize};
 pub use defaults::default_rule_set;
 pub use eval::{PlanStep, RoutePlan, Routing, RuleNote, RuleOutcome, evaluate, plan};
 pub use facts::{CustomerFacts, ItemFacts, OrderFacts};
+pub use locate::{TextPosition, locate_in_toml};
 pub use validate::{RuleError, ValidRuleSet, validate};
 
 /// The rule-set versions this build understands.

@@ -219,12 +219,28 @@ mod tests {
     }
 
     /// Every template, to check the keys they use.
-    const TEMPLATES: [(&str, &str); 5] = [
+    const TEMPLATES: [(&str, &str); 9] = [
         ("work.html", include_str!("../../templates/work.html")),
         ("item.html", include_str!("../../templates/item.html")),
         ("layout.html", include_str!("../../templates/layout.html")),
         ("login.html", include_str!("../../templates/login.html")),
         ("search.html", include_str!("../../templates/search.html")),
+        (
+            "admin_nav.html",
+            include_str!("../../templates/admin_nav.html"),
+        ),
+        (
+            "admin_rules.html",
+            include_str!("../../templates/admin_rules.html"),
+        ),
+        (
+            "admin_users.html",
+            include_str!("../../templates/admin_users.html"),
+        ),
+        (
+            "admin_tokens.html",
+            include_str!("../../templates/admin_tokens.html"),
+        ),
     ];
 
     /// Finds `t.get("...")` calls in a template.

@@ -2,6 +2,7 @@
 //! and English (`web/i18n/`), the project's own CSS and JavaScript embedded under `/static/`.
 //! Every form works without JavaScript; the script adds live updates and keyboard shortcuts.
 
+mod admin;
 pub mod assets;
 mod events;
 pub mod i18n;
@@ -24,7 +25,7 @@ use crate::routes::RouteDef;
 
 /// Every UI route.
 pub fn routes() -> Vec<RouteDef> {
-    vec![
+    let pages = vec![
         RouteDef::get("/", start_page),
         RouteDef::get("/static/{file}", assets::serve),
         RouteDef::get("/login", login::form),
@@ -40,7 +41,8 @@ pub fn routes() -> Vec<RouteDef> {
         RouteDef::get("/items/{id}/body", item::body),
         RouteDef::post("/items/{id}/status", item::change_status),
         RouteDef::get("/ui/events", events::stream),
-    ]
+    ];
+    pages.into_iter().chain(admin::routes()).collect()
 }
 
 /// Registers the UI routes.

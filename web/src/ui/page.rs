@@ -55,6 +55,13 @@ impl<'a> Chrome<'a> {
         }
     }
 
+    /// Whether the signed-in user may open the admin pages.
+    pub fn is_admin(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|user| user.role.includes(switchboard_core::user::Role::Admin))
+    }
+
     /// Marks the page as listening for live updates.
     pub fn live(mut self) -> Self {
         self.live = true;

@@ -1,0 +1,66 @@
+//! The admin pages under `/admin/` (admin role only): the routing rules editor, users and API
+//! tokens, queue and agent routing settings, and the configured channels. Every form posts
+//! with the session's CSRF token, works without JavaScript, and every change is audited.
+
+mod audit;
+mod rules;
+mod rules_view;
+mod simulation;
+mod tokens;
+mod users;
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use askama::Template;
+
+use super::page::{render, see_other};
+use crate::auth::{AdminRole, Authed};
+use crate::error::ApiError;
+use crate::routes::RouteDef;
+
+/// Every admin route.
+pub(super) fn routes() -> Vec<RouteDef> {
+    vec![
+        RouteDef::get("/admin", start),
+        RouteDef::get("/admin/rules", rules::page),
+        RouteDef::post("/admin/rules", rules::submit),
+        RouteDef::post("/admin/rules/{version}/activate", rules::restore),
+        RouteDef::get("/admin/users", users::page),
+        RouteDef::post("/admin/users", users::create),
+        RouteDef::post("/admin/users/{login}/role", users::change_role),
+        RouteDef::post("/admin/users/{login}/active", users::change_active),
+        RouteDef::post("/admin/users/{login}/password", users::reset_password),
+        RouteDef::get("/admin/tokens", tokens::page),
+        RouteDef::post("/admin/tokens", tokens::create),
+        RouteDef::post("/admin/tokens/{id}/revoke", tokens::revoke),
+    ]
+}
+
+/// `GET /admin`: the rules editor is the admin's start page.
+async fn start(_caller: Authed<AdminRole>) -> HttpResponse {
+    see_other("/admin/rules")
+}
+
+/// A fixed-text message after a change, by translation key (never text from the request).
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct Done {
+    done: Option<String>,
+}
+
+impl Done {
+    /// The translation key of the notice to show, if the key is one of `known`.
+    fn notice(&self, known: &[&'static str]) -> Option<&'static str> {
+        let done = self.done.as_deref()?;
+        known
+            .iter()
+            .copied()
+            .find(|key| key.rsplit('.').next() == Some(done))
+    }
+}
+
+/// Renders a page that refuses what was posted (shown again with the problem) as `400`.
+fn render_refused(template: &impl Template) -> Result<HttpResponse, ApiError> {
+    let mut response = render(template)?;
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    Ok(response)
+}
