@@ -112,6 +112,20 @@ impl Pipeline {
         }
     }
 
+    /// Lands and processes the inputs a source hands over at once (an IMAP fetch, a folder
+    /// scan), in order; one outcome per input, with the meaning of [`Pipeline::ingest_raw`]'s.
+    pub async fn ingest_batch(
+        &self,
+        channel: Channel,
+        inputs: Vec<RawInput>,
+    ) -> Vec<Result<IngestOutcome, CoreError>> {
+        let mut outcomes = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            outcomes.push(self.ingest_raw(channel, &input.source, input.raw).await);
+        }
+        outcomes
+    }
+
     /// Lands and processes one input. An error means the input could not be landed, so the
     /// source must keep it (and retry); every other outcome is durable.
     pub async fn ingest_raw(
@@ -343,6 +357,15 @@ impl Pipeline {
             parent_links,
         })
     }
+}
+
+/// One raw input of a batch and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawInput {
+    /// File base name, Message-ID or external id.
+    pub source: String,
+    /// The bytes.
+    pub raw: Vec<u8>,
 }
 
 /// A landed input: new (to process) or the same input again.

@@ -1,0 +1,402 @@
+//! E-mail intake end to end: the development e-mails repeated to about 10,000 distinct messages
+//! (every copy gets its own Message-IDs, and its replies point at the ids of the same copy, so
+//! threads form within each copy) through the live pipeline — land, parse, link, persist, index,
+//! route — into SQLite, and PostgreSQL when `SWITCHBOARD_TEST_DATABASE_URL` is set.
+//!
+//! Prints, per database and variant:
+//! - throughput: e-mails/s from the first message handed over until the last item is persisted,
+//!   the search index has committed it and a routing round has seen it; beside the raw floor of
+//!   the building blocks measured in the same run (`floor pipeline`: parse + insert + index) and
+//!   the ratio (targets: SQLite ≥ 0.5, PostgreSQL ≥ 0.3);
+//! - latency: p50/p99 from arrival to routable (the item committed, visible to the router) while
+//!   messages arrive one by one at a steady 50/s (target p99 ≤ 2 s).
+//!
+//! `cargo bench -p switchboard-server --bench intake`. `INTAKE_ITEMS` sets the message count,
+//! `INTAKE_LATENCY_SECONDS` the length of the steady run, `FLOOR_BIN` the floor binary
+//! (default `/work/target-floor/release/floor`; built from `../shared/floor` with
+//! `cargo build --release`).
+//!
+//! Variants (see [`Variant`]) run the same measurements under extra load; add one there.
+#![expect(clippy::unwrap_used, reason = "a benchmark fails loudly")]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use switchboard_core::item::Channel;
+use switchboard_core::master::MasterKind;
+use switchboard_core::store::Store;
+use switchboard_search::index::IndexHandle;
+use switchboard_server::dispatch::{self, DispatchHandle};
+use switchboard_server::indexer::{self, Indexer, IndexerSettings};
+use switchboard_server::pipeline::{IngestOutcome, Pipeline, RawInput};
+use switchboard_store::BlobStore;
+
+const DEFAULT_ITEMS: usize = 10_000;
+/// Messages a source hands over at once (an IMAP fetch, a folder scan, a CLI chunk).
+const SOURCE_CHUNK: usize = 200;
+const LATENCY_RATE_PER_SECOND: u64 = 50;
+const DEFAULT_LATENCY_SECONDS: u64 = 20;
+const DEFAULT_FLOOR_BIN: &str = "/work/target-floor/release/floor";
+
+/// Extra load a measurement runs under. Add a variant (and its load in [`Variant::start_load`])
+/// to measure intake while something else keeps the machine busy.
+#[derive(Debug, Clone, Copy)]
+enum Variant {
+    /// Nothing else running.
+    Idle,
+}
+
+impl Variant {
+    const ALL: &[Self] = &[Self::Idle];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+        }
+    }
+
+    /// Starts the variant's load on `node`; the load stops when the returned tasks are aborted.
+    fn start_load(self, _node: &Node) -> Vec<tokio::task::JoinHandle<()>> {
+        match self {
+            Self::Idle => Vec::new(),
+        }
+    }
+}
+
+/// A running node: the store, the pipeline, its router and its search indexer.
+struct Node {
+    store: Arc<dyn Store>,
+    pipeline: Arc<Pipeline>,
+    router: DispatchHandle,
+    index: IndexHandle,
+    indexer: indexer::IndexerTask,
+    _data_dir: tempfile::TempDir,
+}
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev")
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The corpus company as an installation configures it.
+fn velora_config(data_dir: &Path, database_url: &str) -> switchboard_server::Config {
+    let mut config = switchboard_server::Config {
+        data_dir: data_dir.to_path_buf(),
+        database_url: Some(database_url.to_owned()),
+        ..switchboard_server::Config::default()
+    };
+    let organisation = &mut config.organisation;
+    organisation.own_addresses = [
+        "klantenservice",
+        "customerservice",
+        "kundenservice",
+        "serviceclient",
+        "orders",
+    ]
+    .iter()
+    .map(|mailbox| format!("{mailbox}@velora.example.nl"))
+    .collect();
+    organisation.internal_domains = vec!["velora.example.nl".into()];
+    organisation.reference_secret = Some("bench-reference-secret".into());
+    config
+}
+
+async fn start_node(database_url: &str) -> Node {
+    let data_dir = tempfile::tempdir().unwrap();
+    let config = velora_config(data_dir.path(), database_url);
+    let store = switchboard_store::open(database_url).await.unwrap();
+    let master = corpus_dir().join("master");
+    let inputs = MasterKind::ALL
+        .iter()
+        .map(|kind| {
+            let content = std::fs::read(master.join(kind.file_name())).unwrap();
+            (
+                *kind,
+                switchboard_server::master_csv::read(*kind, &content).0,
+            )
+        })
+        .collect();
+    switchboard_core::import::import(store.as_ref(), inputs)
+        .await
+        .unwrap()
+        .unwrap();
+    let router = dispatch::start(store.clone(), database_url);
+    let pipeline = Pipeline::new(
+        store.clone(),
+        BlobStore::new(config.blob_dir()),
+        config.pipeline_settings(),
+    )
+    .await
+    .unwrap()
+    .waking(router.clone());
+    let mut indexer = Indexer::open(
+        indexer::index_root(&config),
+        indexer::index_config(&config),
+        store.clone(),
+        IndexerSettings::default(),
+    )
+    .await
+    .unwrap();
+    indexer.start().await.unwrap();
+    Node {
+        store,
+        pipeline: Arc::new(pipeline),
+        router,
+        index: indexer.handle().clone(),
+        indexer: indexer.spawn(),
+        _data_dir: data_dir,
+    }
+}
+
+/// The corpus e-mails and the Message-IDs each one names (its own and those it replies to).
+struct Corpus {
+    messages: Vec<(String, String, Vec<String>)>,
+}
+
+impl Corpus {
+    fn read() -> Self {
+        let folder = corpus_dir().join("email");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        files.sort();
+        let texts: Vec<(String, String)> = files
+            .iter()
+            .map(|file| {
+                let name = file.file_name().unwrap().to_string_lossy().into_owned();
+                // Latin-1 bytes survive as they are: the copies are rewritten as bytes below.
+                let text = std::fs::read(file)
+                    .unwrap()
+                    .iter()
+                    .map(|&byte| char::from(byte))
+                    .collect();
+                (name, text)
+            })
+            .collect();
+        let ids: Vec<String> = texts
+            .iter()
+            .filter_map(|(_, text)| message_id(text))
+            .collect();
+        let messages = texts
+            .into_iter()
+            .map(|(name, text)| {
+                let named = ids
+                    .iter()
+                    .filter(|id| text.contains(&format!("<{id}>")))
+                    .cloned()
+                    .collect();
+                (name, text, named)
+            })
+            .collect();
+        Self { messages }
+    }
+
+    /// `count` distinct messages: copy `n` of each corpus message has every corpus Message-ID
+    /// it names rewritten to `<bn.id>`.
+    fn distinct(&self, count: usize, copy_offset: usize) -> Vec<RawInput> {
+        (0..count)
+            .map(|index| {
+                let (name, text, named) = &self.messages[index % self.messages.len()];
+                let copy = index / self.messages.len() + copy_offset;
+                let mut rewritten = text.clone();
+                for id in named {
+                    rewritten = rewritten.replace(&format!("<{id}>"), &format!("<b{copy}.{id}>"));
+                }
+                let raw = rewritten.chars().map(|c| c as u32 as u8).collect();
+                RawInput {
+                    source: format!("b{copy}-{name}"),
+                    raw,
+                }
+            })
+            .collect()
+    }
+}
+
+fn message_id(text: &str) -> Option<String> {
+    let head = text.split("\r\n\r\n").next()?;
+    let line = head
+        .lines()
+        .find(|line| line.to_ascii_lowercase().starts_with("message-id:"))?;
+    let value = line.split_once(':')?.1.trim();
+    Some(
+        value
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_owned(),
+    )
+}
+
+/// Hands `inputs` to the pipeline the way batch sources do, a chunk at a time.
+async fn ingest_all(pipeline: &Pipeline, inputs: Vec<RawInput>) -> usize {
+    let mut made = 0;
+    let mut inputs = inputs.into_iter().peekable();
+    while inputs.peek().is_some() {
+        let chunk: Vec<RawInput> = inputs.by_ref().take(SOURCE_CHUNK).collect();
+        for outcome in pipeline.ingest_batch(Channel::Email, chunk).await {
+            made += usize::from(matches!(outcome.unwrap(), IngestOutcome::Ingested { .. }));
+        }
+    }
+    made
+}
+
+/// E-mails/s until every item is persisted, indexed (committed) and seen by a routing round.
+async fn throughput(node: Node, inputs: Vec<RawInput>) -> f64 {
+    let count = inputs.len();
+    let started = Instant::now();
+    let made = ingest_all(&node.pipeline, inputs).await;
+    let last_change = node.store.max_change_seq().await.unwrap();
+    while node.index.applied_seq() < last_change {
+        node.indexer.wake();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    node.router.round().await.unwrap();
+    let elapsed = started.elapsed().as_secs_f64();
+    node.indexer.shutdown().await.unwrap();
+    assert_eq!(made, count, "every message becomes a new item");
+    assert_eq!(node.store.count_items().await.unwrap(), count as i64);
+    count as f64 / elapsed
+}
+
+/// Arrival-to-routable times of messages arriving one by one at a steady rate.
+async fn latency(node: &Node, inputs: Vec<RawInput>) -> Vec<Duration> {
+    let mut tick =
+        tokio::time::interval(Duration::from_micros(1_000_000 / LATENCY_RATE_PER_SECOND));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut arrivals = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        tick.tick().await;
+        let pipeline = node.pipeline.clone();
+        arrivals.push(tokio::spawn(async move {
+            let arrived = Instant::now();
+            let outcome = pipeline
+                .ingest_raw(Channel::Email, &input.source, input.raw)
+                .await
+                .unwrap();
+            assert!(matches!(outcome, IngestOutcome::Ingested { .. }));
+            arrived.elapsed()
+        }));
+    }
+    let mut times = Vec::with_capacity(arrivals.len());
+    for arrival in arrivals {
+        times.push(arrival.await.unwrap());
+    }
+    times.sort();
+    times
+}
+
+fn percentile(sorted: &[Duration], quantile: f64) -> Duration {
+    let index = ((sorted.len().saturating_sub(1)) as f64 * quantile).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+/// Runs `floor pipeline` and returns its median items/s, or says how to get it.
+fn floor() -> Option<f64> {
+    let binary = std::env::var("FLOOR_BIN").unwrap_or_else(|_| DEFAULT_FLOOR_BIN.to_owned());
+    if !Path::new(&binary).exists() {
+        println!(
+            "floor: {binary} not found; build it with `cargo build --release` in ../shared/floor \
+             (or set FLOOR_BIN) and run `floor pipeline` beside this benchmark"
+        );
+        return None;
+    }
+    let output = std::process::Command::new(&binary)
+        .arg("pipeline")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let figure = stdout
+        .lines()
+        .find(|line| line.contains("pipeline") && line.contains("items/s"))
+        .and_then(|line| line.split('|').nth(3))
+        .and_then(|median| median.trim().replace(',', "").parse().ok());
+    if figure.is_none() {
+        println!("floor: no pipeline figure in its output:\n{stdout}");
+    }
+    figure
+}
+
+fn load_line() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|load| {
+            load.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// The databases measured: SQLite always, PostgreSQL when configured.
+fn databases() -> Vec<&'static str> {
+    let mut databases = vec!["sqlite"];
+    if std::env::var(switchboard_store::testing::POSTGRES_ENV).is_ok() {
+        databases.push("postgres");
+    }
+    databases
+}
+
+/// A new, empty database of the kind named.
+async fn fresh_url(database: &str, scratch: &Path) -> String {
+    match database {
+        "postgres" => switchboard_store::testing::fresh_postgres_url()
+            .await
+            .unwrap(),
+        _ => switchboard_store::testing::sqlite_url(scratch),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let items = env_number("INTAKE_ITEMS", DEFAULT_ITEMS as u64) as usize;
+    let latency_seconds = env_number("INTAKE_LATENCY_SECONDS", DEFAULT_LATENCY_SECONDS);
+    let corpus = Corpus::read();
+    println!(
+        "intake benchmark: {items} distinct e-mails from {} corpus messages; load {}",
+        corpus.messages.len(),
+        load_line()
+    );
+    let floor = floor();
+    if let Some(floor) = floor {
+        println!(
+            "floor pipeline (parse + insert + index): {floor:.0} items/s; load {}",
+            load_line()
+        );
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    for &variant in Variant::ALL {
+        for label in databases() {
+            let node = start_node(&fresh_url(label, scratch.path()).await).await;
+            let load = variant.start_load(&node);
+            let rate = throughput(node, corpus.distinct(items, 0)).await;
+            load.iter().for_each(tokio::task::JoinHandle::abort);
+            let ratio = floor.map_or("n/a".to_owned(), |floor| format!("{:.2}", rate / floor));
+            println!(
+                "{label:>8} {:>6}: throughput {rate:>7.0} e-mails/s   ratio to floor {ratio}   load {}",
+                variant.label(),
+                load_line()
+            );
+
+            let steady = (LATENCY_RATE_PER_SECOND * latency_seconds) as usize;
+            let node = start_node(&fresh_url(label, scratch.path()).await).await;
+            let load = variant.start_load(&node);
+            let times = latency(&node, corpus.distinct(steady, 0)).await;
+            load.iter().for_each(tokio::task::JoinHandle::abort);
+            node.indexer.shutdown().await.unwrap();
+            println!(
+                "{label:>8} {:>6}: at {LATENCY_RATE_PER_SECOND} e-mails/s arrival→routable p50 {:>6.1} ms   p99 {:>6.1} ms   load {}",
+                variant.label(),
+                percentile(&times, 0.5).as_secs_f64() * 1000.0,
+                percentile(&times, 0.99).as_secs_f64() * 1000.0,
+                load_line()
+            );
+        }
+    }
+}
