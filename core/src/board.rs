@@ -1,31 +1,20 @@
 //! The lead board: per queue and channel what waits, how long and how close to its SLA; per
 //! agent their status, load against capacity, skills and current items. Built from the routing
-//! snapshot (the same state the router decides on), at a time passed in.
+//! snapshot (the same state the router decides on), at a time passed in. An item is at risk
+//! from its own SLA clock's at-risk moment (the one the router boosts and the UI flags), and
+//! breached when a breach of it is recorded.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{CoreError, CoreResult};
 use crate::ids::{Login, UserId, WorkItemId};
 use crate::item::Channel;
 use crate::routing::{AssignmentKind, RoutingSnapshot, WaitingItemRouting};
 use crate::skill::Skill;
+use crate::sla::SlaState;
 use crate::user::AgentStatus;
-
-/// The share of an SLA used from which a waiting item counts as at risk, unless asked otherwise.
-pub const DEFAULT_SLA_RISK_SHARE: f64 = 0.8;
-
-/// Checks a requested SLA risk share: a number above 0 and at most 1.
-pub fn checked_risk_share(share: f64) -> CoreResult<f64> {
-    if share > 0.0 && share <= 1.0 {
-        return Ok(share);
-    }
-    Err(CoreError::BadInput(format!(
-        "the SLA risk share is a number above 0 and at most 1, not {share}"
-    )))
-}
 
 /// What waits in one queue on one channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,9 +27,9 @@ pub struct QueueChannelLoad {
     pub waiting: u32,
     /// Seconds the oldest of them has waited since it arrived.
     pub oldest_age_seconds: i64,
-    /// Items that used at least the risk share of their SLA and are not breached yet.
+    /// Items past their clock's at-risk moment without a recorded breach.
     pub sla_at_risk: u32,
-    /// Items past their SLA due time.
+    /// Items with a recorded breach of their SLA.
     pub sla_breached: u32,
 }
 
@@ -81,54 +70,43 @@ pub struct AgentLoad {
 pub struct LeadBoard {
     /// When it was computed.
     pub at: DateTime<Utc>,
-    /// The SLA share from which an item counts as at risk.
-    pub sla_risk_share: f64,
     /// Per queue and channel, by queue name then channel.
     pub queues: Vec<QueueChannelLoad>,
     /// Per agent, by login.
     pub agents: Vec<AgentLoad>,
 }
 
-/// Where an item stands against its SLA at `now`.
+/// Where an item stands on the board at `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SlaState {
+enum BoardSla {
     Fine,
     AtRisk,
     Breached,
 }
 
-fn sla_state(item: &WaitingItemRouting, now: DateTime<Utc>, risk_share: f64) -> SlaState {
-    let Some(due) = item.sla.map(|clock| clock.due_at) else {
-        return SlaState::Fine;
-    };
-    if now >= due {
-        return SlaState::Breached;
+fn board_sla(
+    item: &WaitingItemRouting,
+    now: DateTime<Utc>,
+    breached: &HashSet<WorkItemId>,
+) -> BoardSla {
+    if breached.contains(&item.item) {
+        return BoardSla::Breached;
     }
-    let allowed = (due - item.received_at).num_milliseconds();
-    let used = (now - item.received_at).num_milliseconds();
-    #[expect(
-        clippy::cast_precision_loss,
-        reason = "SLA spans in milliseconds stay far below 2^52"
-    )]
-    let share = if allowed > 0 {
-        used as f64 / allowed as f64
-    } else {
-        1.0
-    };
-    if share >= risk_share {
-        SlaState::AtRisk
-    } else {
-        SlaState::Fine
+    match item.sla.map(|clock| clock.state(now)) {
+        // Past due but not recorded yet: the router records it at once; until then at risk.
+        Some(SlaState::AtRisk | SlaState::Breached) => BoardSla::AtRisk,
+        Some(SlaState::OnTrack) | None => BoardSla::Fine,
     }
 }
 
 impl LeadBoard {
-    /// Builds the board from a routing snapshot at `now`; `cost` gives the capacity units of an
-    /// item of a channel (the router's channel costs).
+    /// Builds the board from a routing snapshot at `now` and the open items with a recorded
+    /// breach; `cost` gives the capacity units of an item of a channel (the router's channel
+    /// costs).
     pub fn build(
         snapshot: &RoutingSnapshot,
         now: DateTime<Utc>,
-        sla_risk_share: f64,
+        breached: &HashSet<WorkItemId>,
         cost: impl Fn(Channel) -> u32,
     ) -> Self {
         let queue_names: BTreeMap<_, _> = snapshot
@@ -153,10 +131,10 @@ impl LeadBoard {
             group.waiting += 1;
             let age = (now - item.received_at).num_seconds().max(0);
             group.oldest_age_seconds = group.oldest_age_seconds.max(age);
-            match sla_state(item, now, sla_risk_share) {
-                SlaState::Fine => {}
-                SlaState::AtRisk => group.sla_at_risk += 1,
-                SlaState::Breached => group.sla_breached += 1,
+            match board_sla(item, now, breached) {
+                BoardSla::Fine => {}
+                BoardSla::AtRisk => group.sla_at_risk += 1,
+                BoardSla::Breached => group.sla_breached += 1,
             }
         }
         let mut agents: Vec<AgentLoad> = snapshot
@@ -184,7 +162,6 @@ impl LeadBoard {
         agents.sort_by(|left, right| left.login.cmp(&right.login));
         Self {
             at: now,
-            sla_risk_share,
             queues: groups.into_values().collect(),
             agents,
         }
@@ -275,25 +252,37 @@ mod tests {
                 assignments_in_window: 0,
             }],
             items: vec![
-                // 50 of 100 minutes used: fine.
+                // 50 of 100 minutes used, at risk from 75: fine.
                 waiting(1, Channel::Email, 50, Some(100)),
-                // 80 of 100 minutes used: at risk at 0.8.
+                // 80 of 100 minutes used: past the clock's at-risk moment.
                 waiting(2, Channel::Email, 80, Some(100)),
-                // past due: breached, not at risk.
+                // past due and recorded: breached, not at risk.
                 waiting(3, Channel::Email, 120, Some(100)),
                 // no SLA.
                 waiting(4, Channel::Fax, 5, None),
+                // past due, the breach not recorded yet: at risk until it is.
+                waiting(5, Channel::Letter, 30, Some(20)),
             ],
         }
     }
 
+    fn recorded_breaches() -> HashSet<WorkItemId> {
+        HashSet::from([WorkItemId::new(3)])
+    }
+
     #[test]
     fn groups_count_waiting_age_risk_and_breaches() {
-        let board = LeadBoard::build(&snapshot(), now(), 0.8, |channel| match channel {
-            Channel::Voicemail => 50,
-            _ => 20,
-        });
-        assert_eq!(board.queues.len(), 2);
+        let board =
+            LeadBoard::build(
+                &snapshot(),
+                now(),
+                &recorded_breaches(),
+                |channel| match channel {
+                    Channel::Voicemail => 50,
+                    _ => 20,
+                },
+            );
+        assert_eq!(board.queues.len(), 3);
         let email = &board.queues[0];
         assert_eq!(
             (email.queue.as_deref(), email.channel),
@@ -304,17 +293,38 @@ mod tests {
         assert_eq!((email.sla_at_risk, email.sla_breached), (1, 1));
         let fax = &board.queues[1];
         assert_eq!((fax.waiting, fax.sla_at_risk, fax.sla_breached), (1, 0, 0));
+        let letter = &board.queues[2];
+        assert_eq!((letter.sla_at_risk, letter.sla_breached), (1, 0));
         let anna = &board.agents[0];
         assert_eq!((anna.load, anna.capacity), (70, 100));
         assert_eq!(anna.current[1].reference, "SB-000011");
     }
 
     #[test]
-    fn a_higher_risk_share_flags_fewer_items() {
-        let board = LeadBoard::build(&snapshot(), now(), 0.9, |_| 20);
-        assert_eq!(board.queues[0].sla_at_risk, 0);
-        assert!(checked_risk_share(0.0).is_err());
-        assert!(checked_risk_share(1.5).is_err());
-        assert_eq!(checked_risk_share(0.5).unwrap(), 0.5);
+    fn at_risk_follows_the_items_own_clock_not_its_age() {
+        let mut snapshot = snapshot();
+        // Arrived 5 minutes ago, but its business-hours clock went at risk a minute ago (the
+        // office closed in between): at risk, as the router boosts it.
+        snapshot.items = vec![waiting(7, Channel::Email, 5, Some(100))];
+        snapshot.items[0].sla = Some(crate::sla::SlaClock {
+            due_at: now() + Duration::minutes(20),
+            at_risk_at: now() - Duration::minutes(1),
+        });
+        let board = LeadBoard::build(&snapshot, now(), &HashSet::new(), |_| 20);
+        assert_eq!(
+            (board.queues[0].sla_at_risk, board.queues[0].sla_breached),
+            (1, 0)
+        );
+        // Old by the wall clock, but its clock was moved on by a pause: on track.
+        snapshot.items = vec![waiting(8, Channel::Email, 90, Some(100))];
+        snapshot.items[0].sla = Some(crate::sla::SlaClock {
+            due_at: now() + Duration::hours(5),
+            at_risk_at: now() + Duration::hours(4),
+        });
+        let board = LeadBoard::build(&snapshot, now(), &HashSet::new(), |_| 20);
+        assert_eq!(
+            (board.queues[0].sla_at_risk, board.queues[0].sla_breached),
+            (0, 0)
+        );
     }
 }

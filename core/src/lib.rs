@@ -23,6 +23,7 @@ pub mod routing_settings;
 pub mod session;
 pub mod skill;
 pub mod sla;
+pub mod sla_report;
 pub mod store;
 pub mod user;
 pub mod work;

@@ -1,8 +1,14 @@
-//! An item's service-level clock: when it is due and when it becomes at risk. The policy that
-//! sets it (targets per queue and channel, business hours) lives in the router's `sla` module.
+//! An item's service-level clock: when it is due and when it becomes at risk, and the port that
+//! records breaches for reporting. The policy that sets the clock (targets per queue and
+//! channel, business hours) lives in the router's `sla` module.
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::error::CoreResult;
+use crate::ids::WorkItemId;
 
 /// An item's SLA clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,4 +42,50 @@ impl SlaClock {
             SlaState::OnTrack
         }
     }
+}
+
+/// What one breach check found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SlaBreachCheck {
+    /// Breaches recorded now (none again for a breach recorded before).
+    pub recorded: usize,
+    /// The earliest due time still ahead among open items whose clock runs: when to check next.
+    pub next_due_at: Option<DateTime<Utc>>,
+}
+
+/// How one item with a due time inside a report's period fared; the rows an SLA report is
+/// built from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlaOutcome {
+    /// The item's queue, by name.
+    pub queue: Option<String>,
+    /// The item's channel.
+    pub channel: crate::item::Channel,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
+    /// When it is (or was) due.
+    pub due_at: DateTime<Utc>,
+    /// When it was first done.
+    pub answered_at: Option<DateTime<Utc>>,
+    /// When its first breach was recorded.
+    pub breached_at: Option<DateTime<Utc>>,
+}
+
+/// Breach records and the rows of SLA reports.
+#[async_trait::async_trait]
+pub trait SlaStore: Send + Sync {
+    /// Records a breach for every item whose due time is at or before `now` while it is open
+    /// and its clock runs (not waiting on the customer), or that was done after its due time;
+    /// once per item and due time, whoever records it first.
+    async fn record_sla_breaches(&self, now: DateTime<Utc>) -> CoreResult<SlaBreachCheck>;
+
+    /// The open items with a recorded breach of their current due time.
+    async fn breached_open_items(&self) -> CoreResult<HashSet<WorkItemId>>;
+
+    /// The outcome of every item due in `[from, to)`.
+    async fn sla_outcomes(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> CoreResult<Vec<SlaOutcome>>;
 }

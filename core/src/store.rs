@@ -72,6 +72,7 @@ pub trait Store:
     + crate::customer_view::CustomerViewStore
     + crate::link::LinkEditStore
     + crate::case::CaseStore
+    + crate::sla::SlaStore
     + Send
     + Sync
 {

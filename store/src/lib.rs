@@ -16,6 +16,7 @@ pub mod postgres;
 mod routing_sql;
 mod rows;
 mod session_sql;
+mod sla_sql;
 mod sql_store;
 pub mod sqlite;
 #[cfg(feature = "testing")]

@@ -54,3 +54,4 @@ crate::customer_view_sql::impl_customer_view_store!(PostgresStore, sqlx::Postgre
 crate::link_sql::impl_link_edit_store!(PostgresStore, sqlx::Postgres);
 crate::case_sql::impl_case_store!(PostgresStore, sqlx::Postgres);
 crate::admin_sql::impl_admin_store!(PostgresStore, sqlx::Postgres);
+crate::sla_sql::impl_sla_store!(PostgresStore, sqlx::Postgres);

@@ -377,7 +377,8 @@ macro_rules! impl_item_work_store {
                 let changed = sqlx::query(
                     "UPDATE items SET status = $1, assigned_user_id = $2, sla_due_at = $3, \
                      waiting_since = $4, cooldown_until = NULL, declined_by = '[]', \
-                     version = version + 1, updated_at = $5, sla_at_risk_at = $8 \
+                     version = version + 1, updated_at = $5, sla_at_risk_at = $8, \
+                     answered_at = COALESCE(answered_at, $9) \
                      WHERE id = $6 AND version = $7",
                 )
                 .bind(write.status.as_str())
@@ -388,6 +389,7 @@ macro_rules! impl_item_work_store {
                 .bind(item.get())
                 .bind(state.version)
                 .bind(write.sla_at_risk_at)
+                .bind((target == switchboard_core::item::ItemStatus::Done).then_some(at))
                 .execute(&mut *tx)
                 .await
                 .map_err($crate::error::db_error)?;
@@ -396,6 +398,13 @@ macro_rules! impl_item_work_store {
                 }
                 if target == switchboard_core::item::ItemStatus::Done {
                     Self::end_open_assignment(&mut tx, item, "done", at).await?;
+                    // Done after its due time: the breach counts even if no check saw it open.
+                    sqlx::query($crate::sla_sql::RECORD_LATE_ANSWER)
+                        .bind(item.get())
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::error::db_error)?;
                 }
                 let details = serde_json::json!({
                     "from": from, "to": target, "by": by.name,

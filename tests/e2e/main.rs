@@ -27,6 +27,7 @@ mod reply_after_done;
 mod search_api;
 mod search_recovery;
 mod search_support;
+mod sla_breaches;
 mod smtp_outbound;
 mod store_admin;
 mod store_cases;

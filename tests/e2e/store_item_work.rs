@@ -14,7 +14,7 @@ use switchboard_core::work::{StatusChange, Worker, item_detail};
 use switchboard_core::{CoreError, UserId, WorkItemId};
 use switchboard_tests::stores;
 
-use crate::store_routing::{agent, assign, queued_item, version_of};
+use crate::store_routing::{agent, assign, assign_now, queued_item, version_of};
 
 fn worker(agent: UserId, name: &str) -> Worker {
     Worker {
@@ -38,12 +38,7 @@ fn lead() -> Worker {
 
 async fn assigned_item(store: &Arc<dyn Store>, source: &str, owner: UserId) -> WorkItemId {
     let item = queued_item(store, source).await;
-    let version = version_of(store, item).await;
-    let applied = store
-        .apply_decisions(&[assign(item, version, owner)], Utc::now())
-        .await
-        .unwrap();
-    assert_eq!(applied, vec![true]);
+    assign_now(store, item, owner).await;
     item
 }
 

@@ -50,6 +50,16 @@ pub(crate) async fn version_of(store: &Arc<dyn Store>, item: WorkItemId) -> i64 
     store.item(item).await.unwrap().unwrap().version
 }
 
+/// Assigns an item to `owner` as the router would, now.
+pub(crate) async fn assign_now(store: &Arc<dyn Store>, item: WorkItemId, owner: UserId) {
+    let version = version_of(store, item).await;
+    let applied = store
+        .apply_decisions(&[assign(item, version, owner)], Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(applied, vec![true]);
+}
+
 /// Inserts `count` queued items in the `inbox` queue in one statement (the queue exists).
 async fn bulk_queued_items(url: &str, count: usize) -> Vec<WorkItemId> {
     let insert = format!(

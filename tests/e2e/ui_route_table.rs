@@ -88,6 +88,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Access> {
             AGENT,
         ),
         (("GET", "/api/v1/board"), LEAD),
+        (("GET", "/api/v1/reports/sla"), LEAD),
         (("POST", "/api/v1/items/{id}/links"), AGENT),
         (("POST", "/api/v1/items/{id}/links/{link}/confirm"), AGENT),
         (("DELETE", "/api/v1/items/{id}/links/{link}"), AGENT),

@@ -1,7 +1,8 @@
 //! The dispatch loop: reacts to routing events (an item queued, an agent's status or load
 //! changed, an offer answered, a lead's action, and timers for offer timeouts, cool-downs,
 //! reservations and relaxation steps), reads a snapshot, asks the pure policy and persists its
-//! decisions fenced by item versions.
+//! decisions fenced by item versions. It also records SLA breaches: a check runs when an event
+//! may have moved a due time and at the next due time it knows of (never on a fixed beat).
 //!
 //! Exactly one node routes at a time: on PostgreSQL the loop runs only while it holds an
 //! advisory lock ([`leader`]) and wakes on `LISTEN switchboard_routing`; SQLite is one node.
@@ -11,11 +12,12 @@ pub mod model;
 pub mod simulate;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 use std::time::Duration as StdDuration;
 
 use async_trait::async_trait;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use switchboard_core::error::CoreResult;
 use switchboard_core::item::ItemStatus;
 use switchboard_core::routing::{ClaimCandidate, RouterHandle, SimulationRequest};
@@ -58,7 +60,13 @@ pub struct RoundSummary {
     pub stale: usize,
     /// Items returned to routing from absent agents.
     pub returned: usize,
+    /// SLA breaches recorded.
+    pub breaches: usize,
 }
+
+/// The longest the router goes without a breach check when no event comes (writes by other
+/// processes that sent none).
+const BREACH_CHECK_BACKSTOP_MINUTES: i64 = 1;
 
 /// The rule set in force, cached by version (0 = the built-in default set).
 struct ActiveRules {
@@ -72,6 +80,10 @@ pub struct Router {
     settings: DispatchSettings,
     wake: Notify,
     rules: Mutex<Option<ActiveRules>>,
+    /// An event may have moved a due time: check for breaches in the next round.
+    sla_changed: AtomicBool,
+    /// When the next breach check is due without an event.
+    next_breach_check: StdMutex<Option<DateTime<Utc>>>,
 }
 
 /// A cheap handle to the node's router.
@@ -86,6 +98,8 @@ impl DispatchHandle {
             settings,
             wake: Notify::new(),
             rules: Mutex::new(None),
+            sla_changed: AtomicBool::new(true),
+            next_breach_check: StdMutex::new(None),
         }))
     }
 
@@ -96,6 +110,7 @@ impl DispatchHandle {
 
     /// Wakes the loop: routing state changed.
     pub fn notify(&self) {
+        self.0.sla_changed.store(true, Ordering::Release);
         self.0.wake.notify_one();
     }
 
@@ -122,10 +137,14 @@ impl DispatchHandle {
             let now = Utc::now();
             let next = match router.round().await {
                 Ok(summary) => {
-                    if summary.applied + summary.planned + summary.returned > 0 {
+                    if summary.applied + summary.planned + summary.returned + summary.breaches > 0 {
                         tracing::debug!(?summary, "routing round");
                     }
-                    router.next_due(now).await
+                    let breach_check = router.next_breach_check();
+                    match router.next_due(now).await {
+                        Some(due) => Some(breach_check.map_or(due, |check| check.min(due))),
+                        None => breach_check,
+                    }
                 }
                 Err(error) => {
                     tracing::warn!(%error, "routing round failed");
@@ -141,7 +160,13 @@ impl DispatchHandle {
                     tokio::select! {
                         () = router.wake.notified() => {}
                         () = tokio::time::sleep(sleep) => {}
-                        alive = leadership.event() => if !alive { return; },
+                        alive = leadership.event() => {
+                            if !alive {
+                                return;
+                            }
+                            // Another node changed items: their due times may have moved.
+                            router.sla_changed.store(true, Ordering::Release);
+                        }
                     }
                 }
                 None => {
@@ -227,7 +252,42 @@ impl Router {
         for (agent, missed) in not_responding {
             self.store.mark_not_responding(agent, missed, now).await?;
         }
+        summary.breaches = self.check_sla_breaches(now).await?;
         Ok(summary)
+    }
+
+    /// Records SLA breaches when an event may have moved a due time or the next known due time
+    /// has come; returns how many were recorded.
+    async fn check_sla_breaches(&self, now: DateTime<Utc>) -> CoreResult<usize> {
+        let changed = self.sla_changed.swap(false, Ordering::AcqRel);
+        let due = self.next_breach_check().is_none_or(|at| at <= now);
+        if !changed && !due {
+            return Ok(0);
+        }
+        let check = match self.store.record_sla_breaches(now).await {
+            Ok(check) => check,
+            Err(error) => {
+                self.sla_changed.store(true, Ordering::Release);
+                return Err(error);
+            }
+        };
+        if check.recorded > 0 {
+            tracing::info!(breaches = check.recorded, "sla breaches recorded");
+        }
+        let backstop = now + Duration::minutes(BREACH_CHECK_BACKSTOP_MINUTES);
+        let next = check.next_due_at.map_or(backstop, |at| at.min(backstop));
+        *self
+            .next_breach_check
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(next);
+        Ok(check.recorded)
+    }
+
+    fn next_breach_check(&self) -> Option<DateTime<Utc>> {
+        *self
+            .next_breach_check
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     async fn next_due(&self, now: chrono::DateTime<Utc>) -> Option<chrono::DateTime<Utc>> {

@@ -13,6 +13,7 @@ mod links;
 mod master;
 pub mod openapi;
 mod reply;
+mod reports;
 mod routing;
 mod routing_settings;
 pub(crate) mod search;
@@ -42,6 +43,7 @@ pub fn routes() -> Vec<RouteDef> {
         links::routes(),
         attachments::routes(),
         board::routes(),
+        reports::routes(),
     ]
     .into_iter()
     .flatten()

@@ -57,6 +57,7 @@ use utoipa::{Modify, OpenApi};
         super::reply::outbound,
         super::attachments::download,
         super::board::board,
+        super::reports::sla_report,
     ),
     modifiers(&BearerAuth)
 )]
