@@ -3,12 +3,19 @@
 //! Prints the two figures the issue asks for before criterion's own runs:
 //! - decision latency (p50/p99) of one assignment inside a round, measured per decision;
 //! - the time to assign a 100,000-item backlog when 1,000 agents come online (one `assign`).
+//!
+//! Every figure is given twice: wall clock, and the thread's CPU clock, which leaves out the
+//! time the benchmark waited for a core on a shared machine (it still counts cache misses
+//! caused by other processes). With `SWITCHBOARD_FLOOR_BIN` naming the floor binary
+//! (`../shared/floor`, built with `cargo build --release`), the floor's p99 is measured in the
+//! same run and the ratio printed. `ROUTING_EVENTS` sets the steady-state event count.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use cpu_time::ThreadTime;
 use criterion::{Criterion, criterion_group, criterion_main};
 use switchboard_core::item::Channel;
 use switchboard_core::skill::{Skill, SkillRequirement};
@@ -134,64 +141,123 @@ fn percentile(sorted: &[StdDuration], share: f64) -> StdDuration {
     sorted[((sorted.len() as f64 - 1.0) * share) as usize]
 }
 
+/// A started measurement on both clocks.
+struct Stopwatch {
+    wall: Instant,
+    cpu: ThreadTime,
+}
+
+impl Stopwatch {
+    fn start() -> Self {
+        let cpu = ThreadTime::now();
+        Self {
+            wall: Instant::now(),
+            cpu,
+        }
+    }
+
+    /// (wall, cpu) elapsed.
+    fn read(&self) -> (StdDuration, StdDuration) {
+        let wall = self.wall.elapsed();
+        (wall, self.cpu.elapsed())
+    }
+}
+
+/// Latency samples on both clocks.
+#[derive(Default)]
+struct Samples {
+    wall: Vec<StdDuration>,
+    cpu: Vec<StdDuration>,
+}
+
+impl Samples {
+    fn push(&mut self, (wall, cpu): (StdDuration, StdDuration)) {
+        self.wall.push(wall);
+        self.cpu.push(cpu);
+    }
+
+    fn pop(&mut self) {
+        self.wall.pop();
+        self.cpu.pop();
+    }
+
+    fn len(&self) -> usize {
+        self.wall.len()
+    }
+}
+
+/// Prints p50/p99/max on both clocks; returns the wall and CPU p99.
+fn summary(label: &str, mut samples: Samples) -> (StdDuration, StdDuration) {
+    if samples.len() == 0 {
+        println!("{label}: none");
+        return (StdDuration::ZERO, StdDuration::ZERO);
+    }
+    samples.wall.sort_unstable();
+    samples.cpu.sort_unstable();
+    let (wall, cpu) = (&samples.wall, &samples.cpu);
+    println!(
+        "{label}: {} decisions, wall p50 {:?} p99 {:?} max {:?}; cpu p50 {:?} p99 {:?} max {:?}",
+        wall.len(),
+        percentile(wall, 0.5),
+        percentile(wall, 0.99),
+        wall.last().copied().unwrap_or_default(),
+        percentile(cpu, 0.5),
+        percentile(cpu, 0.99),
+        cpu.last().copied().unwrap_or_default(),
+    );
+    (percentile(wall, 0.99), percentile(cpu, 0.99))
+}
+
+/// What reading both clocks around nothing costs (it is inside every sample).
+fn clock_overhead() {
+    let mut samples = Samples::default();
+    for _ in 0..10_000 {
+        let watch = Stopwatch::start();
+        samples.push(watch.read());
+    }
+    summary("clock reads alone (inside every sample)", samples);
+}
+
 fn print_figures(snapshot: &Snapshot) {
-    let mut latencies = Vec::new();
-    let index_started = Instant::now();
+    let mut latencies = Samples::default();
+    let watch = Stopwatch::start();
     let mut round = Round::new(snapshot, now());
-    let index_time = index_started.elapsed();
+    let (index_wall, index_cpu) = watch.read();
     loop {
-        let started = Instant::now();
+        let watch = Stopwatch::start();
         let decision = round.next_decision();
-        latencies.push(started.elapsed());
+        latencies.push(watch.read());
         if decision.is_none() {
             break;
         }
         black_box(decision);
     }
     latencies.pop();
-    latencies.sort_unstable();
     println!(
-        "decision latency: {} decisions, p50 {:?}, p99 {:?}, max {:?} (indexing {:?} before the first)",
-        latencies.len(),
-        percentile(&latencies, 0.5),
-        percentile(&latencies, 0.99),
-        latencies.last().copied().unwrap_or_default(),
-        index_time,
+        "round (assign) indexing before the first decision: wall {index_wall:?}, cpu {index_cpu:?}"
     );
-    let started = Instant::now();
+    summary("round (assign) decision latency", latencies);
+    let watch = Stopwatch::start();
     let decisions = assign(snapshot, now());
-    let elapsed = started.elapsed();
+    let (wall, cpu) = watch.read();
     let handed_out = decisions.iter().filter(|d| d.taken_by().is_some()).count();
     println!(
-        "backlog: {ITEMS} items, {AGENTS} agents coming online: assign() took {elapsed:?} \
+        "backlog: {ITEMS} items, {AGENTS} agents coming online: assign() took wall {wall:?}, cpu {cpu:?} \
          ({handed_out} assigned, {} decisions with explanations)",
         decisions.len()
     );
 }
 
-fn summary(label: &str, mut latencies: Vec<StdDuration>) -> StdDuration {
-    if latencies.is_empty() {
-        println!("{label}: none");
-        return StdDuration::ZERO;
-    }
-    latencies.sort_unstable();
-    let p99 = percentile(&latencies, 0.99);
-    println!(
-        "{label}: {} decisions, p50 {:?}, p99 {:?}, max {:?}",
-        latencies.len(),
-        percentile(&latencies, 0.5),
-        p99,
-        latencies.last().copied().unwrap_or_default(),
-    );
-    p99
-}
-
 /// The event-driven index: the backlog drained once, then one event (an agent finishes an
 /// item, a new item arrives) followed by the decisions it allows, with the clock moving on.
-fn print_index_figures(snapshot: &Snapshot) -> StdDuration {
-    let started = Instant::now();
+fn print_index_figures(snapshot: &Snapshot) -> (StdDuration, StdDuration) {
+    let events: i64 = std::env::var("ROUTING_EVENTS")
+        .ok()
+        .and_then(|raw| raw.parse().ok())
+        .unwrap_or(100_000);
+    let watch = Stopwatch::start();
     let mut index = RoutingIndex::new(snapshot, now());
-    let index_time = started.elapsed();
+    let (build_wall, build_cpu) = watch.read();
     let mut held: Vec<Vec<u32>> = vec![Vec::new(); AGENTS];
     let cost_of = |item: i64| {
         let channel = snapshot.items[(item - 1) as usize].channel;
@@ -202,21 +268,22 @@ fn print_index_figures(snapshot: &Snapshot) -> StdDuration {
             held[(agent.get() - 1) as usize].push(cost);
         }
     };
-    let mut drain_latencies = Vec::new();
+    let mut drain_latencies = Samples::default();
+    let drain_watch = Stopwatch::start();
     loop {
-        let started = Instant::now();
+        let watch = Stopwatch::start();
         let decision = index.next_decision(now());
-        drain_latencies.push(started.elapsed());
+        drain_latencies.push(watch.read());
         let Some(decision) = decision else { break };
         let cost = decision.item().map_or(0, |item| cost_of(item.get()));
         note(&decision, &mut held, cost);
         black_box(decision);
     }
     drain_latencies.pop();
-    let backlog = started.elapsed();
+    let (drain_wall, drain_cpu) = drain_watch.read();
     println!(
-        "index backlog: {ITEMS} items, {AGENTS} agents: built in {index_time:?}, drained in {backlog:?} \
-         ({} assigned)",
+        "index backlog: {ITEMS} items, {AGENTS} agents: built in wall {build_wall:?} (cpu {build_cpu:?}), \
+         drained in wall {drain_wall:?} (cpu {drain_cpu:?}); {} assigned",
         drain_latencies.len()
     );
     summary("index decision latency (backlog drain)", drain_latencies);
@@ -224,21 +291,21 @@ fn print_index_figures(snapshot: &Snapshot) -> StdDuration {
     let mut rng = Rng(0xD1B5_4A32_D192_ED03);
     let mut clock = now();
     let template = snapshot.items.clone();
-    let mut event_latencies = Vec::new();
-    let mut quiet_latencies = Vec::new();
+    let mut event_latencies = Samples::default();
+    let mut quiet_latencies = Samples::default();
     let mut extra_costs: std::collections::HashMap<i64, u32> = Default::default();
-    let mut tick_latencies = Vec::new();
-    for next_id in ITEMS as i64 + 1..ITEMS as i64 + 100_001 {
+    let mut tick_latencies = Samples::default();
+    for next_id in ITEMS as i64 + 1..ITEMS as i64 + 1 + events {
         clock += Duration::milliseconds(10);
-        let ticked = Instant::now();
+        let ticked = Stopwatch::start();
         index.on_tick(clock);
-        tick_latencies.push(ticked.elapsed());
+        tick_latencies.push(ticked.read());
         let agent = rng.below(AGENTS);
         let mut item = template[rng.below(ITEMS)].clone();
         item.id = WorkItemId::new(next_id);
         item.arrived_at = clock;
         extra_costs.insert(item.id.get(), snapshot.config.costs.cost(item.channel));
-        let mut started = Instant::now();
+        let mut started = Stopwatch::start();
         if !held[agent].is_empty() {
             held[agent].swap_remove(0);
             let load: u32 = held[agent].iter().sum();
@@ -247,7 +314,7 @@ fn print_index_figures(snapshot: &Snapshot) -> StdDuration {
         index.on_item_queued(item);
         loop {
             let decision = index.next_decision(clock);
-            let elapsed = started.elapsed();
+            let elapsed = started.read();
             let Some(decision) = decision else {
                 quiet_latencies.push(elapsed);
                 break;
@@ -263,11 +330,11 @@ fn print_index_figures(snapshot: &Snapshot) -> StdDuration {
             note(&decision, &mut held, cost);
             event_latencies.push(elapsed);
             black_box(decision);
-            started = Instant::now();
+            started = Stopwatch::start();
         }
     }
     println!(
-        "index steady state: 100,000 events (agent finishes an item + one item arrives), clock +10 ms each, backlog ~{}",
+        "index steady state: {events} events (agent finishes an item + one item arrives), clock +10 ms each, backlog ~{}",
         index.len()
     );
     let p99 = summary(
@@ -301,13 +368,15 @@ fn floor_p99() -> Option<StdDuration> {
 
 fn bench(c: &mut Criterion) {
     let floor = floor_p99();
+    clock_overhead();
     let snapshot = build_snapshot();
     print_figures(&snapshot);
-    let index_p99 = print_index_figures(&snapshot);
+    let (wall_p99, cpu_p99) = print_index_figures(&snapshot);
     if let Some(floor) = floor {
         println!(
-            "ratio index p99 / floor p99: {:.1}x",
-            index_p99.as_secs_f64() / floor.as_secs_f64()
+            "ratio index p99 / floor p99: wall {:.1}x, cpu {:.1}x",
+            wall_p99.as_secs_f64() / floor.as_secs_f64(),
+            cpu_p99.as_secs_f64() / floor.as_secs_f64()
         );
     }
     let mut group = c.benchmark_group("router");

@@ -284,6 +284,29 @@ fn drain(index: &mut RoutingIndex, now: DateTime<Utc>) -> Vec<Decision> {
     decisions
 }
 
+/// Per handout, in order: the scored agents (id, score bits) and how many agents were
+/// excluded in all; both are the same however the candidates were found.
+fn handout_explanations(decisions: &[Decision]) -> Vec<(Vec<(i64, u64)>, u32)> {
+    decisions
+        .iter()
+        .filter(|decision| decision.taken_by().is_some())
+        .filter_map(Decision::explanation)
+        .map(|explanation| {
+            let scored = explanation
+                .scored
+                .iter()
+                .map(|scored| (scored.agent.get(), scored.score.to_bits()))
+                .collect();
+            let excluded = explanation
+                .excluded_counts
+                .iter()
+                .map(|count| count.count)
+                .sum();
+            (scored, excluded)
+        })
+        .collect()
+}
+
 fn check_matches_assign(
     snap: &Snapshot,
     got: &[Decision],
@@ -295,6 +318,7 @@ fn check_matches_assign(
     prop_assert_eq!(got_handouts, want_handouts);
     prop_assert_eq!(got_notices, want_notices);
     prop_assert_eq!(got_left, want_left);
+    prop_assert_eq!(handout_explanations(got), handout_explanations(&expected));
     Ok(())
 }
 

@@ -1,5 +1,6 @@
-//! The index's own copy of the agents: profiles, skill bitsets per level, queue membership and
-//! the state decisions change (load, assignments, idle time, missed offers).
+//! The index's own copy of the agents: profiles, skill levels, queue membership, the state
+//! decisions change (load, assignments, idle time, missed offers) and, kept in step with it,
+//! who can take an item of each capacity cost now (available, room, under the fairness cap).
 
 use std::collections::HashMap;
 
@@ -7,6 +8,7 @@ use chrono::{DateTime, Utc};
 use switchboard_core::UserId;
 use switchboard_core::user::AgentStatus;
 
+use super::bits::BitSet;
 use super::vocabulary::Vocabulary;
 use crate::explain::Exclusion;
 use crate::model::Agent;
@@ -31,19 +33,87 @@ pub(crate) struct AgentRow {
     /// Role per queue row (not a member, secondary, primary).
     membership: Vec<u8>,
     pub(crate) idle_since_ms: i64,
-    /// When, at the index's current instant, the agent last got an item (0 = not yet).
-    pub(crate) taken_order: u64,
+    /// When, at instant `taken_instant`, the agent last got an item.
+    taken_order: u64,
+    taken_instant: u64,
 }
 
 /// All agents, addressable by row and by id.
-#[derive(Default)]
 pub(crate) struct AgentRows {
     pub(crate) rows: Vec<AgentRow>,
     by_id: HashMap<UserId, u32>,
     taken_count: u64,
+    /// Counts the index's instants; a `taken_order` from an earlier one counts as 0.
+    instant: u64,
+    /// The capacity costs items come in (ascending); `room` has one set per cost.
+    costs: Vec<u32>,
+    /// Agents whose status is available.
+    available: BitSet,
+    /// Agents who reached their fairness cap.
+    capped: BitSet,
+    /// Per cost: agents with at least that many units free.
+    room: Vec<BitSet>,
 }
 
 impl AgentRows {
+    /// No agents yet; readiness is kept for items of the given `costs` (ascending).
+    pub(crate) fn new(costs: Vec<u32>) -> Self {
+        Self {
+            rows: Vec::new(),
+            by_id: HashMap::new(),
+            taken_count: 0,
+            instant: 1,
+            room: vec![BitSet::default(); costs.len()],
+            costs,
+            available: BitSet::default(),
+            capped: BitSet::default(),
+        }
+    }
+
+    /// Brings the readiness sets in line with the agent's profile.
+    fn refresh(&mut self, row: usize) {
+        let profile = &self.rows[row].profile;
+        let free = profile.free_units();
+        let capped = profile
+            .fairness
+            .is_some_and(|cap| profile.assignments_in_window >= cap.max_assignments);
+        self.available
+            .set(row, profile.status == AgentStatus::Available);
+        self.capped.set(row, capped);
+        for (set, &cost) in self.room.iter_mut().zip(&self.costs) {
+            set.set(row, free >= cost);
+        }
+    }
+
+    /// Changes an agent's profile (presence, capacity, load, counters) and keeps the
+    /// readiness sets in step.
+    pub(crate) fn update<T>(&mut self, row: usize, change: impl FnOnce(&mut Agent) -> T) -> T {
+        let result = change(&mut self.rows[row].profile);
+        self.refresh(row);
+        result
+    }
+
+    /// Agents (in word `word` of the row sets) available, under their cap and with room for an
+    /// item of the `class`-th cost: those who pass [`Self::check_status`] and
+    /// [`Self::check_dynamic`] without declines.
+    pub(crate) fn ready_word(&self, class: usize, word: usize) -> u64 {
+        self.available.word(word) & self.room_word(class, word) & !self.capped.word(word)
+    }
+
+    /// Agents (in word `word`) whose status is available.
+    pub(crate) fn available_word(&self, word: usize) -> u64 {
+        self.available.word(word)
+    }
+
+    /// Agents (in word `word`) at their fairness cap.
+    pub(crate) fn capped_word(&self, word: usize) -> u64 {
+        self.capped.word(word)
+    }
+
+    /// Agents (in word `word`) with room for an item of the `class`-th cost.
+    pub(crate) fn room_word(&self, class: usize, word: usize) -> u64 {
+        self.room.get(class).map_or(0, |set| set.word(word))
+    }
     /// Adds an agent or replaces the profile of a known one; returns the row.
     pub(crate) fn upsert(
         &mut self,
@@ -79,13 +149,15 @@ impl AgentRows {
             levels,
             membership,
             taken_order: 0,
+            taken_instant: 0,
         };
-        match self.by_id.get(&row.profile.id) {
+        let position = match self.by_id.get(&row.profile.id) {
             Some(&existing) => {
                 let slot = &mut self.rows[existing as usize];
-                let taken_order = slot.taken_order;
+                let (taken_order, taken_instant) = (slot.taken_order, slot.taken_instant);
                 *slot = row;
                 slot.taken_order = taken_order;
+                slot.taken_instant = taken_instant;
                 existing as usize
             }
             None => {
@@ -95,7 +167,9 @@ impl AgentRows {
                 self.rows.push(row);
                 next
             }
-        }
+        };
+        self.refresh(position);
+        position
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -112,8 +186,18 @@ impl AgentRows {
 
     /// Forgets who got items at the previous instant (the tie-break is per instant).
     pub(crate) fn new_instant(&mut self) {
-        self.rows.iter_mut().for_each(|row| row.taken_order = 0);
+        self.instant += 1;
         self.taken_count = 0;
+    }
+
+    /// When, at the current instant, the agent last got an item (0 = not yet).
+    pub(crate) fn taken_order(&self, row: usize) -> u64 {
+        let agent = &self.rows[row];
+        if agent.taken_instant == self.instant {
+            agent.taken_order
+        } else {
+            0
+        }
     }
 
     pub(crate) fn level(&self, row: usize, skill: Option<u16>) -> u8 {
@@ -235,5 +319,13 @@ impl AgentRows {
         agent.profile.idle_since = now;
         agent.idle_since_ms = now.timestamp_millis();
         agent.taken_order = self.taken_count;
+        agent.taken_instant = self.instant;
+        self.refresh(row);
+    }
+
+    /// Replaces the profile of a known agent whose skills and queues stay the same.
+    pub(crate) fn replace_profile(&mut self, row: usize, agent: Agent) {
+        self.rows[row].idle_since_ms = agent.idle_since.timestamp_millis();
+        self.update(row, |profile| *profile = agent);
     }
 }

@@ -32,9 +32,13 @@ impl RoutingIndex {
         let Some(row) = self.agents.row_of(agent) else {
             return;
         };
-        self.agents.rows[row].profile.status = status;
+        self.agents.update(row, |profile| {
+            profile.status = status;
+            if status == AgentStatus::Available {
+                profile.missed_offers = 0;
+            }
+        });
         if status == AgentStatus::Available {
-            self.agents.rows[row].profile.missed_offers = 0;
             self.mark_agent_dirty(row);
         }
         self.replace_preferring(agent);
@@ -50,11 +54,13 @@ impl RoutingIndex {
         let Some(row) = self.agents.row_of(agent) else {
             return;
         };
-        let profile = &mut self.agents.rows[row].profile;
-        let before = profile.free_units();
-        profile.capacity_units = capacity_units;
-        profile.load_units = load_units;
-        if profile.free_units() > before {
+        let more_room = self.agents.update(row, |profile| {
+            let before = profile.free_units();
+            profile.capacity_units = capacity_units;
+            profile.load_units = load_units;
+            profile.free_units() > before
+        });
+        if more_room {
             self.mark_agent_dirty(row);
         }
     }
@@ -85,9 +91,7 @@ impl RoutingIndex {
             return;
         };
         let id = agent.id;
-        let idle_ms = agent.idle_since.timestamp_millis();
-        self.agents.rows[row].profile = agent;
-        self.agents.rows[row].idle_since_ms = idle_ms;
+        self.agents.replace_profile(row, agent);
         self.mark_agent_dirty(row);
         self.replace_preferring(id);
     }
@@ -115,9 +119,10 @@ impl RoutingIndex {
         entry.item.state.reject(agent);
         let cost = costs.cost(entry.item.channel);
         if had_offer && let Some(row) = self.agents.row_of(agent) {
-            let profile = &mut self.agents.rows[row].profile;
-            profile.load_units = profile.load_units.saturating_sub(cost);
-            profile.missed_offers = 0;
+            self.agents.update(row, |profile| {
+                profile.load_units = profile.load_units.saturating_sub(cost);
+                profile.missed_offers = 0;
+            });
             self.mark_agent_dirty(row);
         }
         self.place(slot);

@@ -1,7 +1,8 @@
 //! Groups of waiting items that share everything agent eligibility depends on except the
 //! capacity cost: queues open to them, needs, reservation and declines. A group finds its
 //! eligible agents once and keeps one ordered bucket of items per cost class, so items that
-//! differ only in channel cost share the agent list.
+//! differ only in channel cost share the agent list. All bucket heads are also kept in one
+//! global item order, so an agent's best item is usually found within the first few heads.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -9,6 +10,7 @@ use switchboard_core::UserId;
 use switchboard_core::queue::QueueStrategy;
 
 use super::agents::AgentRows;
+use super::bits::BitSet;
 use super::rosters::Rosters;
 use crate::explain::{ExcludedAgent, ExclusionKind, ExclusionTally};
 use crate::policy::prepare::OrderKey;
@@ -30,7 +32,9 @@ pub(crate) struct Group {
     pub(crate) key: GroupKey,
     pub(crate) strategy: QueueStrategy,
     /// Agents whose profile (membership, skills) fits, by row.
-    pub(crate) candidates: Vec<u32>,
+    pub(crate) candidates: BitSet,
+    /// Rows of the agents in `key.declined`, ascending.
+    pub(crate) declined_rows: Vec<u32>,
     /// Why every other agent does not fit (complete counts, listed up to the explain limit).
     pub(crate) static_excluded: ExclusionTally,
     subs: Vec<BTreeSet<(OrderKey, u32)>>,
@@ -44,6 +48,8 @@ pub(crate) struct Groups {
     pub(crate) costs: Vec<u32>,
     /// Best item of each bucket, by bucket number (`group * costs + class`).
     heads: Vec<Option<(OrderKey, u32)>>,
+    /// The heads of all non-empty buckets in item order, as (head, bucket).
+    order: BTreeSet<(OrderKey, u32)>,
     /// Per group, the best head over its cost classes as a priority-only sort key (smaller
     /// goes first; `u64::MAX` when empty) and that head's cost: a small array the per-agent
     /// scan reads instead of the full keys.
@@ -52,6 +58,8 @@ pub(crate) struct Groups {
     dirty: Vec<bool>,
     /// Groups each agent fits, by agent row.
     pub(crate) by_agent: Vec<Vec<u32>>,
+    /// The same as sets, for a quick "does the agent fit this group".
+    fits: Vec<BitSet>,
 }
 
 impl Groups {
@@ -61,9 +69,11 @@ impl Groups {
             index: HashMap::new(),
             costs,
             heads: Vec::new(),
+            order: BTreeSet::new(),
             summary: Vec::new(),
             dirty: Vec::new(),
             by_agent: vec![Vec::new(); agents],
+            fits: vec![BitSet::default(); agents],
         }
     }
 
@@ -116,13 +126,22 @@ impl Groups {
         }
         let number = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
         let (candidates, static_excluded) = find_candidates(&key, agents, rosters, limit);
-        for &row in &candidates {
+        for row in candidates.ones() {
             self.by_agent[row as usize].push(number);
+            self.fits[row as usize].insert(number as usize);
         }
+        let mut declined_rows: Vec<u32> = key
+            .declined
+            .iter()
+            .filter_map(|&id| agents.row_of(id))
+            .filter_map(|row| u32::try_from(row).ok())
+            .collect();
+        declined_rows.sort_unstable();
         self.list.push(Group {
             key: key.clone(),
             strategy,
             candidates,
+            declined_rows,
             static_excluded,
             subs: vec![BTreeSet::new(); self.costs.len()],
         });
@@ -141,12 +160,7 @@ impl Groups {
         let sub = &mut self.list[group as usize].subs[class];
         sub.insert((key, slot));
         let head = sub.first().copied();
-        let changed = self.heads[bucket] != head;
-        self.heads[bucket] = head;
-        if changed {
-            self.summarise(group);
-        }
-        changed
+        self.set_head(bucket, group, head)
     }
 
     /// Removes an item; returns true when the bucket's best changed.
@@ -155,12 +169,25 @@ impl Groups {
         let sub = &mut self.list[group as usize].subs[class];
         sub.remove(&(key, slot));
         let head = sub.first().copied();
-        let changed = self.heads[bucket] != head;
-        self.heads[bucket] = head;
-        if changed {
-            self.summarise(group);
+        self.set_head(bucket, group, head)
+    }
+
+    /// Records a bucket's best item; returns true when it changed.
+    fn set_head(&mut self, bucket: usize, group: u32, head: Option<(OrderKey, u32)>) -> bool {
+        let before = self.heads[bucket];
+        if before == head {
+            return false;
         }
-        changed
+        let number = u32::try_from(bucket).unwrap_or(u32::MAX);
+        if let Some((key, _)) = before {
+            self.order.remove(&(key, number));
+        }
+        if let Some((key, _)) = head {
+            self.order.insert((key, number));
+        }
+        self.heads[bucket] = head;
+        self.summarise(group);
+        true
     }
 
     fn summarise(&mut self, group: u32) {
@@ -176,13 +203,36 @@ impl Groups {
         });
     }
 
-    /// Returns the best item `row` may take from the groups it fits, with `free` units free.
+    /// Returns the best item `row` may take from the groups it fits, with `free` units free:
+    /// the first fitting head in global item order, or, when that walk grows longer than the
+    /// agent's own list of groups, the best head over that list.
     pub(crate) fn best_for_agent(
         &self,
         row: usize,
         id: UserId,
         free: u32,
     ) -> Option<(OrderKey, u32)> {
+        let budget = self.by_agent[row].len().saturating_mul(2);
+        let fits = &self.fits[row];
+        for (step, &(_, bucket)) in self.order.iter().enumerate() {
+            if step >= budget {
+                return self.best_in_agent_groups(row, id, free);
+            }
+            let (group, class) = self.split(bucket as usize);
+            if self.costs[class] > free || !fits.contains(group as usize) {
+                continue;
+            }
+            let declined = &self.list[group as usize].key.declined;
+            if !declined.is_empty() && declined.contains(&id) {
+                continue;
+            }
+            return self.heads[bucket as usize];
+        }
+        None
+    }
+
+    /// Scans the agent's groups for their best head (see [`Self::best_for_agent`]).
+    fn best_in_agent_groups(&self, row: usize, id: UserId, free: u32) -> Option<(OrderKey, u32)> {
         let classes = self.costs.len();
         let mut best: Option<(OrderKey, u32)> = None;
         let mut best_rank = u64::MAX;
@@ -240,15 +290,16 @@ fn find_candidates(
     agents: &AgentRows,
     rosters: &Rosters,
     limit: usize,
-) -> (Vec<u32>, ExclusionTally) {
+) -> (BitSet, ExclusionTally) {
     let mut tally = ExclusionTally::default();
     if let Some(reserved) = key.reserved_for {
         let others = u32::try_from(agents.len().saturating_sub(1)).unwrap_or(u32::MAX);
         tally.counts[ExclusionKind::ReservedForOther as usize] = others;
-        return (vec![reserved], tally);
+        let mut only = BitSet::empty(agents.len());
+        only.insert(reserved as usize);
+        return (only, tally);
     }
     let fit = rosters.fitting(agents, &key.access, &key.needs);
-    let candidates: Vec<u32> = fit.fits.ones().collect();
     let counts = [
         (ExclusionKind::NotInQueue, fit.not_in_queue.count()),
         (ExclusionKind::QueueDelay, fit.queue_delay.count()),
@@ -273,5 +324,5 @@ fn find_candidates(
             listed += 1;
         }
     }
-    (candidates, tally)
+    (fit.fits, tally)
 }

@@ -10,6 +10,7 @@
 //! dirty agents' best items, handed to its best agent, exactly as [`super::assign`] would.
 
 mod agents;
+mod bits;
 mod events;
 mod facts;
 mod groups;
@@ -80,7 +81,13 @@ impl RoutingIndex {
     pub fn new(snapshot: &Snapshot, now: DateTime<Utc>) -> Self {
         let queues = Queues::new(snapshot.queues.clone());
         let mut vocabulary = Vocabulary::default();
-        let mut agents = AgentRows::default();
+        let mut costs: Vec<u32> = switchboard_core::item::Channel::ALL
+            .iter()
+            .map(|&channel| snapshot.config.costs.cost(channel))
+            .collect();
+        costs.sort_unstable();
+        costs.dedup();
+        let mut agents = AgentRows::new(costs.clone());
         for agent in &snapshot.agents {
             agents.upsert(
                 agent.clone(),
@@ -89,12 +96,6 @@ impl RoutingIndex {
                 queues.list.len(),
             );
         }
-        let mut costs: Vec<u32> = switchboard_core::item::Channel::ALL
-            .iter()
-            .map(|&channel| snapshot.config.costs.cost(channel))
-            .collect();
-        costs.sort_unstable();
-        costs.dedup();
         let rosters = Rosters::build(&agents, vocabulary.len(), queues.list.len());
         let groups = Groups::new(costs, agents.len());
         let mut index = Self {
@@ -271,14 +272,7 @@ impl RoutingIndex {
     /// Tries a dirty bucket's best item: hands it out, or parks (or cools down) the bucket.
     fn examine_bucket(&mut self, bucket: usize) -> Option<Decision> {
         let (_, slot) = self.groups.head(bucket)?;
-        let (group, _) = self.groups.split(bucket);
-        let cost = self.slot(slot)?.facts.as_ref()?.cost;
-        let picked = pick::pick(
-            &self.agents,
-            &self.groups.list[group as usize],
-            cost,
-            self.open_cost,
-        );
+        let picked = self.pick_for(bucket);
         if let Some(row) = picked.best {
             return self.hand_out(slot, row);
         }
@@ -295,15 +289,24 @@ impl RoutingIndex {
         let Place::Waiting { bucket, .. } = self.slot(slot)?.place else {
             return None;
         };
-        let (group, _) = self.groups.split(bucket);
-        let cost = self.slot(slot)?.facts.as_ref()?.cost;
-        let picked = pick::pick(
+        let picked = self.pick_for(bucket);
+        self.hand_out(slot, picked.best?)
+    }
+
+    /// Picks the agent for a bucket's items.
+    fn pick_for(&self, bucket: usize) -> pick::Pick {
+        let (group, class) = self.groups.split(bucket);
+        let open_class = self
+            .groups
+            .costs
+            .iter()
+            .position(|&cost| cost == self.open_cost);
+        pick::pick(
             &self.agents,
             &self.groups.list[group as usize],
-            cost,
-            self.open_cost,
-        );
-        self.hand_out(slot, picked.best?)
+            class,
+            open_class,
+        )
     }
 
     /// Every open agent declined the items of this bucket: they rest for the queue's cool-down.
@@ -349,11 +352,12 @@ impl RoutingIndex {
         let Place::Waiting { bucket, .. } = entry.place else {
             return None;
         };
-        let (group, _) = self.groups.split(bucket);
+        let (group, class) = self.groups.split(bucket);
         let group = &self.groups.list[group as usize];
         let (dynamic, scored) = pick::detail(
             &self.agents,
             group,
+            class,
             facts.cost,
             now,
             limit,

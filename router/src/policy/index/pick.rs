@@ -1,13 +1,15 @@
 //! Choosing the agent for an item among its group's candidates, with the queue's strategy and
-//! the same deterministic tie-breaks as a round.
+//! the same deterministic tie-breaks as a round. Candidates and the agents' readiness are row
+//! sets, so a scan costs a few word-wise steps plus one look at each agent who could take it.
 
 use chrono::{DateTime, Utc};
 use switchboard_core::UserId;
 use switchboard_core::queue::QueueStrategy;
 
 use super::agents::AgentRows;
+use super::bits::ones_of;
 use super::groups::Group;
-use crate::explain::{ExclusionTally, ScoredAgent};
+use crate::explain::{ExcludedAgent, ExclusionKind, ExclusionTally, ScoredAgent};
 use crate::policy::table::Need;
 
 /// The result of a quick scan: the best agent, and whether every open candidate declined.
@@ -45,6 +47,14 @@ fn score(strategy: QueueStrategy, rank: f64, now: DateTime<Utc>) -> f64 {
 
 type Ranked = (f64, u64, UserId);
 
+fn ranked(agents: &AgentRows, group: &Group, row: usize) -> Ranked {
+    (
+        rank(agents, group.strategy, row, &group.key.needs),
+        agents.taken_order(row),
+        agents.id(row),
+    )
+}
+
 fn better(candidate: &Ranked, best: Option<&Ranked>) -> bool {
     best.is_none_or(|best| {
         candidate
@@ -56,34 +66,49 @@ fn better(candidate: &Ranked, best: Option<&Ranked>) -> bool {
     })
 }
 
-/// Finds the best agent for an item of `cost` units in `group`; `open_cost` is the cheapest
-/// item's cost, below which an agent counts as closed for the cool-down rule.
-pub(crate) fn pick(agents: &AgentRows, group: &Group, cost: u32, open_cost: u32) -> Pick {
-    let declined = &group.key.declined;
+/// The group's declined agents in word `word` of the row sets.
+fn declined_word(group: &Group, word: usize) -> u64 {
+    group
+        .declined_rows
+        .iter()
+        .filter(|&&row| row as usize / 64 == word)
+        .fold(0, |bits, &row| bits | 1 << (row % 64))
+}
+
+/// Finds the best agent for an item of the `class`-th cost in `group`; `open_class` is the
+/// cheapest waiting item's cost class, below which an agent counts as closed for the
+/// cool-down rule.
+pub(crate) fn pick(
+    agents: &AgentRows,
+    group: &Group,
+    class: usize,
+    open_class: Option<usize>,
+) -> Pick {
+    let has_declines = !group.declined_rows.is_empty();
     let mut best: Option<(Ranked, usize)> = None;
     let mut open_undeclined = false;
     let mut open_any = false;
-    for &candidate in &group.candidates {
-        let row = candidate as usize;
-        if agents.check_status(row).is_err() {
+    for (word, &candidates) in group.candidates.words().iter().enumerate() {
+        if candidates == 0 {
             continue;
         }
-        if !declined.is_empty() && agents.check_dynamic(row, open_cost, &[]).is_ok() {
-            open_any = true;
-            if !declined.contains(&agents.id(row)) {
-                open_undeclined = true;
+        let declined = if has_declines {
+            declined_word(group, word)
+        } else {
+            0
+        };
+        if has_declines && let Some(open_class) = open_class {
+            let open = candidates & agents.ready_word(open_class, word);
+            open_any |= open != 0;
+            open_undeclined |= open & !declined != 0;
+        }
+        let eligible = candidates & agents.ready_word(class, word) & !declined;
+        for row in ones_of(word, eligible) {
+            let row = row as usize;
+            let candidate = ranked(agents, group, row);
+            if better(&candidate, best.as_ref().map(|(ranked, _)| ranked)) {
+                best = Some((candidate, row));
             }
-        }
-        if agents.check_dynamic(row, cost, declined).is_err() {
-            continue;
-        }
-        let ranked = (
-            rank(agents, group.strategy, row, &group.key.needs),
-            agents.rows[row].taken_order,
-            agents.id(row),
-        );
-        if better(&ranked, best.as_ref().map(|(ranked, _)| ranked)) {
-            best = Some((ranked, row));
         }
     }
     Pick {
@@ -92,33 +117,52 @@ pub(crate) fn pick(agents: &AgentRows, group: &Group, cost: u32, open_cost: u32)
     }
 }
 
-/// Scans the candidates again for the explanation: exclusions and the scored list.
+/// Scans the candidates again for the explanation: exclusions for an item of the `class`-th
+/// cost (`cost` units; complete counts, the first `limit` listed) and the best `limit` scored.
 pub(crate) fn detail(
     agents: &AgentRows,
     group: &Group,
+    class: usize,
     cost: u32,
     now: DateTime<Utc>,
     limit: usize,
     scratch: &mut Vec<Ranked>,
 ) -> (ExclusionTally, Vec<ScoredAgent>) {
-    let declined = &group.key.declined;
+    let declined_ids = &group.key.declined;
     let mut excluded = ExclusionTally::default();
     scratch.clear();
-    for &candidate in &group.candidates {
-        let row = candidate as usize;
-        let check = agents
-            .check_status(row)
-            .and_then(|()| agents.check_dynamic(row, cost, declined));
-        if let Err(reason) = check {
-            excluded.add(agents.id(row), reason, limit);
+    for (word, &candidates) in group.candidates.words().iter().enumerate() {
+        if candidates == 0 {
             continue;
         }
+        let declined = declined_word(group, word);
+        let available = candidates & agents.available_word(word);
+        let undeclined = available & !declined;
+        let room = agents.room_word(class, word);
+        let capped = agents.capped_word(word);
+        let counts = &mut excluded.counts;
+        counts[ExclusionKind::Status as usize] += (candidates & !available).count_ones();
+        counts[ExclusionKind::Declined as usize] += (available & declined).count_ones();
+        counts[ExclusionKind::Capacity as usize] += (undeclined & !room).count_ones();
+        counts[ExclusionKind::FairnessCap as usize] += (undeclined & room & capped).count_ones();
+        let eligible = undeclined & room & !capped;
+        for row in ones_of(word, candidates & !eligible) {
+            if excluded.listed.len() >= limit {
+                break;
+            }
+            let row = row as usize;
+            let check = agents
+                .check_status(row)
+                .and_then(|()| agents.check_dynamic(row, cost, declined_ids));
+            if let Err(reason) = check {
+                excluded.listed.push(ExcludedAgent {
+                    agent: agents.id(row),
+                    reason,
+                });
+            }
+        }
         if limit > 0 {
-            scratch.push((
-                rank(agents, group.strategy, row, &group.key.needs),
-                agents.rows[row].taken_order,
-                agents.id(row),
-            ));
+            scratch.extend(ones_of(word, eligible).map(|row| ranked(agents, group, row as usize)));
         }
     }
     let by_rank =

@@ -141,14 +141,20 @@ impl RoutingIndex {
         });
         if let Some(row) = self.agents.row_of(offer.agent) {
             let limit = self.config.not_responding_after;
-            let profile = &mut self.agents.rows[row].profile;
-            profile.load_units = profile.load_units.saturating_sub(cost);
-            profile.missed_offers += 1;
-            if profile.missed_offers >= limit && profile.status == AgentStatus::Available {
-                profile.status = AgentStatus::NotResponding;
+            let stopped = self.agents.update(row, |profile| {
+                profile.load_units = profile.load_units.saturating_sub(cost);
+                profile.missed_offers += 1;
+                let stops =
+                    profile.missed_offers >= limit && profile.status == AgentStatus::Available;
+                if stops {
+                    profile.status = AgentStatus::NotResponding;
+                }
+                stops.then_some(profile.missed_offers)
+            });
+            if let Some(missed_offers) = stopped {
                 self.notices.push_back(Decision::MarkNotResponding {
                     agent: offer.agent,
-                    missed_offers: profile.missed_offers,
+                    missed_offers,
                 });
             }
             self.mark_agent_dirty(row);

@@ -79,27 +79,9 @@ impl RoutingIndex {
         let group = &self.groups.list[group as usize];
         let cost = self.groups.costs.get(class).copied().unwrap_or(0);
         let limit = self.config.explain_limit;
-        let (dynamic, _) = pick::detail(&self.agents, group, cost, self.now, 0, scratch);
+        let (dynamic, _) = pick::detail(&self.agents, group, class, cost, self.now, limit, scratch);
         let mut tally = group.static_excluded.clone();
-        let mut listed = dynamic;
-        listed.listed.clear();
-        for &candidate in &group.candidates {
-            let row = candidate as usize;
-            if tally.listed.len() + listed.listed.len() >= limit {
-                break;
-            }
-            let check = self
-                .agents
-                .check_status(row)
-                .and_then(|()| self.agents.check_dynamic(row, cost, &group.key.declined));
-            if let Err(reason) = check {
-                listed.listed.push(crate::explain::ExcludedAgent {
-                    agent: self.agents.id(row),
-                    reason,
-                });
-            }
-        }
-        tally.merge(&listed, limit);
+        tally.merge(&dynamic, limit);
         tally
     }
 
