@@ -80,4 +80,10 @@ pub trait Ingestor: Send + Sync {
     ) -> CoreResult<IngestOutcome> {
         self.ingest(channel, source, raw).await
     }
+
+    /// Reads master data again, so the next inputs are linked against it (a contact an agent
+    /// remembered, an import). Ingestors that link nothing have nothing to do.
+    async fn master_data_changed(&self) -> CoreResult<()> {
+        Ok(())
+    }
 }

@@ -12,6 +12,7 @@ mod api_inbound_voicemail_upload;
 mod api_item_work;
 mod api_links;
 mod api_master;
+mod api_related;
 mod api_routing;
 mod browser_support;
 mod feed_order;

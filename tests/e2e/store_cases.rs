@@ -18,7 +18,7 @@ use crate::store_links::lead;
 use crate::store_routing::{agent, assign, version_of};
 
 /// A customer with two orders, and another customer.
-fn customer_with_two_orders(master: &MasterData) -> (String, String, String, String) {
+pub(crate) fn customer_with_two_orders(master: &MasterData) -> (String, String, String, String) {
     let customer = master
         .customers
         .iter()
@@ -61,7 +61,7 @@ fn applied(kind: LinkKind, key: &str) -> NewLink {
 }
 
 /// A queued item received at `at`, linked to `customer` and `orders`.
-async fn item(
+pub(crate) async fn item(
     store: &Arc<dyn Store>,
     channel: Channel,
     at: DateTime<Utc>,

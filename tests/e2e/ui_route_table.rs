@@ -92,6 +92,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Access> {
         (("POST", "/api/v1/items/{id}/links"), AGENT),
         (("POST", "/api/v1/items/{id}/links/{link}/confirm"), AGENT),
         (("DELETE", "/api/v1/items/{id}/links/{link}"), AGENT),
+        (("GET", "/api/v1/items/{id}/related"), AGENT),
         (("GET", "/"), Public),
         (("GET", "/static/{file}"), Public),
         (("GET", "/login"), Public),

@@ -104,6 +104,17 @@ impl AppState {
         }
     }
 
+    /// Tells this node's ingest pipeline that master data changed (an import, a remembered
+    /// contact), so the next input is linked against it. A failure is logged, not returned:
+    /// the change is stored, and the pipeline's periodic check picks it up.
+    pub async fn master_data_changed(&self) {
+        if let Some(ingestor) = &self.ingestor
+            && let Err(error) = ingestor.master_data_changed().await
+        {
+            tracing::warn!(%error, "linker not refreshed after a master-data change");
+        }
+    }
+
     /// Lets agents reply to items by e-mail through `mail`.
     pub fn with_outbound_mail(mut self, mail: Arc<dyn OutboundMail>) -> Self {
         self.outbound_mail = Some(mail);

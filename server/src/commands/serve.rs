@@ -34,6 +34,8 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     .await
     .context("cannot start the ingest pipeline")?
     .waking(router.clone());
+    // Imports by the CLI or another node reach this node's linker within seconds.
+    pipeline.follow_master_data(std::time::Duration::from_secs(5));
     let recovered = pipeline.recover().await?;
     if recovered > 0 {
         tracing::info!(recovered, "processed inputs left landed by an earlier run");

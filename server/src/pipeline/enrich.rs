@@ -2,7 +2,7 @@
 //! intent, product lines, and the routing rule's queue, skills and priority. Pure: the master
 //! data and the parent's links are handed in.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::{DateTime, Utc};
 use switchboard_core::WorkItemId;
@@ -30,7 +30,10 @@ pub struct ThreadContext {
 
 /// Links, classifies and places items.
 pub struct Enricher {
-    linker: Linker,
+    /// Swapped whole when master data changes ([`Enricher::relink`]); an item being placed
+    /// keeps the linker it started with.
+    linker: RwLock<Arc<Linker>>,
+    linking: LinkingConfig,
     classifier: IntentClassifier,
     rules: ValidRuleSet,
     sla: SlaPolicy,
@@ -45,8 +48,7 @@ impl Enricher {
         rules: Option<ValidRuleSet>,
         sla: SlaPolicy,
     ) -> anyhow::Result<Self> {
-        let snapshot = Arc::new(MasterSnapshot::build(master, &linking));
-        let linker = Linker::new(linking, snapshot)?;
+        let linker = RwLock::new(Arc::new(build_linker(master, &linking)?));
         let classifier = IntentClassifier::with_defaults()?;
         let rules = match rules {
             Some(rules) => rules,
@@ -55,10 +57,22 @@ impl Enricher {
         };
         Ok(Self {
             linker,
+            linking,
             classifier,
             rules,
             sla,
         })
+    }
+
+    /// Links the next items against `master` (a remembered contact, an import).
+    pub fn relink(&self, master: MasterData) -> anyhow::Result<()> {
+        let linker = Arc::new(build_linker(master, &self.linking)?);
+        *self.linker.write().unwrap_or_else(PoisonError::into_inner) = linker;
+        Ok(())
+    }
+
+    fn linker(&self) -> Arc<Linker> {
+        Arc::clone(&self.linker.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Returns the placement of a parsed item that reached Switchboard at `queued_at` (when it
@@ -69,15 +83,12 @@ impl Enricher {
         thread: &ThreadContext,
         queued_at: DateTime<Utc>,
     ) -> ItemPlacement {
+        let linker = self.linker();
         let input = LinkInput::from_item(item);
-        let own_links = self.linker.link(&input);
+        let own_links = linker.link(&input);
         let parent_links: Vec<NewLink> = thread.parent_links.iter().map(NewLink::from).collect();
         let links = if thread.parent.is_some() {
-            inherit_from_parent(
-                own_links,
-                &parent_links,
-                self.linker.config().apply_threshold,
-            )
+            inherit_from_parent(own_links, &parent_links, linker.config().apply_threshold)
         } else {
             own_links
         };
@@ -89,16 +100,16 @@ impl Enricher {
             .is_none()
             .then_some(classification.intent)
             .flatten();
-        let skus = self.linker.skus(&self.linker.extract(&input));
+        let skus = linker.skus(&linker.extract(&input));
         let lines = product_lines(
             &self.classifier,
-            self.linker.snapshot(),
+            linker.snapshot(),
             &skus,
             item.subject.as_deref(),
             &item.text,
         )
         .lines;
-        let facts = self.facts(item, &links, intent, &lines);
+        let facts = routing_facts(linker.snapshot(), item, &links, intent, &lines);
         // Requirements are those of the rule's first step; the router relaxes them over time.
         let routing = evaluate(&self.rules, &facts, item.received_at);
         let is_noise = item.noise.is_some();
@@ -133,50 +144,56 @@ impl Enricher {
     pub fn sla(&self) -> &SlaPolicy {
         &self.sla
     }
+}
 
-    fn facts(
-        &self,
-        item: &NewItem,
-        links: &[NewLink],
-        intent: Option<switchboard_core::item::Intent>,
-        product_lines: &[String],
-    ) -> ItemFacts {
-        let snapshot = self.linker.snapshot();
-        let applied = |kind: LinkKind| {
-            links
-                .iter()
-                .filter(move |link| link.applied && link.kind == kind)
-                .map(|link| link.key.as_str())
-        };
-        let customer = applied(LinkKind::Customer)
-            .next()
-            .and_then(|number| snapshot.customer_by_number(number))
-            .and_then(|position| snapshot.customer(position))
-            .map(|customer| CustomerFacts {
-                number: customer.customer_no.to_string(),
-                segment: customer.segment.clone(),
-                language: customer.language.clone(),
-                country: customer.country.clone(),
-                account_manager: customer.account_manager.clone(),
-            });
-        let orders = applied(LinkKind::Order)
-            .filter_map(|number| snapshot.order(number))
-            .map(|order| OrderFacts {
-                number: order.order_no.to_string(),
-                status: order.status.clone(),
-            })
-            .collect();
-        let mut facts = ItemFacts::new(item.channel, item.received_at);
-        facts.language = item.language;
-        facts.noise = item.noise;
-        facts.intent = intent;
-        facts.subject = item.subject.clone();
-        facts.sender_email = item.sender.email.clone();
-        facts.product_lines = product_lines.to_vec();
-        facts.customer = customer;
-        facts.orders = orders;
-        facts
-    }
+/// Builds the linker over a snapshot of `master`.
+fn build_linker(master: MasterData, linking: &LinkingConfig) -> anyhow::Result<Linker> {
+    let snapshot = Arc::new(MasterSnapshot::build(master, linking));
+    Ok(Linker::new(linking.clone(), snapshot)?)
+}
+
+/// The facts routing rules see of an item.
+fn routing_facts(
+    snapshot: &MasterSnapshot,
+    item: &NewItem,
+    links: &[NewLink],
+    intent: Option<switchboard_core::item::Intent>,
+    product_lines: &[String],
+) -> ItemFacts {
+    let applied = |kind: LinkKind| {
+        links
+            .iter()
+            .filter(move |link| link.applied && link.kind == kind)
+            .map(|link| link.key.as_str())
+    };
+    let customer = applied(LinkKind::Customer)
+        .next()
+        .and_then(|number| snapshot.customer_by_number(number))
+        .and_then(|position| snapshot.customer(position))
+        .map(|customer| CustomerFacts {
+            number: customer.customer_no.to_string(),
+            segment: customer.segment.clone(),
+            language: customer.language.clone(),
+            country: customer.country.clone(),
+            account_manager: customer.account_manager.clone(),
+        });
+    let orders = applied(LinkKind::Order)
+        .filter_map(|number| snapshot.order(number))
+        .map(|order| OrderFacts {
+            number: order.order_no.to_string(),
+            status: order.status.clone(),
+        })
+        .collect();
+    let mut facts = ItemFacts::new(item.channel, item.received_at);
+    facts.language = item.language;
+    facts.noise = item.noise;
+    facts.intent = intent;
+    facts.subject = item.subject.clone();
+    facts.sender_email = item.sender.email.clone();
+    facts.product_lines = product_lines.to_vec();
+    facts.customer = customer;
+    facts.orders = orders;
+    facts
 }
 
 /// Builds the failed item that keeps an unreadable input visible.

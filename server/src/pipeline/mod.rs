@@ -100,6 +100,46 @@ impl Pipeline {
         self
     }
 
+    /// Links the next items against the master data stored now (a contact an agent
+    /// remembered, an import through the API or on another node).
+    pub async fn reload_master_data(&self) -> Result<(), CoreError> {
+        let master = self.store.master_data().await?;
+        let enricher = Arc::clone(&self.enricher);
+        tokio::task::spawn_blocking(move || enricher.relink(master))
+            .await
+            .map_err(|error| CoreError::Internal(format!("linker task failed: {error}")))?
+            .map_err(|error| CoreError::Internal(format!("linker rebuild failed: {error:#}")))
+    }
+
+    /// Checks every `interval` whether master data changed (imports by the CLI or another
+    /// node) and links the next items against it; runs until the runtime stops.
+    pub fn follow_master_data(&self, interval: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        let pipeline = self.clone();
+        tokio::spawn(async move {
+            let mut seen = pipeline.store.master_version().await.ok();
+            loop {
+                tokio::time::sleep(interval).await;
+                let version = match pipeline.store.master_version().await {
+                    Ok(version) => version,
+                    Err(error) => {
+                        tracing::warn!(%error, "master-data check failed");
+                        continue;
+                    }
+                };
+                if seen.as_ref() == Some(&version) {
+                    continue;
+                }
+                match pipeline.reload_master_data().await {
+                    Ok(()) => {
+                        tracing::info!("linker follows changed master data");
+                        seen = Some(version);
+                    }
+                    Err(error) => tracing::warn!(%error, "linker not refreshed"),
+                }
+            }
+        })
+    }
+
     /// Wakes `router` whenever an item is created or changed, so it is routed at once.
     pub fn waking(mut self, router: DispatchHandle) -> Self {
         self.router = Some(router);
@@ -406,5 +446,9 @@ impl Ingestor for Pipeline {
         raw: Vec<u8>,
     ) -> Result<IngestOutcome, CoreError> {
         Pipeline::land(self, channel, source, raw).await
+    }
+
+    async fn master_data_changed(&self) -> Result<(), CoreError> {
+        self.reload_master_data().await
     }
 }

@@ -2,7 +2,8 @@
 //! customer or order by its number. Agents change the links of their own items, leads and
 //! admins of any item (as for status changes, see [`super::acting`]). Linking a customer can
 //! remember the item's unknown sender address or number as that customer's contact
-//! (`remember_contact`), so the linker finds the sender next time.
+//! (`remember_contact`), so the linker finds the sender next time — this node's pipeline at
+//! once, other nodes at their next master-data check.
 
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
@@ -129,8 +130,12 @@ async fn apply_edit(
     state: &AppState,
 ) -> Result<switchboard_core::link::LinksEdited, ApiError> {
     let worker = acting_worker(&caller.identity, query, state).await?;
-    Ok(state
+    let edited = state
         .store
         .edit_link(item, edit, remember_contact, &worker, state.clock.now())
-        .await?)
+        .await?;
+    if edited.remembered_contact {
+        state.master_data_changed().await;
+    }
+    Ok(edited)
 }

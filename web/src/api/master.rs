@@ -174,10 +174,16 @@ async fn run_import(
     raw: RawRecords,
 ) -> Result<UpsertCounts, ApiError> {
     match import(state.store.as_ref(), vec![(kind, raw)]).await? {
-        Ok(counts) => Ok(counts
-            .first()
-            .map(|(_, counts)| *counts)
-            .unwrap_or_default()),
+        Ok(counts) => {
+            let counts = counts
+                .first()
+                .map(|(_, counts)| *counts)
+                .unwrap_or_default();
+            if counts.new + counts.updated > 0 {
+                state.master_data_changed().await;
+            }
+            Ok(counts)
+        }
         Err(rejected) => Err(rejection(&rejected)),
     }
 }

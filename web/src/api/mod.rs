@@ -12,6 +12,7 @@ mod inbound_voicemail;
 mod links;
 mod master;
 pub mod openapi;
+mod related;
 mod reply;
 mod reports;
 mod routing;
@@ -41,6 +42,7 @@ pub fn routes() -> Vec<RouteDef> {
         work::routes(),
         reply::routes(),
         links::routes(),
+        related::routes(),
         attachments::routes(),
         board::routes(),
         reports::routes(),

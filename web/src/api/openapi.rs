@@ -53,6 +53,7 @@ use utoipa::{Modify, OpenApi};
         super::links::add_link,
         super::links::confirm_link,
         super::links::remove_link,
+        super::related::related_items,
         super::reply::reply,
         super::reply::outbound,
         super::attachments::download,

@@ -1,6 +1,7 @@
 //! The item view (`/items/{id}`): the content as its channel needs it, attachments, the
 //! router's explanation, the customer panel (customer, orders with lines and prices,
-//! deliveries, link evidence) and the status actions. An e-mail's HTML (sanitised at intake)
+//! deliveries, link evidence), the item's case with the customer's other recent items, and the
+//! status actions. An e-mail's HTML (sanitised at intake)
 //! is served on its own route inside a sandboxed frame, with a policy of its own that blocks
 //! remote images until the agent asks for them.
 
@@ -8,6 +9,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use switchboard_core::case::{RelatedItem, related};
 use switchboard_core::customer_view::{OrderView, customer_panel};
 use switchboard_core::item::{Attachment, Channel, ItemStatus};
 use switchboard_core::master::Customer;
@@ -27,6 +29,35 @@ struct LinkRow {
     percent: i64,
     applied: bool,
     evidence: String,
+}
+
+/// An item of the case or the customer's timeline, as the item view lists it.
+struct RelatedRow {
+    id: i64,
+    reference: String,
+    channel: String,
+    subject: String,
+    status: String,
+    holder: String,
+    received_at: String,
+    evidence: String,
+    current: bool,
+}
+
+impl RelatedRow {
+    fn of(related: &RelatedItem, current: WorkItemId) -> Self {
+        Self {
+            id: related.item.get(),
+            reference: related.reference.clone(),
+            channel: related.channel.to_string(),
+            subject: related.subject.clone().unwrap_or_default(),
+            status: related.status.to_string(),
+            holder: related.holder.clone().unwrap_or_default(),
+            received_at: related.received_at.format("%Y-%m-%d %H:%M").to_string(),
+            evidence: related.evidence.clone().unwrap_or_default(),
+            current: related.item == current,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -55,6 +86,9 @@ struct ItemPage<'a> {
     customer: Option<Customer>,
     orders: Vec<OrderView>,
     links: Vec<LinkRow>,
+    case_id: Option<i64>,
+    case_members: Vec<RelatedRow>,
+    timeline: Vec<RelatedRow>,
 }
 
 impl ItemPage<'_> {
@@ -141,6 +175,8 @@ pub(super) async fn page(
     let id = WorkItemId::new(id.into_inner());
     let detail = existing(&state, id).await?;
     let panel = customer_panel(state.store.as_ref(), &detail.links).await?;
+    let related = related(state.store.as_ref(), id).await?;
+    let case = related.as_ref().and_then(|related| related.case.as_ref());
     let item = &detail.item;
     let of_type = |prefix: &str| -> Vec<String> {
         detail
@@ -211,6 +247,20 @@ pub(super) async fn page(
         customer: panel.customer,
         orders: panel.orders,
         links,
+        case_id: case.map(|case| case.id.get()),
+        case_members: case
+            .map(|case| case.members.iter().map(|m| RelatedRow::of(m, id)).collect())
+            .unwrap_or_default(),
+        timeline: related
+            .as_ref()
+            .map(|related| {
+                related
+                    .timeline
+                    .iter()
+                    .map(|r| RelatedRow::of(r, id))
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 
