@@ -15,6 +15,7 @@ mod api_master;
 mod api_related;
 mod api_routing;
 mod browser_support;
+mod corpus_cases;
 mod feed_order;
 mod http_basics;
 mod imap_source;
