@@ -102,6 +102,7 @@ async fn cases(store: &Arc<dyn Store>) -> Cases {
             paused_late,
             StatusChange::Waiting,
             &ann_works,
+            &switchboard_tests::always_open_sla(),
             now() - Duration::hours(2),
         )
         .await
@@ -110,13 +111,25 @@ async fn cases(store: &Arc<dyn Store>) -> Cases {
     let done_late = item_due(store, "done-late", Channel::Email, -Duration::hours(2)).await;
     assign_now(store, done_late, ann).await;
     store
-        .change_item_status(done_late, StatusChange::Done, &ann_works, now())
+        .change_item_status(
+            done_late,
+            StatusChange::Done,
+            &ann_works,
+            &switchboard_tests::always_open_sla(),
+            now(),
+        )
         .await
         .unwrap();
     let done_in_time = item_due(store, "in-time", Channel::Email, Duration::hours(1)).await;
     assign_now(store, done_in_time, ann).await;
     store
-        .change_item_status(done_in_time, StatusChange::Done, &ann_works, now())
+        .change_item_status(
+            done_in_time,
+            StatusChange::Done,
+            &ann_works,
+            &switchboard_tests::always_open_sla(),
+            now(),
+        )
         .await
         .unwrap();
     store

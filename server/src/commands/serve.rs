@@ -68,7 +68,11 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     .with_ingestor(pipeline.clone())
     .with_tasks(pipeline)
     .with_search(search)
-    .with_attachment_bytes(Arc::new(BlobStore::new(config.blob_dir())));
+    .with_attachment_bytes(Arc::new(BlobStore::new(config.blob_dir())))
+    .with_sla_policy(
+        switchboard_router::sla::SlaPolicy::from_settings(&config.sla)
+            .map_err(|error| anyhow::anyhow!("invalid [sla] settings: {error}"))?,
+    );
     let state = match outbox {
         Some(outbox) => state.with_outbound_mail(outbox.mail),
         None => state,

@@ -326,7 +326,7 @@ pub(super) async fn change_status(
     let worker = acting_worker(&caller.identity, &AgentQuery { agent: None }, &state).await?;
     let changed = state
         .store
-        .change_item_status(id, change, &worker, state.clock.now())
+        .change_item_status(id, change, &worker, state.sla.as_ref(), state.clock.now())
         .await?;
     if changed.wakes_router() {
         wake(&router);
