@@ -545,4 +545,8 @@ pub trait RouterHandle: Send + Sync {
     /// Replays past items against a rule set without changing anything; the JSON report of
     /// `rules simulate --format json`.
     async fn simulate(&self, request: &SimulationRequest) -> CoreResult<serde_json::Value>;
+
+    /// What the router would decide for every waiting item now, without changing anything:
+    /// each item's explanation (why it still waits, or whom it goes to next), as JSON.
+    async fn waiting_explanations(&self) -> CoreResult<Vec<(WorkItemId, serde_json::Value)>>;
 }

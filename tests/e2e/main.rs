@@ -42,5 +42,6 @@ mod ui_accounts;
 mod ui_admin_accounts;
 mod ui_admin_browser;
 mod ui_browser;
+mod ui_lead;
 mod ui_route_table;
 mod watch_folders;

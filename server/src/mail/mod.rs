@@ -7,6 +7,7 @@ pub mod imap;
 pub mod outbox;
 pub mod settings;
 pub mod stream;
+pub mod templates;
 
 pub use settings::{ImapAccount, MailSettings, ProcessedAction, Secret, Security, SmtpRelay};
 
@@ -68,7 +69,8 @@ pub fn start_outbox(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Op
     let queued = Arc::new(Notify::new());
     let secret = TokenSecret::new(secret.as_bytes());
     let composer =
-        compose::ReplyComposer::new(store.clone(), relay.clone(), secret.clone(), queued.clone());
+        compose::ReplyComposer::new(store.clone(), relay.clone(), secret.clone(), queued.clone())
+            .with_templates(config.mail.reply_templates.clone());
     let acknowledger = compose::Acknowledger::new(
         store.clone(),
         relay.clone(),
