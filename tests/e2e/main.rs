@@ -43,5 +43,6 @@ mod ui_admin_accounts;
 mod ui_admin_browser;
 mod ui_browser;
 mod ui_lead;
+mod ui_lead_browser;
 mod ui_route_table;
 mod watch_folders;
