@@ -5,6 +5,7 @@
 //! quickly ([`Pipeline::land`]) get an answer once the input is durable, and the rest runs in
 //! the background.
 
+mod batch;
 pub mod enrich;
 pub mod landing;
 pub mod parse;
@@ -13,9 +14,8 @@ pub mod task;
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use switchboard_core::CoreError;
-use switchboard_core::inbound::{Inbound, InboundState, NewInbound, ThreadCandidate};
+use switchboard_core::inbound::{Inbound, InboundState, ThreadCandidate};
 use switchboard_core::ingest::Ingestor;
 use switchboard_core::item::Channel;
 use switchboard_core::store::Store;
@@ -29,7 +29,7 @@ use self::parse::{ParseFailure, Parsed, ParserSettings};
 use self::recording::{RecordingFetchSettings, RecordingFetcher, RecordingResolver};
 use crate::dispatch::DispatchHandle;
 
-pub use switchboard_core::ingest::IngestOutcome;
+pub use switchboard_core::ingest::{IngestOutcome, RawInput};
 
 /// Settings of the pipeline.
 #[derive(Debug, Clone)]
@@ -152,20 +152,6 @@ impl Pipeline {
         }
     }
 
-    /// Lands and processes the inputs a source hands over at once (an IMAP fetch, a folder
-    /// scan), in order; one outcome per input, with the meaning of [`Pipeline::ingest_raw`]'s.
-    pub async fn ingest_batch(
-        &self,
-        channel: Channel,
-        inputs: Vec<RawInput>,
-    ) -> Vec<Result<IngestOutcome, CoreError>> {
-        let mut outcomes = Vec::with_capacity(inputs.len());
-        for input in inputs {
-            outcomes.push(self.ingest_raw(channel, &input.source, input.raw).await);
-        }
-        outcomes
-    }
-
     /// Lands and processes one input. An error means the input could not be landed, so the
     /// source must keep it (and retry); every other outcome is durable.
     pub async fn ingest_raw(
@@ -214,36 +200,14 @@ impl Pipeline {
         source: &str,
         raw: Vec<u8>,
     ) -> Result<Landing, CoreError> {
-        if !parse::supports(channel) {
-            return Err(CoreError::BadInput(format!(
-                "the {channel} channel cannot be ingested by this build"
-            )));
-        }
-        let keys = landing::keys(channel, &raw);
-        let raw = Arc::new(raw);
-        let blob = {
-            let blobs = self.blobs.clone();
-            let raw = Arc::clone(&raw);
-            tokio::task::spawn_blocking(move || blobs.put(&raw))
-                .await
-                .map_err(|error| CoreError::Internal(format!("blob task failed: {error}")))??
+        let input = RawInput {
+            source: source.to_owned(),
+            raw,
         };
-        let landing = self
-            .store
-            .land(&NewInbound {
-                channel,
-                source: source.to_owned(),
-                idem_key: keys.idem_key,
-                fingerprint: keys.fingerprint,
-                blob,
-                size: i64::try_from(raw.len()).unwrap_or(i64::MAX),
-                received_at: Utc::now(),
-            })
-            .await?;
-        Ok(match landing.inbound.item_id {
-            Some(item) => Landing::Duplicate(item),
-            None => Landing::New(landing.inbound, raw),
-        })
+        self.land_batch(channel, vec![input])
+            .await?
+            .pop()
+            .ok_or_else(|| CoreError::Internal("landing lost".into()))
     }
 
     /// Processes every input left landed by a crash, and retries documents waiting for OCR;
@@ -306,16 +270,7 @@ impl Pipeline {
         };
         match parsed {
             Ok(parsed) => self.persist(inbound, parsed).await,
-            Err(ParseFailure::Deferred(reason)) => {
-                tracing::warn!(inbound = %inbound.id, source = %inbound.source, reason = %reason, "intake deferred");
-                self.store
-                    .set_inbound_state(inbound.id, InboundState::AwaitingOcr, Some(&reason))
-                    .await?;
-                Ok(IngestOutcome::Deferred {
-                    inbound: inbound.id,
-                    reason,
-                })
-            }
+            Err(ParseFailure::Deferred(reason)) => self.defer(inbound, reason).await,
             Err(ParseFailure::Unreadable(reason)) => {
                 tracing::warn!(inbound = %inbound.id, source = %inbound.source, reason = %reason, "intake failed");
                 let (item, placement) = failed_item(
@@ -335,18 +290,35 @@ impl Pipeline {
     }
 
     async fn persist(&self, inbound: &Inbound, parsed: Parsed) -> Result<IngestOutcome, CoreError> {
+        let noise = parsed.item.noise;
+        let (item, placement) = self.prepare(inbound, parsed).await?;
+        let id = self
+            .store
+            .complete_inbound(inbound.id, &item, &placement)
+            .await?;
+        self.wake_router();
+        Ok(IngestOutcome::Ingested { item: id, noise })
+    }
+
+    /// Stores a parsed item's attachments and threads, links and places it: everything but
+    /// writing it.
+    async fn prepare(
+        &self,
+        inbound: &Inbound,
+        parsed: Parsed,
+    ) -> Result<
+        (
+            switchboard_core::item::NewItem,
+            switchboard_core::store::ItemPlacement,
+        ),
+        CoreError,
+    > {
         self.store_attachments(&parsed.item).await?;
         let thread = self.thread_of(&parsed).await?;
         let placement = self
             .enricher
             .placement(&parsed.item, &thread, inbound.received_at);
-        let noise = parsed.item.noise;
-        let item = self
-            .store
-            .complete_inbound(inbound.id, &parsed.item, &placement)
-            .await?;
-        self.wake_router();
-        Ok(IngestOutcome::Ingested { item, noise })
+        Ok((parsed.item, placement))
     }
 
     /// Puts the attachments' bytes (e-mail attachments, fax pages, recordings) into the blob
@@ -399,15 +371,6 @@ impl Pipeline {
     }
 }
 
-/// One raw input of a batch and where it came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawInput {
-    /// File base name, Message-ID or external id.
-    pub source: String,
-    /// The bytes.
-    pub raw: Vec<u8>,
-}
-
 /// A landed input: new (to process) or the same input again.
 enum Landing {
     New(Inbound, Arc<Vec<u8>>),
@@ -450,5 +413,13 @@ impl Ingestor for Pipeline {
 
     async fn master_data_changed(&self) -> Result<(), CoreError> {
         self.reload_master_data().await
+    }
+
+    async fn ingest_batch(
+        &self,
+        channel: Channel,
+        inputs: Vec<RawInput>,
+    ) -> Vec<Result<IngestOutcome, CoreError>> {
+        Pipeline::ingest_batch(self, channel, inputs).await
     }
 }
