@@ -202,6 +202,8 @@ pub struct MailSettings {
     /// The texts agents start replies from (`[[mail.reply_templates]]`); the built-in ones
     /// when none are configured.
     pub reply_templates: Vec<switchboard_core::outbox::ReplyTemplate>,
+    /// Content-based spam scoring: threshold and weighted phrases per language.
+    pub spam: switchboard_channels::email::SpamScoring,
 }
 
 impl Default for MailSettings {
@@ -211,6 +213,7 @@ impl Default for MailSettings {
             smtp: None,
             acknowledgement: super::acknowledge::AcknowledgementSettings::default(),
             reply_templates: super::templates::default_reply_templates(),
+            spam: switchboard_channels::email::SpamScoring::default(),
         }
     }
 }
