@@ -66,6 +66,11 @@ pub async fn run(
     )
     .await
     .context("cannot start the ingest pipeline")?;
+    // Acknowledgements are queued in the outbox; the serving node's sender sends them.
+    let pipeline = match crate::mail::queueing_acknowledger(config, Arc::clone(&store))? {
+        Some(acknowledger) => pipeline.acknowledging(acknowledger),
+        None => pipeline,
+    };
     let recovered = pipeline.recover().await?;
     if recovered > 0 {
         eprintln!("recovered {recovered} input(s) left from an interrupted run");

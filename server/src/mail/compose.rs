@@ -346,6 +346,16 @@ impl Acknowledger {
         }
     }
 
+    /// Queues the acknowledgement of a freshly ingested message addressed to one of the
+    /// mailboxes acknowledged for every source (`[mail.acknowledgement] mailboxes`), as
+    /// [`Acknowledger::acknowledge`] does; returns whether one was queued.
+    pub async fn acknowledge_addressed(&self, item: WorkItemId, raw: &[u8]) -> CoreResult<bool> {
+        if acknowledge::addressed_mailbox(raw, &self.settings.mailboxes).is_none() {
+            return Ok(false);
+        }
+        self.acknowledge(item, raw).await
+    }
+
     /// Queues the acknowledgement of a freshly ingested message unless it must not be answered
     /// or its sender was acknowledged recently; returns whether one was queued.
     pub async fn acknowledge(&self, item: WorkItemId, raw: &[u8]) -> CoreResult<bool> {

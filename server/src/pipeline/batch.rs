@@ -31,6 +31,7 @@ type Fresh = (usize, Inbound, Arc<Vec<u8>>);
 struct ParsedInput {
     index: usize,
     inbound: Inbound,
+    raw: Arc<Vec<u8>>,
     parsed: Result<Parsed, ParseFailure>,
     placement: Option<ItemPlacement>,
 }
@@ -39,6 +40,7 @@ struct ParsedInput {
 struct Pending {
     index: usize,
     inbound: InboundId,
+    raw: Arc<Vec<u8>>,
     item: NewItem,
     placement: ItemPlacement,
     kind: PendingKind,
@@ -234,6 +236,7 @@ impl Pipeline {
                         ParsedInput {
                             index,
                             inbound,
+                            raw,
                             parsed,
                             placement,
                         }
@@ -261,6 +264,7 @@ impl Pipeline {
             let ParsedInput {
                 index,
                 inbound,
+                raw,
                 parsed,
                 placement,
             } = input;
@@ -281,6 +285,7 @@ impl Pipeline {
                         Ok((item, placement)) => Pending {
                             index,
                             inbound: inbound.id,
+                            raw,
                             item,
                             placement,
                             kind: PendingKind::Ingested(noise),
@@ -306,6 +311,7 @@ impl Pipeline {
                     Pending {
                         index,
                         inbound: inbound.id,
+                        raw,
                         item,
                         placement,
                         kind: PendingKind::Failed(reason),
@@ -353,6 +359,14 @@ impl Pipeline {
                         });
                     outcomes[pending.index] = Some(written.map(|id| pending.outcome(id)));
                 }
+            }
+        }
+        for pending in &items {
+            if let (PendingKind::Ingested(_), Some(Ok(outcome))) =
+                (&pending.kind, &outcomes[pending.index])
+            {
+                self.acknowledge_new(&pending.item, outcome, &pending.raw)
+                    .await;
             }
         }
     }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use switchboard_core::CoreError;
 use switchboard_core::inbound::{Inbound, InboundState, ThreadCandidate};
 use switchboard_core::ingest::Ingestor;
-use switchboard_core::item::Channel;
+use switchboard_core::item::{Channel, NewItem};
 use switchboard_core::store::Store;
 use switchboard_router::rules::{RuleSet, ValidRuleSet, validate};
 use switchboard_router::sla::{SlaPolicy, SlaSettings};
@@ -28,6 +28,7 @@ use self::enrich::{Enricher, ThreadContext, failed_item};
 use self::parse::{ParseFailure, Parsed, ParserSettings};
 use self::recording::{RecordingFetchSettings, RecordingFetcher, RecordingResolver};
 use crate::dispatch::DispatchHandle;
+use crate::mail::compose::Acknowledger;
 
 pub use switchboard_core::ingest::{IngestOutcome, RawInput};
 
@@ -69,6 +70,7 @@ pub struct Pipeline {
     ocr_slots: Arc<tokio::sync::Semaphore>,
     router: Option<DispatchHandle>,
     recordings: RecordingFetcher,
+    acknowledger: Option<Arc<Acknowledger>>,
 }
 
 impl Pipeline {
@@ -91,6 +93,7 @@ impl Pipeline {
             ocr_slots: Arc::new(tokio::sync::Semaphore::new(settings.ocr_workers.max(1))),
             router: None,
             recordings: RecordingFetcher::new(settings.recordings),
+            acknowledger: None,
         })
     }
 
@@ -144,6 +147,29 @@ impl Pipeline {
     pub fn waking(mut self, router: DispatchHandle) -> Self {
         self.router = Some(router);
         self
+    }
+
+    /// Acknowledges new e-mail items addressed to a mailbox that wants it, whatever source
+    /// brought them (`[mail.acknowledgement] mailboxes`).
+    pub fn acknowledging(mut self, acknowledger: Arc<Acknowledger>) -> Self {
+        self.acknowledger = Some(acknowledger);
+        self
+    }
+
+    /// Queues the acknowledgement of a new e-mail item when its mailbox wants one; a failure
+    /// is logged, never the intake's.
+    async fn acknowledge_new(&self, item: &NewItem, outcome: &IngestOutcome, raw: &[u8]) {
+        let (Some(acknowledger), IngestOutcome::Ingested { item: id, .. }) =
+            (&self.acknowledger, outcome)
+        else {
+            return;
+        };
+        if item.channel != Channel::Email {
+            return;
+        }
+        if let Err(error) = acknowledger.acknowledge_addressed(*id, raw).await {
+            tracing::warn!(item = %id, %error, "acknowledgement not queued");
+        }
     }
 
     fn wake_router(&self) {
@@ -255,6 +281,7 @@ impl Pipeline {
         } else {
             None
         };
+        let kept = Arc::clone(&raw);
         let parsed = match self.recordings.recording_for(inbound.channel, raw).await {
             Ok((raw, recording)) => {
                 let parsers = Arc::clone(&self.parsers);
@@ -269,7 +296,7 @@ impl Pipeline {
             Err(unreadable_upload) => Err(ParseFailure::Unreadable(unreadable_upload)),
         };
         match parsed {
-            Ok(parsed) => self.persist(inbound, parsed).await,
+            Ok(parsed) => self.persist(inbound, parsed, &kept).await,
             Err(ParseFailure::Deferred(reason)) => self.defer(inbound, reason).await,
             Err(ParseFailure::Unreadable(reason)) => {
                 tracing::warn!(inbound = %inbound.id, source = %inbound.source, reason = %reason, "intake failed");
@@ -289,7 +316,12 @@ impl Pipeline {
         }
     }
 
-    async fn persist(&self, inbound: &Inbound, parsed: Parsed) -> Result<IngestOutcome, CoreError> {
+    async fn persist(
+        &self,
+        inbound: &Inbound,
+        parsed: Parsed,
+        raw: &[u8],
+    ) -> Result<IngestOutcome, CoreError> {
         let noise = parsed.item.noise;
         let (item, placement) = self.prepare(inbound, parsed).await?;
         let id = self
@@ -297,7 +329,9 @@ impl Pipeline {
             .complete_inbound(inbound.id, &item, &placement)
             .await?;
         self.wake_router();
-        Ok(IngestOutcome::Ingested { item: id, noise })
+        let outcome = IngestOutcome::Ingested { item: id, noise };
+        self.acknowledge_new(&item, &outcome, raw).await;
+        Ok(outcome)
     }
 
     /// Stores a parsed item's attachments and threads, links and places it: everything but
