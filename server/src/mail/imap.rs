@@ -146,8 +146,10 @@ async fn read_greeting(client: &mut async_imap::Client<MailStream>) -> anyhow::R
         .context("the server closed the connection before its greeting")
 }
 
-/// Messages fetched and handed to the pipeline at once.
-const FETCH_CHUNK: usize = 50;
+/// Messages fetched and handed to the pipeline at once: enough to write them in one
+/// transaction, few enough that a backlog is flagged as it goes (a killed server re-reads at
+/// most one chunk, and the mailbox shows progress).
+const FETCH_CHUNK: usize = 8;
 
 /// Ingests every message not yet processed, oldest first, a chunk at a time; returns how many
 /// it took. A message is marked processed only once the pipeline has answered for it; at the

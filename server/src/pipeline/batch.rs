@@ -17,9 +17,9 @@ use switchboard_core::item::{Channel, NewItem, NoiseKind};
 use switchboard_core::store::{InboundCompletion, ItemPlacement};
 use switchboard_core::{CoreError, InboundId};
 
-use super::enrich::{ThreadContext, failed_item};
+use super::enrich::ThreadContext;
 use super::parse::{self, ParseFailure, Parsed};
-use super::{IngestOutcome, Landing, Pipeline, RawInput, landing};
+use super::{IngestOutcome, Landing, Pipeline, RawInput, failed_intake, landing};
 
 type Outcome = Result<IngestOutcome, CoreError>;
 
@@ -301,13 +301,7 @@ impl Pipeline {
                     continue;
                 }
                 Err(ParseFailure::Unreadable(reason)) => {
-                    tracing::warn!(inbound = %inbound.id, source = %inbound.source, reason = %reason, "intake failed");
-                    let (item, placement) = failed_item(
-                        inbound.channel,
-                        &inbound.source,
-                        inbound.received_at,
-                        &reason,
-                    );
+                    let (item, placement) = failed_intake(&inbound, &reason);
                     Pending {
                         index,
                         inbound: inbound.id,

@@ -299,13 +299,7 @@ impl Pipeline {
             Ok(parsed) => self.persist(inbound, parsed, &kept).await,
             Err(ParseFailure::Deferred(reason)) => self.defer(inbound, reason).await,
             Err(ParseFailure::Unreadable(reason)) => {
-                tracing::warn!(inbound = %inbound.id, source = %inbound.source, reason = %reason, "intake failed");
-                let (item, placement) = failed_item(
-                    inbound.channel,
-                    &inbound.source,
-                    inbound.received_at,
-                    &reason,
-                );
+                let (item, placement) = failed_intake(inbound, &reason);
                 let item = self
                     .store
                     .complete_inbound(inbound.id, &item, &placement)
@@ -403,6 +397,20 @@ impl Pipeline {
             parent_links,
         })
     }
+}
+
+/// Logs an unreadable input and builds the failed item that shows it and keeps its bytes.
+fn failed_intake(
+    inbound: &Inbound,
+    reason: &str,
+) -> (NewItem, switchboard_core::store::ItemPlacement) {
+    tracing::warn!(inbound = %inbound.id, source = %inbound.source, reason = %reason, "intake failed");
+    failed_item(
+        inbound.channel,
+        &inbound.source,
+        inbound.received_at,
+        reason,
+    )
 }
 
 /// A landed input: new (to process) or the same input again.
