@@ -436,6 +436,14 @@ pub trait RoutingStore: Send + Sync {
         update: &AgentRoutingUpdate,
     ) -> CoreResult<()>;
 
+    /// Replaces an agent's skills (the `agent_skills` master data of the agent record the user
+    /// is linked to); a conflict when the user is linked to no agent record.
+    async fn set_agent_skills(
+        &self,
+        agent: UserId,
+        skills: &[crate::skill::Skill],
+    ) -> CoreResult<()>;
+
     /// Sets an agent's status; becoming available resets missed offers and starts idle time.
     async fn set_agent_status(
         &self,

@@ -75,13 +75,17 @@ struct Cases {
 /// and an item for each case: queued and assigned past due, paused (waiting on the customer)
 /// before its due time passed, due later, done late and done in time.
 async fn cases(store: &Arc<dyn Store>) -> Cases {
-    store
+    let version = store
         .save_rule_set(
             &serde_json::json!({ "version": 1, "default_queue": "inbox" }),
             true,
             "test",
             Utc::now(),
         )
+        .await
+        .unwrap();
+    store
+        .activate_rule_set(version, &switchboard_core::event::Actor::System, Utc::now())
         .await
         .unwrap();
     let ann = agent(store, "ann").await;
