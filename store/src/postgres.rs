@@ -55,3 +55,4 @@ crate::link_sql::impl_link_edit_store!(PostgresStore, sqlx::Postgres);
 crate::case_sql::impl_case_store!(PostgresStore, sqlx::Postgres);
 crate::admin_sql::impl_admin_store!(PostgresStore, sqlx::Postgres);
 crate::sla_sql::impl_sla_store!(PostgresStore, sqlx::Postgres);
+crate::document_sql::impl_document_store!(PostgresStore, sqlx::Postgres);

@@ -67,3 +67,4 @@ crate::link_sql::impl_link_edit_store!(SqliteStore, sqlx::Sqlite);
 crate::case_sql::impl_case_store!(SqliteStore, sqlx::Sqlite);
 crate::admin_sql::impl_admin_store!(SqliteStore, sqlx::Sqlite);
 crate::sla_sql::impl_sla_store!(SqliteStore, sqlx::Sqlite);
+crate::document_sql::impl_document_store!(SqliteStore, sqlx::Sqlite);

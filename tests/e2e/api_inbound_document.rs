@@ -13,10 +13,13 @@ use switchboard_core::user::Role;
 use switchboard_tests::{corpus_dir, corpus_pipeline, token, truth_rows};
 use switchboard_web::{AppState, WebConfig, create_app};
 
-/// Waits until the store holds `count` items (OCR runs in the background).
+/// Waits until the store holds `count` items with every page read (OCR runs in the
+/// background; an item appears before its pages are read).
 async fn wait_for_items(store: &Arc<dyn Store>, count: i64) {
     for _ in 0..1200 {
-        if store.count_items().await.unwrap() >= count {
+        if store.count_items().await.unwrap() >= count
+            && store.unfinished_documents().await.unwrap().is_empty()
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -83,8 +83,6 @@ pub struct AppState {
     pub texts: Arc<crate::ui::i18n::Catalog>,
     /// Sign-in attempts per login and address.
     pub login_limiter: Arc<crate::login_limit::LoginLimiter>,
-    /// The SLA policy: a pause on the customer moves an item's clock on in its business time.
-    pub sla: Arc<switchboard_router::sla::SlaPolicy>,
 }
 
 impl AppState {
@@ -103,7 +101,6 @@ impl AppState {
             attachment_bytes: None,
             texts: Arc::new(crate::ui::i18n::Catalog::embedded()),
             login_limiter: Arc::new(crate::login_limit::LoginLimiter::default()),
-            sla: Arc::new(switchboard_router::sla::SlaPolicy::default()),
         }
     }
 
@@ -116,12 +113,6 @@ impl AppState {
         {
             tracing::warn!(%error, "linker not refreshed after a master-data change");
         }
-    }
-
-    /// Counts SLA pauses with `policy` (the configured `[sla]`) instead of the default one.
-    pub fn with_sla_policy(mut self, policy: switchboard_router::sla::SlaPolicy) -> Self {
-        self.sla = Arc::new(policy);
-        self
     }
 
     /// Lets agents reply to items by e-mail through `mail`.

@@ -72,6 +72,18 @@ impl<'a> DocumentIntake<'a> {
         received_at: DateTime<Utc>,
     ) -> Result<DocumentResult, DocumentError> {
         let document = recognise_document(bytes, self.engine, self.config)?;
+        Ok(self.fax_result(document, file_name, notification, received_at))
+    }
+
+    /// Builds the fax item from the pages read so far (all of them, or some while the rest are
+    /// still being read); the warnings about the content wait for the last page.
+    pub fn fax_result(
+        &self,
+        document: RecognisedDocument,
+        file_name: &str,
+        notification: Option<&FaxNotification>,
+        received_at: DateTime<Utc>,
+    ) -> DocumentResult {
         let region = self.config.default_region.as_str();
         let mut metas = Vec::new();
         if let Some(notification) = notification {
@@ -117,7 +129,7 @@ impl<'a> DocumentIntake<'a> {
                 document.info.pages
             ));
         }
-        if number.is_none() {
+        if number.is_none() && document.is_complete() {
             item.warnings.push("fax sender number unknown".to_owned());
         }
         item.subject = item.subject.or_else(|| {
@@ -132,13 +144,13 @@ impl<'a> DocumentIntake<'a> {
             name,
         };
         item.details["fax"] = json!({ "sources": metas });
-        Ok(DocumentResult {
+        DocumentResult {
             item,
             pages: document.pages,
             page_images: document.images,
             fax: metas,
             letter: None,
-        })
+        }
     }
 
     /// Reads a scanned or digital letter; the sender and references come from its text.
@@ -149,6 +161,17 @@ impl<'a> DocumentIntake<'a> {
         received_at: DateTime<Utc>,
     ) -> Result<DocumentResult, DocumentError> {
         let document = recognise_document(bytes, self.engine, self.config)?;
+        Ok(self.letter_result(document, file_name, received_at))
+    }
+
+    /// Builds the letter item from the pages read so far (all of them, or some while the rest
+    /// are still being read).
+    pub fn letter_result(
+        &self,
+        document: RecognisedDocument,
+        file_name: &str,
+        received_at: DateTime<Utc>,
+    ) -> DocumentResult {
         let mut item = base_item(
             Channel::Letter,
             file_name,
@@ -168,18 +191,16 @@ impl<'a> DocumentIntake<'a> {
         };
         item.language = item.language.or(fields.language);
         item.details["letter"] = serde_json::to_value(&fields).unwrap_or_default();
-        Ok(DocumentResult {
+        DocumentResult {
             item,
             pages: document.pages,
             page_images: document.images,
             fax: Vec::new(),
             letter: Some(fields),
-        })
+        }
     }
 }
 
-/// Builds the item common to faxes and letters: text of all pages, language, page details and
-/// the confidence and damage warnings.
 /// A warning when a file's extension names another document type than its content (a JPEG
 /// named `.pdf`): the content decides, the mismatch is shown.
 fn misnamed(file_name: &str, format: DocumentFormat) -> Option<String> {
@@ -196,6 +217,9 @@ fn misnamed(file_name: &str, format: DocumentFormat) -> Option<String> {
     })
 }
 
+/// Builds the item common to faxes and letters: text of the pages read, language, page details
+/// (with `pages_read` of `pages` while pages stream in) and, once every page is read, the
+/// confidence and empty-document warnings.
 fn base_item(
     channel: Channel,
     file_name: &str,
@@ -213,7 +237,8 @@ fn base_item(
     let mut item = NewItem::new(channel, source, received_at, text);
     item.language = detect_language(&item.text);
     let mean_confidence = mean_confidence(&document.pages);
-    if mean_confidence < config.review_below_confidence {
+    let complete = document.is_complete();
+    if complete && mean_confidence < config.review_below_confidence {
         item.warnings.push(LOW_CONFIDENCE_WARNING.to_owned());
     }
     if document.info.damaged {
@@ -223,15 +248,17 @@ fn base_item(
     if let Some(warning) = misnamed(source, document.format) {
         item.warnings.push(warning);
     }
-    if document
-        .pages
-        .iter()
-        .all(|page| page.text.trim().is_empty())
+    if complete
+        && document
+            .pages
+            .iter()
+            .all(|page| page.text.trim().is_empty())
     {
         item.warnings.push("no text found on any page".to_owned());
     }
     item.details = json!({
         "pages": document.info.pages,
+        "pages_read": document.pages.len(),
         "mean_confidence": mean_confidence,
         "page_texts": document.pages.iter().map(|page| json!({
             "page": page.page,

@@ -40,7 +40,8 @@ pub use self::error::DocumentError;
 pub use self::intake::{DocumentIntake, DocumentResult, LOW_CONFIDENCE_WARNING, mean_confidence};
 pub use self::phone::{normalise_international_digits, normalise_number};
 pub use self::recognise::{
-    PageImage, RecognisedDocument, has_real_text, recognise_document, recognise_upright,
+    OpenedDocument, PageImage, RecognisedDocument, RecognisedPage, has_real_text, open_document,
+    recognise_document, recognise_upright,
 };
 pub use self::sniff::{DocumentFormat, sniff_document};
 

@@ -11,6 +11,7 @@ use super::error::DocumentError;
 use super::process::{ToolLimits, args, run_tool, run_tool_checked};
 use super::raster::Raster;
 pub use super::tsv::{PageOcr, Rotation, parse_osd, parse_tsv};
+pub use switchboard_core::document::{PageText, TextSource};
 
 /// Resolutions passed on to Tesseract; others are left for it to estimate.
 const PLAUSIBLE_DPI: std::ops::RangeInclusive<u32> = 100..=1200;
@@ -25,31 +26,6 @@ pub trait OcrEngine: Send + Sync {
     /// has too little text to tell.
     fn detect_rotation(&self, image: &Raster, page: u32)
     -> Result<Option<Rotation>, DocumentError>;
-}
-
-/// The recognised text of one page, as kept on the item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PageText {
-    /// The page number, from 1.
-    pub page: u32,
-    /// The page's text.
-    pub text: String,
-    /// Mean word confidence 0–100; 100 for a text layer.
-    pub confidence: f32,
-    /// How far the page was turned clockwise before recognition.
-    pub rotated_degrees: u16,
-    /// Where the text came from.
-    pub source: TextSource,
-}
-
-/// Where a page's text came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TextSource {
-    /// The PDF's own text layer.
-    TextLayer,
-    /// Optical character recognition.
-    Ocr,
 }
 
 /// How Tesseract is run.

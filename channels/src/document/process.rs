@@ -17,6 +17,9 @@ use super::error::DocumentError;
 const MAX_STDOUT_BYTES: u64 = 64 * 1024 * 1024;
 /// At most this much of a tool's error output is kept for messages.
 const MAX_STDERR_BYTES: u64 = 64 * 1024;
+/// How much nicer than the server the tools run: documents are read with the CPU that e-mail
+/// intake and the web leave over.
+const TOOL_NICENESS: &str = "10";
 /// The longest pause between two looks at a running child.
 const MAX_POLL_INTERVAL: Duration = Duration::from_millis(20);
 
@@ -84,18 +87,22 @@ pub(crate) fn run_tool(
         program: missing.to_owned(),
     };
     let program_path = find_program(program).ok_or_else(|| unavailable(program))?;
-    let mut command = match limits.memory_bytes {
-        Some(bytes) => {
-            let prlimit = find_program("prlimit").ok_or_else(|| unavailable("prlimit"))?;
-            let mut command = Command::new(prlimit);
-            command
-                .arg(format!("--as={bytes}"))
-                .arg("--")
-                .arg(&program_path);
-            command
-        }
-        None => Command::new(&program_path),
-    };
+    // The command line: nice'd (when `nice` is there), under the address-space limit, the tool.
+    let mut line: Vec<OsString> = Vec::new();
+    if let Some(nice) = find_program("nice") {
+        line.extend([nice.into_os_string(), "-n".into(), TOOL_NICENESS.into()]);
+    }
+    if let Some(bytes) = limits.memory_bytes {
+        let prlimit = find_program("prlimit").ok_or_else(|| unavailable("prlimit"))?;
+        line.extend([
+            prlimit.into_os_string(),
+            format!("--as={bytes}").into(),
+            "--".into(),
+        ]);
+    }
+    line.push(program_path.into_os_string());
+    let mut command = Command::new(&line[0]);
+    command.args(&line[1..]);
     let stdout_file = tempfile::tempfile()?;
     let stderr_file = tempfile::tempfile()?;
     command
@@ -231,6 +238,16 @@ mod tests {
         assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1");
         assert_eq!(output.stderr_summary(), "oops");
         assert_eq!(output.status.code(), Some(3));
+    }
+
+    #[test]
+    fn tools_run_nicer_than_the_caller() {
+        let dir = tempfile::tempdir().unwrap();
+        let niceness =
+            |stdout: &[u8]| -> i32 { String::from_utf8_lossy(stdout).trim().parse().unwrap() };
+        let own = niceness(&Command::new("nice").output().unwrap().stdout);
+        let output = run_tool("nice", &[], dir.path(), limits(5), None).unwrap();
+        assert_eq!(niceness(&output.stdout), (own + 10).min(19));
     }
 
     #[test]

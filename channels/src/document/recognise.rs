@@ -38,12 +38,41 @@ pub struct RecognisedDocument {
     pub images: Vec<PageImage>,
 }
 
-/// Reads every page of a PDF or TIFF document.
-pub fn recognise_document(
+impl RecognisedDocument {
+    /// Tells whether every page has been read (pages stream in one by one).
+    pub fn is_complete(&self) -> bool {
+        self.pages.len() as u32 >= self.info.pages
+    }
+}
+
+/// A document opened for reading page by page: sniffed, converted to PDF when it is an image,
+/// inspected against the limits, and its text layer read. Pages are then read independently
+/// (and may be read on several threads at once).
+#[derive(Debug)]
+pub struct OpenedDocument {
+    /// The input format.
+    pub format: DocumentFormat,
+    /// What inspection learned.
+    pub info: PdfInfo,
+    file: PdfFile,
+    text_layer: Vec<String>,
+}
+
+/// One page read: its text and, when page images are enabled, its image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecognisedPage {
+    /// The page's text.
+    pub text: PageText,
+    /// The page's image for the browser.
+    pub image: Option<PageImage>,
+}
+
+/// Opens a PDF, TIFF, PNG or JPEG document; the checks that refuse bad input run here, before
+/// any page is rendered.
+pub fn open_document(
     bytes: &[u8],
-    engine: &dyn OcrEngine,
     config: &DocumentConfig,
-) -> Result<RecognisedDocument, DocumentError> {
+) -> Result<OpenedDocument, DocumentError> {
     if bytes.is_empty() {
         return Err(DocumentError::Empty);
     }
@@ -63,22 +92,54 @@ pub fn recognise_document(
     };
     let info = file.inspect(config)?;
     let text_layer = file.text_layer(info.pages, config)?;
-    let mut pages = Vec::with_capacity(info.pages as usize);
-    let mut images = Vec::new();
-    for page in 1..=info.pages {
+    Ok(OpenedDocument {
+        format,
+        info,
+        file,
+        text_layer,
+    })
+}
+
+impl OpenedDocument {
+    /// The number of pages to read.
+    pub fn page_count(&self) -> u32 {
+        self.info.pages
+    }
+
+    /// Tells whether some page has no real text layer and so needs the OCR engine.
+    pub fn needs_ocr(&self, config: &DocumentConfig) -> bool {
+        (0..self.info.pages as usize).any(|index| {
+            !has_real_text(
+                self.text_layer.get(index).map_or("", String::as_str),
+                config.min_text_layer_chars,
+            )
+        })
+    }
+
+    /// Reads one page (from 1): its text layer when it is real, else OCR of the page rendered
+    /// at its own resolution and turned upright.
+    pub fn recognise_page(
+        &self,
+        page: u32,
+        engine: &dyn OcrEngine,
+        config: &DocumentConfig,
+    ) -> Result<RecognisedPage, DocumentError> {
+        debug_assert!(
+            (1..=self.info.pages).contains(&page),
+            "page {page} out of range"
+        );
         let index = (page - 1) as usize;
-        let layer_text = text_layer
+        let layer_text = self
+            .text_layer
             .get(index)
             .map(String::as_str)
             .unwrap_or_default();
-        let dpi = info
-            .render_dpi
-            .get(index)
-            .copied()
-            .unwrap_or((config.default_dpi, config.default_dpi));
-        let (page_text, raster) = if has_real_text(layer_text, config.min_text_layer_chars) {
+        let (text, raster) = if has_real_text(layer_text, config.min_text_layer_chars) {
             let view_raster = if config.page_image_max_width > 0 {
-                Some(file.rasterise(page, view_dpi(&info, index, config), config)?)
+                Some(
+                    self.file
+                        .rasterise(page, view_dpi(&self.info, index, config), config)?,
+                )
             } else {
                 None
             };
@@ -91,7 +152,13 @@ pub fn recognise_document(
             };
             (text, view_raster)
         } else {
-            let raster = file.rasterise(page, dpi, config)?;
+            let dpi = self
+                .info
+                .render_dpi
+                .get(index)
+                .copied()
+                .unwrap_or((config.default_dpi, config.default_dpi));
+            let raster = self.file.rasterise(page, dpi, config)?;
             let (ocr, rotated_degrees, upright) = recognise_upright(engine, raster, page, config)?;
             tracing::debug!(
                 page,
@@ -109,16 +176,43 @@ pub fn recognise_document(
             };
             (text, Some(upright))
         };
-        if let Some(raster) = raster.filter(|_| config.page_image_max_width > 0) {
-            images.push(page_image(page, &raster, config)?);
+        let image = match raster.filter(|_| config.page_image_max_width > 0) {
+            Some(raster) => Some(page_image(page, &raster, config)?),
+            None => None,
+        };
+        Ok(RecognisedPage { text, image })
+    }
+
+    /// The document with the pages read so far (in page order), without page images.
+    pub fn with_pages(&self, mut pages: Vec<PageText>) -> RecognisedDocument {
+        pages.sort_by_key(|page| page.page);
+        pages.dedup_by_key(|page| page.page);
+        RecognisedDocument {
+            format: self.format,
+            info: self.info.clone(),
+            pages,
+            images: Vec::new(),
         }
-        pages.push(page_text);
+    }
+}
+
+/// Reads every page of a PDF or TIFF document, one after the other.
+pub fn recognise_document(
+    bytes: &[u8],
+    engine: &dyn OcrEngine,
+    config: &DocumentConfig,
+) -> Result<RecognisedDocument, DocumentError> {
+    let opened = open_document(bytes, config)?;
+    let mut pages = Vec::with_capacity(opened.page_count() as usize);
+    let mut images = Vec::new();
+    for page in 1..=opened.page_count() {
+        let read = opened.recognise_page(page, engine, config)?;
+        pages.push(read.text);
+        images.extend(read.image);
     }
     Ok(RecognisedDocument {
-        format,
-        info,
-        pages,
         images,
+        ..opened.with_pages(pages)
     })
 }
 

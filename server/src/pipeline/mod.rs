@@ -5,7 +5,7 @@
 //! quickly ([`Pipeline::land`]) get an answer once the input is durable, and the rest runs in
 //! the background.
 
-mod batch;
+pub mod document;
 pub mod enrich;
 pub mod landing;
 pub mod parse;
@@ -14,10 +14,11 @@ pub mod task;
 
 use std::sync::Arc;
 
+use chrono::Utc;
 use switchboard_core::CoreError;
-use switchboard_core::inbound::{Inbound, InboundState, ThreadCandidate};
+use switchboard_core::inbound::{Inbound, InboundState, NewInbound, ThreadCandidate};
 use switchboard_core::ingest::Ingestor;
-use switchboard_core::item::{Channel, NewItem};
+use switchboard_core::item::Channel;
 use switchboard_core::store::Store;
 use switchboard_router::rules::{RuleSet, ValidRuleSet, validate};
 use switchboard_router::sla::{SlaPolicy, SlaSettings};
@@ -28,9 +29,8 @@ use self::enrich::{Enricher, ThreadContext, failed_item};
 use self::parse::{ParseFailure, Parsed, ParserSettings};
 use self::recording::{RecordingFetchSettings, RecordingFetcher, RecordingResolver};
 use crate::dispatch::DispatchHandle;
-use crate::mail::compose::Acknowledger;
 
-pub use switchboard_core::ingest::{IngestOutcome, RawInput};
+pub use switchboard_core::ingest::IngestOutcome;
 
 /// Settings of the pipeline.
 #[derive(Debug, Clone)]
@@ -70,7 +70,6 @@ pub struct Pipeline {
     ocr_slots: Arc<tokio::sync::Semaphore>,
     router: Option<DispatchHandle>,
     recordings: RecordingFetcher,
-    acknowledger: Option<Arc<Acknowledger>>,
 }
 
 impl Pipeline {
@@ -93,7 +92,6 @@ impl Pipeline {
             ocr_slots: Arc::new(tokio::sync::Semaphore::new(settings.ocr_workers.max(1))),
             router: None,
             recordings: RecordingFetcher::new(settings.recordings),
-            acknowledger: None,
         })
     }
 
@@ -149,33 +147,24 @@ impl Pipeline {
         self
     }
 
-    /// Acknowledges new e-mail items addressed to a mailbox that wants it, whatever source
-    /// brought them (`[mail.acknowledgement] mailboxes`).
-    pub fn acknowledging(mut self, acknowledger: Arc<Acknowledger>) -> Self {
-        self.acknowledger = Some(acknowledger);
-        self
-    }
-
-    /// Queues the acknowledgement of a new e-mail item when its mailbox wants one; a failure
-    /// is logged, never the intake's.
-    async fn acknowledge_new(&self, item: &NewItem, outcome: &IngestOutcome, raw: &[u8]) {
-        let (Some(acknowledger), IngestOutcome::Ingested { item: id, .. }) =
-            (&self.acknowledger, outcome)
-        else {
-            return;
-        };
-        if item.channel != Channel::Email {
-            return;
-        }
-        if let Err(error) = acknowledger.acknowledge_addressed(*id, raw).await {
-            tracing::warn!(item = %id, %error, "acknowledgement not queued");
-        }
-    }
-
     fn wake_router(&self) {
         if let Some(router) = &self.router {
             router.notify();
         }
+    }
+
+    /// Lands and processes the inputs a source hands over at once (an IMAP fetch, a folder
+    /// scan), in order; one outcome per input, with the meaning of [`Pipeline::ingest_raw`]'s.
+    pub async fn ingest_batch(
+        &self,
+        channel: Channel,
+        inputs: Vec<RawInput>,
+    ) -> Vec<Result<IngestOutcome, CoreError>> {
+        let mut outcomes = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            outcomes.push(self.ingest_raw(channel, &input.source, input.raw).await);
+        }
+        outcomes
     }
 
     /// Lands and processes one input. An error means the input could not be landed, so the
@@ -226,19 +215,44 @@ impl Pipeline {
         source: &str,
         raw: Vec<u8>,
     ) -> Result<Landing, CoreError> {
-        let input = RawInput {
-            source: source.to_owned(),
-            raw,
+        if !parse::supports(channel) {
+            return Err(CoreError::BadInput(format!(
+                "the {channel} channel cannot be ingested by this build"
+            )));
+        }
+        let keys = landing::keys(channel, &raw);
+        let raw = Arc::new(raw);
+        let blob = {
+            let blobs = self.blobs.clone();
+            let raw = Arc::clone(&raw);
+            tokio::task::spawn_blocking(move || blobs.put(&raw))
+                .await
+                .map_err(|error| CoreError::Internal(format!("blob task failed: {error}")))??
         };
-        self.land_batch(channel, vec![input])
-            .await?
-            .pop()
-            .ok_or_else(|| CoreError::Internal("landing lost".into()))
+        let landing = self
+            .store
+            .land(&NewInbound {
+                channel,
+                source: source.to_owned(),
+                idem_key: keys.idem_key,
+                fingerprint: keys.fingerprint,
+                blob,
+                size: i64::try_from(raw.len()).unwrap_or(i64::MAX),
+                received_at: Utc::now(),
+            })
+            .await?;
+        Ok(match landing.inbound.item_id {
+            Some(item) => Landing::Duplicate(item),
+            None => Landing::New(landing.inbound, raw),
+        })
     }
 
-    /// Processes every input left landed by a crash, and retries documents waiting for OCR;
-    /// returns how many became items.
+    /// Processes every input left landed by a crash, retries documents waiting for OCR and
+    /// resumes documents whose pages were not all read; returns how many became (or finished)
+    /// items.
     pub async fn recover(&self) -> Result<usize, CoreError> {
+        // Listed first: documents opened below are read to the end by this call already.
+        let unfinished = self.store.unfinished_documents().await?;
         let mut processed = 0;
         for state in [InboundState::Landed, InboundState::AwaitingOcr] {
             let mut after = None;
@@ -247,22 +261,23 @@ impl Pipeline {
                 let Some(last) = pending.last() else { break };
                 after = Some(last.id);
                 for inbound in pending {
-                    let raw = {
-                        let blobs = self.blobs.clone();
-                        let address = inbound.blob.clone();
-                        tokio::task::spawn_blocking(move || blobs.get(&address))
-                            .await
-                            .map_err(|error| {
-                                CoreError::Internal(format!("blob task failed: {error}"))
-                            })??
-                    };
+                    let raw = self.blob(&inbound.blob).await?;
                     let outcome = self.process(&inbound, Arc::new(raw)).await?;
                     tracing::info!(inbound = %inbound.id, outcome = ?outcome, "reprocessed landed input");
                     processed += usize::from(outcome.item().is_some());
                 }
             }
         }
-        Ok(processed)
+        Ok(processed + self.resume_documents(unfinished).await?)
+    }
+
+    /// Reads a blob's bytes.
+    async fn blob(&self, address: &str) -> Result<Vec<u8>, CoreError> {
+        let blobs = self.blobs.clone();
+        let address = address.to_owned();
+        tokio::task::spawn_blocking(move || blobs.get(&address))
+            .await
+            .map_err(|error| CoreError::Internal(format!("blob task failed: {error}")))?
     }
 
     async fn process(
@@ -270,18 +285,10 @@ impl Pipeline {
         inbound: &Inbound,
         raw: Arc<Vec<u8>>,
     ) -> Result<IngestOutcome, CoreError> {
-        // OCR is slow: documents take a slot of the bounded pool; other channels never wait.
-        let _ocr_slot = if parse::needs_ocr(inbound.channel, &raw) {
-            Some(
-                Arc::clone(&self.ocr_slots)
-                    .acquire_owned()
-                    .await
-                    .map_err(|error| CoreError::Internal(format!("OCR pool closed: {error}")))?,
-            )
-        } else {
-            None
-        };
-        let kept = Arc::clone(&raw);
+        // OCR is slow: documents are read in the bounded pool; other channels never wait.
+        if parse::is_document(inbound.channel, &raw) {
+            return self.process_document(inbound, raw, None).await;
+        }
         let parsed = match self.recordings.recording_for(inbound.channel, raw).await {
             Ok((raw, recording)) => {
                 let parsers = Arc::clone(&self.parsers);
@@ -296,57 +303,54 @@ impl Pipeline {
             Err(unreadable_upload) => Err(ParseFailure::Unreadable(unreadable_upload)),
         };
         match parsed {
-            Ok(parsed) => self.persist(inbound, parsed, &kept).await,
+            Ok(parsed) => self.persist(inbound, parsed).await,
             Err(ParseFailure::Deferred(reason)) => self.defer(inbound, reason).await,
-            Err(ParseFailure::Unreadable(reason)) => {
-                let (item, placement) = failed_intake(inbound, &reason);
-                let item = self
-                    .store
-                    .complete_inbound(inbound.id, &item, &placement)
-                    .await?;
-                self.wake_router();
-                Ok(IngestOutcome::Failed { item, reason })
-            }
+            Err(ParseFailure::Unreadable(reason)) => self.fail(inbound, reason).await,
         }
     }
 
-    async fn persist(
-        &self,
-        inbound: &Inbound,
-        parsed: Parsed,
-        raw: &[u8],
-    ) -> Result<IngestOutcome, CoreError> {
-        let noise = parsed.item.noise;
-        let (item, placement) = self.prepare(inbound, parsed).await?;
-        let id = self
+    /// Keeps an input landed as waiting for the OCR engine; retried at the next start.
+    async fn defer(&self, inbound: &Inbound, reason: String) -> Result<IngestOutcome, CoreError> {
+        tracing::warn!(inbound = %inbound.id, source = %inbound.source, reason = %reason, "intake deferred");
+        self.store
+            .set_inbound_state(inbound.id, InboundState::AwaitingOcr, Some(&reason))
+            .await?;
+        Ok(IngestOutcome::Deferred {
+            inbound: inbound.id,
+            reason,
+        })
+    }
+
+    /// Shows an unreadable input as a failed item that keeps it.
+    async fn fail(&self, inbound: &Inbound, reason: String) -> Result<IngestOutcome, CoreError> {
+        tracing::warn!(inbound = %inbound.id, source = %inbound.source, reason = %reason, "intake failed");
+        let (item, placement) = failed_item(
+            inbound.channel,
+            &inbound.source,
+            inbound.received_at,
+            &reason,
+        );
+        let item = self
             .store
             .complete_inbound(inbound.id, &item, &placement)
             .await?;
         self.wake_router();
-        let outcome = IngestOutcome::Ingested { item: id, noise };
-        self.acknowledge_new(&item, &outcome, raw).await;
-        Ok(outcome)
+        Ok(IngestOutcome::Failed { item, reason })
     }
 
-    /// Stores a parsed item's attachments and threads, links and places it: everything but
-    /// writing it.
-    async fn prepare(
-        &self,
-        inbound: &Inbound,
-        parsed: Parsed,
-    ) -> Result<
-        (
-            switchboard_core::item::NewItem,
-            switchboard_core::store::ItemPlacement,
-        ),
-        CoreError,
-    > {
+    async fn persist(&self, inbound: &Inbound, parsed: Parsed) -> Result<IngestOutcome, CoreError> {
         self.store_attachments(&parsed.item).await?;
         let thread = self.thread_of(&parsed).await?;
         let placement = self
             .enricher
             .placement(&parsed.item, &thread, inbound.received_at);
-        Ok((parsed.item, placement))
+        let noise = parsed.item.noise;
+        let item = self
+            .store
+            .complete_inbound(inbound.id, &parsed.item, &placement)
+            .await?;
+        self.wake_router();
+        Ok(IngestOutcome::Ingested { item, noise })
     }
 
     /// Puts the attachments' bytes (e-mail attachments, fax pages, recordings) into the blob
@@ -358,12 +362,17 @@ impl Pipeline {
         if item.attachments.is_empty() {
             return Ok(());
         }
-        let blobs = self.blobs.clone();
-        let contents: Vec<Vec<u8>> = item
+        let contents = item
             .attachments
             .iter()
             .map(|attachment| attachment.content.clone())
             .collect();
+        self.store_attachment_bytes(contents).await
+    }
+
+    /// Puts bytes into the blob store.
+    async fn store_attachment_bytes(&self, contents: Vec<Vec<u8>>) -> Result<(), CoreError> {
+        let blobs = self.blobs.clone();
         tokio::task::spawn_blocking(move || {
             contents
                 .iter()
@@ -399,18 +408,13 @@ impl Pipeline {
     }
 }
 
-/// Logs an unreadable input and builds the failed item that shows it and keeps its bytes.
-fn failed_intake(
-    inbound: &Inbound,
-    reason: &str,
-) -> (NewItem, switchboard_core::store::ItemPlacement) {
-    tracing::warn!(inbound = %inbound.id, source = %inbound.source, reason = %reason, "intake failed");
-    failed_item(
-        inbound.channel,
-        &inbound.source,
-        inbound.received_at,
-        reason,
-    )
+/// One raw input of a batch and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawInput {
+    /// File base name, Message-ID or external id.
+    pub source: String,
+    /// The bytes.
+    pub raw: Vec<u8>,
 }
 
 /// A landed input: new (to process) or the same input again.
@@ -455,13 +459,5 @@ impl Ingestor for Pipeline {
 
     async fn master_data_changed(&self) -> Result<(), CoreError> {
         self.reload_master_data().await
-    }
-
-    async fn ingest_batch(
-        &self,
-        channel: Channel,
-        inputs: Vec<RawInput>,
-    ) -> Vec<Result<IngestOutcome, CoreError>> {
-        Pipeline::ingest_batch(self, channel, inputs).await
     }
 }

@@ -2,15 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use switchboard_channels::document::fax::FaxPatterns;
-use switchboard_channels::document::notification::{is_fax_notification, parse_fax_notification};
-use switchboard_channels::document::ocr::{OcrConfig, TesseractCli};
-use switchboard_channels::document::{
-    DocumentConfig, DocumentError, DocumentFormat, DocumentIntake, DocumentResult, sniff_document,
-};
+use switchboard_channels::document::notification::is_fax_notification;
+use switchboard_channels::document::ocr::OcrConfig;
+use switchboard_channels::document::{DocumentConfig, DocumentError};
 use switchboard_channels::email::{EmailConfig, parse_email};
 use switchboard_channels::voicemail::{self, VoicemailConfig};
 use switchboard_core::WorkItemId;
-use switchboard_core::item::NewAttachment;
 use switchboard_core::item::{Channel, NewItem};
 
 use super::recording::FetchedRecording;
@@ -51,17 +48,14 @@ pub struct ParserSettings {
     pub fax_patterns: FaxPatterns,
 }
 
-/// Tells whether a channel's inputs need the OCR engine (and so its bounded worker pool).
-pub fn needs_ocr(channel: Channel, raw: &[u8]) -> bool {
+/// Tells whether an input is a document (a fax, a letter, or a fax-server notification mail
+/// carrying one): documents are read page by page in the bounded OCR pool, not parsed here.
+pub fn is_document(channel: Channel, raw: &[u8]) -> bool {
     match channel {
         Channel::Fax | Channel::Letter => true,
-        Channel::Email => looks_like_fax_notification(raw),
+        Channel::Email => is_fax_notification(raw),
         _ => false,
     }
-}
-
-fn looks_like_fax_notification(raw: &[u8]) -> bool {
-    is_fax_notification(raw)
 }
 
 /// Tells whether this build can parse a channel's inputs.
@@ -72,8 +66,9 @@ pub fn supports(channel: Channel) -> bool {
     )
 }
 
-/// Parses an input, with the recording fetched for a voicemail webhook (or why it was not).
-/// Blocking (large inputs take a while): call from a blocking context.
+/// Parses an input that is not a document (see [`is_document`]), with the recording fetched
+/// for a voicemail webhook (or why it was not). Blocking (large inputs take a while): call from
+/// a blocking context.
 pub fn parse(
     channel: Channel,
     raw: &[u8],
@@ -83,36 +78,6 @@ pub fn parse(
     recording: Option<Result<FetchedRecording, String>>,
 ) -> Result<Parsed, ParseFailure> {
     match channel {
-        // Fax-server notification mails arrive on mailboxes but are faxes.
-        Channel::Email | Channel::Fax if looks_like_fax_notification(raw) => {
-            let fax = parse_fax_notification(raw).map_err(document_failure)?;
-            let file_name = fax
-                .notification
-                .attachment_name
-                .clone()
-                .unwrap_or_else(|| source.to_owned());
-            let result = documents(settings, |intake| {
-                intake.process_fax(
-                    &fax.document,
-                    &file_name,
-                    Some(&fax.notification),
-                    received_at,
-                )
-            })?;
-            Ok(document_parsed(result, source, &fax.document, &file_name))
-        }
-        Channel::Fax => {
-            let result = documents(settings, |intake| {
-                intake.process_fax(raw, source, None, received_at)
-            })?;
-            Ok(document_parsed(result, source, raw, source))
-        }
-        Channel::Letter => {
-            let result = documents(settings, |intake| {
-                intake.process_letter(raw, source, received_at)
-            })?;
-            Ok(document_parsed(result, source, raw, source))
-        }
         // PBX notification mails arrive on ordinary mailboxes but are voicemails.
         Channel::Email if voicemail::recognise_notification(raw, &settings.voicemail).is_some() => {
             parse_voicemail(raw, source, received_at, settings, None)
@@ -172,53 +137,11 @@ fn parse_voicemail(
     })
 }
 
-fn document_failure(error: DocumentError) -> ParseFailure {
+/// Sorts a document error: a missing OCR engine defers the input, anything else fails it.
+pub(super) fn document_failure(error: DocumentError) -> ParseFailure {
     if matches!(error, DocumentError::OcrUnavailable { .. }) {
         ParseFailure::Deferred(error.to_string())
     } else {
         ParseFailure::Unreadable(error.to_string())
-    }
-}
-
-fn documents(
-    settings: &ParserSettings,
-    run: impl FnOnce(&DocumentIntake<'_>) -> Result<DocumentResult, DocumentError>,
-) -> Result<DocumentResult, ParseFailure> {
-    let engine = TesseractCli::new(settings.ocr.clone());
-    let intake = DocumentIntake::new(&engine, &settings.documents, &settings.fax_patterns);
-    run(&intake).map_err(document_failure)
-}
-
-/// Keeps the source (for faxes from a notification mail: the .eml's name), and attaches the
-/// original document and the page images so agents see the pages beside the text.
-fn document_parsed(
-    result: DocumentResult,
-    source: &str,
-    original: &[u8],
-    file_name: &str,
-) -> Parsed {
-    let mut item = result.item;
-    item.source = source.to_owned();
-    let original_type = sniff_document(original)
-        .map(DocumentFormat::mime_type)
-        .unwrap_or("application/octet-stream");
-    item.attachments.push(NewAttachment {
-        file_name: switchboard_channels::email::safe_file_name(Some(file_name), 0, "pdf"),
-        declared_type: Some(original_type.to_owned()),
-        sniffed_type: Some(original_type.to_owned()),
-        content: original.to_vec(),
-    });
-    for image in result.page_images {
-        item.attachments.push(NewAttachment {
-            file_name: format!("page-{}.png", image.page),
-            declared_type: Some("image/png".to_owned()),
-            sniffed_type: Some("image/png".to_owned()),
-            content: image.png,
-        });
-    }
-    Parsed {
-        item,
-        reply_ids: Vec::new(),
-        token_item: None,
     }
 }

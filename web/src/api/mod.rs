@@ -3,7 +3,7 @@
 
 pub(crate) mod acting;
 mod attachments;
-pub(crate) mod board;
+mod board;
 mod body;
 mod inbound;
 mod inbound_document;
@@ -13,9 +13,9 @@ mod links;
 mod master;
 pub mod openapi;
 mod related;
-pub(crate) mod reply;
+mod reply;
 mod reports;
-pub(crate) mod routing;
+mod routing;
 mod routing_settings;
 pub(crate) mod search;
 mod work;

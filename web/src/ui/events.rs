@@ -1,7 +1,6 @@
 //! `GET /ui/events`: Server-Sent Events that tell the agent's page when their offers or owned
-//! items change. The stream polls the agent's work list every second and sends `changed` when
-//! it differs from what the page was rendered with (the page then reloads). The lead board's
-//! stream (`/lead/events`) is the same [`change_stream`] over the board's figures.
+//! items change. One node: the stream polls the agent's work list every second and sends
+//! `changed` when it differs from what the page was rendered with (the page then reloads).
 //! A stream ends after ten minutes; the browser's `EventSource` reconnects by itself.
 
 use std::time::Duration;
@@ -9,7 +8,6 @@ use std::time::Duration;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use futures_util::stream;
-use switchboard_core::error::CoreResult;
 use switchboard_core::work::MyWork;
 
 use super::work::user_of;
@@ -39,23 +37,8 @@ pub(super) async fn stream(
 ) -> Result<HttpResponse, ApiError> {
     let agent = user_of(&caller.identity)?;
     let first: MyWork = state.store.my_work(agent).await?;
-    Ok(change_stream(first, move || {
-        let state = state.clone();
-        async move { state.store.my_work(agent).await }
-    }))
-}
-
-/// An event stream that polls `current` every second and sends `changed` when its answer
-/// differs from the one before (starting from `first`), with keepalives in between.
-pub(super) fn change_stream<T, Poll, Answer>(first: T, current: Poll) -> HttpResponse
-where
-    T: PartialEq + 'static,
-    Poll: Fn() -> Answer + 'static,
-    Answer: Future<Output = CoreResult<T>> + 'static,
-{
-    let current = std::rc::Rc::new(current);
     let events = stream::unfold((first, 0_u32), move |(seen, poll)| {
-        let current = current.clone();
+        let state = state.clone();
         async move {
             let mut seen = seen;
             let mut poll = poll;
@@ -65,7 +48,7 @@ where
                 }
                 tokio::time::sleep(POLL).await;
                 poll += 1;
-                let now = match current().await {
+                let now = match state.store.my_work(agent).await {
                     Ok(now) => now,
                     Err(error) => {
                         tracing::warn!(%error, "live updates stopped");
@@ -81,10 +64,10 @@ where
             }
         }
     });
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(events)
+        .streaming(events))
 }
 
 #[cfg(test)]

@@ -219,8 +219,7 @@ mod tests {
     }
 
     /// Every template, to check the keys they use.
-    const TEMPLATES: [(&str, &str); 10] = [
-        ("lead.html", include_str!("../../templates/lead.html")),
+    const TEMPLATES: [(&str, &str); 9] = [
         ("work.html", include_str!("../../templates/work.html")),
         ("item.html", include_str!("../../templates/item.html")),
         ("layout.html", include_str!("../../templates/layout.html")),
