@@ -123,8 +123,10 @@ macro_rules! impl_case_store {
         impl $store {
             /// Places an item in its case — or takes it out of the one it is in — from its
             /// applied links as `tx` sees them; the customer's other items within the window
-            /// are the candidates. Decisions for one customer are serialised (PostgreSQL locks
-            /// the customer's row; SQLite holds its one write lock already).
+            /// are the candidates. Decisions for one customer are serialised: PostgreSQL locks
+            /// the customer's row (a no-op update of a column that is no key, so no foreign key
+            /// is checked and the master-data fingerprint stays), SQLite holds its one write
+            /// lock already.
             pub(crate) async fn place_in_case(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 item: i64,
@@ -139,7 +141,7 @@ macro_rules! impl_case_store {
                 let candidates = match &subject.customer {
                     Some(customer) => {
                         sqlx::query(
-                            "UPDATE customers SET customer_number = customer_number \
+                            "UPDATE customers SET updated_at = updated_at \
                              WHERE customer_number = $1",
                         )
                         .bind(customer)
