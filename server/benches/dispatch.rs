@@ -1,5 +1,7 @@
-//! End-to-end dispatch throughput on SQLite: items are persisted and the router is woken (the
-//! events), the loop reads snapshots, plans routes, decides and persists fenced assignments.
+//! End-to-end dispatch throughput on SQLite, and on PostgreSQL when
+//! `SWITCHBOARD_TEST_DATABASE_URL` is set: items are persisted and the router is woken (the
+//! events), the loop reads snapshots, plans routes, decides and persists fenced assignments,
+//! each with its explanation and an audit event (checked in the database at the end).
 //! Prints persisted assignments per second (target: at least 1,500/s).
 //!
 //! `cargo bench -p switchboard-server --bench dispatch` (`DISPATCH_ITEMS` sets the item count).
@@ -82,10 +84,23 @@ async fn assigned(store: &Arc<dyn Store>) -> usize {
         .sum()
 }
 
-async fn run(items: usize) {
-    let folder = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/bench.db", folder.path().display());
-    let store = switchboard_store::open(&url).await.unwrap();
+/// Assignments made by the router that are open, carry an explanation and have their audit
+/// event, counted in the database itself.
+async fn persisted(url: &str) -> i64 {
+    const QUERY: &str = "SELECT COUNT(*) FROM assignments a WHERE a.origin = 'router' \
+         AND a.ended_at IS NULL AND a.explanation <> 'null' AND EXISTS (SELECT 1 FROM events e \
+         WHERE e.item_id = a.item_id AND e.action = 'item.assigned')";
+    if switchboard_store::is_postgres(url) {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::query_scalar(QUERY).fetch_one(&pool).await.unwrap()
+    } else {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        sqlx::query_scalar(QUERY).fetch_one(&pool).await.unwrap()
+    }
+}
+
+async fn run(label: &str, url: &str, items: usize) {
+    let store = switchboard_store::open(url).await.unwrap();
     prepare(&store).await;
     let router = DispatchHandle::new(Arc::clone(&store), DispatchSettings::default());
 
@@ -103,7 +118,7 @@ async fn run(items: usize) {
     }
     let backlog = started.elapsed();
     println!(
-        "dispatch/backlog: {items} items routed and persisted in {backlog:?} = {:.0} assignments/s",
+        "dispatch/backlog ({label}): {items} items routed and persisted in {backlog:?} = {:.0} assignments/s",
         items as f64 / backlog.as_secs_f64()
     );
 
@@ -121,8 +136,17 @@ async fn run(items: usize) {
     let flow = started.elapsed();
     loop_task.abort();
     println!(
-        "dispatch/flow: {items} items ingested in {inserted:?}, all assigned after {flow:?} = {:.0} assignments/s end to end",
+        "dispatch/flow ({label}): {items} items ingested in {inserted:?}, all assigned after {flow:?} = {:.0} assignments/s end to end",
         items as f64 / flow.as_secs_f64()
+    );
+    let complete = persisted(url).await;
+    assert_eq!(
+        complete,
+        i64::try_from(2 * items).unwrap(),
+        "{label}: every assignment persisted with its explanation and audit event"
+    );
+    println!(
+        "dispatch ({label}): {complete} assignments in the database, each with explanation and audit event"
     );
 }
 
@@ -135,5 +159,15 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(run(items));
+    runtime.block_on(async {
+        let folder = tempfile::tempdir().unwrap();
+        for url in switchboard_store::testing::database_urls(folder.path()).await {
+            let label = if switchboard_store::is_postgres(&url) {
+                "postgres"
+            } else {
+                "sqlite"
+            };
+            run(label, &url, items).await;
+        }
+    });
 }
