@@ -2,6 +2,7 @@
 //! only parses arguments and calls [`run`].
 
 pub mod advisory_lock;
+pub mod channel_overview;
 pub mod cli;
 pub mod commands;
 pub mod config;

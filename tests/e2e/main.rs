@@ -42,6 +42,7 @@ mod task_intake;
 mod ui_accounts;
 mod ui_admin_accounts;
 mod ui_admin_browser;
+mod ui_admin_routing;
 mod ui_browser;
 mod ui_route_table;
 mod watch_folders;

@@ -139,5 +139,38 @@ async fn an_admin_fixes_a_rule_error_simulates_and_activates() {
     assert_eq!(event.actor, Actor::User { id: admin });
     assert_eq!(event.details["version"], active.version);
     browser.screenshot("admin-rules-activated").await;
+
+    // The other admin pages, each reached from the admin navigation.
+    for (tab, name, heading) in [
+        ("/admin/users", "admin-users", "Users"),
+        ("/admin/tokens", "admin-tokens", "API tokens"),
+        ("/admin/queues", "admin-queues", "Queues and agents"),
+        ("/admin/channels", "admin-channels", "Channels"),
+    ] {
+        browser
+            .click_and_wait(&format!("nav.tabs a[href='{tab}']"))
+            .await;
+        assert_eq!(browser.path().await, tab);
+        let title = browser
+            .script("return document.querySelector('h1').textContent")
+            .await;
+        assert_eq!(title, serde_json::json!(heading));
+        browser.screenshot(name).await;
+    }
+    browser
+        .click_and_wait("nav.tabs a[href='/admin/queues']")
+        .await;
+    browser
+        .click_and_wait("#agents a[href='/admin/agents/agent']")
+        .await;
+    browser.fill("capacity", "140").await;
+    browser.click_and_wait("#agent-save").await;
+    assert!(
+        browser
+            .text()
+            .await
+            .contains("The agent's routing is saved.")
+    );
+    browser.screenshot("admin-agent").await;
     browser.close().await;
 }

@@ -120,6 +120,11 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Access> {
         (("GET", "/admin/tokens"), ADMIN),
         (("POST", "/admin/tokens"), ADMIN),
         (("POST", "/admin/tokens/{id}/revoke"), ADMIN),
+        (("GET", "/admin/queues"), ADMIN),
+        (("POST", "/admin/queues/{id}"), ADMIN),
+        (("GET", "/admin/agents/{login}"), ADMIN),
+        (("POST", "/admin/agents/{login}"), ADMIN),
+        (("GET", "/admin/channels"), ADMIN),
     ];
     let table: BTreeMap<_, _> = entries.into_iter().collect();
     assert_eq!(table.len(), entries.len(), "a route is listed twice");

@@ -83,6 +83,8 @@ pub struct AppState {
     pub texts: Arc<crate::ui::i18n::Catalog>,
     /// Sign-in attempts per login and address.
     pub login_limiter: Arc<crate::login_limit::LoginLimiter>,
+    /// The configured channels the admin page shows (without secret values).
+    pub channels: Arc<crate::ui::admin::ChannelOverview>,
 }
 
 impl AppState {
@@ -101,6 +103,7 @@ impl AppState {
             attachment_bytes: None,
             texts: Arc::new(crate::ui::i18n::Catalog::embedded()),
             login_limiter: Arc::new(crate::login_limit::LoginLimiter::default()),
+            channels: Arc::new(crate::ui::admin::ChannelOverview::default()),
         }
     }
 
@@ -142,6 +145,12 @@ impl AppState {
     /// Serves attachment downloads from `bytes` (the blob store).
     pub fn with_attachment_bytes(mut self, bytes: Arc<dyn AttachmentBytes>) -> Self {
         self.attachment_bytes = Some(bytes);
+        self
+    }
+
+    /// Shows `channels` on the admin's channel page.
+    pub fn with_channels(mut self, channels: crate::ui::admin::ChannelOverview) -> Self {
+        self.channels = Arc::new(channels);
         self
     }
 

@@ -68,7 +68,8 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     .with_ingestor(pipeline.clone())
     .with_tasks(pipeline)
     .with_search(search)
-    .with_attachment_bytes(Arc::new(BlobStore::new(config.blob_dir())));
+    .with_attachment_bytes(Arc::new(BlobStore::new(config.blob_dir())))
+    .with_channels(crate::channel_overview::channel_overview(&config));
     let state = match outbox {
         Some(outbox) => state.with_outbound_mail(outbox.mail),
         None => state,

@@ -16,7 +16,7 @@ mod related;
 mod reply;
 mod reports;
 mod routing;
-mod routing_settings;
+pub(crate) mod routing_settings;
 pub(crate) mod search;
 mod work;
 

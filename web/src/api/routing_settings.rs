@@ -16,7 +16,7 @@ use switchboard_core::user::AgentStatus;
 use switchboard_core::{CoreError, QueueId};
 
 use super::acting::{Router, wake};
-use crate::auth::{AdminRole, Authed};
+use crate::auth::{AdminRole, Authed, Identity};
 use crate::error::{ApiError, FieldProblem};
 use crate::routes::RouteDef;
 use crate::state::AppState;
@@ -61,16 +61,16 @@ async fn list_queues(
 /// The settings to change; absent fields keep their value.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct QueueChange {
+pub(crate) struct QueueChange {
     #[schema(value_type = Option<String>)]
-    strategy: Option<QueueStrategy>,
+    pub(crate) strategy: Option<QueueStrategy>,
     #[schema(value_type = Option<String>)]
-    offer_mode: Option<OfferMode>,
-    aging_per_minute: Option<f64>,
-    offer_timeout_seconds: Option<i32>,
-    secondary_delay_seconds: Option<i32>,
-    preferred_agent_seconds: Option<i32>,
-    cooldown_seconds: Option<i32>,
+    pub(crate) offer_mode: Option<OfferMode>,
+    pub(crate) aging_per_minute: Option<f64>,
+    pub(crate) offer_timeout_seconds: Option<i32>,
+    pub(crate) secondary_delay_seconds: Option<i32>,
+    pub(crate) preferred_agent_seconds: Option<i32>,
+    pub(crate) cooldown_seconds: Option<i32>,
 }
 
 impl QueueChange {
@@ -113,6 +113,19 @@ async fn update_queue(
     router: Router,
 ) -> Result<HttpResponse, ApiError> {
     let id = QueueId::new(id.into_inner());
+    let updated = change_queue(&state, &caller.identity, id, &body).await?;
+    wake(&router);
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+/// Changes a queue's settings (validated whole) and audits the change; the caller wakes the
+/// router. The API and the admin pages both change queues through here.
+pub(crate) async fn change_queue(
+    state: &AppState,
+    caller: &Identity,
+    id: QueueId,
+    body: &QueueChange,
+) -> Result<QueueSettings, ApiError> {
     let current = state
         .store
         .queue_settings()
@@ -131,42 +144,41 @@ async fn update_queue(
     state.store.update_queue_settings(&updated).await?;
     let event = NewEvent {
         at: state.clock.now(),
-        actor: caller.identity.actor.clone(),
+        actor: caller.actor.clone(),
         action: "queue.settings_changed".into(),
         item_id: None,
         details: serde_json::json!({ "before": current, "after": updated }),
     };
     state.store.record_event(&event).await?;
-    wake(&router);
-    Ok(HttpResponse::Ok().json(updated))
+    Ok(updated)
 }
 
 /// A queue an agent works, by name.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct QueueMembership {
-    queue: String,
+pub(crate) struct QueueMembership {
+    pub(crate) queue: String,
     #[schema(value_type = String)]
-    membership: Membership,
+    pub(crate) membership: Membership,
 }
 
 /// At most `max` assignments per `window_minutes`; `max: null` removes the cap.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Fairness {
-    max: Option<i32>,
-    window_minutes: i32,
+pub(crate) struct Fairness {
+    pub(crate) max: Option<i32>,
+    pub(crate) window_minutes: i32,
 }
 
 /// An agent's routing as an admin reads it.
 #[derive(Debug, Serialize)]
-struct AgentRoutingView {
-    login: String,
-    status: AgentStatus,
-    capacity: i32,
-    skills: Vec<Skill>,
-    queues: Vec<QueueMembership>,
-    fairness: Fairness,
+pub(crate) struct AgentRoutingView {
+    pub(crate) login: String,
+    pub(crate) status: AgentStatus,
+    pub(crate) capacity: i32,
+    pub(crate) skills: Vec<Skill>,
+    pub(crate) queues: Vec<QueueMembership>,
+    pub(crate) fairness: Fairness,
 }
 
 impl AgentRoutingView {
@@ -198,7 +210,11 @@ impl AgentRoutingView {
     }
 }
 
-async fn agent_routing_view(state: &AppState, login: &str) -> Result<AgentRoutingView, ApiError> {
+/// An agent's routing as an admin reads it, found by login.
+pub(crate) async fn agent_routing_view(
+    state: &AppState,
+    login: &str,
+) -> Result<AgentRoutingView, ApiError> {
     let snapshot = state.store.routing_snapshot(state.clock.now()).await?;
     let agent = snapshot
         .agents
@@ -228,10 +244,10 @@ async fn agent_routing(
 /// The routing settings to change; absent fields keep their value.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AgentRoutingChange {
-    capacity: Option<i32>,
-    queues: Option<Vec<QueueMembership>>,
-    fairness: Option<Fairness>,
+pub(crate) struct AgentRoutingChange {
+    pub(crate) capacity: Option<i32>,
+    pub(crate) queues: Option<Vec<QueueMembership>>,
+    pub(crate) fairness: Option<Fairness>,
 }
 
 #[utoipa::path(
@@ -251,7 +267,20 @@ async fn update_agent_routing(
     state: web::Data<AppState>,
     router: Router,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = super::acting::user_id(&state, &login).await?;
+    change_agent_routing(&state, &caller.identity, &login, &body).await?;
+    wake(&router);
+    Ok(HttpResponse::Ok().json(agent_routing_view(&state, &login).await?))
+}
+
+/// Changes an agent's capacity, queues and fairness cap (validated whole) and audits the
+/// change; the caller wakes the router. The API and the admin pages both go through here.
+pub(crate) async fn change_agent_routing(
+    state: &AppState,
+    caller: &Identity,
+    login: &str,
+    body: &AgentRoutingChange,
+) -> Result<(), ApiError> {
+    let agent = super::acting::user_id(state, login).await?;
     let queues = match &body.queues {
         None => None,
         Some(memberships) => {
@@ -293,12 +322,11 @@ async fn update_agent_routing(
     state.store.update_agent_routing(agent, &update).await?;
     let event = NewEvent {
         at: state.clock.now(),
-        actor: caller.identity.actor.clone(),
+        actor: caller.actor.clone(),
         action: "agent.routing_changed".into(),
         item_id: None,
-        details: serde_json::json!({ "agent": agent, "login": login.as_str(), "update": update }),
+        details: serde_json::json!({ "agent": agent, "login": login, "update": update }),
     };
     state.store.record_event(&event).await?;
-    wake(&router);
-    Ok(HttpResponse::Ok().json(agent_routing_view(&state, &login).await?))
+    Ok(())
 }

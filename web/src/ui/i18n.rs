@@ -219,7 +219,7 @@ mod tests {
     }
 
     /// Every template, to check the keys they use.
-    const TEMPLATES: [(&str, &str); 9] = [
+    const TEMPLATES: [(&str, &str); 12] = [
         ("work.html", include_str!("../../templates/work.html")),
         ("item.html", include_str!("../../templates/item.html")),
         ("layout.html", include_str!("../../templates/layout.html")),
@@ -240,6 +240,18 @@ mod tests {
         (
             "admin_tokens.html",
             include_str!("../../templates/admin_tokens.html"),
+        ),
+        (
+            "admin_queues.html",
+            include_str!("../../templates/admin_queues.html"),
+        ),
+        (
+            "admin_agent.html",
+            include_str!("../../templates/admin_agent.html"),
+        ),
+        (
+            "admin_channels.html",
+            include_str!("../../templates/admin_channels.html"),
         ),
     ];
 

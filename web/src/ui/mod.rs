@@ -2,7 +2,7 @@
 //! and English (`web/i18n/`), the project's own CSS and JavaScript embedded under `/static/`.
 //! Every form works without JavaScript; the script adds live updates and keyboard shortcuts.
 
-mod admin;
+pub mod admin;
 pub mod assets;
 mod events;
 pub mod i18n;

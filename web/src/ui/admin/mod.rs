@@ -3,6 +3,8 @@
 //! with the session's CSRF token, works without JavaScript, and every change is audited.
 
 mod audit;
+mod channels;
+mod routing;
 mod rules;
 mod rules_view;
 mod simulation;
@@ -13,6 +15,7 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
 
+pub use self::channels::{ChannelOverview, ConfiguredChannel};
 use super::page::{render, see_other};
 use crate::auth::{AdminRole, Authed};
 use crate::error::ApiError;
@@ -33,6 +36,11 @@ pub(super) fn routes() -> Vec<RouteDef> {
         RouteDef::get("/admin/tokens", tokens::page),
         RouteDef::post("/admin/tokens", tokens::create),
         RouteDef::post("/admin/tokens/{id}/revoke", tokens::revoke),
+        RouteDef::get("/admin/queues", routing::queues_page),
+        RouteDef::post("/admin/queues/{id}", routing::update_queue),
+        RouteDef::get("/admin/agents/{login}", routing::agent_page),
+        RouteDef::post("/admin/agents/{login}", routing::update_agent),
+        RouteDef::get("/admin/channels", channels::page),
     ]
 }
 
