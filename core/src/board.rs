@@ -78,13 +78,18 @@ pub struct LeadBoard {
 
 /// Where an item stands on the board at `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BoardSla {
+pub enum BoardSla {
+    /// On track, or no SLA.
     Fine,
+    /// At risk by its SLA clock (or past due and not recorded yet).
     AtRisk,
+    /// A breach is recorded.
     Breached,
 }
 
-fn board_sla(
+/// Where a waiting item stands on the board at `now`, given the open items with a recorded
+/// breach.
+pub fn board_sla(
     item: &WaitingItemRouting,
     now: DateTime<Utc>,
     breached: &HashSet<WorkItemId>,

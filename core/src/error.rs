@@ -37,7 +37,7 @@ impl fmt::Display for ErrorKind {
 }
 
 /// Errors raised by domain code and by ports.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum CoreError {
     /// Invalid input, with a message meant for the person who sent it.
     #[error("{0}")]

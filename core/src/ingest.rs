@@ -57,6 +57,15 @@ impl IngestOutcome {
     }
 }
 
+/// One raw input of a batch and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawInput {
+    /// File base name, Message-ID or external id.
+    pub source: String,
+    /// The bytes.
+    pub raw: Vec<u8>,
+}
+
 /// Takes raw inputs into the system.
 #[async_trait]
 pub trait Ingestor: Send + Sync {
@@ -85,5 +94,20 @@ pub trait Ingestor: Send + Sync {
     /// remembered, an import). Ingestors that link nothing have nothing to do.
     async fn master_data_changed(&self) -> CoreResult<()> {
         Ok(())
+    }
+
+    /// Ingests the inputs a source hands over at once, in order, with one outcome per input
+    /// meaning what [`Ingestor::ingest`]'s means. Ingestors that cannot batch take them one by
+    /// one.
+    async fn ingest_batch(
+        &self,
+        channel: Channel,
+        inputs: Vec<RawInput>,
+    ) -> Vec<CoreResult<IngestOutcome>> {
+        let mut outcomes = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            outcomes.push(self.ingest(channel, &input.source, input.raw).await);
+        }
+        outcomes
     }
 }

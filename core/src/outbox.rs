@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::CoreResult;
 use crate::ids::{OutboundId, WorkItemId};
-use crate::item::wire_enum;
+use crate::item::{Language, WorkItem, wire_enum};
 use crate::work::Worker;
 
 wire_enum!(
@@ -191,6 +191,66 @@ pub struct ReplyRequest {
     /// Extra recipients in Cc.
     #[serde(default)]
     pub cc: Vec<String>,
+    /// The subject as the agent edited it; the item's own subject when absent. Either way it
+    /// goes out with one `Re:` and the item's reference token.
+    #[serde(default)]
+    pub subject: Option<String>,
+}
+
+/// A text a reply starts from, in one language (`[[mail.reply_templates]]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyTemplate {
+    /// The name agents pick it by.
+    pub name: String,
+    /// The language it is written in.
+    pub language: Language,
+    /// The text; `{reference}` and `{subject}` are replaced with the item's.
+    pub text: String,
+}
+
+/// How a reply to an item starts: the subject it goes out with and the templates to pick from
+/// (placeholders filled for the item).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReplyDraft {
+    /// `Re: <subject> [token]`, as the composer sends it.
+    pub subject: String,
+    /// The configured templates, filled for the item.
+    pub templates: Vec<ReplyTemplate>,
+}
+
+impl ReplyDraft {
+    /// The index of the template to preselect: the first in the item's language, else the
+    /// first English one, else the first.
+    pub fn preselected(&self, language: Option<Language>) -> Option<usize> {
+        let in_language = |wanted: Language| {
+            self.templates
+                .iter()
+                .position(|template| template.language == wanted)
+        };
+        language
+            .and_then(in_language)
+            .or_else(|| in_language(Language::English))
+            .or_else(|| (!self.templates.is_empty()).then_some(0))
+    }
+}
+
+/// The most lines of the original message quoted below a reply.
+const MAX_QUOTED_LINES: usize = 200;
+
+/// The original message quoted below a reply: a line naming when and from whom, then every
+/// line prefixed with `> ` (at most [`MAX_QUOTED_LINES`]).
+pub fn quoted_original(text: &str, sender: &str, received_at: DateTime<Utc>) -> String {
+    let mut quoted = format!("{} · {sender}:\n", received_at.format("%Y-%m-%d %H:%M UTC"));
+    for line in text.trim_end().lines().take(MAX_QUOTED_LINES) {
+        quoted.push('>');
+        if !line.is_empty() {
+            quoted.push(' ');
+            quoted.push_str(line);
+        }
+        quoted.push('\n');
+    }
+    quoted
 }
 
 /// Composes and queues replies; implemented where the mail settings live.
@@ -203,6 +263,9 @@ pub trait OutboundMail: Send + Sync {
         request: &ReplyRequest,
         by: &Worker,
     ) -> CoreResult<Outbound>;
+
+    /// How a reply to `item` starts: its subject and the templates filled for it.
+    fn draft(&self, item: &WorkItem) -> ReplyDraft;
 }
 
 #[cfg(test)]
@@ -225,5 +288,43 @@ mod tests {
             })
             .collect();
         assert_eq!(waits, vec![Some(10), Some(20), Some(25), None, None]);
+    }
+
+    #[test]
+    fn the_original_is_quoted_line_by_line_under_who_sent_it_when() {
+        let at = DateTime::parse_from_rfc3339("2026-03-03T09:05:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let quoted = quoted_original("Waar blijft\n\nmijn order?\n", "anna@salon.example", at);
+        assert_eq!(
+            quoted,
+            "2026-03-03 09:05 UTC · anna@salon.example:\n> Waar blijft\n>\n> mijn order?\n"
+        );
+        let long = "x\n".repeat(MAX_QUOTED_LINES + 50);
+        assert_eq!(
+            quoted_original(&long, "s", at).lines().count(),
+            MAX_QUOTED_LINES + 1
+        );
+    }
+
+    #[test]
+    fn the_template_in_the_items_language_is_preselected() {
+        let template = |language| ReplyTemplate {
+            name: "t".into(),
+            language,
+            text: String::new(),
+        };
+        let draft = ReplyDraft {
+            subject: String::new(),
+            templates: vec![
+                template(Language::German),
+                template(Language::English),
+                template(Language::Dutch),
+            ],
+        };
+        assert_eq!(draft.preselected(Some(Language::Dutch)), Some(2));
+        assert_eq!(draft.preselected(Some(Language::French)), Some(1));
+        assert_eq!(draft.preselected(None), Some(1));
+        assert_eq!(ReplyDraft::default().preselected(None), None);
     }
 }

@@ -436,6 +436,14 @@ pub trait RoutingStore: Send + Sync {
         update: &AgentRoutingUpdate,
     ) -> CoreResult<()>;
 
+    /// Replaces an agent's skills (the `agent_skills` master data of the agent record the user
+    /// is linked to); a conflict when the user is linked to no agent record.
+    async fn set_agent_skills(
+        &self,
+        agent: UserId,
+        skills: &[crate::skill::Skill],
+    ) -> CoreResult<()>;
+
     /// Sets an agent's status; becoming available resets missed offers and starts idle time.
     async fn set_agent_status(
         &self,
@@ -545,4 +553,8 @@ pub trait RouterHandle: Send + Sync {
     /// Replays past items against a rule set without changing anything; the JSON report of
     /// `rules simulate --format json`.
     async fn simulate(&self, request: &SimulationRequest) -> CoreResult<serde_json::Value>;
+
+    /// What the router would decide for every waiting item now, without changing anything:
+    /// each item's explanation (why it still waits, or whom it goes to next), as JSON.
+    async fn waiting_explanations(&self) -> CoreResult<Vec<(WorkItemId, serde_json::Value)>>;
 }

@@ -1,9 +1,10 @@
 //! The limits of routing settings an admin changes: a queue's settings and an agent's capacity,
-//! queues and fairness cap. Every problem is reported at once, by field.
+//! queues, fairness cap and skills. Every problem is reported at once, by field.
 
 use serde::{Deserialize, Serialize};
 
 use crate::routing::{AgentRoutingUpdate, QueueSettings};
+use crate::skill::{Skill, validate_level, validate_skill_name};
 
 /// One setting out of its limits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +95,58 @@ pub fn agent_routing_problems(update: &AgentRoutingUpdate) -> Vec<SettingProblem
     problems
 }
 
+/// A skill as an admin sets it: a name and a level, not yet checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkillSetting {
+    /// The skill's name, e.g. `lang:nl`.
+    pub name: String,
+    /// Proficiency, 1..=5.
+    pub level: i64,
+}
+
+/// One skill out of its limits: which entry of the list, which of its fields, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkillProblem {
+    /// The position in the list, from 0.
+    pub index: usize,
+    /// `name` or `level`.
+    pub field: &'static str,
+    /// Why, for the admin.
+    pub reason: String,
+}
+
+/// Checks an agent's new skill list: well-formed names, levels 1..=5, no skill twice. Returns
+/// the skills when every entry is right, else every problem.
+pub fn checked_skills(skills: &[SkillSetting]) -> Result<Vec<Skill>, Vec<SkillProblem>> {
+    let mut problems = Vec::new();
+    let mut checked = Vec::with_capacity(skills.len());
+    let mut seen = std::collections::HashSet::new();
+    for (index, skill) in skills.iter().enumerate() {
+        let problem = |field, reason: String| SkillProblem {
+            index,
+            field,
+            reason,
+        };
+        if let Err(error) = validate_skill_name(&skill.name) {
+            problems.push(problem("name", error.to_string()));
+        } else if !seen.insert(skill.name.as_str()) {
+            problems.push(problem("name", format!("{} is listed twice", skill.name)));
+        }
+        match validate_level(skill.level) {
+            Ok(level) => checked.push(Skill {
+                name: skill.name.clone(),
+                level,
+            }),
+            Err(error) => problems.push(problem("level", error.to_string())),
+        }
+    }
+    if problems.is_empty() {
+        Ok(checked)
+    } else {
+        Err(problems)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +219,37 @@ mod tests {
                 "fairness.window_minutes",
                 "queues"
             ]
+        );
+    }
+
+    #[test]
+    fn skills_need_good_names_levels_one_to_five_and_no_repeats() {
+        let setting = |name: &str, level| SkillSetting {
+            name: name.into(),
+            level,
+        };
+        let skills = checked_skills(&[setting("lang:nl", 5), setting("complaint", 1)]).unwrap();
+        assert_eq!(
+            skills[0],
+            Skill {
+                name: "lang:nl".into(),
+                level: 5
+            }
+        );
+        let problems = checked_skills(&[
+            setting("Lang NL", 3),
+            setting("complaint", 0),
+            setting("key_account", 6),
+            setting("complaint", 2),
+        ])
+        .unwrap_err();
+        let found: Vec<(usize, &str)> = problems
+            .iter()
+            .map(|problem| (problem.index, problem.field))
+            .collect();
+        assert_eq!(
+            found,
+            vec![(0, "name"), (1, "level"), (2, "level"), (3, "name")]
         );
     }
 }

@@ -44,6 +44,19 @@ impl SlaClock {
     }
 }
 
+/// Moves an SLA clock on after the item waited on the customer from `paused_at` to
+/// `resumed_at`. The router's SLA policy implements it in business time: the business time left
+/// at the pause is counted again from the resumption.
+pub trait SlaResume: Send + Sync {
+    /// The clock after the pause.
+    fn resume(
+        &self,
+        clock: SlaClock,
+        paused_at: DateTime<Utc>,
+        resumed_at: DateTime<Utc>,
+    ) -> SlaClock;
+}
+
 /// What one breach check found.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SlaBreachCheck {

@@ -38,6 +38,17 @@ pub struct ItemPlacement {
     pub sla: Option<crate::sla::SlaClock>,
 }
 
+/// The item made from a landed input, to persist with [`Store::complete_inbounds`].
+#[derive(Debug, Clone, Copy)]
+pub struct InboundCompletion<'a> {
+    /// The landed input.
+    pub inbound: InboundId,
+    /// The item made from it.
+    pub item: &'a NewItem,
+    /// Where the pipeline placed it.
+    pub placement: &'a ItemPlacement,
+}
+
 impl Default for ItemPlacement {
     fn default() -> Self {
         Self {
@@ -159,6 +170,10 @@ pub trait Store:
     /// Lands a raw input; an input landed before is found, not duplicated.
     async fn land(&self, inbound: &NewInbound) -> CoreResult<Landing>;
 
+    /// Lands several raw inputs in one transaction; one landing per input, in order (an input
+    /// given twice lands once and is found the second time).
+    async fn land_batch(&self, inbounds: &[NewInbound]) -> CoreResult<Vec<Landing>>;
+
     /// Lists landed inputs in a state with ids above `after`, oldest first (recovery after a
     /// crash, OCR backlog).
     async fn inbound_in_state(
@@ -185,6 +200,13 @@ pub trait Store:
         item: &NewItem,
         placement: &ItemPlacement,
     ) -> CoreResult<WorkItemId>;
+
+    /// [`Store::complete_inbound`] for several inputs in one transaction: all are persisted or
+    /// none. Returns each input's item, in order.
+    async fn complete_inbounds(
+        &self,
+        completions: &[InboundCompletion<'_>],
+    ) -> CoreResult<Vec<WorkItemId>>;
 
     /// Finds earlier items by Message-ID.
     async fn thread_candidates(&self, message_ids: &[String]) -> CoreResult<Vec<ThreadCandidate>>;

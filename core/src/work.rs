@@ -209,21 +209,6 @@ impl Worker {
     }
 }
 
-/// Returns the SLA due time after a pause on the customer from `waiting_since` to `resumed_at`:
-/// the due time moves on by the time waited.
-pub fn resumed_sla_due(
-    sla_due_at: Option<DateTime<Utc>>,
-    waiting_since: Option<DateTime<Utc>>,
-    resumed_at: DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
-    let due = sla_due_at?;
-    let Some(since) = waiting_since else {
-        return Some(due);
-    };
-    let paused = (resumed_at - since).max(chrono::TimeDelta::zero());
-    Some(due + paused)
-}
-
 /// What a status change did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusChanged {
@@ -272,12 +257,14 @@ pub trait ItemWorkStore: Send + Sync {
 
     /// Changes an item's status for `by` (refused when it is not theirs or the change is not
     /// allowed from the current status), bumps its version, records an audit event, ends the
-    /// agent's assignment on done and pauses or resumes the SLA clock, in one transaction.
+    /// agent's assignment on done and pauses or resumes the SLA clock (moved on by `sla` when a
+    /// pause ends), in one transaction.
     async fn change_item_status(
         &self,
         item: WorkItemId,
         change: StatusChange,
         by: &Worker,
+        sla: &dyn crate::sla::SlaResume,
         at: DateTime<Utc>,
     ) -> CoreResult<StatusChanged>;
 
@@ -366,8 +353,6 @@ pub async fn item_detail(
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
-
     use super::*;
 
     #[test]
@@ -449,17 +434,6 @@ mod tests {
             ..token_without_agent
         };
         assert!(lead.check_may_change(item, Some(UserId::new(2))).is_ok());
-    }
-
-    #[test]
-    fn waiting_moves_the_sla_due_time_by_the_pause() {
-        let at = |hour| Utc.with_ymd_and_hms(2026, 3, 2, hour, 0, 0).unwrap();
-        assert_eq!(
-            resumed_sla_due(Some(at(12)), Some(at(9)), at(11)),
-            Some(at(14))
-        );
-        assert_eq!(resumed_sla_due(None, Some(at(9)), at(11)), None);
-        assert_eq!(resumed_sla_due(Some(at(12)), None, at(11)), Some(at(12)));
     }
 
     #[test]

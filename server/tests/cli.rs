@@ -326,3 +326,67 @@ async fn ingest_prints_a_summary_recognises_duplicates_and_keeps_unreadable_inpu
     .unwrap();
     assert_eq!(failed["status"], "failed");
 }
+
+#[tokio::test]
+async fn the_mta_pipe_queues_one_acknowledgement_for_a_mailbox_that_wants_them() {
+    let folder = tempfile::tempdir().unwrap();
+    let url = switchboard_store::testing::sqlite_url(folder.path());
+    let config = folder.path().join("switchboard.toml");
+    std::fs::write(
+        &config,
+        "[organisation]\nreference_secret = \"pipe-test-secret\"\n\
+         own_addresses = [\"orders@velora.example.nl\"]\n\
+         [mail.smtp]\nhost = \"127.0.0.1\"\nport = 2525\nsecurity = \"plain\"\n\
+         from = \"orders@velora.example.nl\"\n\
+         [mail.acknowledgement]\nmailboxes = [\"orders@velora.example.nl\"]\n",
+    )
+    .unwrap();
+    let message = |id: &str, to: &str| {
+        format!(
+            "From: Anna <anna@salon.example.nl>\r\nTo: {to}\r\nSubject: Levering\r\n\
+             Message-ID: <{id}@salon.example.nl>\r\nDate: Mon, 3 Mar 2025 09:00:00 +0100\r\n\r\n\
+             Waar blijft mijn bestelling van vorige week?\r\n"
+        )
+    };
+    for (id, to) in [
+        ("p1", "orders@velora.example.nl"),
+        ("p1", "orders@velora.example.nl"),
+        ("p2", "inkoop@velora.example.nl"),
+    ] {
+        let mut piped = switchboard(folder.path(), &url)
+            .arg("--config")
+            .arg(&config)
+            .args(["ingest", "--channel", "email", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        piped
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(message(id, to).as_bytes())
+            .unwrap();
+        let output = piped.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+    }
+    let store = switchboard_store::open(&url).await.unwrap();
+    let items = store.export_items(None, 10, false).await.unwrap();
+    assert_eq!(items.len(), 2, "the same message piped twice is one item");
+    let mut queued = Vec::new();
+    for item in &items {
+        for outbound in store
+            .outbound_of(switchboard_core::WorkItemId::new(item.id))
+            .await
+            .unwrap()
+        {
+            queued.push((item.source.clone(), outbound.recipients.clone()));
+        }
+    }
+    assert_eq!(
+        queued,
+        [("stdin".to_owned(), vec!["anna@salon.example.nl".to_owned()])],
+        "one acknowledgement, for the message to the mailbox that wants them"
+    );
+}

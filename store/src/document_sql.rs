@@ -43,19 +43,23 @@ macro_rules! impl_document_store {
                 pages: u32,
             ) -> switchboard_core::error::CoreResult<switchboard_core::WorkItemId> {
                 let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
-                let (id, created) =
-                    Self::complete_inbound_in(&mut tx, inbound, item, placement, &self.cases).await?;
-                if created {
-                    sqlx::query(
-                        "INSERT INTO document_reads (item_id, pages, started_at) VALUES ($1, $2, $3)",
-                    )
-                    .bind(id.get())
-                    .bind(i64::from(pages))
-                    .bind(chrono::Utc::now())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err($crate::error::db_error)?;
-                }
+                let completion = switchboard_core::store::InboundCompletion {
+                    inbound,
+                    item,
+                    placement,
+                };
+                let id = Self::complete_inbound_in(&mut tx, &completion, &self.cases).await?;
+                // Another worker that made the item first recorded its read already.
+                sqlx::query(
+                    "INSERT INTO document_reads (item_id, pages, started_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (item_id) DO NOTHING",
+                )
+                .bind(id.get())
+                .bind(i64::from(pages))
+                .bind(chrono::Utc::now())
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::error::db_error)?;
                 tx.commit().await.map_err($crate::error::db_error)?;
                 Ok(id)
             }

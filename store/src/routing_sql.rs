@@ -121,6 +121,49 @@ macro_rules! impl_routing_store {
             }
 
             #[tracing::instrument(skip_all)]
+            async fn set_agent_skills(
+                &self,
+                agent: switchboard_core::UserId,
+                skills: &[switchboard_core::skill::Skill],
+            ) -> switchboard_core::error::CoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
+                let record: Option<Option<String>> =
+                    sqlx::query_scalar("SELECT agent_id FROM users WHERE id = $1")
+                        .bind(agent.get())
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                let record = record
+                    .ok_or_else(|| switchboard_core::CoreError::not_found(format!("agent {agent}")))?
+                    .ok_or_else(|| {
+                        switchboard_core::CoreError::Conflict(
+                            "the user is linked to no agent record (agent_id); skills belong to one".into(),
+                        )
+                    })?;
+                sqlx::query("DELETE FROM agent_skills WHERE agent_id = $1")
+                    .bind(&record)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                let now = chrono::Utc::now();
+                for skill in skills {
+                    // Fingerprint 0: the next master-data import rewrites the row as it says.
+                    sqlx::query(
+                        "INSERT INTO agent_skills (agent_id, skill, proficiency, row_fingerprint, updated_at) \
+                         VALUES ($1, $2, $3, 0, $4)",
+                    )
+                    .bind(&record)
+                    .bind(&skill.name)
+                    .bind(i64::from(skill.level))
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                }
+                tx.commit().await.map_err($crate::error::db_error)
+            }
+
+            #[tracing::instrument(skip_all)]
             async fn set_agent_status(
                 &self,
                 agent: switchboard_core::UserId,

@@ -472,38 +472,24 @@ macro_rules! impl_store {
                 &self,
                 inbound: &switchboard_core::inbound::NewInbound,
             ) -> switchboard_core::error::CoreResult<switchboard_core::inbound::Landing> {
-                let now = chrono::Utc::now();
-                let inserted: Option<i64> = sqlx::query_scalar(
-                    "INSERT INTO inbound (channel, source, idem_key, fingerprint, blob, size, \
-                     received_at, state, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'landed', $8, $8) \
-                     ON CONFLICT (channel, idem_key, fingerprint) DO NOTHING RETURNING id",
-                )
-                .bind(inbound.channel.as_str())
-                .bind(&inbound.source)
-                .bind(&inbound.idem_key)
-                .bind(&inbound.fingerprint)
-                .bind(&inbound.blob)
-                .bind(inbound.size)
-                .bind(inbound.received_at)
-                .bind(now)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err($crate::error::db_error)?;
-                let row: $crate::rows::InboundRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "{} WHERE channel = $1 AND idem_key = $2 AND fingerprint = $3",
-                    $crate::rows::INBOUND_SELECT
-                )))
-                .bind(inbound.channel.as_str())
-                .bind(&inbound.idem_key)
-                .bind(&inbound.fingerprint)
-                .fetch_one(&self.pool)
-                .await
-                .map_err($crate::error::db_error)?;
-                Ok(switchboard_core::inbound::Landing {
-                    inbound: row.into_inbound()?,
-                    is_new: inserted.is_some(),
-                })
+                self.land_batch(std::slice::from_ref(inbound))
+                    .await?
+                    .pop()
+                    .ok_or_else(|| switchboard_core::CoreError::Internal("landing lost".into()))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn land_batch(
+                &self,
+                inbounds: &[switchboard_core::inbound::NewInbound],
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::inbound::Landing>> {
+                let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
+                let mut landings = Vec::with_capacity(inbounds.len());
+                for inbound in inbounds {
+                    landings.push(Self::land_in(&mut tx, inbound).await?);
+                }
+                tx.commit().await.map_err($crate::error::db_error)?;
+                Ok(landings)
             }
 
             #[tracing::instrument(skip_all)]
@@ -554,11 +540,29 @@ macro_rules! impl_store {
                 item: &switchboard_core::item::NewItem,
                 placement: &switchboard_core::store::ItemPlacement,
             ) -> switchboard_core::error::CoreResult<switchboard_core::WorkItemId> {
+                let completion = switchboard_core::store::InboundCompletion {
+                    inbound,
+                    item,
+                    placement,
+                };
+                self.complete_inbounds(std::slice::from_ref(&completion))
+                    .await?
+                    .pop()
+                    .ok_or_else(|| switchboard_core::CoreError::Internal("completion lost".into()))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn complete_inbounds(
+                &self,
+                completions: &[switchboard_core::store::InboundCompletion<'_>],
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::WorkItemId>> {
                 let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
-                let (id, _) =
-                    Self::complete_inbound_in(&mut tx, inbound, item, placement, &self.cases).await?;
+                let mut items = Vec::with_capacity(completions.len());
+                for completion in completions {
+                    items.push(Self::complete_inbound_in(&mut tx, completion, &self.cases).await?);
+                }
                 tx.commit().await.map_err($crate::error::db_error)?;
-                Ok(id)
+                Ok(items)
             }
 
             #[tracing::instrument(skip_all)]
@@ -650,67 +654,6 @@ macro_rules! impl_store {
         }
 
         impl $store {
-            /// Persists the item made from a landed input and marks the input processed (or
-            /// failed); returns the item and whether it was made now (false: another worker
-            /// made it first, and nothing was written).
-            async fn complete_inbound_in(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                inbound: switchboard_core::InboundId,
-                item: &switchboard_core::item::NewItem,
-                placement: &switchboard_core::store::ItemPlacement,
-                cases: &switchboard_core::case::CaseRule,
-            ) -> switchboard_core::error::CoreResult<(switchboard_core::WorkItemId, bool)> {
-                let final_state = if placement.status == switchboard_core::item::ItemStatus::Failed {
-                    "failed"
-                } else {
-                    "processed"
-                };
-                if let Some(existing) = Self::claim_inbound_in(tx, inbound, final_state).await? {
-                    return Ok((existing, false));
-                }
-                let id = Self::insert_item_in(tx, item, placement, Some(inbound.get()), cases).await?;
-                sqlx::query("UPDATE inbound SET item_id = $1 WHERE id = $2")
-                    .bind(id.get())
-                    .bind(inbound.get())
-                    .execute(&mut **tx)
-                    .await
-                    .map_err($crate::error::db_error)?;
-                Ok((id, true))
-            }
-
-            /// Claims a landed input for the item about to be made from it, setting its final
-            /// state: of two workers finishing the same input, one claims the row and the other
-            /// gets the item the first one made (`Some`), and must write nothing.
-            async fn claim_inbound_in(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                inbound: switchboard_core::InboundId,
-                final_state: &str,
-            ) -> switchboard_core::error::CoreResult<Option<switchboard_core::WorkItemId>> {
-                let claimed = sqlx::query(
-                    "UPDATE inbound SET state = $1, attempts = attempts + 1, updated_at = $2 \
-                     WHERE id = $3 AND item_id IS NULL",
-                )
-                .bind(final_state)
-                .bind(chrono::Utc::now())
-                .bind(inbound.get())
-                .execute(&mut **tx)
-                .await
-                .map_err($crate::error::db_error)?;
-                if claimed.rows_affected() > 0 {
-                    return Ok(None);
-                }
-                let existing: Option<Option<i64>> =
-                    sqlx::query_scalar("SELECT item_id FROM inbound WHERE id = $1")
-                        .bind(inbound.get())
-                        .fetch_optional(&mut **tx)
-                        .await
-                        .map_err($crate::error::db_error)?;
-                match existing.flatten() {
-                    Some(item_id) => Ok(Some(switchboard_core::WorkItemId::new(item_id))),
-                    None => Err(switchboard_core::CoreError::not_found(format!("inbound {inbound}"))),
-                }
-            }
-
             /// Replaces an item's automatic links with the pipeline's new ones; links agents
             /// made or confirmed stay.
             async fn replace_auto_links_in(
@@ -869,6 +812,92 @@ macro_rules! impl_store {
                     .map_err($crate::error::db_error)?;
                 tx.commit().await.map_err($crate::error::db_error)?;
                 Ok((switchboard_core::WorkItemId::new(id), false))
+            }
+
+            /// Lands one input inside a transaction; an input landed before is found instead.
+            async fn land_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                inbound: &switchboard_core::inbound::NewInbound,
+            ) -> switchboard_core::error::CoreResult<switchboard_core::inbound::Landing> {
+                let now = chrono::Utc::now();
+                let inserted: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO inbound (channel, source, idem_key, fingerprint, blob, size, \
+                     received_at, state, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'landed', $8, $8) \
+                     ON CONFLICT (channel, idem_key, fingerprint) DO NOTHING RETURNING id",
+                )
+                .bind(inbound.channel.as_str())
+                .bind(&inbound.source)
+                .bind(&inbound.idem_key)
+                .bind(&inbound.fingerprint)
+                .bind(&inbound.blob)
+                .bind(inbound.size)
+                .bind(inbound.received_at)
+                .bind(now)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                let row: $crate::rows::InboundRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE channel = $1 AND idem_key = $2 AND fingerprint = $3",
+                    $crate::rows::INBOUND_SELECT
+                )))
+                .bind(inbound.channel.as_str())
+                .bind(&inbound.idem_key)
+                .bind(&inbound.fingerprint)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                Ok(switchboard_core::inbound::Landing {
+                    inbound: row.into_inbound()?,
+                    is_new: inserted.is_some(),
+                })
+            }
+
+            /// Persists the item of one landed input inside a transaction and marks the input
+            /// processed (or failed); when the input already has its item, returns that one.
+            async fn complete_inbound_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                completion: &switchboard_core::store::InboundCompletion<'_>,
+                cases: &switchboard_core::case::CaseRule,
+            ) -> switchboard_core::error::CoreResult<switchboard_core::WorkItemId> {
+                let switchboard_core::store::InboundCompletion { inbound, item, placement } = *completion;
+                let final_state = if placement.status == switchboard_core::item::ItemStatus::Failed {
+                    "failed"
+                } else {
+                    "processed"
+                };
+                // Claim the input first: of two workers finishing the same input, one updates
+                // the row and the other finds the item already made.
+                let claimed = sqlx::query(
+                    "UPDATE inbound SET state = $1, attempts = attempts + 1, updated_at = $2 \
+                     WHERE id = $3 AND item_id IS NULL",
+                )
+                .bind(final_state)
+                .bind(chrono::Utc::now())
+                .bind(inbound.get())
+                .execute(&mut **tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                if claimed.rows_affected() == 0 {
+                    let existing: Option<Option<i64>> =
+                        sqlx::query_scalar("SELECT item_id FROM inbound WHERE id = $1")
+                            .bind(inbound.get())
+                            .fetch_optional(&mut **tx)
+                            .await
+                            .map_err($crate::error::db_error)?;
+                    return match existing.flatten() {
+                        Some(item_id) => Ok(switchboard_core::WorkItemId::new(item_id)),
+                        None => Err(switchboard_core::CoreError::not_found(format!("inbound {inbound}"))),
+                    };
+                }
+                let id = Self::insert_item_in(tx, item, placement, Some(inbound.get()), cases).await?;
+                sqlx::query("UPDATE inbound SET item_id = $1 WHERE id = $2")
+                    .bind(id.get())
+                    .bind(inbound.get())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                Ok(id)
             }
 
             /// Inserts an item with its links, attachments, event and change-feed row, and

@@ -11,6 +11,7 @@ use switchboard_core::event::Actor;
 use switchboard_core::ids::{AttachmentId, NoteId, UserId, WorkItemId};
 use switchboard_core::item::{Attachment, Channel, ItemStatus, SenderIdentity};
 use switchboard_core::routing::AssignmentId;
+use switchboard_core::sla::{SlaClock, SlaResume};
 use switchboard_core::work::{AssignedWork, Note, OfferedWork, ThreadMember};
 
 use crate::error::corrupt;
@@ -226,15 +227,27 @@ pub(crate) struct StatusWrite {
 
 impl StatusWrite {
     /// What moving `state` to `target` at `at` writes: waiting starts the pause, leaving it
-    /// moves the SLA due time on by the pause, and back to routing lets go of the owner.
-    pub(crate) fn of(state: &WorkStateRow, target: ItemStatus, at: DateTime<Utc>) -> Self {
-        // Both instants of the SLA clock move on by the pause.
-        let resumed = |instant: Option<DateTime<Utc>>| {
-            if state.waiting_since.is_some() && target != ItemStatus::Waiting {
-                switchboard_core::work::resumed_sla_due(instant, state.waiting_since, at)
-            } else {
-                instant
+    /// moves the SLA clock on as `sla` counts the pause, and back to routing lets go of the
+    /// owner.
+    pub(crate) fn of(
+        state: &WorkStateRow,
+        target: ItemStatus,
+        sla: &dyn SlaResume,
+        at: DateTime<Utc>,
+    ) -> Self {
+        let (sla_due_at, sla_at_risk_at) = match (state.waiting_since, state.sla_due_at) {
+            (Some(paused_at), Some(due_at)) if target != ItemStatus::Waiting => {
+                let clock = SlaClock {
+                    due_at,
+                    at_risk_at: state.sla_at_risk_at.unwrap_or(due_at),
+                };
+                let resumed = sla.resume(clock, paused_at, at);
+                (
+                    Some(resumed.due_at),
+                    state.sla_at_risk_at.map(|_| resumed.at_risk_at),
+                )
             }
+            _ => (state.sla_due_at, state.sla_at_risk_at),
         };
         Self {
             status: target,
@@ -243,8 +256,8 @@ impl StatusWrite {
             } else {
                 state.assigned_user_id
             },
-            sla_due_at: resumed(state.sla_due_at),
-            sla_at_risk_at: resumed(state.sla_at_risk_at),
+            sla_due_at,
+            sla_at_risk_at,
             waiting_since: (target == ItemStatus::Waiting).then_some(at),
         }
     }
@@ -366,13 +379,14 @@ macro_rules! impl_item_work_store {
                 item: switchboard_core::WorkItemId,
                 change: switchboard_core::work::StatusChange,
                 by: &switchboard_core::work::Worker,
+                sla: &dyn switchboard_core::sla::SlaResume,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<switchboard_core::work::StatusChanged> {
                 let state = self.work_state(item).await?;
                 by.check_may_change(item, state.owner())?;
                 let from = state.status()?;
                 let target = change.target(from)?;
-                let write = $crate::work_sql::StatusWrite::of(&state, target, at);
+                let write = $crate::work_sql::StatusWrite::of(&state, target, sla, at);
                 let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
                 let changed = sqlx::query(
                     "UPDATE items SET status = $1, assigned_user_id = $2, sla_due_at = $3, \

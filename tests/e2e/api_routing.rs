@@ -132,9 +132,13 @@ async fn rule_sets_validate_save_and_activate_for_admins_only() {
 
 /// Activates the one-queue rule set through the API.
 async fn activate_inbox_rules(store: &Arc<dyn Store>) {
-    let document: Value = serde_json::from_str(INBOX_RULES).unwrap();
+    activate_rules(store, &serde_json::from_str(INBOX_RULES).unwrap()).await;
+}
+
+/// Saves `document` as a valid rule set and makes it the active one.
+async fn activate_rules(store: &Arc<dyn Store>, document: &Value) {
     let version = store
-        .save_rule_set(&document, true, "test", chrono::Utc::now())
+        .save_rule_set(document, true, "test", chrono::Utc::now())
         .await
         .unwrap();
     store
@@ -516,5 +520,125 @@ async fn admins_change_queue_and_agent_settings_within_their_limits() {
             audited.contains(&"agent.routing_changed".to_owned()),
             "{label}"
         );
+    }
+}
+
+#[actix_web::test]
+async fn an_admin_giving_an_agent_a_skill_gets_the_item_waiting_for_it_assigned() {
+    let folder = tempfile::tempdir().unwrap();
+    for (label, store, url) in stores(folder.path()).await {
+        let tokens = tokens(&store).await;
+        let router = router(&store);
+        let app = app!(store, router);
+        let rules = json!({"version": 1, "default_queue": "inbox",
+            "rules": [{"name": "complaints", "queue": "inbox", "require": ["complaint>=3"]}]});
+        activate_rules(&store, &rules).await;
+        // Ann works as the master-data agent A-7, so far without the skill.
+        let record = call!(
+            app,
+            put,
+            "/api/v1/agents/A-7",
+            tokens.admin,
+            json!({"name": "Ann"})
+        );
+        assert!(record.status().is_success(), "{label}");
+        let ann = store
+            .create_user(&switchboard_core::user::NewUser {
+                login: switchboard_core::Login::new("ann"),
+                display_name: "Ann".into(),
+                role: Role::Agent,
+                password_hash: None,
+                agent_id: Some("A-7".into()),
+            })
+            .await
+            .unwrap();
+        store
+            .set_agent_status(
+                ann,
+                switchboard_core::user::AgentStatus::Available,
+                &switchboard_core::event::Actor::System,
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
+        let item = queued_item(&store, "complaint").await;
+        router.round().await.unwrap();
+        let waiting = store.item(item).await.unwrap().unwrap();
+        assert_eq!(
+            waiting.status,
+            ItemStatus::Queued,
+            "{label}: nobody has the skill"
+        );
+
+        let uri = "/api/v1/agents/ann/routing";
+        // Levels 1–5, well-formed names, each once: every problem named by its field.
+        let bad = call!(
+            app,
+            put,
+            uri,
+            tokens.admin,
+            json!({"skills": [{"name": "complaint", "level": 7}, {"name": "Key Account", "level": 2}]})
+        );
+        assert_eq!(bad.status(), 400, "{label}");
+        let problem: Value = test::read_body_json(bad).await;
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|error| error["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            fields,
+            ["skills[0].level", "skills[1].name"],
+            "{label}: {problem}"
+        );
+        let refused = call!(app, put, uri, tokens.lead, json!({"skills": []}));
+        assert_eq!(refused.status(), 403, "{label}");
+        router.round().await.unwrap();
+        assert_eq!(
+            store.item(item).await.unwrap().unwrap().status,
+            ItemStatus::Queued,
+            "{label}: refused changes change nothing"
+        );
+
+        let given = call!(
+            app,
+            put,
+            uri,
+            tokens.admin,
+            json!({"skills": [{"name": "complaint", "level": 4}, {"name": "lang:nl", "level": 5}]})
+        );
+        assert_eq!(given.status(), 200, "{label}");
+        let view: Value = test::read_body_json(given).await;
+        assert_eq!(
+            view["skills"],
+            json!([{"name": "complaint", "level": 4}, {"name": "lang:nl", "level": 5}]),
+            "{label}"
+        );
+        // The change woke the router; its next round assigns the waiting item to Ann.
+        router.round().await.unwrap();
+        let routed = store.item(item).await.unwrap().unwrap();
+        assert_eq!(routed.status, ItemStatus::Assigned, "{label}");
+        assert_eq!(routed.assigned_user_id, Some(ann), "{label}");
+        assert!(
+            event_actions(&url, None)
+                .await
+                .contains(&"agent.routing_changed".to_owned()),
+            "{label}"
+        );
+
+        // A user linked to no agent record has nowhere to keep skills: 409, nothing changed.
+        agent(&store, "bob").await;
+        let unlinked = call!(
+            app,
+            put,
+            "/api/v1/agents/bob/routing",
+            tokens.admin,
+            json!({"capacity": 50, "skills": [{"name": "complaint", "level": 3}]})
+        );
+        assert_eq!(unlinked.status(), 409, "{label}");
+        let bob: Value =
+            test::read_body_json(call!(app, get, "/api/v1/agents/bob/routing", tokens.admin)).await;
+        assert_ne!(bob["capacity"], 50, "{label}");
     }
 }

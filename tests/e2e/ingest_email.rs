@@ -112,6 +112,8 @@ async fn corpus_emails_become_one_item_each_with_truths_threads_and_noise() {
         .map(|item| (item.id, item.source.as_str()))
         .collect();
     let (mut agree, mut noise_agree, mut parent_agree) = (0, 0, 0);
+    let (mut spam_found, mut spam_expected) = (0, 0);
+    let mut legitimate_as_spam = Vec::new();
     let (mut customer_hits, mut customer_applied, mut customer_expected) = (0, 0, 0);
     let (mut order_hits, mut order_applied, mut order_expected) = (0, 0, 0);
     for item in &exported {
@@ -119,6 +121,12 @@ async fn corpus_emails_become_one_item_each_with_truths_threads_and_noise() {
         let noise = item.noise.map(|noise| noise.as_str().to_owned());
         let parent = item.parent_id.map(|id| source_of[&id].to_owned());
         let noise_ok = noise == expected.noise;
+        let is_spam = noise.as_deref() == Some("spam");
+        spam_expected += usize::from(expected.noise.as_deref() == Some("spam"));
+        spam_found += usize::from(is_spam && noise_ok);
+        if is_spam && expected.noise.is_none() {
+            legitimate_as_spam.push(item.source.clone());
+        }
         let parent_ok = parent == expected.parent;
         noise_agree += usize::from(noise_ok);
         parent_agree += usize::from(parent_ok);
@@ -162,8 +170,22 @@ async fn corpus_emails_become_one_item_each_with_truths_threads_and_noise() {
         ratio(order_hits, order_applied),
         ratio(order_hits, order_expected),
     );
+    println!("spam: {spam_found} of {spam_expected} found (upstream verdicts and content)");
     assert!(
         agree as f64 / total >= 0.98,
         "noise and thread parent agreement below 98%"
+    );
+    assert!(
+        noise_agree as f64 / total >= 0.98,
+        "noise agreement below 98%"
+    );
+    assert_eq!(
+        legitimate_as_spam,
+        Vec::<String>::new(),
+        "customer mail taken for spam"
+    );
+    assert_eq!(
+        spam_found, spam_expected,
+        "spam without an upstream verdict missed"
     );
 }

@@ -44,5 +44,7 @@ mod ui_admin_accounts;
 mod ui_admin_browser;
 mod ui_admin_routing;
 mod ui_browser;
+mod ui_lead;
+mod ui_lead_browser;
 mod ui_route_table;
 mod watch_folders;

@@ -52,7 +52,13 @@ async fn a_reply_to_a_done_item_is_queued_in_its_thread_for_the_agent_who_had_it
         lead: false,
     };
     store
-        .change_item_status(first, StatusChange::Done, &ann_worker, Utc::now())
+        .change_item_status(
+            first,
+            StatusChange::Done,
+            &ann_worker,
+            &switchboard_tests::always_open_sla(),
+            Utc::now(),
+        )
         .await
         .unwrap();
 

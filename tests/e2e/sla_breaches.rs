@@ -75,13 +75,17 @@ struct Cases {
 /// and an item for each case: queued and assigned past due, paused (waiting on the customer)
 /// before its due time passed, due later, done late and done in time.
 async fn cases(store: &Arc<dyn Store>) -> Cases {
-    store
+    let version = store
         .save_rule_set(
             &serde_json::json!({ "version": 1, "default_queue": "inbox" }),
             true,
             "test",
             Utc::now(),
         )
+        .await
+        .unwrap();
+    store
+        .activate_rule_set(version, &switchboard_core::event::Actor::System, Utc::now())
         .await
         .unwrap();
     let ann = agent(store, "ann").await;
@@ -102,6 +106,7 @@ async fn cases(store: &Arc<dyn Store>) -> Cases {
             paused_late,
             StatusChange::Waiting,
             &ann_works,
+            &switchboard_tests::always_open_sla(),
             now() - Duration::hours(2),
         )
         .await
@@ -110,13 +115,25 @@ async fn cases(store: &Arc<dyn Store>) -> Cases {
     let done_late = item_due(store, "done-late", Channel::Email, -Duration::hours(2)).await;
     assign_now(store, done_late, ann).await;
     store
-        .change_item_status(done_late, StatusChange::Done, &ann_works, now())
+        .change_item_status(
+            done_late,
+            StatusChange::Done,
+            &ann_works,
+            &switchboard_tests::always_open_sla(),
+            now(),
+        )
         .await
         .unwrap();
     let done_in_time = item_due(store, "in-time", Channel::Email, Duration::hours(1)).await;
     assign_now(store, done_in_time, ann).await;
     store
-        .change_item_status(done_in_time, StatusChange::Done, &ann_works, now())
+        .change_item_status(
+            done_in_time,
+            StatusChange::Done,
+            &ann_works,
+            &switchboard_tests::always_open_sla(),
+            now(),
+        )
         .await
         .unwrap();
     store

@@ -176,14 +176,26 @@ async fn status_changes_follow_the_lifecycle_free_capacity_and_are_audited() {
         };
 
         let refused = store
-            .change_item_status(item, StatusChange::Done, &bob_works, Utc::now())
+            .change_item_status(
+                item,
+                StatusChange::Done,
+                &bob_works,
+                &switchboard_tests::always_open_sla(),
+                Utc::now(),
+            )
             .await;
         assert!(
             matches!(refused, Err(CoreError::Forbidden(_))),
             "{label}: {refused:?}"
         );
         let illegal = store
-            .change_item_status(item, StatusChange::Reopen, &ann_works, Utc::now())
+            .change_item_status(
+                item,
+                StatusChange::Reopen,
+                &ann_works,
+                &switchboard_tests::always_open_sla(),
+                Utc::now(),
+            )
             .await;
         assert!(
             matches!(illegal, Err(CoreError::Conflict(_))),
@@ -192,7 +204,13 @@ async fn status_changes_follow_the_lifecycle_free_capacity_and_are_audited() {
 
         let before = version_of(&store, item).await;
         let waiting = store
-            .change_item_status(item, StatusChange::Waiting, &ann_works, Utc::now())
+            .change_item_status(
+                item,
+                StatusChange::Waiting,
+                &ann_works,
+                &switchboard_tests::always_open_sla(),
+                Utc::now(),
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -212,7 +230,13 @@ async fn status_changes_follow_the_lifecycle_free_capacity_and_are_audited() {
         );
 
         let resumed = store
-            .change_item_status(item, StatusChange::Reopen, &ann_works, Utc::now())
+            .change_item_status(
+                item,
+                StatusChange::Reopen,
+                &ann_works,
+                &switchboard_tests::always_open_sla(),
+                Utc::now(),
+            )
             .await
             .unwrap();
         assert_eq!(resumed.to, ItemStatus::Assigned, "{label}");
@@ -223,7 +247,13 @@ async fn status_changes_follow_the_lifecycle_free_capacity_and_are_audited() {
         );
 
         store
-            .change_item_status(item, StatusChange::Done, &ann_works, Utc::now())
+            .change_item_status(
+                item,
+                StatusChange::Done,
+                &ann_works,
+                &switchboard_tests::always_open_sla(),
+                Utc::now(),
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -242,7 +272,13 @@ async fn status_changes_follow_the_lifecycle_free_capacity_and_are_audited() {
             "{label}"
         );
         let twice = store
-            .change_item_status(item, StatusChange::Done, &ann_works, Utc::now())
+            .change_item_status(
+                item,
+                StatusChange::Done,
+                &ann_works,
+                &switchboard_tests::always_open_sla(),
+                Utc::now(),
+            )
             .await;
         assert!(
             matches!(twice, Err(CoreError::Conflict(_))),
@@ -251,7 +287,13 @@ async fn status_changes_follow_the_lifecycle_free_capacity_and_are_audited() {
 
         // The agent who finished it may reopen it: it goes back to routing, without an owner.
         let reopened = store
-            .change_item_status(item, StatusChange::Reopen, &ann_works, Utc::now())
+            .change_item_status(
+                item,
+                StatusChange::Reopen,
+                &ann_works,
+                &switchboard_tests::always_open_sla(),
+                Utc::now(),
+            )
             .await
             .unwrap();
         assert_eq!(reopened.to, ItemStatus::Queued, "{label}");
@@ -312,12 +354,24 @@ async fn waiting_on_the_customer_pauses_the_sla_clock() {
         .await;
         let ann_works = worker(ann, "ann");
         store
-            .change_item_status(item, StatusChange::Waiting, &ann_works, start)
+            .change_item_status(
+                item,
+                StatusChange::Waiting,
+                &ann_works,
+                &switchboard_tests::always_open_sla(),
+                start,
+            )
             .await
             .unwrap();
         let customer_answered = start + Duration::hours(3);
         store
-            .change_item_status(item, StatusChange::Reopen, &ann_works, customer_answered)
+            .change_item_status(
+                item,
+                StatusChange::Reopen,
+                &ann_works,
+                &switchboard_tests::always_open_sla(),
+                customer_answered,
+            )
             .await
             .unwrap();
         let stored = store.item(item).await.unwrap().unwrap();
@@ -337,7 +391,13 @@ async fn waiting_on_the_customer_pauses_the_sla_clock() {
         // A lead taking a waiting item to another agent ends the pause there.
         let resumed_due = stored.sla_due_at;
         store
-            .change_item_status(item, StatusChange::Waiting, &ann_works, customer_answered)
+            .change_item_status(
+                item,
+                StatusChange::Waiting,
+                &ann_works,
+                &switchboard_tests::always_open_sla(),
+                customer_answered,
+            )
             .await
             .unwrap();
         let bob = agent(&store, "bob").await;
@@ -352,11 +412,63 @@ async fn waiting_on_the_customer_pauses_the_sla_clock() {
             .unwrap();
         let later = start + Duration::hours(9);
         store
-            .change_item_status(item, StatusChange::Done, &worker(bob, "bob"), later)
+            .change_item_status(
+                item,
+                StatusChange::Done,
+                &worker(bob, "bob"),
+                &switchboard_tests::always_open_sla(),
+                later,
+            )
             .await
             .unwrap();
         let finished = store.item(item).await.unwrap().unwrap();
         assert_eq!(finished.sla_due_at, resumed_due, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_pause_moves_the_clock_on_in_business_time() {
+    let folder = tempfile::tempdir().unwrap();
+    // The default office week: Monday–Friday 08:30–17:30, Europe/Amsterdam (UTC+1 in December).
+    let office = switchboard_router::sla::SlaPolicy::default();
+    let utc = |day: u32, hour: u32, minute: u32| {
+        DateTime::parse_from_rfc3339(&format!("2026-12-{day:02}T{hour:02}:{minute:02}:00+01:00"))
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    for (label, store, url) in stores(folder.path()).await {
+        let ann = agent(&store, "ann").await;
+        let item = assigned_item(&store, "business", ann).await;
+        let set = "UPDATE items SET sla_due_at = $1 WHERE id = $2";
+        execute(&url, set, item, Some(utc(4, 17, 0))).await;
+        let set = "UPDATE items SET sla_at_risk_at = $1 WHERE id = $2";
+        execute(&url, set, item, Some(utc(4, 16, 0))).await;
+        let ann_works = worker(ann, "ann");
+        // Waiting from Friday 14:00 (3 business hours left) until Saturday 11:00.
+        store
+            .change_item_status(
+                item,
+                StatusChange::Waiting,
+                &ann_works,
+                &office,
+                utc(4, 14, 0),
+            )
+            .await
+            .unwrap();
+        store
+            .change_item_status(
+                item,
+                StatusChange::Reopen,
+                &ann_works,
+                &office,
+                utc(5, 11, 0),
+            )
+            .await
+            .unwrap();
+        let stored = store.item(item).await.unwrap().unwrap();
+        // Counted again from Monday's opening: due 11:30, at risk 10:30 — not Saturday night.
+        assert_eq!(stored.sla_due_at, Some(utc(7, 11, 30)), "{label}");
+        assert_eq!(stored.sla_at_risk_at, Some(utc(7, 10, 30)), "{label}");
     }
 }
 
@@ -368,7 +480,13 @@ async fn a_change_decided_on_a_stale_state_is_a_conflict_and_leads_change_any_it
         let item = assigned_item(&store, "race", ann).await;
         // The lead may change an item they do not own.
         store
-            .change_item_status(item, StatusChange::Waiting, &lead(), Utc::now())
+            .change_item_status(
+                item,
+                StatusChange::Waiting,
+                &lead(),
+                &switchboard_tests::always_open_sla(),
+                Utc::now(),
+            )
             .await
             .unwrap();
         // The router's fenced writes see the bumped version: a decision on the old one is stale.

@@ -170,7 +170,13 @@ async fn an_agent_accepts_an_offer_sees_order_and_delivery_and_marks_it_done() {
         lead: false,
     };
     store
-        .change_item_status(item, StatusChange::Reopen, &worker, Utc::now())
+        .change_item_status(
+            item,
+            StatusChange::Reopen,
+            &worker,
+            &switchboard_tests::always_open_sla(),
+            Utc::now(),
+        )
         .await
         .unwrap();
     router.round().await.unwrap();

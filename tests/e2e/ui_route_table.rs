@@ -125,6 +125,11 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Access> {
         (("GET", "/admin/agents/{login}"), ADMIN),
         (("POST", "/admin/agents/{login}"), ADMIN),
         (("GET", "/admin/channels"), ADMIN),
+        (("POST", "/items/{id}/reply"), AGENT),
+        (("GET", "/lead"), LEAD),
+        (("POST", "/lead/items"), LEAD),
+        (("POST", "/lead/agents/status"), LEAD),
+        (("GET", "/lead/events"), LEAD),
     ];
     let table: BTreeMap<_, _> = entries.into_iter().collect();
     assert_eq!(table.len(), entries.len(), "a route is listed twice");
@@ -246,8 +251,8 @@ async fn every_route_refuses_the_wrong_role_and_the_table_lists_every_route() {
                 .get("location")
                 .and_then(|value| value.to_str().ok())
                 .is_some_and(|location| location.starts_with("/login"));
-            // The live-update stream stays open: its status and headers are the answer.
-            let body = if pattern == "/ui/events" {
+            // The live-update streams stay open: their status and headers are the answer.
+            let body = if pattern.ends_with("/events") {
                 String::new()
             } else {
                 String::from_utf8_lossy(&test::read_body(response).await).into_owned()

@@ -199,3 +199,14 @@ pub fn pcm_wav(samples: u32, level: impl Fn(u32) -> i16) -> Vec<u8> {
     }
     wav
 }
+
+/// An SLA policy whose calendar is always open: a pause moves a clock on by the wall-clock time
+/// waited (tests that are not about business hours).
+pub fn always_open_sla() -> switchboard_router::sla::SlaPolicy {
+    switchboard_router::sla::SlaPolicy::new(
+        switchboard_router::sla::BusinessCalendar::always_open(),
+        Vec::new(),
+        1.0,
+    )
+    .unwrap_or_else(|error| panic!("the always-open policy is valid: {error}"))
+}

@@ -85,6 +85,8 @@ pub struct AppState {
     pub login_limiter: Arc<crate::login_limit::LoginLimiter>,
     /// The configured channels the admin page shows (without secret values).
     pub channels: Arc<crate::ui::admin::ChannelOverview>,
+    /// The SLA policy: a pause on the customer moves an item's clock on in its business time.
+    pub sla: Arc<switchboard_router::sla::SlaPolicy>,
 }
 
 impl AppState {
@@ -104,6 +106,7 @@ impl AppState {
             texts: Arc::new(crate::ui::i18n::Catalog::embedded()),
             login_limiter: Arc::new(crate::login_limit::LoginLimiter::default()),
             channels: Arc::new(crate::ui::admin::ChannelOverview::default()),
+            sla: Arc::new(switchboard_router::sla::SlaPolicy::default()),
         }
     }
 
@@ -116,6 +119,12 @@ impl AppState {
         {
             tracing::warn!(%error, "linker not refreshed after a master-data change");
         }
+    }
+
+    /// Counts SLA pauses with `policy` (the configured `[sla]`) instead of the default one.
+    pub fn with_sla_policy(mut self, policy: switchboard_router::sla::SlaPolicy) -> Self {
+        self.sla = Arc::new(policy);
+        self
     }
 
     /// Lets agents reply to items by e-mail through `mail`.

@@ -28,12 +28,21 @@
     });
   }
 
-  // Live updates: the server says "changed" when the agent's offers or items change.
+  // Live updates: the server says "changed" when the agent's offers or items (or the lead
+  // board's figures) change.
   function listen() {
     var url = document.body.getAttribute("data-live");
     if (!url || !window.EventSource) { return; }
     var source = new EventSource(url);
     source.addEventListener("changed", function () {
+      // A page where the user is choosing (ticked boxes, a field in use) says so instead of
+      // reloading away their choice.
+      var stale = document.getElementById("live-stale");
+      var busy = document.querySelector("input[type=checkbox]:checked, input:focus, select:focus, textarea:focus");
+      if (stale && busy) {
+        stale.hidden = false;
+        return;
+      }
       source.close();
       window.location.reload();
     });

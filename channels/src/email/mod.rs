@@ -21,6 +21,7 @@ mod language;
 mod limits;
 mod noise;
 mod quoted;
+mod spam_score;
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -40,6 +41,7 @@ pub use self::headers::Mailbox;
 pub use self::html::{html_to_text, sanitize_html};
 pub use self::language::detect_language;
 pub use self::noise::NoiseVerdict;
+pub use self::spam_score::{SpamPhrases, SpamScore, SpamScoring, SpamSign};
 use crate::reference_token::{self, FoundToken, TokenLocation};
 
 /// Attached messages read for text and attachments, at most.
@@ -215,7 +217,16 @@ fn build(
 
     let body = body::extract(message, limits, true);
     warnings.extend(body.warnings);
-    let verdict = noise::classify(message, from.as_ref(), subject.as_deref(), config);
+    let verdict =
+        noise::classify(message, from.as_ref(), subject.as_deref(), config).or_else(|| {
+            noise::content_spam(
+                message,
+                from.as_ref(),
+                subject.as_deref(),
+                &body.text,
+                config,
+            )
+        });
     let is_bounce = verdict
         .as_ref()
         .is_some_and(|v| v.kind == NoiseKind::Bounce);

@@ -1,4 +1,5 @@
-//! Recognising noise: upstream spam verdicts, bounces, auto-replies and newsletters.
+//! Recognising noise: upstream spam verdicts, bounces, auto-replies, newsletters, and spam by
+//! its content.
 
 use mail_parser::{Message, MimeHeaders, PartType};
 use serde::Serialize;
@@ -157,6 +158,31 @@ fn spam(message: &Message<'_>, config: &EmailConfig) -> Option<NoiseVerdict> {
                 )
             })
     })
+}
+
+/// Scores the content of a message no header marked as noise ([`super::spam_score`]). Mail
+/// from our own people (a colleague's forward) is never content spam.
+pub(crate) fn content_spam(
+    message: &Message<'_>,
+    from: Option<&Mailbox>,
+    subject: Option<&str>,
+    text: &str,
+    config: &EmailConfig,
+) -> Option<NoiseVerdict> {
+    let internal = from
+        .and_then(|mailbox| mailbox.email.as_deref())
+        .is_some_and(|address| config.is_internal_address(address));
+    if internal {
+        return None;
+    }
+    let hidden_recipients = raw_value(message, "To").is_some_and(|to| {
+        let to = to.trim().to_ascii_lowercase();
+        to.contains("undisclosed-recipients") || to.ends_with(":;")
+    });
+    config
+        .spam_scoring
+        .verdict(subject, text, hidden_recipients)
+        .map(|reason| NoiseVerdict::new(NoiseKind::Spam, reason))
 }
 
 fn bounce(

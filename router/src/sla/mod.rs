@@ -243,5 +243,16 @@ impl SlaPolicy {
     }
 }
 
+impl switchboard_core::sla::SlaResume for SlaPolicy {
+    fn resume(
+        &self,
+        clock: SlaClock,
+        paused_at: DateTime<Utc>,
+        resumed_at: DateTime<Utc>,
+    ) -> SlaClock {
+        SlaPolicy::resume(self, clock, paused_at, resumed_at)
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -189,6 +189,63 @@ fn waiting_on_the_customer_pauses_the_clock() {
 }
 
 #[test]
+fn a_pause_counts_the_business_time_left_again_over_nights_weekends_and_holidays() {
+    // 2026-12-24 is a Thursday; the 25th and 26th are holidays.
+    let policy = SlaPolicy::new(office(&["2026-12-25", "2026-12-28"]), Vec::new(), 0.75).unwrap();
+    let clock = |due: DateTime<Utc>, at_risk: DateTime<Utc>| SlaClock {
+        due_at: due,
+        at_risk_at: at_risk,
+    };
+    // (clock, paused, resumed, expected clock)
+    let cases = [
+        // Overnight: 2 h left Monday 15:30, resumed Tuesday 08:00 (before opening) → 10:30.
+        (
+            clock(ams(2026, 12, 7, 17, 30), ams(2026, 12, 7, 16, 30)),
+            ams(2026, 12, 7, 15, 30),
+            ams(2026, 12, 8, 8, 0),
+            clock(ams(2026, 12, 8, 10, 30), ams(2026, 12, 8, 9, 30)),
+        ),
+        // Over a weekend: 3 h left Friday 14:00, resumed Saturday → counted from Monday 08:30.
+        (
+            clock(ams(2026, 12, 4, 17, 0), ams(2026, 12, 4, 16, 0)),
+            ams(2026, 12, 4, 14, 0),
+            ams(2026, 12, 5, 11, 0),
+            clock(ams(2026, 12, 7, 11, 30), ams(2026, 12, 7, 10, 30)),
+        ),
+        // Paused in the evening (closed): the whole next day's target is still left.
+        (
+            clock(ams(2026, 12, 9, 17, 30), ams(2026, 12, 9, 15, 30)),
+            ams(2026, 12, 8, 20, 0),
+            ams(2026, 12, 10, 13, 0),
+            clock(ams(2026, 12, 11, 13, 0), ams(2026, 12, 11, 11, 0)),
+        ),
+        // Over holidays: 1 h left Thursday 24th 16:30, resumed the 25th (holiday), the
+        // weekend and the 28th (holiday) → Tuesday 29th 09:30.
+        (
+            clock(ams(2026, 12, 24, 17, 30), ams(2026, 12, 24, 17, 0)),
+            ams(2026, 12, 24, 16, 30),
+            ams(2026, 12, 25, 10, 0),
+            clock(ams(2026, 12, 29, 9, 30), ams(2026, 12, 29, 9, 0)),
+        ),
+        // Paused and resumed the same afternoon: moved on by the hour paused, the due time
+        // past closing into Friday morning (5 h left at 12:00: 4.5 h Thursday, 0.5 h Friday).
+        (
+            clock(ams(2026, 12, 10, 17, 0), ams(2026, 12, 10, 16, 0)),
+            ams(2026, 12, 10, 12, 0),
+            ams(2026, 12, 10, 13, 0),
+            clock(ams(2026, 12, 11, 9, 0), ams(2026, 12, 10, 17, 0)),
+        ),
+    ];
+    for (index, (before, paused, resumed, expected)) in cases.into_iter().enumerate() {
+        assert_eq!(
+            policy.resume(before, paused, resumed),
+            expected,
+            "case {index}"
+        );
+    }
+}
+
+#[test]
 fn bad_policies_are_refused() {
     let calendar = BusinessCalendar::always_open();
     assert!(SlaPolicy::new(calendar.clone(), vec![], 0.0).is_err());

@@ -7,13 +7,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use switchboard_core::CoreError;
 use switchboard_core::item::Channel;
 use switchboard_core::store::Store;
 use switchboard_store::BlobStore;
 
 use crate::config::Config;
 use crate::dispatch::{DispatchHandle, DispatchSettings};
-use crate::pipeline::{IngestOutcome, Pipeline};
+use crate::pipeline::{IngestOutcome, Pipeline, RawInput};
 
 /// Exit status of the mail-delivery convention for "try again later".
 const EX_TEMPFAIL: u8 = 75;
@@ -29,6 +30,28 @@ struct Summary {
     not_landed: Vec<(String, String)>,
 }
 
+impl Summary {
+    fn count(&mut self, name: String, outcome: Result<IngestOutcome, CoreError>) {
+        match outcome {
+            Ok(IngestOutcome::Ingested { noise, .. }) => {
+                self.ingested += 1;
+                self.noise += u64::from(noise.is_some());
+            }
+            Ok(IngestOutcome::Duplicate { .. }) => self.duplicates += 1,
+            Ok(IngestOutcome::Failed { reason, .. }) => self.failed.push((name, reason)),
+            Ok(IngestOutcome::Deferred { reason, .. }) => self.awaiting_ocr.push((name, reason)),
+            // Not answered by a synchronous ingest; listed with the waiting inputs if it were.
+            Ok(IngestOutcome::Accepted { .. }) => self
+                .awaiting_ocr
+                .push((name, "landed; processed in the background".into())),
+            Err(error) => self.not_landed.push((name, error.to_string())),
+        }
+    }
+}
+
+/// Files read and landed in one batch.
+const FILES_PER_BATCH: usize = 100;
+
 /// Ingests the given paths and prints a summary.
 pub async fn run(
     store: Arc<dyn Store>,
@@ -43,6 +66,11 @@ pub async fn run(
     )
     .await
     .context("cannot start the ingest pipeline")?;
+    // Acknowledgements are queued in the outbox; the serving node's sender sends them.
+    let pipeline = match crate::mail::queueing_acknowledger(config, Arc::clone(&store))? {
+        Some(acknowledger) => pipeline.acknowledging(acknowledger),
+        None => pipeline,
+    };
     let recovered = pipeline.recover().await?;
     if recovered > 0 {
         eprintln!("recovered {recovered} input(s) left from an interrupted run");
@@ -52,35 +80,24 @@ pub async fn run(
     }
     let files = collect_files(paths)?;
     let mut summary = Summary::default();
-    for file in files {
-        let name = file
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_else(|| file.display().to_string());
-        let raw = match std::fs::read(&file) {
-            Ok(raw) => raw,
-            Err(error) => {
-                summary
+    for chunk in files.chunks(FILES_PER_BATCH) {
+        let mut inputs = Vec::with_capacity(chunk.len());
+        for file in chunk {
+            let name = file
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_else(|| file.display().to_string());
+            match std::fs::read(file) {
+                Ok(raw) => inputs.push(RawInput { source: name, raw }),
+                Err(error) => summary
                     .not_landed
-                    .push((file.display().to_string(), error.to_string()));
-                continue;
+                    .push((file.display().to_string(), error.to_string())),
             }
-        };
-        match pipeline.ingest_raw(channel, &name, raw).await {
-            Ok(IngestOutcome::Ingested { noise, .. }) => {
-                summary.ingested += 1;
-                summary.noise += u64::from(noise.is_some());
-            }
-            Ok(IngestOutcome::Duplicate { .. }) => summary.duplicates += 1,
-            Ok(IngestOutcome::Failed { reason, .. }) => summary.failed.push((name, reason)),
-            Ok(IngestOutcome::Deferred { reason, .. }) => summary.awaiting_ocr.push((name, reason)),
-            // Not answered by a synchronous ingest; listed with the waiting inputs if it were.
-            Ok(IngestOutcome::Accepted { .. }) => summary
-                .awaiting_ocr
-                .push((name, "landed; processed in the background".into())),
-            Err(error) => summary
-                .not_landed
-                .push((file.display().to_string(), error.to_string())),
+        }
+        let names: Vec<String> = inputs.iter().map(|input| input.source.clone()).collect();
+        let outcomes = pipeline.ingest_batch(channel, inputs).await;
+        for (name, outcome) in names.into_iter().zip(outcomes) {
+            summary.count(name, outcome);
         }
     }
     print_summary(&summary);

@@ -26,6 +26,8 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
         }
     }
     let router = crate::dispatch::start(store.clone(), &config.database_url());
+    let outbox = crate::mail::start_outbox(&config, store.clone())?;
+    let acknowledger = outbox.as_ref().map(|outbox| outbox.acknowledger.clone());
     let pipeline = Pipeline::new(
         store.clone(),
         BlobStore::new(config.blob_dir()),
@@ -34,6 +36,10 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     .await
     .context("cannot start the ingest pipeline")?
     .waking(router.clone());
+    let pipeline = match &acknowledger {
+        Some(acknowledger) => pipeline.acknowledging(acknowledger.clone()),
+        None => pipeline,
+    };
     // Imports by the CLI or another node reach this node's linker within seconds.
     pipeline.follow_master_data(std::time::Duration::from_secs(5));
     let recovered = pipeline.recover().await?;
@@ -52,8 +58,6 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     let indexer = indexer.spawn();
     let router_data = actix_web::web::Data::from(router.as_router_handle());
     let pipeline = Arc::new(pipeline);
-    let outbox = crate::mail::start_outbox(&config, store.clone())?;
-    let acknowledger = outbox.as_ref().map(|outbox| outbox.acknowledger.clone());
     crate::mail::start_sources(&config, pipeline.clone(), acknowledger);
     crate::watch::start(&config.watch, pipeline.clone(), &config.database_url())?;
     let state = AppState::new(
@@ -69,7 +73,11 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     .with_tasks(pipeline)
     .with_search(search)
     .with_attachment_bytes(Arc::new(BlobStore::new(config.blob_dir())))
-    .with_channels(crate::channel_overview::channel_overview(&config));
+    .with_channels(crate::channel_overview::channel_overview(&config))
+    .with_sla_policy(
+        switchboard_router::sla::SlaPolicy::from_settings(&config.sla)
+            .map_err(|error| anyhow::anyhow!("invalid [sla] settings: {error}"))?,
+    );
     let state = match outbox {
         Some(outbox) => state.with_outbound_mail(outbox.mail),
         None => state,

@@ -295,6 +295,19 @@ impl Router {
         model::next_due(&snapshot, Utc::now(), self.settings.absence_grace)
     }
 
+    async fn waiting_explanations(&self) -> CoreResult<Vec<(WorkItemId, serde_json::Value)>> {
+        let now = Utc::now();
+        let snapshot = self.store.routing_snapshot(now).await?;
+        let policy_snapshot = model::policy_snapshot(&snapshot, &self.settings.policy);
+        Ok(policy::assign(&policy_snapshot, now)
+            .iter()
+            .filter_map(|decision| {
+                let explanation = serde_json::to_value(decision.explanation()?).ok()?;
+                Some((decision.item()?, explanation))
+            })
+            .collect())
+    }
+
     async fn next_item(&self, agent: UserId) -> CoreResult<Option<WorkItemId>> {
         for _attempt in 0..5 {
             let now = Utc::now();
@@ -339,6 +352,10 @@ impl RouterHandle for DispatchHandle {
     async fn simulate(&self, request: &SimulationRequest) -> CoreResult<serde_json::Value> {
         let report = simulate::run(self.0.store.as_ref(), request, &self.0.settings.policy).await?;
         Ok(report.to_json())
+    }
+
+    async fn waiting_explanations(&self) -> CoreResult<Vec<(WorkItemId, serde_json::Value)>> {
+        self.0.waiting_explanations().await
     }
 }
 

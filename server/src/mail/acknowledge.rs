@@ -17,6 +17,9 @@ pub struct AcknowledgementSettings {
     pub per_sender_hours: i64,
     /// Templates per language (`nl`, `en`, `de`, `fr`); `en` for other languages.
     pub templates: Templates,
+    /// Our addresses whose mail is acknowledged whatever source brings it (IMAP, the MTA pipe,
+    /// a drop folder, HTTP), matched against `To`, `Delivered-To` and `X-Original-To`.
+    pub mailboxes: Vec<String>,
 }
 
 impl Default for AcknowledgementSettings {
@@ -24,6 +27,7 @@ impl Default for AcknowledgementSettings {
         Self {
             per_sender_hours: 24,
             templates: Templates::default(),
+            mailboxes: Vec::new(),
         }
     }
 }
@@ -154,6 +158,41 @@ pub fn check(
     Ok(())
 }
 
+/// The recipient fields that name the mailbox a message was delivered to.
+const RECIPIENT_HEADERS: &[&str] = &["to", "delivered-to", "x-original-to"];
+
+/// Returns the first of `mailboxes` the message was addressed or delivered to (`To`,
+/// `Delivered-To`, `X-Original-To`), compared case-insensitively on whole addresses.
+pub fn addressed_mailbox<'a>(raw: &[u8], mailboxes: &'a [String]) -> Option<&'a str> {
+    let (head, _) = landing::split_head(raw);
+    let recipients: Vec<String> = landing::unfolded_headers(head)
+        .into_iter()
+        .filter(|(name, _)| RECIPIENT_HEADERS.contains(&name.to_ascii_lowercase().as_str()))
+        .map(|(_, value)| value.to_ascii_lowercase())
+        .collect();
+    mailboxes
+        .iter()
+        .map(|mailbox| mailbox.trim())
+        .find(|mailbox| {
+            let mailbox = mailbox.to_ascii_lowercase();
+            !mailbox.is_empty()
+                && recipients
+                    .iter()
+                    .any(|value| names_address(value, &mailbox))
+        })
+}
+
+/// Tells whether a header value names `address` itself, not a longer one ending or starting
+/// with it (`bigorders@...`, `orders@velora.example.nl.evil`).
+fn names_address(value: &str, address: &str) -> bool {
+    let part_of_address = |c: char| c.is_ascii_alphanumeric() || "._%+-@".contains(c);
+    value.match_indices(address).any(|(start, _)| {
+        let before = value[..start].chars().next_back();
+        let after = value[start + address.len()..].chars().next();
+        !before.is_some_and(part_of_address) && !after.is_some_and(part_of_address)
+    })
+}
+
 /// Fills a template's placeholders.
 pub fn fill(text: &str, reference: &str, subject: &str) -> String {
     text.replace("{reference}", reference)
@@ -213,6 +252,38 @@ mod tests {
             &own,
         );
         assert_eq!(ours, Err(Refusal::OwnAddress));
+    }
+
+    #[test]
+    fn the_mailbox_is_found_in_to_delivered_to_or_x_original_to() {
+        let mailboxes = [
+            "Orders@velora.example.nl".to_owned(),
+            "klantenservice@velora.example.nl".to_owned(),
+        ];
+        let to = b"From: a@b.nl\r\nTo: Velora <ORDERS@velora.example.nl>\r\n\r\nx\r\n";
+        assert_eq!(
+            addressed_mailbox(to, &mailboxes),
+            Some("Orders@velora.example.nl")
+        );
+        let delivered = b"Delivered-To: klantenservice@velora.example.nl\r\nTo: undisclosed-recipients:;\r\n\r\nx";
+        assert_eq!(
+            addressed_mailbox(delivered, &mailboxes),
+            Some("klantenservice@velora.example.nl")
+        );
+        let original = b"X-Original-To: orders@velora.example.nl\r\nTo: list@example.nl\r\n\r\nx";
+        assert!(addressed_mailbox(original, &mailboxes).is_some());
+        for other in [
+            "To: bigorders@velora.example.nl\r\n\r\nx",
+            "To: orders@velora.example.nl.example.com\r\n\r\nx",
+            "Cc: orders@velora.example.nl\r\nTo: someone@example.nl\r\n\r\nx",
+            "To: someone@example.nl\r\n\r\norders@velora.example.nl",
+        ] {
+            assert_eq!(
+                addressed_mailbox(other.as_bytes(), &mailboxes),
+                None,
+                "{other}"
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,9 @@ use lettre::message::{Mailbox, MessageBuilder};
 use switchboard_channels::reference_token::{self, TokenSecret};
 use switchboard_core::error::CoreResult;
 use switchboard_core::item::{Channel, WorkItem};
-use switchboard_core::outbox::{NewOutbound, Outbound, OutboundKind, OutboundMail, ReplyRequest};
+use switchboard_core::outbox::{
+    NewOutbound, Outbound, OutboundKind, OutboundMail, ReplyDraft, ReplyRequest, ReplyTemplate,
+};
 use switchboard_core::store::Store;
 use switchboard_core::work::Worker;
 use switchboard_core::{CoreError, WorkItemId};
@@ -32,6 +34,7 @@ pub struct ReplyComposer {
     relay: SmtpRelay,
     secret: TokenSecret,
     queued: Arc<Notify>,
+    templates: Vec<ReplyTemplate>,
 }
 
 impl ReplyComposer {
@@ -47,7 +50,14 @@ impl ReplyComposer {
             relay,
             secret,
             queued,
+            templates: super::templates::default_reply_templates(),
         }
+    }
+
+    /// Offers `templates` to start replies from, instead of the built-in ones.
+    pub fn with_templates(mut self, templates: Vec<ReplyTemplate>) -> Self {
+        self.templates = templates;
+        self
     }
 }
 
@@ -72,6 +82,22 @@ impl OutboundMail for ReplyComposer {
             .await?;
         self.queued.notify_one();
         Ok(queued)
+    }
+
+    fn draft(&self, item: &WorkItem) -> ReplyDraft {
+        let reference = item.id.reference();
+        let original = item.subject.as_deref().unwrap_or("").trim();
+        ReplyDraft {
+            subject: reply_subject(item, None, &self.secret),
+            templates: self
+                .templates
+                .iter()
+                .map(|template| ReplyTemplate {
+                    text: acknowledge::fill(&template.text, &reference, original),
+                    ..template.clone()
+                })
+                .collect(),
+        }
     }
 }
 
@@ -104,7 +130,7 @@ pub fn compose_reply(
         .collect::<CoreResult<Vec<Mailbox>>>()?;
     let outgoing = Outgoing {
         kind: OutboundKind::Reply,
-        subject: reply_subject(item, secret),
+        subject: reply_subject(item, request.subject.as_deref(), secret),
         body: body.to_owned(),
         cc,
     };
@@ -247,9 +273,15 @@ fn customer_address(item: &WorkItem) -> CoreResult<&str> {
     })
 }
 
-/// `Re: <subject> [SB-000123-abcdefgh]`, keeping one `Re:` and one token.
-fn reply_subject(item: &WorkItem, secret: &TokenSecret) -> String {
-    let original = item.subject.as_deref().unwrap_or("").trim();
+/// `Re: <subject> [SB-000123-abcdefgh]`, keeping one `Re:` and one token; the subject is the
+/// agent's `edited` one when given, else the item's.
+fn reply_subject(item: &WorkItem, edited: Option<&str>, secret: &TokenSecret) -> String {
+    let original = edited
+        .filter(|edited| !edited.trim().is_empty())
+        .or(item.subject.as_deref())
+        .unwrap_or("")
+        .replace(['\r', '\n'], " ");
+    let original = original.trim();
     let token = reference_token::sign(item.id, secret.as_bytes());
     let with_token = if original.contains(&token) {
         original.to_owned()
@@ -312,6 +344,16 @@ impl Acknowledger {
             own_addresses,
             queued,
         }
+    }
+
+    /// Queues the acknowledgement of a freshly ingested message addressed to one of the
+    /// mailboxes acknowledged for every source (`[mail.acknowledgement] mailboxes`), as
+    /// [`Acknowledger::acknowledge`] does; returns whether one was queued.
+    pub async fn acknowledge_addressed(&self, item: WorkItemId, raw: &[u8]) -> CoreResult<bool> {
+        if acknowledge::addressed_mailbox(raw, &self.settings.mailboxes).is_none() {
+            return Ok(false);
+        }
+        self.acknowledge(item, raw).await
     }
 
     /// Queues the acknowledgement of a freshly ingested message unless it must not be answered

@@ -12,7 +12,7 @@ use anyhow::Context;
 use async_imap::Session;
 use async_imap::extensions::idle::IdleResponse;
 use futures_util::TryStreamExt;
-use switchboard_core::ingest::{IngestOutcome, Ingestor};
+use switchboard_core::ingest::{IngestOutcome, Ingestor, RawInput};
 use switchboard_core::item::Channel;
 
 use super::compose::Acknowledger;
@@ -146,7 +146,14 @@ async fn read_greeting(client: &mut async_imap::Client<MailStream>) -> anyhow::R
         .context("the server closed the connection before its greeting")
 }
 
-/// Ingests every message not yet processed, oldest first; returns how many it took.
+/// Messages fetched and handed to the pipeline at once: enough to write them in one
+/// transaction, few enough that a backlog is flagged as it goes (a killed server re-reads at
+/// most one chunk, and the mailbox shows progress).
+const FETCH_CHUNK: usize = 8;
+
+/// Ingests every message not yet processed, oldest first, a chunk at a time; returns how many
+/// it took. A message is marked processed only once the pipeline has answered for it; at the
+/// first one it could not land, the rest of the chunk stays unmarked for the next pass.
 async fn take_new_messages(
     session: &mut ImapSession,
     reader: &Reader<'_>,
@@ -159,24 +166,28 @@ async fn take_new_messages(
         .into_iter()
         .collect();
     uids.sort_unstable();
-    for &uid in &uids {
-        let Some(raw) = fetch(session, uid).await? else {
-            continue; // expunged meanwhile
-        };
-        let source = landing::keys(Channel::Email, &raw).idem_key;
-        let outcome = reader
-            .ingestor
-            .ingest(Channel::Email, &source, raw.clone())
-            .await
-            .with_context(|| format!("cannot land message uid {uid}"))?;
-        tracing::debug!(mailbox = %account.name, uid, outcome = ?outcome, "imap message ingested");
-        mark_processed(session, &account.processed, uid, can_move).await?;
-        // Only a new item is acknowledged: a copy on another mailbox is a duplicate.
-        if let (Some(acknowledger), IngestOutcome::Ingested { item, .. }) =
-            (reader.acknowledger, &outcome)
-            && let Err(error) = acknowledger.acknowledge(*item, &raw).await
-        {
-            tracing::warn!(item = %item, error = %error, "acknowledgement not queued");
+    for chunk in uids.chunks(FETCH_CHUNK) {
+        // Messages expunged meanwhile are simply missing.
+        let fetched = fetch(session, chunk).await?;
+        let inputs = fetched
+            .iter()
+            .map(|(_, raw)| RawInput {
+                source: landing::keys(Channel::Email, raw).idem_key,
+                raw: raw.clone(),
+            })
+            .collect();
+        let outcomes = reader.ingestor.ingest_batch(Channel::Email, inputs).await;
+        for ((uid, raw), outcome) in fetched.iter().zip(outcomes) {
+            let outcome = outcome.with_context(|| format!("cannot land message uid {uid}"))?;
+            tracing::debug!(mailbox = %account.name, uid, outcome = ?outcome, "imap message ingested");
+            mark_processed(session, &account.processed, *uid, can_move).await?;
+            // Only a new item is acknowledged: a copy on another mailbox is a duplicate.
+            if let (Some(acknowledger), IngestOutcome::Ingested { item, .. }) =
+                (reader.acknowledger, &outcome)
+                && let Err(error) = acknowledger.acknowledge(*item, raw).await
+            {
+                tracing::warn!(item = %item, error = %error, "acknowledgement not queued");
+            }
         }
     }
     Ok(uids.len())
@@ -196,17 +207,28 @@ pub fn unprocessed_query(processed: &ProcessedAction) -> String {
     }
 }
 
-async fn fetch(session: &mut ImapSession, uid: u32) -> anyhow::Result<Option<Vec<u8>>> {
+/// Fetches the messages of `uids` in one command, in the order asked.
+async fn fetch(session: &mut ImapSession, uids: &[u32]) -> anyhow::Result<Vec<(u32, Vec<u8>)>> {
+    let set = uids
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let fetched: Vec<_> = session
-        .uid_fetch(uid.to_string(), "BODY.PEEK[]")
+        .uid_fetch(set, "BODY.PEEK[]")
         .await?
         .try_collect()
         .await?;
-    Ok(fetched
+    Ok(uids
         .iter()
-        .find(|message| message.uid == Some(uid))
-        .and_then(|message| message.body())
-        .map(<[u8]>::to_vec))
+        .filter_map(|&uid| {
+            fetched
+                .iter()
+                .find(|message| message.uid == Some(uid))
+                .and_then(|message| message.body())
+                .map(|body| (uid, body.to_vec()))
+        })
+        .collect())
 }
 
 async fn mark_processed(

@@ -7,6 +7,7 @@ pub mod imap;
 pub mod outbox;
 pub mod settings;
 pub mod stream;
+pub mod templates;
 
 pub use settings::{ImapAccount, MailSettings, ProcessedAction, Secret, Security, SmtpRelay};
 
@@ -54,6 +55,45 @@ pub struct Outbox {
 /// Starts the outbox sender when an SMTP relay is configured, and returns the composer the HTTP
 /// API queues replies with. Replies need the reference secret: their tokens are signed with it.
 pub fn start_outbox(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Option<Outbox>> {
+    let Some((relay, secret)) = relay_and_secret(config)? else {
+        return Ok(None);
+    };
+    let queued = Arc::new(Notify::new());
+    let composer =
+        compose::ReplyComposer::new(store.clone(), relay.clone(), secret.clone(), queued.clone())
+            .with_templates(config.mail.reply_templates.clone());
+    let acknowledger = Arc::new(new_acknowledger(
+        config,
+        store.clone(),
+        relay.clone(),
+        secret,
+        &queued,
+    ));
+    tokio::spawn(outbox::run(store, relay, queued, lock_url(config)));
+    Ok(Some(Outbox {
+        mail: Arc::new(composer),
+        acknowledger,
+    }))
+}
+
+/// An acknowledger that only queues in the outbox, for runs without a sender (the MTA pipe and
+/// `switchboard ingest`): the serving node's outbox sender sends what they queue. `None`
+/// without `[mail.smtp]`.
+pub fn queueing_acknowledger(
+    config: &Config,
+    store: Arc<dyn Store>,
+) -> anyhow::Result<Option<Arc<compose::Acknowledger>>> {
+    let Some((relay, secret)) = relay_and_secret(config)? else {
+        return Ok(None);
+    };
+    let queued = Arc::new(Notify::new());
+    Ok(Some(Arc::new(new_acknowledger(
+        config, store, relay, secret, &queued,
+    ))))
+}
+
+/// The relay and the secret reply tokens are signed with, when `[mail.smtp]` is configured.
+fn relay_and_secret(config: &Config) -> anyhow::Result<Option<(SmtpRelay, TokenSecret)>> {
     let Some(relay) = config.mail.smtp.clone() else {
         return Ok(None);
     };
@@ -65,23 +105,24 @@ pub fn start_outbox(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Op
         .ok_or_else(|| {
             anyhow::anyhow!("[mail.smtp] needs organisation.reference_secret to sign reply tokens")
         })?;
-    let queued = Arc::new(Notify::new());
-    let secret = TokenSecret::new(secret.as_bytes());
-    let composer =
-        compose::ReplyComposer::new(store.clone(), relay.clone(), secret.clone(), queued.clone());
-    let acknowledger = compose::Acknowledger::new(
-        store.clone(),
-        relay.clone(),
+    Ok(Some((relay, TokenSecret::new(secret.as_bytes()))))
+}
+
+fn new_acknowledger(
+    config: &Config,
+    store: Arc<dyn Store>,
+    relay: SmtpRelay,
+    secret: TokenSecret,
+    queued: &Arc<Notify>,
+) -> compose::Acknowledger {
+    compose::Acknowledger::new(
+        store,
+        relay,
         secret,
         config.mail.acknowledgement.clone(),
         config.organisation.own_addresses.clone(),
         queued.clone(),
-    );
-    tokio::spawn(outbox::run(store, relay, queued, lock_url(config)));
-    Ok(Some(Outbox {
-        mail: Arc::new(composer),
-        acknowledger: Arc::new(acknowledger),
-    }))
+    )
 }
 
 /// The database to hold singleton locks on: PostgreSQL only (SQLite is one node).

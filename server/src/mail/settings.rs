@@ -190,7 +190,7 @@ impl SmtpRelay {
 }
 
 /// The `[mail]` section.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailSettings {
     /// Mailboxes read by `switchboard serve` (`[[mail.imap]]`).
@@ -199,6 +199,23 @@ pub struct MailSettings {
     pub smtp: Option<SmtpRelay>,
     /// Automatic acknowledgements (for mailboxes with `acknowledge = true`).
     pub acknowledgement: super::acknowledge::AcknowledgementSettings,
+    /// The texts agents start replies from (`[[mail.reply_templates]]`); the built-in ones
+    /// when none are configured.
+    pub reply_templates: Vec<switchboard_core::outbox::ReplyTemplate>,
+    /// Content-based spam scoring: threshold and weighted phrases per language.
+    pub spam: switchboard_channels::email::SpamScoring,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            imap: Vec::new(),
+            smtp: None,
+            acknowledgement: super::acknowledge::AcknowledgementSettings::default(),
+            reply_templates: super::templates::default_reply_templates(),
+            spam: switchboard_channels::email::SpamScoring::default(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ impl DocumentInput {
     ) -> Result<Self, ParseFailure> {
         let (channel, original, file_name, notification) = match channel {
             Channel::Letter => (Channel::Letter, raw.to_vec(), source.to_owned(), None),
-            Channel::Email | Channel::Fax if super::parse::is_document(Channel::Email, raw) => {
+            Channel::Email | Channel::Fax if super::parse::needs_ocr(Channel::Email, raw) => {
                 let fax = parse_fax_notification(raw).map_err(document_failure)?;
                 let file_name = fax
                     .notification

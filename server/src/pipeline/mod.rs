@@ -5,6 +5,7 @@
 //! quickly ([`Pipeline::land`]) get an answer once the input is durable, and the rest runs in
 //! the background.
 
+mod batch;
 pub mod document;
 pub mod enrich;
 pub mod landing;
@@ -14,11 +15,10 @@ pub mod task;
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use switchboard_core::CoreError;
-use switchboard_core::inbound::{Inbound, InboundState, NewInbound, ThreadCandidate};
+use switchboard_core::inbound::{Inbound, InboundState, ThreadCandidate};
 use switchboard_core::ingest::Ingestor;
-use switchboard_core::item::Channel;
+use switchboard_core::item::{Channel, NewItem};
 use switchboard_core::store::Store;
 use switchboard_router::rules::{RuleSet, ValidRuleSet, validate};
 use switchboard_router::sla::{SlaPolicy, SlaSettings};
@@ -29,8 +29,9 @@ use self::enrich::{Enricher, ThreadContext, failed_item};
 use self::parse::{ParseFailure, Parsed, ParserSettings};
 use self::recording::{RecordingFetchSettings, RecordingFetcher, RecordingResolver};
 use crate::dispatch::DispatchHandle;
+use crate::mail::compose::Acknowledger;
 
-pub use switchboard_core::ingest::IngestOutcome;
+pub use switchboard_core::ingest::{IngestOutcome, RawInput};
 
 /// Settings of the pipeline.
 #[derive(Debug, Clone)]
@@ -70,6 +71,7 @@ pub struct Pipeline {
     ocr_slots: Arc<tokio::sync::Semaphore>,
     router: Option<DispatchHandle>,
     recordings: RecordingFetcher,
+    acknowledger: Option<Arc<Acknowledger>>,
 }
 
 impl Pipeline {
@@ -92,6 +94,7 @@ impl Pipeline {
             ocr_slots: Arc::new(tokio::sync::Semaphore::new(settings.ocr_workers.max(1))),
             router: None,
             recordings: RecordingFetcher::new(settings.recordings),
+            acknowledger: None,
         })
     }
 
@@ -147,24 +150,33 @@ impl Pipeline {
         self
     }
 
+    /// Acknowledges new e-mail items addressed to a mailbox that wants it, whatever source
+    /// brought them (`[mail.acknowledgement] mailboxes`).
+    pub fn acknowledging(mut self, acknowledger: Arc<Acknowledger>) -> Self {
+        self.acknowledger = Some(acknowledger);
+        self
+    }
+
+    /// Queues the acknowledgement of a new e-mail item when its mailbox wants one; a failure
+    /// is logged, never the intake's.
+    async fn acknowledge_new(&self, item: &NewItem, outcome: &IngestOutcome, raw: &[u8]) {
+        let (Some(acknowledger), IngestOutcome::Ingested { item: id, .. }) =
+            (&self.acknowledger, outcome)
+        else {
+            return;
+        };
+        if item.channel != Channel::Email {
+            return;
+        }
+        if let Err(error) = acknowledger.acknowledge_addressed(*id, raw).await {
+            tracing::warn!(item = %id, %error, "acknowledgement not queued");
+        }
+    }
+
     fn wake_router(&self) {
         if let Some(router) = &self.router {
             router.notify();
         }
-    }
-
-    /// Lands and processes the inputs a source hands over at once (an IMAP fetch, a folder
-    /// scan), in order; one outcome per input, with the meaning of [`Pipeline::ingest_raw`]'s.
-    pub async fn ingest_batch(
-        &self,
-        channel: Channel,
-        inputs: Vec<RawInput>,
-    ) -> Vec<Result<IngestOutcome, CoreError>> {
-        let mut outcomes = Vec::with_capacity(inputs.len());
-        for input in inputs {
-            outcomes.push(self.ingest_raw(channel, &input.source, input.raw).await);
-        }
-        outcomes
     }
 
     /// Lands and processes one input. An error means the input could not be landed, so the
@@ -215,36 +227,14 @@ impl Pipeline {
         source: &str,
         raw: Vec<u8>,
     ) -> Result<Landing, CoreError> {
-        if !parse::supports(channel) {
-            return Err(CoreError::BadInput(format!(
-                "the {channel} channel cannot be ingested by this build"
-            )));
-        }
-        let keys = landing::keys(channel, &raw);
-        let raw = Arc::new(raw);
-        let blob = {
-            let blobs = self.blobs.clone();
-            let raw = Arc::clone(&raw);
-            tokio::task::spawn_blocking(move || blobs.put(&raw))
-                .await
-                .map_err(|error| CoreError::Internal(format!("blob task failed: {error}")))??
+        let input = RawInput {
+            source: source.to_owned(),
+            raw,
         };
-        let landing = self
-            .store
-            .land(&NewInbound {
-                channel,
-                source: source.to_owned(),
-                idem_key: keys.idem_key,
-                fingerprint: keys.fingerprint,
-                blob,
-                size: i64::try_from(raw.len()).unwrap_or(i64::MAX),
-                received_at: Utc::now(),
-            })
-            .await?;
-        Ok(match landing.inbound.item_id {
-            Some(item) => Landing::Duplicate(item),
-            None => Landing::New(landing.inbound, raw),
-        })
+        self.land_batch(channel, vec![input])
+            .await?
+            .pop()
+            .ok_or_else(|| CoreError::Internal("landing lost".into()))
     }
 
     /// Processes every input left landed by a crash, retries documents waiting for OCR and
@@ -286,9 +276,10 @@ impl Pipeline {
         raw: Arc<Vec<u8>>,
     ) -> Result<IngestOutcome, CoreError> {
         // OCR is slow: documents are read in the bounded pool; other channels never wait.
-        if parse::is_document(inbound.channel, &raw) {
+        if parse::needs_ocr(inbound.channel, &raw) {
             return self.process_document(inbound, raw, None).await;
         }
+        let kept = Arc::clone(&raw);
         let parsed = match self.recordings.recording_for(inbound.channel, raw).await {
             Ok((raw, recording)) => {
                 let parsers = Arc::clone(&self.parsers);
@@ -303,33 +294,15 @@ impl Pipeline {
             Err(unreadable_upload) => Err(ParseFailure::Unreadable(unreadable_upload)),
         };
         match parsed {
-            Ok(parsed) => self.persist(inbound, parsed).await,
+            Ok(parsed) => self.persist(inbound, parsed, &kept).await,
             Err(ParseFailure::Deferred(reason)) => self.defer(inbound, reason).await,
             Err(ParseFailure::Unreadable(reason)) => self.fail(inbound, reason).await,
         }
     }
 
-    /// Keeps an input landed as waiting for the OCR engine; retried at the next start.
-    async fn defer(&self, inbound: &Inbound, reason: String) -> Result<IngestOutcome, CoreError> {
-        tracing::warn!(inbound = %inbound.id, source = %inbound.source, reason = %reason, "intake deferred");
-        self.store
-            .set_inbound_state(inbound.id, InboundState::AwaitingOcr, Some(&reason))
-            .await?;
-        Ok(IngestOutcome::Deferred {
-            inbound: inbound.id,
-            reason,
-        })
-    }
-
     /// Shows an unreadable input as a failed item that keeps it.
     async fn fail(&self, inbound: &Inbound, reason: String) -> Result<IngestOutcome, CoreError> {
-        tracing::warn!(inbound = %inbound.id, source = %inbound.source, reason = %reason, "intake failed");
-        let (item, placement) = failed_item(
-            inbound.channel,
-            &inbound.source,
-            inbound.received_at,
-            &reason,
-        );
+        let (item, placement) = failed_intake(inbound, &reason);
         let item = self
             .store
             .complete_inbound(inbound.id, &item, &placement)
@@ -338,19 +311,43 @@ impl Pipeline {
         Ok(IngestOutcome::Failed { item, reason })
     }
 
-    async fn persist(&self, inbound: &Inbound, parsed: Parsed) -> Result<IngestOutcome, CoreError> {
+    async fn persist(
+        &self,
+        inbound: &Inbound,
+        parsed: Parsed,
+        raw: &[u8],
+    ) -> Result<IngestOutcome, CoreError> {
+        let noise = parsed.item.noise;
+        let (item, placement) = self.prepare(inbound, parsed).await?;
+        let id = self
+            .store
+            .complete_inbound(inbound.id, &item, &placement)
+            .await?;
+        self.wake_router();
+        let outcome = IngestOutcome::Ingested { item: id, noise };
+        self.acknowledge_new(&item, &outcome, raw).await;
+        Ok(outcome)
+    }
+
+    /// Stores a parsed item's attachments and threads, links and places it: everything but
+    /// writing it.
+    async fn prepare(
+        &self,
+        inbound: &Inbound,
+        parsed: Parsed,
+    ) -> Result<
+        (
+            switchboard_core::item::NewItem,
+            switchboard_core::store::ItemPlacement,
+        ),
+        CoreError,
+    > {
         self.store_attachments(&parsed.item).await?;
         let thread = self.thread_of(&parsed).await?;
         let placement = self
             .enricher
             .placement(&parsed.item, &thread, inbound.received_at);
-        let noise = parsed.item.noise;
-        let item = self
-            .store
-            .complete_inbound(inbound.id, &parsed.item, &placement)
-            .await?;
-        self.wake_router();
-        Ok(IngestOutcome::Ingested { item, noise })
+        Ok((parsed.item, placement))
     }
 
     /// Puts the attachments' bytes (e-mail attachments, fax pages, recordings) into the blob
@@ -408,13 +405,18 @@ impl Pipeline {
     }
 }
 
-/// One raw input of a batch and where it came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawInput {
-    /// File base name, Message-ID or external id.
-    pub source: String,
-    /// The bytes.
-    pub raw: Vec<u8>,
+/// Logs an unreadable input and builds the failed item that shows it and keeps its bytes.
+fn failed_intake(
+    inbound: &Inbound,
+    reason: &str,
+) -> (NewItem, switchboard_core::store::ItemPlacement) {
+    tracing::warn!(inbound = %inbound.id, source = %inbound.source, reason = %reason, "intake failed");
+    failed_item(
+        inbound.channel,
+        &inbound.source,
+        inbound.received_at,
+        reason,
+    )
 }
 
 /// A landed input: new (to process) or the same input again.
@@ -459,5 +461,13 @@ impl Ingestor for Pipeline {
 
     async fn master_data_changed(&self) -> Result<(), CoreError> {
         self.reload_master_data().await
+    }
+
+    async fn ingest_batch(
+        &self,
+        channel: Channel,
+        inputs: Vec<RawInput>,
+    ) -> Vec<Result<IngestOutcome, CoreError>> {
+        Pipeline::ingest_batch(self, channel, inputs).await
     }
 }

@@ -50,7 +50,7 @@ pub struct ParserSettings {
 
 /// Tells whether an input is a document (a fax, a letter, or a fax-server notification mail
 /// carrying one): documents are read page by page in the bounded OCR pool, not parsed here.
-pub fn is_document(channel: Channel, raw: &[u8]) -> bool {
+pub fn needs_ocr(channel: Channel, raw: &[u8]) -> bool {
     match channel {
         Channel::Fax | Channel::Letter => true,
         Channel::Email => is_fax_notification(raw),
@@ -66,7 +66,7 @@ pub fn supports(channel: Channel) -> bool {
     )
 }
 
-/// Parses an input that is not a document (see [`is_document`]), with the recording fetched
+/// Parses an input that is not a document (see [`needs_ocr`]), with the recording fetched
 /// for a voicemail webhook (or why it was not). Blocking (large inputs take a while): call from
 /// a blocking context.
 pub fn parse(

@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
-use switchboard_core::ingest::{IngestOutcome, Ingestor};
+use switchboard_core::ingest::{IngestOutcome, Ingestor, RawInput};
 use switchboard_core::item::Channel;
 
 use self::layout::{FolderLayout, is_input};
@@ -41,6 +41,9 @@ pub struct WatchFolder {
     #[serde(default = "default_poll_seconds")]
     pub poll_seconds: u64,
 }
+
+/// Files landed in one batch.
+const SCAN_CHUNK: usize = 100;
 
 fn default_settle_seconds() -> u64 {
     2
@@ -107,26 +110,58 @@ impl FolderWatcher {
         };
         let ready = self.settle.ready(observations, SystemTime::now());
         let mut outcomes = Vec::with_capacity(ready.len());
-        for file in ready {
-            let outcome = self.take(&file).await;
-            outcomes.push((file, outcome));
+        for chunk in ready.chunks(SCAN_CHUNK) {
+            outcomes.extend(self.take(chunk).await);
         }
         outcomes
     }
 
-    async fn take(&self, file: &Path) -> FileOutcome {
-        let name = file
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let raw = match tokio::fs::read(file).await {
-            Ok(raw) => raw,
-            Err(error) => {
-                tracing::warn!(file = %file.display(), %error, "cannot read watched file; trying again later");
-                return FileOutcome::Kept(error.to_string());
+    /// Lands a chunk of complete files in one batch, then moves each landed file; outcomes
+    /// in the order of `files`.
+    async fn take(&self, files: &[PathBuf]) -> Vec<(PathBuf, FileOutcome)> {
+        let mut unread = Vec::new();
+        let (mut read, mut inputs) = (Vec::new(), Vec::new());
+        for (position, file) in files.iter().enumerate() {
+            match tokio::fs::read(file).await {
+                Ok(raw) => {
+                    let source = file
+                        .file_name()
+                        .map(|name| name.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    read.push(position);
+                    inputs.push(RawInput { source, raw });
+                }
+                Err(error) => {
+                    tracing::warn!(file = %file.display(), %error, "cannot read watched file; trying again later");
+                    unread.push((position, FileOutcome::Kept(error.to_string())));
+                }
             }
-        };
-        let outcome = match self.ingestor.ingest(self.folder.channel, &name, raw).await {
+        }
+        let landed = self
+            .ingestor
+            .ingest_batch(self.folder.channel, inputs)
+            .await;
+        let mut outcomes: Vec<(usize, FileOutcome)> = read
+            .into_iter()
+            .zip(landed)
+            .map(|(position, outcome)| (position, self.settle_file(&files[position], outcome)))
+            .chain(unread)
+            .collect();
+        outcomes.sort_by_key(|(position, _)| *position);
+        outcomes
+            .into_iter()
+            .map(|(position, outcome)| (files[position].clone(), outcome))
+            .collect()
+    }
+
+    /// Moves a file by its outcome: landed to `processed/`, unreadable to `failed/`; a file
+    /// that was not landed stays for the next scan.
+    fn settle_file(
+        &self,
+        file: &Path,
+        outcome: Result<IngestOutcome, switchboard_core::CoreError>,
+    ) -> FileOutcome {
+        let outcome = match outcome {
             Ok(outcome) => outcome,
             Err(error) => {
                 tracing::warn!(file = %file.display(), %error, "watched file not landed; trying again later");
@@ -142,7 +177,7 @@ impl FolderWatcher {
             // duplicate.
             tracing::warn!(file = %file.display(), %error, "cannot move landed file");
         }
-        tracing::info!(file = %name, outcome = ?outcome, "watched file taken");
+        tracing::info!(file = %file.display(), outcome = ?outcome, "watched file taken");
         match outcome {
             IngestOutcome::Failed { .. } => FileOutcome::Failed(outcome),
             _ => FileOutcome::Processed(outcome),

@@ -3,7 +3,7 @@
 
 pub(crate) mod acting;
 mod attachments;
-mod board;
+pub(crate) mod board;
 mod body;
 mod inbound;
 mod inbound_document;
@@ -13,9 +13,9 @@ mod links;
 mod master;
 pub mod openapi;
 mod related;
-mod reply;
+pub(crate) mod reply;
 mod reports;
-mod routing;
+pub(crate) mod routing;
 pub(crate) mod routing_settings;
 pub(crate) mod search;
 mod work;

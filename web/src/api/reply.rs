@@ -3,11 +3,11 @@
 //! each message's status, attempts and last error.
 
 use actix_web::{HttpResponse, web};
-use switchboard_core::outbox::ReplyRequest;
+use switchboard_core::outbox::{Outbound, ReplyRequest};
 use switchboard_core::{CoreError, WorkItemId};
 
 use super::acting::{AgentQuery, acting_worker};
-use crate::auth::{AgentRole, Authed};
+use crate::auth::{AgentRole, Authed, Identity};
 use crate::error::ApiError;
 use crate::routes::RouteDef;
 use crate::state::AppState;
@@ -47,13 +47,24 @@ async fn reply(
     body: web::Json<ReplyRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let item = WorkItemId::new(item.into_inner());
+    let queued = queue_reply(&caller.identity, &query, item, &body, &state).await?;
+    Ok(HttpResponse::Accepted().json(queued))
+}
+
+/// Queues a reply to `item` for the caller (the API's and the item view's one way to send).
+pub(crate) async fn queue_reply(
+    identity: &Identity,
+    query: &AgentQuery,
+    item: WorkItemId,
+    request: &ReplyRequest,
+    state: &AppState,
+) -> Result<Outbound, ApiError> {
     let mail = state.outbound_mail.as_ref().ok_or_else(|| {
         CoreError::Unavailable("replies need an SMTP relay: configure [mail.smtp]".into())
     })?;
-    let worker = acting_worker(&caller.identity, &query, &state).await?;
-    let item = WorkItemId::new(item.into_inner());
-    let queued = mail.reply(item, &body, &worker).await?;
-    Ok(HttpResponse::Accepted().json(queued))
+    let worker = acting_worker(identity, query, state).await?;
+    Ok(mail.reply(item, request, &worker).await?)
 }
 
 #[utoipa::path(

@@ -15,7 +15,7 @@ use switchboard_core::{CoreError, WorkItemId};
 use switchboard_router::rules::{RuleSet, validate};
 
 use super::acting::{AgentQuery, Router, acting_agent, user_id, wake};
-use crate::auth::{AdminRole, AgentRole, Authed, LeadRole};
+use crate::auth::{AdminRole, AgentRole, Authed, Identity, LeadRole};
 use crate::error::{ApiError, FieldProblem};
 use crate::routes::RouteDef;
 use crate::state::AppState;
@@ -191,31 +191,47 @@ async fn agent_status(
     state: web::Data<AppState>,
     router: Router,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = user_id(&state, &login).await?;
-    let now = state.clock.now();
-    state
-        .store
-        .set_agent_status(agent, body.status, &caller.identity.actor, now)
-        .await?;
-    wake(&router);
+    set_status_of(&login, body.status, &caller.identity, &state, &router).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// A lead's action on one item (`agent`, `queue` or `priority`) or, in bulk, on `items`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-struct LeadBody {
-    agent: Option<String>,
-    queue: Option<String>,
-    priority: Option<i32>,
-    reason: Option<String>,
-    #[serde(default)]
-    items: Vec<i64>,
+/// Sets the status of the agent with `login` for a lead (the API's and the board's one way).
+pub(crate) async fn set_status_of(
+    login: &str,
+    status: AgentStatus,
+    by: &Identity,
+    state: &AppState,
+    router: &Router,
+) -> Result<(), ApiError> {
+    let agent = user_id(state, login).await?;
+    let now = state.clock.now();
+    state
+        .store
+        .set_agent_status(agent, status, &by.actor, now)
+        .await?;
+    wake(router);
+    Ok(())
 }
 
-#[derive(Debug, Clone, Copy)]
-enum LeadKind {
+/// A lead's action on one item (`agent`, `queue` or `priority`) or, in bulk, on `items`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub(crate) struct LeadBody {
+    pub(crate) agent: Option<String>,
+    pub(crate) queue: Option<String>,
+    pub(crate) priority: Option<i32>,
+    pub(crate) reason: Option<String>,
+    #[serde(default)]
+    pub(crate) items: Vec<i64>,
+}
+
+/// What a lead does to items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LeadKind {
+    /// Gives them to an agent.
     Reassign,
+    /// Puts them in a queue for routing.
     Move,
+    /// Sets their base priority.
     Priority,
 }
 
@@ -261,12 +277,13 @@ async fn lead_one(
     Ok(HttpResponse::Ok().json(ItemAnswer::of(item)))
 }
 
+/// What a bulk action did to one item.
 #[derive(Debug, Serialize)]
-struct BulkResult {
-    item_id: i64,
-    ok: bool,
+pub(crate) struct BulkResult {
+    pub(crate) item_id: i64,
+    pub(crate) ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 async fn lead_bulk(
@@ -276,14 +293,27 @@ async fn lead_bulk(
     state: web::Data<AppState>,
     router: Router,
 ) -> Result<HttpResponse, ApiError> {
+    let results = apply_bulk(kind, &caller.identity, &body, &state, &router).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "results": results })))
+}
+
+/// Applies a lead's action to each of `body.items` on its own, recording the override with
+/// the lead as its author, and wakes the router (the API's and the board's one way).
+pub(crate) async fn apply_bulk(
+    kind: LeadKind,
+    by: &Identity,
+    body: &LeadBody,
+    state: &AppState,
+    router: &Router,
+) -> Result<Vec<BulkResult>, ApiError> {
     if body.items.is_empty() {
         return Err(
             CoreError::BadInput("the body needs `items`: a list of item ids".into()).into(),
         );
     }
-    let action = lead_action_of(kind, &body, &state).await?;
+    let action = lead_action_of(kind, body, state).await?;
     let by = LeadOverride {
-        actor: caller.identity.actor.clone(),
+        actor: by.actor.clone(),
         reason: body.reason.clone(),
         at: state.clock.now(),
     };
@@ -299,8 +329,8 @@ async fn lead_bulk(
             error: outcome.err().map(|error| error.to_string()),
         });
     }
-    wake(&router);
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "results": results })))
+    wake(router);
+    Ok(results)
 }
 
 macro_rules! lead_handlers {

@@ -1,7 +1,9 @@
 //! Routing settings over HTTP (admin role): queues (strategy, aging, secondary delay, offer
 //! mode and timeout, preferred-agent reservation, cool-down) and agents' routing (capacity,
-//! queues worked, fairness cap). Skills with levels are master data (`agent_skills`); channel
-//! costs are the router's. Every change is validated whole, audited and wakes the router.
+//! queues worked, fairness cap, skills with levels 1–5). Skills are kept as master data
+//! (`agent_skills` of the agent record the user is linked to); channel costs are the router's.
+//! Every change is validated whole, audited and wakes the router, so waiting items are
+//! evaluated again at once.
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -9,7 +11,7 @@ use switchboard_core::event::NewEvent;
 use switchboard_core::queue::{OfferMode, QueueStrategy};
 use switchboard_core::routing::{AgentRouting, AgentRoutingUpdate, Membership, QueueSettings};
 use switchboard_core::routing_settings::{
-    SettingProblem, agent_routing_problems, queue_settings_problems,
+    SettingProblem, SkillSetting, agent_routing_problems, checked_skills, queue_settings_problems,
 };
 use switchboard_core::skill::Skill;
 use switchboard_core::user::AgentStatus;
@@ -170,6 +172,14 @@ pub(crate) struct Fairness {
     pub(crate) window_minutes: i32,
 }
 
+/// A skill with its level (1–5).
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SkillEntry {
+    name: String,
+    level: i64,
+}
+
 /// An agent's routing as an admin reads it.
 #[derive(Debug, Serialize)]
 pub(crate) struct AgentRoutingView {
@@ -248,16 +258,18 @@ pub(crate) struct AgentRoutingChange {
     pub(crate) capacity: Option<i32>,
     pub(crate) queues: Option<Vec<QueueMembership>>,
     pub(crate) fairness: Option<Fairness>,
+    /// Replaces the agent's skills.
+    pub(crate) skills: Option<Vec<SkillEntry>>,
 }
 
 #[utoipa::path(
     put,
     path = "/api/v1/agents/{login}/routing",
     tag = "admin",
-    summary = "Changes an agent's capacity, queues and fairness cap",
+    summary = "Changes an agent's capacity, queues, fairness cap and skills",
     params(("login" = String, Path, description = "the agent's login")),
     request_body = AgentRoutingChange,
-    responses((status = 200, description = "the agent's routing now", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it"), (status = 404, description = "not found")),
+    responses((status = 200, description = "the agent's routing now", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it"), (status = 404, description = "not found"), (status = 409, description = "skills given for a user linked to no agent record")),
     security(("bearer" = []))
 )]
 async fn update_agent_routing(
@@ -319,14 +331,43 @@ pub(crate) async fn change_agent_routing(
             problems,
         ));
     }
+    let skills = body.skills.as_deref().map(checked_skill_list).transpose()?;
+    // Skills first: a user linked to no agent record is refused before anything changes.
+    if let Some(skills) = &skills {
+        state.store.set_agent_skills(agent, skills).await?;
+    }
     state.store.update_agent_routing(agent, &update).await?;
     let event = NewEvent {
         at: state.clock.now(),
         actor: caller.actor.clone(),
         action: "agent.routing_changed".into(),
         item_id: None,
-        details: serde_json::json!({ "agent": agent, "login": login, "update": update }),
+        details: serde_json::json!({
+            "agent": agent, "login": login, "update": update, "skills": skills,
+        }),
     };
     state.store.record_event(&event).await?;
     Ok(())
+}
+
+/// The skills of a change, or a problem per wrong entry naming it (`skills[1].level`).
+fn checked_skill_list(entries: &[SkillEntry]) -> Result<Vec<Skill>, ApiError> {
+    let settings: Vec<SkillSetting> = entries
+        .iter()
+        .map(|entry| SkillSetting {
+            name: entry.name.clone(),
+            level: entry.level,
+        })
+        .collect();
+    checked_skills(&settings).map_err(|problems| {
+        let problems = problems
+            .into_iter()
+            .map(|problem| FieldProblem {
+                line: None,
+                field: Some(format!("skills[{}].{}", problem.index, problem.field)),
+                reason: problem.reason,
+            })
+            .collect();
+        ApiError::with_problems("the agent's skills are invalid", problems)
+    })
 }

@@ -94,7 +94,13 @@ async fn change_status(
     let item = WorkItemId::new(item.into_inner());
     let changed = state
         .store
-        .change_item_status(item, body.status, &worker, state.clock.now())
+        .change_item_status(
+            item,
+            body.status,
+            &worker,
+            state.sla.as_ref(),
+            state.clock.now(),
+        )
         .await?;
     if changed.wakes_router() {
         wake(&router);

@@ -1,6 +1,7 @@
 //! `GET /ui/events`: Server-Sent Events that tell the agent's page when their offers or owned
-//! items change. One node: the stream polls the agent's work list every second and sends
-//! `changed` when it differs from what the page was rendered with (the page then reloads).
+//! items change. The stream polls the agent's work list every second and sends `changed` when
+//! it differs from what the page was rendered with (the page then reloads). The lead board's
+//! stream (`/lead/events`) is the same [`change_stream`] over the board's figures.
 //! A stream ends after ten minutes; the browser's `EventSource` reconnects by itself.
 
 use std::time::Duration;
@@ -8,6 +9,7 @@ use std::time::Duration;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use futures_util::stream;
+use switchboard_core::error::CoreResult;
 use switchboard_core::work::MyWork;
 
 use super::work::user_of;
@@ -37,8 +39,23 @@ pub(super) async fn stream(
 ) -> Result<HttpResponse, ApiError> {
     let agent = user_of(&caller.identity)?;
     let first: MyWork = state.store.my_work(agent).await?;
-    let events = stream::unfold((first, 0_u32), move |(seen, poll)| {
+    Ok(change_stream(first, move || {
         let state = state.clone();
+        async move { state.store.my_work(agent).await }
+    }))
+}
+
+/// An event stream that polls `current` every second and sends `changed` when its answer
+/// differs from the one before (starting from `first`), with keepalives in between.
+pub(super) fn change_stream<T, Poll, Answer>(first: T, current: Poll) -> HttpResponse
+where
+    T: PartialEq + 'static,
+    Poll: Fn() -> Answer + 'static,
+    Answer: Future<Output = CoreResult<T>> + 'static,
+{
+    let current = std::rc::Rc::new(current);
+    let events = stream::unfold((first, 0_u32), move |(seen, poll)| {
+        let current = current.clone();
         async move {
             let mut seen = seen;
             let mut poll = poll;
@@ -48,7 +65,7 @@ pub(super) async fn stream(
                 }
                 tokio::time::sleep(POLL).await;
                 poll += 1;
-                let now = match state.store.my_work(agent).await {
+                let now = match current().await {
                     Ok(now) => now,
                     Err(error) => {
                         tracing::warn!(%error, "live updates stopped");
@@ -64,10 +81,10 @@ pub(super) async fn stream(
             }
         }
     });
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(events))
+        .streaming(events)
 }
 
 #[cfg(test)]

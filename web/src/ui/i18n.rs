@@ -219,7 +219,8 @@ mod tests {
     }
 
     /// Every template, to check the keys they use.
-    const TEMPLATES: [(&str, &str); 12] = [
+    const TEMPLATES: [(&str, &str); 13] = [
+        ("lead.html", include_str!("../../templates/lead.html")),
         ("work.html", include_str!("../../templates/work.html")),
         ("item.html", include_str!("../../templates/item.html")),
         ("layout.html", include_str!("../../templates/layout.html")),

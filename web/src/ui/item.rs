@@ -14,10 +14,12 @@ use switchboard_core::customer_view::{OrderView, customer_panel};
 use switchboard_core::document::ReadingProgress;
 use switchboard_core::item::{Attachment, Channel, ItemStatus};
 use switchboard_core::master::Customer;
+use switchboard_core::user::Role;
 use switchboard_core::work::{StatusChange, item_detail};
 use switchboard_core::{CoreError, WorkItemId};
 
 use super::page::{Chrome, render, see_other};
+use super::reply::{self, OutboundRow, ReplyForm, ReplySection};
 use crate::api::acting::{AgentQuery, Router, acting_worker, wake};
 use crate::auth::{AgentRole, Authed};
 use crate::error::ApiError;
@@ -91,6 +93,9 @@ struct ItemPage<'a> {
     case_id: Option<i64>,
     case_members: Vec<RelatedRow>,
     timeline: Vec<RelatedRow>,
+    reply: Option<ReplySection>,
+    outbound: Vec<OutboundRow>,
+    replied: bool,
 }
 
 impl ItemPage<'_> {
@@ -155,6 +160,10 @@ fn detail_fields(details: &serde_json::Value) -> Vec<(String, String)> {
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct ItemQuery {
     images: Option<String>,
+    /// The reply template picked.
+    template: Option<usize>,
+    /// Set after a reply was queued.
+    replied: Option<String>,
 }
 
 async fn existing(
@@ -168,14 +177,26 @@ async fn existing(
 
 /// `GET /items/{id}`.
 pub(super) async fn page(
-    _caller: Authed<AgentRole>,
+    caller: Authed<AgentRole>,
     request: HttpRequest,
     id: web::Path<i64>,
     query: web::Query<ItemQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = WorkItemId::new(id.into_inner());
-    let detail = existing(&state, id).await?;
+    render_item(&caller, &request, &state, id, &query, None).await
+}
+
+/// Renders the item view; `typed` is a refused reply with its reason, shown in the form.
+pub(super) async fn render_item(
+    caller: &Authed<AgentRole>,
+    request: &HttpRequest,
+    state: &AppState,
+    id: WorkItemId,
+    query: &ItemQuery,
+    typed: Option<(ReplyForm, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let detail = existing(state, id).await?;
     let panel = customer_panel(state.store.as_ref(), &detail.links).await?;
     let related = related(state.store.as_ref(), id).await?;
     let case = related.as_ref().and_then(|related| related.case.as_ref());
@@ -221,8 +242,18 @@ pub(super) async fn page(
             evidence: link.evidence.clone(),
         })
         .collect();
+    let chrome = Chrome::of(request, state, "work");
+    let holds_item = chrome
+        .user
+        .as_ref()
+        .is_some_and(|user| detail.assigned_agent.as_ref() == Some(&user.login));
+    let may_reply = caller.identity.role.includes(Role::Lead) || holds_item;
+    let reply = may_reply
+        .then(|| reply::section(state.outbound_mail.as_deref(), item, query.template, typed))
+        .flatten();
+    let outbound = reply::outbound_rows(state.store.outbound_of(id).await?);
     render(&ItemPage {
-        chrome: Chrome::of(&request, &state, "work"),
+        chrome,
         id: id.get(),
         reference: detail.reference.clone(),
         channel: item.channel.to_string(),
@@ -267,6 +298,9 @@ pub(super) async fn page(
                     .collect()
             })
             .unwrap_or_default(),
+        reply,
+        outbound,
+        replied: query.replied.is_some(),
     })
 }
 
@@ -332,7 +366,7 @@ pub(super) async fn change_status(
     let worker = acting_worker(&caller.identity, &AgentQuery { agent: None }, &state).await?;
     let changed = state
         .store
-        .change_item_status(id, change, &worker, state.clock.now())
+        .change_item_status(id, change, &worker, state.sla.as_ref(), state.clock.now())
         .await?;
     if changed.wakes_router() {
         wake(&router);

@@ -7,8 +7,10 @@ pub mod assets;
 mod events;
 pub mod i18n;
 mod item;
+mod lead;
 mod login;
 pub mod page;
+mod reply;
 mod search;
 mod work;
 
@@ -40,7 +42,12 @@ pub fn routes() -> Vec<RouteDef> {
         RouteDef::get("/items/{id}", item::page),
         RouteDef::get("/items/{id}/body", item::body),
         RouteDef::post("/items/{id}/status", item::change_status),
+        RouteDef::post("/items/{id}/reply", reply::send),
         RouteDef::get("/ui/events", events::stream),
+        RouteDef::get("/lead", lead::page),
+        RouteDef::post("/lead/items", lead::rebalance),
+        RouteDef::post("/lead/agents/status", lead::agent_status),
+        RouteDef::get("/lead/events", lead::events),
     ];
     pages.into_iter().chain(admin::routes()).collect()
 }

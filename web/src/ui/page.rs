@@ -25,8 +25,8 @@ pub struct Chrome<'a> {
     pub path: String,
     /// The navigation section to mark.
     pub section: &'static str,
-    /// Whether the page listens for live updates.
-    pub live: bool,
+    /// The event stream the page listens to for live updates, if any.
+    pub live: Option<&'static str>,
     /// The languages to choose from.
     pub languages: [Lang; 2],
 }
@@ -50,7 +50,7 @@ impl<'a> Chrome<'a> {
             asset_version: assets::version(),
             path,
             section,
-            live: false,
+            live: None,
             languages: Lang::ALL,
         }
     }
@@ -62,10 +62,17 @@ impl<'a> Chrome<'a> {
             .is_some_and(|user| user.role.includes(switchboard_core::user::Role::Admin))
     }
 
-    /// Marks the page as listening for live updates.
-    pub fn live(mut self) -> Self {
-        self.live = true;
+    /// Marks the page as listening for live updates on the event stream at `url`.
+    pub fn live(mut self, url: &'static str) -> Self {
+        self.live = Some(url);
         self
+    }
+
+    /// Whether the signed-in user is a lead or an admin (the lead board's audience).
+    pub fn is_lead(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|user| user.role.includes(switchboard_core::user::Role::Lead))
     }
 }
 

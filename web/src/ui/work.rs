@@ -103,7 +103,7 @@ pub(super) async fn page(
         _ => None,
     };
     render(&WorkPage {
-        chrome: Chrome::of(&request, &state, "work").live(),
+        chrome: Chrome::of(&request, &state, "work").live("/ui/events"),
         offers: work.offers.into_iter().map(offer_row).collect(),
         assigned: work.assigned.into_iter().map(assigned_row).collect(),
         notice,

@@ -1,8 +1,7 @@
 //! Groups of waiting items that share everything agent eligibility depends on except the
 //! capacity cost: queues open to them, needs, reservation and declines. A group finds its
 //! eligible agents once and keeps one ordered bucket of items per cost class, so items that
-//! differ only in channel cost share the agent list. All bucket heads are also kept in one
-//! global item order, so an agent's best item is usually found within the first few heads.
+//! differ only in channel cost share the agent list.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -48,18 +47,16 @@ pub(crate) struct Groups {
     pub(crate) costs: Vec<u32>,
     /// Best item of each bucket, by bucket number (`group * costs + class`).
     heads: Vec<Option<(OrderKey, u32)>>,
-    /// The heads of all non-empty buckets in item order, as (head, bucket).
-    order: BTreeSet<(OrderKey, u32)>,
-    /// Per group, the best head over its cost classes as a priority-only sort key (smaller
-    /// goes first; `u64::MAX` when empty) and that head's cost: a small array the per-agent
-    /// scan reads instead of the full keys.
-    summary: Vec<(u64, u32)>,
+    /// Per group, the best head over its cost classes as a coarse priority-only sort key
+    /// (the high half of [`priority_rank`]: smaller goes first, `u32::MAX` when empty): a
+    /// 4-byte array the per-agent scan reads instead of the full keys, so it stays in cache.
+    summary: Vec<u32>,
+    /// Per group, that head's cost.
+    head_costs: Vec<u32>,
     /// Buckets whose items may have an agent (examined in item order before being parked).
     dirty: Vec<bool>,
     /// Groups each agent fits, by agent row.
     pub(crate) by_agent: Vec<Vec<u32>>,
-    /// The same as sets, for a quick "does the agent fit this group".
-    fits: Vec<BitSet>,
 }
 
 impl Groups {
@@ -69,11 +66,10 @@ impl Groups {
             index: HashMap::new(),
             costs,
             heads: Vec::new(),
-            order: BTreeSet::new(),
             summary: Vec::new(),
+            head_costs: Vec::new(),
             dirty: Vec::new(),
             by_agent: vec![Vec::new(); agents],
-            fits: vec![BitSet::default(); agents],
         }
     }
 
@@ -128,7 +124,6 @@ impl Groups {
         let (candidates, static_excluded) = find_candidates(&key, agents, rosters, limit);
         for row in candidates.ones() {
             self.by_agent[row as usize].push(number);
-            self.fits[row as usize].insert(number as usize);
         }
         let mut declined_rows: Vec<u32> = key
             .declined
@@ -147,7 +142,8 @@ impl Groups {
         });
         self.heads
             .extend(std::iter::repeat_n(None, self.costs.len()));
-        self.summary.push((u64::MAX, 0));
+        self.summary.push(u32::MAX);
+        self.head_costs.push(0);
         self.dirty
             .extend(std::iter::repeat_n(false, self.costs.len()));
         self.index.insert(key, number);
@@ -178,13 +174,6 @@ impl Groups {
         if before == head {
             return false;
         }
-        let number = u32::try_from(bucket).unwrap_or(u32::MAX);
-        if let Some((key, _)) = before {
-            self.order.remove(&(key, number));
-        }
-        if let Some((key, _)) = head {
-            self.order.insert((key, number));
-        }
         self.heads[bucket] = head;
         self.summarise(group);
         true
@@ -198,49 +187,29 @@ impl Groups {
             .zip(&self.costs)
             .filter_map(|(head, &cost)| head.map(|(key, _)| (key, cost)))
             .min_by(|a, b| a.0.cmp(&b.0));
-        self.summary[group as usize] = best.map_or((u64::MAX, 0), |(key, cost)| {
-            (priority_rank(key.priority), cost)
+        let (rank, cost) = best.map_or((u32::MAX, 0), |(key, cost)| {
+            (coarse_rank(key.priority), cost)
         });
+        self.summary[group as usize] = rank;
+        self.head_costs[group as usize] = cost;
     }
 
-    /// Returns the best item `row` may take from the groups it fits, with `free` units free:
-    /// the first fitting head in global item order, or, when that walk grows longer than the
-    /// agent's own list of groups, the best head over that list.
+    /// Returns the best item `row` may take from the groups it fits, with `free` units free.
     pub(crate) fn best_for_agent(
         &self,
         row: usize,
         id: UserId,
         free: u32,
     ) -> Option<(OrderKey, u32)> {
-        let budget = self.by_agent[row].len().saturating_mul(2);
-        let fits = &self.fits[row];
-        for (step, &(_, bucket)) in self.order.iter().enumerate() {
-            if step >= budget {
-                return self.best_in_agent_groups(row, id, free);
-            }
-            let (group, class) = self.split(bucket as usize);
-            if self.costs[class] > free || !fits.contains(group as usize) {
-                continue;
-            }
-            let declined = &self.list[group as usize].key.declined;
-            if !declined.is_empty() && declined.contains(&id) {
-                continue;
-            }
-            return self.heads[bucket as usize];
-        }
-        None
-    }
-
-    /// Scans the agent's groups for their best head (see [`Self::best_for_agent`]).
-    fn best_in_agent_groups(&self, row: usize, id: UserId, free: u32) -> Option<(OrderKey, u32)> {
         let classes = self.costs.len();
         let mut best: Option<(OrderKey, u32)> = None;
-        let mut best_rank = u64::MAX;
+        let mut best_rank = u32::MAX;
         for &group in &self.by_agent[row] {
-            let (rank, head_cost) = self.summary[group as usize];
-            if rank > best_rank || rank == u64::MAX {
+            let rank = self.summary[group as usize];
+            if rank > best_rank || rank == u32::MAX {
                 continue;
             }
+            let head_cost = self.head_costs[group as usize];
             let declined = !self.list[group as usize].key.declined.is_empty();
             if declined && self.list[group as usize].key.declined.contains(&id) {
                 continue;
@@ -265,12 +234,18 @@ impl Groups {
                 };
                 if best.is_none_or(|current| head < current) {
                     best = Some(head);
-                    best_rank = priority_rank(head.0.priority);
+                    best_rank = coarse_rank(head.0.priority);
                 }
             }
         }
         best
     }
+}
+
+/// The high half of [`priority_rank`]: a strictly greater coarse rank means a strictly lower
+/// priority, equal ones need the full key. Only a NaN priority reaches `u32::MAX`.
+fn coarse_rank(priority: f64) -> u32 {
+    u32::try_from(priority_rank(priority) >> 32).unwrap_or(u32::MAX)
 }
 
 /// Maps a priority to a key that sorts like [`OrderKey`]'s first field: higher priority first.

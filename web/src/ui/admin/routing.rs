@@ -272,6 +272,7 @@ fn agent_change_of(form: &HashMap<String, String>) -> Result<AgentRoutingChange,
             max: number(form, "fairness_max")?,
             window_minutes: window,
         }),
+        skills: None,
     })
 }
 

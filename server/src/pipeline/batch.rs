@@ -1,0 +1,379 @@
+//! Batched intake: the inputs a source hands over at once (an IMAP fetch, a folder scan, a CLI
+//! chunk) are landed in one transaction, parsed on every core, and persisted in as few
+//! transactions as threading allows; the router is woken once per batch, and the search index
+//! follows the change feed in its own batches.
+//!
+//! Exactly-once is the single path's: every input is landed (durable) before anything else, each
+//! item is written with its input's claim in the same transaction, and the source acknowledges
+//! an input only after its outcome is returned. A crash mid-batch leaves landed inputs for
+//! [`Pipeline::recover`]; a re-delivered input finds its landing.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::Utc;
+use switchboard_core::inbound::{Inbound, InboundState, NewInbound};
+use switchboard_core::item::{Channel, NewItem, NoiseKind};
+use switchboard_core::store::{InboundCompletion, ItemPlacement};
+use switchboard_core::{CoreError, InboundId};
+
+use super::enrich::ThreadContext;
+use super::parse::{self, ParseFailure, Parsed};
+use super::{IngestOutcome, Landing, Pipeline, RawInput, failed_intake, landing};
+
+type Outcome = Result<IngestOutcome, CoreError>;
+
+/// A landed input waiting to be parsed: its position in the batch, its row and its bytes.
+type Fresh = (usize, Inbound, Arc<Vec<u8>>);
+
+/// A parsed input; an item outside any thread is already placed (linked and classified) on the
+/// parsing core, so only replies are placed one by one.
+struct ParsedInput {
+    index: usize,
+    inbound: Inbound,
+    raw: Arc<Vec<u8>>,
+    parsed: Result<Parsed, ParseFailure>,
+    placement: Option<ItemPlacement>,
+}
+
+/// An item ready to persist, and what its outcome will say.
+struct Pending {
+    index: usize,
+    inbound: InboundId,
+    raw: Arc<Vec<u8>>,
+    item: NewItem,
+    placement: ItemPlacement,
+    kind: PendingKind,
+}
+
+enum PendingKind {
+    Ingested(Option<NoiseKind>),
+    Failed(String),
+}
+
+impl Pending {
+    fn outcome(&self, item: switchboard_core::WorkItemId) -> IngestOutcome {
+        match &self.kind {
+            PendingKind::Ingested(noise) => IngestOutcome::Ingested {
+                item,
+                noise: *noise,
+            },
+            PendingKind::Failed(reason) => IngestOutcome::Failed {
+                item,
+                reason: reason.clone(),
+            },
+        }
+    }
+}
+
+/// Items parsed but not yet written, and the Message-IDs among them: a reply to one of them
+/// must wait until it is written, so threading finds it.
+#[derive(Default)]
+struct Unwritten {
+    items: Vec<Pending>,
+    message_ids: HashSet<String>,
+}
+
+impl Unwritten {
+    fn holds_parent_of(&self, parsed: &Parsed) -> bool {
+        parsed
+            .reply_ids
+            .iter()
+            .any(|id| self.message_ids.contains(id))
+    }
+
+    fn push(&mut self, pending: Pending) {
+        if let Some(id) = &pending.item.message_id {
+            self.message_ids.insert(id.clone());
+        }
+        self.items.push(pending);
+    }
+}
+
+impl Pipeline {
+    /// Lands and processes the inputs a source hands over at once (an IMAP fetch, a folder
+    /// scan), in order; one outcome per input, with the meaning of [`Pipeline::ingest_raw`]'s:
+    /// an error means that input is not done and the source must keep it.
+    pub async fn ingest_batch(&self, channel: Channel, inputs: Vec<RawInput>) -> Vec<Outcome> {
+        let count = inputs.len();
+        if count == 0 {
+            return Vec::new();
+        }
+        let landed = match self.land_batch(channel, inputs).await {
+            Ok(landed) => landed,
+            Err(error) => return vec![Err(error); count],
+        };
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; count];
+        let mut first_of: HashMap<InboundId, usize> = HashMap::new();
+        let mut repeated = Vec::new();
+        let (mut batched, mut single) = (Vec::new(), Vec::new());
+        for (index, landing) in landed.into_iter().enumerate() {
+            match landing {
+                Landing::Duplicate(item) => {
+                    outcomes[index] = Some(Ok(IngestOutcome::Duplicate { item }));
+                }
+                Landing::New(inbound, raw) => {
+                    if let Some(&first) = first_of.get(&inbound.id) {
+                        repeated.push((index, first));
+                        continue;
+                    }
+                    first_of.insert(inbound.id, index);
+                    // Documents take the OCR pool and voicemails may fetch a recording: those
+                    // keep the one-by-one path.
+                    if inbound.channel == Channel::Email && !parse::needs_ocr(channel, &raw) {
+                        batched.push((index, inbound, raw));
+                    } else {
+                        single.push((index, inbound, raw));
+                    }
+                }
+            }
+        }
+        for (index, inbound, raw) in single {
+            outcomes[index] = Some(self.process(&inbound, raw).await);
+        }
+        let parsed = self.parse_all(batched).await;
+        self.persist_all(parsed, &mut outcomes).await;
+        for (index, first) in repeated {
+            // The same input twice in one batch: the second is a duplicate of the first.
+            outcomes[index] = Some(match &outcomes[first] {
+                Some(Ok(outcome)) => match outcome.item() {
+                    Some(item) => Ok(IngestOutcome::Duplicate { item }),
+                    None => Ok(outcome.clone()),
+                },
+                Some(Err(error)) => Err(error.clone()),
+                None => Err(CoreError::Internal("batch input without outcome".into())),
+            });
+        }
+        self.wake_router();
+        outcomes
+            .into_iter()
+            .map(|outcome| {
+                outcome.unwrap_or_else(|| {
+                    Err(CoreError::Internal("batch input without outcome".into()))
+                })
+            })
+            .collect()
+    }
+
+    /// Stores every input's bytes and lands them all in one transaction.
+    pub(super) async fn land_batch(
+        &self,
+        channel: Channel,
+        inputs: Vec<RawInput>,
+    ) -> Result<Vec<Landing>, CoreError> {
+        if !parse::supports(channel) {
+            return Err(CoreError::BadInput(format!(
+                "the {channel} channel cannot be ingested by this build"
+            )));
+        }
+        let blobs = self.blobs.clone();
+        let prepared = tokio::task::spawn_blocking(move || {
+            inputs
+                .into_iter()
+                .map(|input| {
+                    let keys = landing::keys(channel, &input.raw);
+                    let blob = blobs.put(&input.raw)?;
+                    let new = NewInbound {
+                        channel,
+                        source: input.source,
+                        idem_key: keys.idem_key,
+                        fingerprint: keys.fingerprint,
+                        blob,
+                        size: i64::try_from(input.raw.len()).unwrap_or(i64::MAX),
+                        received_at: Utc::now(),
+                    };
+                    Ok((new, Arc::new(input.raw)))
+                })
+                .collect::<Result<Vec<_>, CoreError>>()
+        })
+        .await
+        .map_err(|error| CoreError::Internal(format!("blob task failed: {error}")))??;
+        let (rows, raws): (Vec<NewInbound>, Vec<Arc<Vec<u8>>>) = prepared.into_iter().unzip();
+        let landings = self.store.land_batch(&rows).await?;
+        Ok(landings
+            .into_iter()
+            .zip(raws)
+            .map(|(landing, raw)| match landing.inbound.item_id {
+                Some(item) => Landing::Duplicate(item),
+                None => Landing::New(landing.inbound, raw),
+            })
+            .collect())
+    }
+
+    /// Parses on every core, keeping the batch's order, and places the items that reply to
+    /// nothing there too.
+    async fn parse_all(&self, fresh: Vec<Fresh>) -> Vec<ParsedInput> {
+        let workers = std::thread::available_parallelism().map_or(1, usize::from);
+        let per_worker = fresh.len().div_ceil(workers).max(1);
+        let mut chunks = Vec::new();
+        let mut fresh = fresh.into_iter().peekable();
+        while fresh.peek().is_some() {
+            let chunk: Vec<Fresh> = fresh.by_ref().take(per_worker).collect();
+            let parsers = Arc::clone(&self.parsers);
+            let enricher = Arc::clone(&self.enricher);
+            chunks.push(tokio::task::spawn_blocking(move || {
+                chunk
+                    .into_iter()
+                    .map(|(index, inbound, raw)| {
+                        let parsed = parse::parse(
+                            inbound.channel,
+                            &raw,
+                            &inbound.source,
+                            inbound.received_at,
+                            &parsers,
+                            None,
+                        );
+                        let placement = parsed.as_ref().ok().filter(|parsed| {
+                            parsed.reply_ids.is_empty() && parsed.token_item.is_none()
+                        });
+                        let placement = placement.map(|parsed| {
+                            enricher.placement(
+                                &parsed.item,
+                                &ThreadContext::default(),
+                                inbound.received_at,
+                            )
+                        });
+                        ParsedInput {
+                            index,
+                            inbound,
+                            raw,
+                            parsed,
+                            placement,
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            }));
+        }
+        let mut parsed = Vec::new();
+        for chunk in chunks {
+            match chunk.await {
+                Ok(chunk) => parsed.extend(chunk),
+                // Parser panics are caught inside the parsers; a lost task leaves its inputs
+                // landed, so they are processed again at the next start.
+                Err(error) => tracing::error!(%error, "parser task failed"),
+            }
+        }
+        parsed
+    }
+
+    /// Threads, links and places every parsed input and writes the items, a transaction per run
+    /// of items that do not reply to each other.
+    async fn persist_all(&self, parsed: Vec<ParsedInput>, outcomes: &mut [Option<Outcome>]) {
+        let mut unwritten = Unwritten::default();
+        for input in parsed {
+            let ParsedInput {
+                index,
+                inbound,
+                raw,
+                parsed,
+                placement,
+            } = input;
+            let pending = match parsed {
+                Ok(parsed) => {
+                    if unwritten.holds_parent_of(&parsed) {
+                        self.write(&mut unwritten, outcomes).await;
+                    }
+                    let noise = parsed.item.noise;
+                    let prepared = match placement {
+                        Some(placement) => self
+                            .store_attachments(&parsed.item)
+                            .await
+                            .map(|()| (parsed.item, placement)),
+                        None => self.prepare(&inbound, parsed).await,
+                    };
+                    match prepared {
+                        Ok((item, placement)) => Pending {
+                            index,
+                            inbound: inbound.id,
+                            raw,
+                            item,
+                            placement,
+                            kind: PendingKind::Ingested(noise),
+                        },
+                        Err(error) => {
+                            outcomes[index] = Some(Err(error));
+                            continue;
+                        }
+                    }
+                }
+                Err(ParseFailure::Deferred(reason)) => {
+                    outcomes[index] = Some(self.defer(&inbound, reason).await);
+                    continue;
+                }
+                Err(ParseFailure::Unreadable(reason)) => {
+                    let (item, placement) = failed_intake(&inbound, &reason);
+                    Pending {
+                        index,
+                        inbound: inbound.id,
+                        raw,
+                        item,
+                        placement,
+                        kind: PendingKind::Failed(reason),
+                    }
+                }
+            };
+            unwritten.push(pending);
+        }
+        self.write(&mut unwritten, outcomes).await;
+    }
+
+    /// Writes the unwritten items in one transaction. When it fails, each is written alone, so
+    /// one bad item costs only its own outcome.
+    async fn write(&self, unwritten: &mut Unwritten, outcomes: &mut [Option<Outcome>]) {
+        let items = std::mem::take(&mut unwritten.items);
+        unwritten.message_ids.clear();
+        if items.is_empty() {
+            return;
+        }
+        let completions: Vec<InboundCompletion<'_>> = items
+            .iter()
+            .map(|pending| InboundCompletion {
+                inbound: pending.inbound,
+                item: &pending.item,
+                placement: &pending.placement,
+            })
+            .collect();
+        match self.store.complete_inbounds(&completions).await {
+            Ok(ids) => {
+                for (pending, id) in items.iter().zip(ids) {
+                    outcomes[pending.index] = Some(Ok(pending.outcome(id)));
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, items = items.len(), "batch not written; writing its items one by one");
+                for (pending, completion) in items.iter().zip(&completions) {
+                    let written = self
+                        .store
+                        .complete_inbounds(std::slice::from_ref(completion))
+                        .await
+                        .and_then(|mut ids| {
+                            ids.pop().ok_or_else(|| {
+                                CoreError::Internal("completion without item".into())
+                            })
+                        });
+                    outcomes[pending.index] = Some(written.map(|id| pending.outcome(id)));
+                }
+            }
+        }
+        for pending in &items {
+            if let (PendingKind::Ingested(_), Some(Ok(outcome))) =
+                (&pending.kind, &outcomes[pending.index])
+            {
+                self.acknowledge_new(&pending.item, outcome, &pending.raw)
+                    .await;
+            }
+        }
+    }
+
+    /// Leaves an input waiting for a missing tool (the OCR engine).
+    pub(super) async fn defer(&self, inbound: &Inbound, reason: String) -> Outcome {
+        tracing::warn!(inbound = %inbound.id, source = %inbound.source, reason = %reason, "intake deferred");
+        self.store
+            .set_inbound_state(inbound.id, InboundState::AwaitingOcr, Some(&reason))
+            .await?;
+        Ok(IngestOutcome::Deferred {
+            inbound: inbound.id,
+            reason,
+        })
+    }
+}
