@@ -1,13 +1,13 @@
 //! Administration of accounts and the audit trail: enabling and disabling users, listing and
-//! revoking API tokens, and reading recent audit events.
+//! revoking API tokens, and reading the audit trail.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::CoreResult;
-use crate::event::AuditEvent;
-use crate::ids::{ApiTokenId, Login};
+use crate::event::{Actor, AuditEvent};
+use crate::ids::{ApiTokenId, EventId, Login};
 use crate::user::Role;
 
 /// A new API token as stored: its hash and a short prefix of the plaintext, never the rest.
@@ -42,6 +42,23 @@ pub struct ApiTokenListing {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// Which audit events to read, newest first; every filter is optional.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuditQuery {
+    /// Only actions starting with this (`user.` or a whole action such as `user.created`).
+    pub action_prefix: Option<String>,
+    /// Only events caused by this actor.
+    pub actor: Option<Actor>,
+    /// Only events at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Only events before this instant.
+    pub until: Option<DateTime<Utc>>,
+    /// Only events older than this one (the next page after it).
+    pub before: Option<EventId>,
+    /// At most this many.
+    pub limit: u32,
+}
+
 /// The administration port of the system of record.
 #[async_trait]
 pub trait AdminStore: Send + Sync {
@@ -58,6 +75,16 @@ pub trait AdminStore: Send + Sync {
     /// Records that a token was used at `at`.
     async fn touch_api_token(&self, id: ApiTokenId, at: DateTime<Utc>) -> CoreResult<()>;
 
+    /// Reads the audit events `query` selects, newest first.
+    async fn audit_events(&self, query: &AuditQuery) -> CoreResult<Vec<AuditEvent>>;
+
     /// Reads the newest audit events whose action starts with `action_prefix`, newest first.
-    async fn recent_events(&self, action_prefix: &str, limit: u32) -> CoreResult<Vec<AuditEvent>>;
+    async fn recent_events(&self, action_prefix: &str, limit: u32) -> CoreResult<Vec<AuditEvent>> {
+        self.audit_events(&AuditQuery {
+            action_prefix: Some(action_prefix.to_owned()),
+            limit,
+            ..AuditQuery::default()
+        })
+        .await
+    }
 }

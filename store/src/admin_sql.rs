@@ -135,17 +135,25 @@ macro_rules! impl_admin_store {
             }
 
             #[tracing::instrument(skip_all)]
-            async fn recent_events(
+            async fn audit_events(
                 &self,
-                action_prefix: &str,
-                limit: u32,
+                query: &switchboard_core::admin::AuditQuery,
             ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::event::AuditEvent>> {
                 let rows: Vec<$crate::admin_sql::EventRow> = sqlx::query_as(
                     "SELECT id, at, actor, action, item_id, details FROM events \
-                     WHERE substr(action, 1, length(CAST($1 AS TEXT))) = CAST($1 AS TEXT) ORDER BY id DESC LIMIT $2",
+                     WHERE ($1 IS NULL OR substr(action, 1, length(CAST($1 AS TEXT))) = CAST($1 AS TEXT)) \
+                     AND ($2 IS NULL OR actor = $2) \
+                     AND ($3 IS NULL OR at >= $3) \
+                     AND ($4 IS NULL OR at < $4) \
+                     AND ($5 IS NULL OR id < $5) \
+                     ORDER BY id DESC LIMIT $6",
                 )
-                .bind(action_prefix)
-                .bind(i64::from(limit))
+                .bind(query.action_prefix.as_deref())
+                .bind(query.actor.as_ref().map(sqlx::types::Json))
+                .bind(query.from)
+                .bind(query.until)
+                .bind(query.before.map(switchboard_core::EventId::get))
+                .bind(i64::from(query.limit))
                 .fetch_all(&self.pool)
                 .await
                 .map_err($crate::error::db_error)?;

@@ -43,6 +43,8 @@ mod ui_accounts;
 mod ui_admin_accounts;
 mod ui_admin_browser;
 mod ui_admin_routing;
+mod ui_admin_skills;
+mod ui_audit_log;
 mod ui_browser;
 mod ui_lead;
 mod ui_lead_browser;

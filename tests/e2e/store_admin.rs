@@ -1,9 +1,9 @@
 //! The administration port on SQLite and, when configured, PostgreSQL: disabling users,
-//! listing, using and revoking API tokens, and reading audit events by action.
+//! listing, using and revoking API tokens, and reading audit events by action, actor and time.
 
 use chrono::{Duration, TimeZone, Utc};
 use switchboard_core::Login;
-use switchboard_core::admin::NewApiToken;
+use switchboard_core::admin::{AuditQuery, NewApiToken};
 use switchboard_core::event::{Actor, NewEvent};
 use switchboard_core::session::NewSession;
 use switchboard_core::user::Role;
@@ -146,5 +146,96 @@ async fn recent_events_are_read_by_action_prefix_newest_first() {
         assert_eq!(found[0].details["minute"], 3);
         assert_eq!(found[0].actor, Actor::Token { name: "t".into() });
         assert_eq!(store.recent_events("user.", 1).await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn audit_events_filter_by_action_actor_and_time_and_page_by_id() {
+    let folder = tempfile::tempdir().unwrap();
+    for (label, store, _) in stores(folder.path()).await {
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+        let alice = Actor::User {
+            id: switchboard_core::UserId::new(7),
+        };
+        let crm = Actor::Token { name: "crm".into() };
+        for (minute, action, actor) in [
+            (0, "user.created", &alice),
+            (10, "queue.settings_changed", &crm),
+            (20, "user.role_changed", &alice),
+            (30, "user.disabled", &crm),
+            (40, "rules.activated", &Actor::System),
+            (50, "user.enabled", &alice),
+        ] {
+            store
+                .record_event(&NewEvent {
+                    at: at + Duration::minutes(minute),
+                    actor: actor.clone(),
+                    action: action.into(),
+                    item_id: None,
+                    details: serde_json::json!({ "minute": minute }),
+                })
+                .await
+                .unwrap();
+        }
+        let minutes = |events: &[switchboard_core::event::AuditEvent]| -> Vec<i64> {
+            events
+                .iter()
+                .map(|event| event.details["minute"].as_i64().unwrap())
+                .collect()
+        };
+        let read = |query: AuditQuery| {
+            let store = store.clone();
+            async move { store.audit_events(&query).await.unwrap() }
+        };
+        let everything = read(AuditQuery {
+            limit: 100,
+            ..AuditQuery::default()
+        })
+        .await;
+        assert_eq!(minutes(&everything), vec![50, 40, 30, 20, 10, 0], "{label}");
+
+        let by_alice = read(AuditQuery {
+            actor: Some(alice.clone()),
+            limit: 100,
+            ..AuditQuery::default()
+        })
+        .await;
+        assert_eq!(minutes(&by_alice), vec![50, 20, 0], "{label}");
+
+        let users_by_token_in_window = read(AuditQuery {
+            action_prefix: Some("user.".into()),
+            actor: Some(crm.clone()),
+            from: Some(at + Duration::minutes(5)),
+            until: Some(at + Duration::minutes(45)),
+            limit: 100,
+            ..AuditQuery::default()
+        })
+        .await;
+        assert_eq!(minutes(&users_by_token_in_window), vec![30], "{label}");
+
+        // Two pages of two, each continuing before the last id shown.
+        let first_page = read(AuditQuery {
+            action_prefix: Some("user.".into()),
+            limit: 2,
+            ..AuditQuery::default()
+        })
+        .await;
+        assert_eq!(minutes(&first_page), vec![50, 30], "{label}");
+        let second_page = read(AuditQuery {
+            action_prefix: Some("user.".into()),
+            before: Some(first_page[1].id),
+            limit: 2,
+            ..AuditQuery::default()
+        })
+        .await;
+        assert_eq!(minutes(&second_page), vec![20, 0], "{label}");
+
+        let nothing_before = read(AuditQuery {
+            until: Some(at),
+            limit: 100,
+            ..AuditQuery::default()
+        })
+        .await;
+        assert!(nothing_before.is_empty(), "{label}");
     }
 }

@@ -7,32 +7,12 @@
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::test;
-use chrono::{Duration, Utc};
 use switchboard_core::Login;
 use switchboard_core::event::Actor;
-use switchboard_core::session::NewSession;
 use switchboard_core::user::Role;
+use switchboard_tests::ui_session::{UiSession, body_text};
 use switchboard_tests::{bearer, user_with_password};
-use switchboard_web::auth::secret_hash;
 use switchboard_web::{AppState, WebConfig, create_app};
-
-const CSRF: &str = "csrf-of-admin";
-
-fn form(uri: &str, fields: &[(&str, &str)]) -> test::TestRequest {
-    let mut fields: Vec<(&str, &str)> = fields.to_vec();
-    fields.push(("csrf_token", CSRF));
-    test::TestRequest::post()
-        .uri(uri)
-        .cookie(Cookie::new("sb_session", "admin-session"))
-        .peer_addr("127.0.0.1:40000".parse().unwrap())
-        .set_form(fields)
-}
-
-fn page(uri: &str) -> test::TestRequest {
-    test::TestRequest::get()
-        .uri(uri)
-        .cookie(Cookie::new("sb_session", "admin-session"))
-}
 
 fn sign_in(login: &str, password: &str) -> test::TestRequest {
     test::TestRequest::post()
@@ -56,16 +36,7 @@ async fn an_admin_manages_users_and_tokens_through_the_pages_and_every_change_is
     let url = switchboard_store::testing::sqlite_url(folder.path());
     let store = switchboard_store::open(&url).await.unwrap();
     let admin = user_with_password(&store, "root", Role::Admin, "root-password").await;
-    store
-        .create_session(&NewSession {
-            id_hash: secret_hash("admin-session"),
-            user: admin,
-            csrf_token: CSRF.into(),
-            created_at: Utc::now(),
-            expires_at: Utc::now() + Duration::hours(1),
-        })
-        .await
-        .unwrap();
+    let session = UiSession::open(&store, admin, "admin").await;
     let app = test::init_service(create_app(AppState::new(
         store.clone(),
         WebConfig::default(),
@@ -79,9 +50,9 @@ async fn an_admin_manages_users_and_tokens_through_the_pages_and_every_change_is
         ("role", "agent"),
         ("password", "short"),
     ];
-    let refused = test::call_service(&app, form("/admin/users", &short).to_request()).await;
+    let refused = test::call_service(&app, session.form("/admin/users", &short).to_request()).await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
-    let body = String::from_utf8(test::read_body(refused).await.to_vec()).unwrap();
+    let body = body_text(refused).await;
     assert!(body.contains("at least 8 characters"), "{body}");
     let fields = [
         ("login", "bert"),
@@ -89,7 +60,8 @@ async fn an_admin_manages_users_and_tokens_through_the_pages_and_every_change_is
         ("role", "agent"),
         ("password", "bert-secret-1"),
     ];
-    let created = test::call_service(&app, form("/admin/users", &fields).to_request()).await;
+    let created =
+        test::call_service(&app, session.form("/admin/users", &fields).to_request()).await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&created), "/admin/users?done=created");
     let bert = store
@@ -102,7 +74,7 @@ async fn an_admin_manages_users_and_tokens_through_the_pages_and_every_change_is
         (Role::Agent, "Bert B.")
     );
     assert!(bert.password_hash.unwrap().starts_with("$argon2"));
-    let taken = test::call_service(&app, form("/admin/users", &fields).to_request()).await;
+    let taken = test::call_service(&app, session.form("/admin/users", &fields).to_request()).await;
     assert_eq!(taken.status(), StatusCode::BAD_REQUEST);
     let signed_in = test::call_service(&app, sign_in("bert", "bert-secret-1").to_request()).await;
     assert_eq!(location(&signed_in), "/work");
@@ -114,16 +86,19 @@ async fn an_admin_manages_users_and_tokens_through_the_pages_and_every_change_is
         .unwrap();
 
     // The list shows the user; the page never shows a password hash.
-    let listed = test::call_service(&app, page("/admin/users?done=created").to_request()).await;
+    let listed =
+        test::call_service(&app, session.page("/admin/users?done=created").to_request()).await;
     assert_eq!(listed.status(), StatusCode::OK);
-    let body = String::from_utf8(test::read_body(listed).await.to_vec()).unwrap();
+    let body = body_text(listed).await;
     assert!(body.contains("id=\"user-bert\"") && body.contains("The user is created."));
     assert!(!body.contains("$argon2"));
 
     // Role.
     let role = test::call_service(
         &app,
-        form("/admin/users/bert/role", &[("role", "lead")]).to_request(),
+        session
+            .form("/admin/users/bert/role", &[("role", "lead")])
+            .to_request(),
     )
     .await;
     assert_eq!(role.status(), StatusCode::SEE_OTHER);
@@ -137,7 +112,9 @@ async fn an_admin_manages_users_and_tokens_through_the_pages_and_every_change_is
     // Disable: Bert's open session stops working and he cannot sign in; enable again.
     let disabled = test::call_service(
         &app,
-        form("/admin/users/bert/active", &[("active", "false")]).to_request(),
+        session
+            .form("/admin/users/bert/active", &[("active", "false")])
+            .to_request(),
     )
     .await;
     assert_eq!(location(&disabled), "/admin/users?done=disabled");
@@ -158,7 +135,9 @@ async fn an_admin_manages_users_and_tokens_through_the_pages_and_every_change_is
     assert_ne!(location(&again), "/work");
     test::call_service(
         &app,
-        form("/admin/users/bert/active", &[("active", "true")]).to_request(),
+        session
+            .form("/admin/users/bert/active", &[("active", "true")])
+            .to_request(),
     )
     .await;
     assert!(
@@ -174,11 +153,12 @@ async fn an_admin_manages_users_and_tokens_through_the_pages_and_every_change_is
     // Password reset: the new one signs in, the old one no longer does.
     let reset = test::call_service(
         &app,
-        form(
-            "/admin/users/bert/password",
-            &[("password", "bert-secret-2")],
-        )
-        .to_request(),
+        session
+            .form(
+                "/admin/users/bert/password",
+                &[("password", "bert-secret-2")],
+            )
+            .to_request(),
     )
     .await;
     assert_eq!(location(&reset), "/admin/users?done=password_reset");
@@ -192,7 +172,7 @@ async fn an_admin_manages_users_and_tokens_through_the_pages_and_every_change_is
         ("/admin/users/root/active", ("active", "false")),
         ("/admin/users/root/role", ("role", "lead")),
     ] {
-        let refused = test::call_service(&app, form(uri, &[field]).to_request()).await;
+        let refused = test::call_service(&app, session.form(uri, &[field]).to_request()).await;
         assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{uri}");
     }
     let root = store
@@ -206,11 +186,13 @@ async fn an_admin_manages_users_and_tokens_through_the_pages_and_every_change_is
     // Token: shown once on the answer, works on the API, records its use, then is revoked.
     let created = test::call_service(
         &app,
-        form("/admin/tokens", &[("name", "ERP sync"), ("role", "lead")]).to_request(),
+        session
+            .form("/admin/tokens", &[("name", "ERP sync"), ("role", "lead")])
+            .to_request(),
     )
     .await;
     assert_eq!(created.status(), StatusCode::OK);
-    let body = String::from_utf8(test::read_body(created).await.to_vec()).unwrap();
+    let body = body_text(created).await;
     let plaintext = body
         .split("id=\"token-plaintext\">")
         .nth(1)
@@ -221,8 +203,8 @@ async fn an_admin_manages_users_and_tokens_through_the_pages_and_every_change_is
         plaintext.starts_with("sb_") && plaintext.len() > 40,
         "{plaintext}"
     );
-    let listed = test::call_service(&app, page("/admin/tokens").to_request()).await;
-    let body = String::from_utf8(test::read_body(listed).await.to_vec()).unwrap();
+    let listed = test::call_service(&app, session.page("/admin/tokens").to_request()).await;
+    let body = body_text(listed).await;
     assert!(!body.contains(&plaintext), "the token is shown only once");
     assert!(body.contains(&plaintext[..9]), "its prefix is listed");
     let token = store.api_tokens().await.unwrap().remove(0);
@@ -237,7 +219,7 @@ async fn an_admin_manages_users_and_tokens_through_the_pages_and_every_change_is
     );
     assert!(store.api_tokens().await.unwrap()[0].last_used_at.is_some());
     let revoke_uri = format!("/admin/tokens/{}/revoke", token.id);
-    let revoked = test::call_service(&app, form(&revoke_uri, &[]).to_request()).await;
+    let revoked = test::call_service(&app, session.form(&revoke_uri, &[]).to_request()).await;
     assert_eq!(location(&revoked), "/admin/tokens?done=revoked");
     let board = test::TestRequest::get()
         .uri("/api/v1/board")

@@ -1,10 +1,13 @@
 //! The admin's rules editor in a real headless Chromium against the real app over HTTP, on the
 //! demo company: an admin writes a rule with an error, sees the error at that rule, fixes it,
 //! simulates and activates; the store then has a new active version and the audit trail says
-//! who activated it. Screenshots go to `$CARGO_TARGET_TMPDIR/screenshots/`.
+//! who activated it; then on the agent page a skill with a malformed name is refused at its
+//! row, fixed and saved. Screenshots go to `$CARGO_TARGET_TMPDIR/screenshots/`.
 
-use switchboard_core::Login;
+use std::sync::Arc;
+
 use switchboard_core::event::Actor;
+use switchboard_core::store::Store;
 
 use crate::browser_support::Browser;
 use crate::ui_browser::{demo_store, serve, sign_in};
@@ -125,13 +128,7 @@ async fn an_admin_fixes_a_rule_error_simulates_and_activates() {
     assert_eq!(shown, serde_json::json!(active.version.to_string()));
 
     // The audit trail names the admin who activated that version.
-    let admin = store
-        .user_credentials(&Login::new("admin"))
-        .await
-        .unwrap()
-        .unwrap()
-        .user
-        .id;
+    let admin = switchboard_tests::user_id(&store, "admin").await;
     let events = store.recent_events("rules.activated", 10).await.unwrap();
     let event = events
         .first()
@@ -172,5 +169,96 @@ async fn an_admin_fixes_a_rule_error_simulates_and_activates() {
             .contains("The agent's routing is saved.")
     );
     browser.screenshot("admin-agent").await;
+    edit_skills(&browser, &store).await;
     browser.close().await;
+}
+
+/// The demo agent's skills, by name.
+async fn agent_skills(store: &Arc<dyn Store>) -> Vec<(String, u8)> {
+    let snapshot = store.routing_snapshot(chrono::Utc::now()).await.unwrap();
+    let agent = snapshot
+        .agents
+        .into_iter()
+        .find(|agent| agent.login.as_str() == "agent")
+        .unwrap();
+    let mut skills: Vec<(String, u8)> = agent
+        .skills
+        .into_iter()
+        .map(|skill| (skill.name, skill.level))
+        .collect();
+    skills.sort();
+    skills
+}
+
+/// On the agent page: a new skill with a malformed name is refused at its row; fixed, with
+/// its level chosen and the first skill removed, the list is saved and routing has it.
+async fn edit_skills(browser: &Browser, store: &Arc<dyn Store>) {
+    let before = agent_skills(store).await;
+    let rows = browser
+        .script("return document.querySelectorAll('#agent-skills-form tbody tr').length")
+        .await;
+    assert_eq!(rows, serde_json::json!(before.len() + 3));
+    let new_row = before.len();
+    let new_name = format!("name_{new_row}");
+    browser.fill(&new_name, "Lang FY").await;
+    browser.click_and_wait("#skills-save").await;
+    let refused_row = browser
+        .script(&format!(
+            "var r = document.getElementById('skill-{new_row}'); \
+             return r === null ? '' : r.className + '|' + r.textContent"
+        ))
+        .await;
+    let refused_row = refused_row.as_str().unwrap();
+    assert!(refused_row.starts_with("has-error|"), "{refused_row}");
+    assert!(refused_row.contains("invalid skill name"), "{refused_row}");
+    assert!(browser.text().await.contains("The skills are not saved"));
+    assert_eq!(agent_skills(store).await, before);
+    browser
+        .script("document.getElementById('agent-skills').scrollIntoView(); return true")
+        .await;
+    browser.screenshot("admin-agent-skills-error").await;
+
+    // The typed name is still there; fix it, choose level 4, remove the first skill.
+    let kept = browser
+        .script(&format!(
+            "return document.querySelector(\"[name='{new_name}']\").value"
+        ))
+        .await;
+    assert_eq!(kept, serde_json::json!("Lang FY"));
+    browser.fill(&new_name, "lang:fy").await;
+    browser
+        .script(&format!(
+            "document.querySelector(\"[name='level_{new_row}']\").value = '4'; return true"
+        ))
+        .await;
+    let first_row = browser
+        .script("return document.querySelector(\"[name='name_0']\").value")
+        .await;
+    let first_row = first_row.as_str().unwrap().to_owned();
+    browser.click("[name='remove_0']").await;
+    browser.click_and_wait("#skills-save").await;
+    assert!(
+        browser
+            .text()
+            .await
+            .contains("The agent's skills are saved")
+    );
+    let mut expected: Vec<(String, u8)> = before
+        .iter()
+        .filter(|(name, _)| *name != first_row)
+        .cloned()
+        .collect();
+    assert_eq!(expected.len(), before.len() - 1);
+    expected.push(("lang:fy".into(), 4));
+    expected.sort();
+    assert_eq!(agent_skills(store).await, expected);
+    let events = store
+        .recent_events("agent.routing_changed", 10)
+        .await
+        .unwrap();
+    assert_eq!(events[0].details["login"], "agent");
+    browser
+        .script("document.getElementById('agent-skills').scrollIntoView(); return true")
+        .await;
+    browser.screenshot("admin-agent-skills").await;
 }

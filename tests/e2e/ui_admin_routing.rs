@@ -3,28 +3,14 @@
 //! refused on the page and change nothing), an agent's capacity, queues and fairness cap
 //! change, and both changes are audited like the API's.
 
-use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::test;
-use chrono::{Duration, Utc};
-use switchboard_core::Login;
+use chrono::Utc;
 use switchboard_core::event::Actor;
 use switchboard_core::queue::{OfferMode, QueueStrategy};
 use switchboard_core::routing::Membership;
-use switchboard_core::session::NewSession;
-use switchboard_web::auth::secret_hash;
+use switchboard_tests::ui_session::{UiSession, body_text};
 use switchboard_web::{AppState, WebConfig, create_app};
-
-const CSRF: &str = "csrf-of-admin";
-
-fn form(uri: &str, fields: &[(&str, &str)]) -> test::TestRequest {
-    let mut fields: Vec<(&str, &str)> = fields.to_vec();
-    fields.push(("csrf_token", CSRF));
-    test::TestRequest::post()
-        .uri(uri)
-        .cookie(Cookie::new("sb_session", "admin-session"))
-        .set_form(fields)
-}
 
 #[actix_web::test]
 async fn an_admin_changes_queue_and_agent_routing_through_the_pages() {
@@ -32,23 +18,8 @@ async fn an_admin_changes_queue_and_agent_routing_through_the_pages() {
     let url = switchboard_store::testing::sqlite_url(folder.path());
     let store = switchboard_store::open(&url).await.unwrap();
     switchboard_server::demo::prepare(&store).await.unwrap();
-    let admin = store
-        .user_credentials(&Login::new("admin"))
-        .await
-        .unwrap()
-        .unwrap()
-        .user
-        .id;
-    store
-        .create_session(&NewSession {
-            id_hash: secret_hash("admin-session"),
-            user: admin,
-            csrf_token: CSRF.into(),
-            created_at: Utc::now(),
-            expires_at: Utc::now() + Duration::hours(1),
-        })
-        .await
-        .unwrap();
+    let admin = switchboard_tests::user_id(&store, "admin").await;
+    let session = UiSession::open(&store, admin, "admin").await;
     let app = test::init_service(create_app(AppState::new(
         store.clone(),
         WebConfig::default(),
@@ -68,13 +39,13 @@ async fn an_admin_changes_queue_and_agent_routing_through_the_pages() {
         ]
     };
 
-    let refused = test::call_service(&app, form(&uri, &settings("-5")).to_request()).await;
+    let refused = test::call_service(&app, session.form(&uri, &settings("-5")).to_request()).await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
-    let body = String::from_utf8(test::read_body(refused).await.to_vec()).unwrap();
+    let body = body_text(refused).await;
     assert!(body.contains("offer_timeout_seconds"), "{body}");
     assert_eq!(store.queue_settings().await.unwrap()[0], queue);
 
-    let saved = test::call_service(&app, form(&uri, &settings("90")).to_request()).await;
+    let saved = test::call_service(&app, session.form(&uri, &settings("90")).to_request()).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let changed = store.queue_settings().await.unwrap().remove(0);
     assert_eq!(changed.strategy, QueueStrategy::LeastLoaded);
@@ -98,7 +69,9 @@ async fn an_admin_changes_queue_and_agent_routing_through_the_pages() {
     ];
     let saved = test::call_service(
         &app,
-        form("/admin/agents/agent", &agent_fields).to_request(),
+        session
+            .form("/admin/agents/agent", &agent_fields)
+            .to_request(),
     )
     .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
@@ -114,16 +87,9 @@ async fn an_admin_changes_queue_and_agent_routing_through_the_pages() {
         (agent.fairness_max, agent.fairness_window_minutes),
         (Some(5), 30)
     );
-    let page = test::call_service(
-        &app,
-        test::TestRequest::get()
-            .uri("/admin/agents/agent")
-            .cookie(Cookie::new("sb_session", "admin-session"))
-            .to_request(),
-    )
-    .await;
+    let page = test::call_service(&app, session.page("/admin/agents/agent").to_request()).await;
     assert_eq!(page.status(), StatusCode::OK);
-    let body = String::from_utf8(test::read_body(page).await.to_vec()).unwrap();
+    let body = body_text(page).await;
     assert!(body.contains("value=\"150\""), "{body}");
 
     let unknown_queue = [
@@ -133,7 +99,9 @@ async fn an_admin_changes_queue_and_agent_routing_through_the_pages() {
     ];
     let refused = test::call_service(
         &app,
-        form("/admin/agents/agent", &unknown_queue).to_request(),
+        session
+            .form("/admin/agents/agent", &unknown_queue)
+            .to_request(),
     )
     .await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
@@ -164,16 +132,7 @@ async fn the_channel_page_shows_configured_channels_and_only_whether_secrets_are
         "pw",
     )
     .await;
-    store
-        .create_session(&NewSession {
-            id_hash: secret_hash("admin-session"),
-            user: admin,
-            csrf_token: CSRF.into(),
-            created_at: Utc::now(),
-            expires_at: Utc::now() + Duration::hours(1),
-        })
-        .await
-        .unwrap();
+    let session = UiSession::open(&store, admin, "admin").await;
     let config = switchboard_server::Config {
         mail: serde_json::from_value(serde_json::json!({
             "imap": [{
@@ -195,16 +154,9 @@ async fn the_channel_page_shows_configured_channels_and_only_whether_secrets_are
         switchboard_server::channel_overview::channel_overview(&config),
     );
     let app = test::init_service(create_app(state)).await;
-    let page = test::call_service(
-        &app,
-        test::TestRequest::get()
-            .uri("/admin/channels")
-            .cookie(Cookie::new("sb_session", "admin-session"))
-            .to_request(),
-    )
-    .await;
+    let page = test::call_service(&app, session.page("/admin/channels").to_request()).await;
     assert_eq!(page.status(), StatusCode::OK);
-    let body = String::from_utf8(test::read_body(page).await.to_vec()).unwrap();
+    let body = body_text(page).await;
     assert!(body.contains("klantenservice") && body.contains("imap.example.com:993"));
     assert!(body.contains("smtp.example.com"));
     assert!(!body.contains("imap-password-value") && !body.contains("webhook-secret-value"));

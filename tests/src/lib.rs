@@ -3,6 +3,7 @@
 
 pub mod dovecot;
 pub mod smtp_sink;
+pub mod ui_session;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -176,6 +177,17 @@ pub async fn user_with_password(
         })
         .await
         .unwrap_or_else(|error| panic!("cannot create user {login}: {error}"))
+}
+
+/// The id of the user who signs in as `login`.
+pub async fn user_id(store: &Arc<dyn Store>, login: &str) -> switchboard_core::UserId {
+    store
+        .user_credentials(&switchboard_core::Login::new(login))
+        .await
+        .unwrap_or_else(|error| panic!("cannot read user {login}: {error}"))
+        .unwrap_or_else(|| panic!("no user {login}"))
+        .user
+        .id
 }
 
 /// An 8 kHz mono 16-bit PCM WAV file of `samples` samples, each sample's level from `level`.

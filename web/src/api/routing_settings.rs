@@ -176,8 +176,8 @@ pub(crate) struct Fairness {
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SkillEntry {
-    name: String,
-    level: i64,
+    pub(crate) name: String,
+    pub(crate) level: i64,
 }
 
 /// An agent's routing as an admin reads it.
@@ -252,7 +252,7 @@ async fn agent_routing(
 }
 
 /// The routing settings to change; absent fields keep their value.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AgentRoutingChange {
     pub(crate) capacity: Option<i32>,
@@ -284,8 +284,8 @@ async fn update_agent_routing(
     Ok(HttpResponse::Ok().json(agent_routing_view(&state, &login).await?))
 }
 
-/// Changes an agent's capacity, queues and fairness cap (validated whole) and audits the
-/// change; the caller wakes the router. The API and the admin pages both go through here.
+/// Changes an agent's capacity, queues, fairness cap and skills (validated whole) and audits
+/// the change; the caller wakes the router. The API and the admin pages both go through here.
 pub(crate) async fn change_agent_routing(
     state: &AppState,
     caller: &Identity,

@@ -44,6 +44,14 @@ impl ActorNames {
         Ok(Self { logins })
     }
 
+    /// The id of the user who signs in as `login`.
+    pub(super) fn user_with_login(&self, login: &str) -> Option<UserId> {
+        self.logins
+            .iter()
+            .find(|(_, known)| known.as_str() == login)
+            .map(|(id, _)| *id)
+    }
+
     /// The name of `actor`.
     pub(super) fn of(&self, actor: &Actor) -> String {
         match actor {

@@ -1,13 +1,16 @@
 //! The admin pages under `/admin/` (admin role only): the routing rules editor, users and API
-//! tokens, queue and agent routing settings, and the configured channels. Every form posts
+//! tokens, queue and agent routing settings, and the configured channels; and the audit log
+//! (`/audit`), which leads may read too. Every form posts
 //! with the session's CSRF token, works without JavaScript, and every change is audited.
 
 mod audit;
+mod audit_log;
 mod channels;
 mod routing;
 mod rules;
 mod rules_view;
 mod simulation;
+mod skills;
 mod tokens;
 mod users;
 
@@ -40,7 +43,9 @@ pub(super) fn routes() -> Vec<RouteDef> {
         RouteDef::post("/admin/queues/{id}", routing::update_queue),
         RouteDef::get("/admin/agents/{login}", routing::agent_page),
         RouteDef::post("/admin/agents/{login}", routing::update_agent),
+        RouteDef::post("/admin/agents/{login}/skills", skills::update),
         RouteDef::get("/admin/channels", channels::page),
+        RouteDef::get("/audit", audit_log::page),
     ]
 }
 
@@ -71,4 +76,13 @@ fn render_refused(template: &impl Template) -> Result<HttpResponse, ApiError> {
     let mut response = render(template)?;
     *response.status_mut() = StatusCode::BAD_REQUEST;
     Ok(response)
+}
+
+/// A posted form of `fields` (unit tests of the form readers).
+#[cfg(test)]
+fn form_of(fields: &[(&str, &str)]) -> std::collections::HashMap<String, String> {
+    fields
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect()
 }

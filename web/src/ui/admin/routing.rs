@@ -2,7 +2,8 @@
 //! (strategy, offer mode and timeout, aging, secondary delay, preferred-agent reservation,
 //! cool-down) and each agent's capacity, queues and fairness cap, changed through the same
 //! validated and audited code as `PUT /api/v1/queues/{id}` and `/agents/{login}/routing`.
-//! Skills with levels are master data (the `agents` import) and are shown here.
+//! Skills with levels are master data (the `agents` import); the agent page edits them too
+//! (`skills.rs`).
 
 use std::collections::HashMap;
 
@@ -12,6 +13,7 @@ use switchboard_core::queue::{OfferMode, QueueStrategy};
 use switchboard_core::routing::{Membership, QueueSettings};
 use switchboard_core::{CoreError, ErrorKind, QueueId};
 
+use super::skills::{SkillRow, levels, rows_of};
 use super::{Done, render_refused};
 use crate::api::acting::{Router, wake};
 use crate::api::routing_settings::{
@@ -45,7 +47,7 @@ struct QueuesPage<'a> {
 }
 
 /// The problem of a refused change, with each field's reason, for the page.
-fn described(error: &ApiError) -> String {
+pub(super) fn described(error: &ApiError) -> String {
     let reasons: Vec<String> = error
         .problems
         .iter()
@@ -62,7 +64,7 @@ fn described(error: &ApiError) -> String {
 }
 
 /// Whether `error` is the admin's mistake (shown on the page) rather than our failure.
-fn is_mistake(error: &ApiError) -> bool {
+pub(super) fn is_mistake(error: &ApiError) -> bool {
     !matches!(
         error.error.kind(),
         ErrorKind::Internal | ErrorKind::Unavailable
@@ -193,15 +195,20 @@ struct MembershipRow {
 
 #[derive(Template)]
 #[template(path = "admin_agent.html")]
-struct AgentPage<'a> {
+pub(super) struct AgentPage<'a> {
     chrome: Chrome<'a>,
     agent: AgentRoutingView,
     memberships: Vec<MembershipRow>,
     notice: Option<&'static str>,
     alert: Option<String>,
+    /// The skills form's rows: the stored skills, or the refused ones as typed.
+    pub(super) skill_rows: Vec<SkillRow>,
+    levels: Vec<String>,
+    /// Why the skills form was refused.
+    pub(super) skills_alert: Option<String>,
 }
 
-async fn agent_page_of<'a>(
+pub(super) async fn agent_page_of<'a>(
     request: &HttpRequest,
     state: &'a AppState,
     login: &str,
@@ -223,10 +230,13 @@ async fn agent_page_of<'a>(
         .collect();
     Ok(AgentPage {
         chrome: Chrome::of(request, state, "admin"),
+        skill_rows: rows_of(&agent.skills),
+        levels: levels(),
         agent,
         memberships,
         notice: None,
         alert: None,
+        skills_alert: None,
     })
 }
 
@@ -239,7 +249,7 @@ pub(super) async fn agent_page(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let mut page = agent_page_of(&request, &state, &login).await?;
-    page.notice = done.notice(&["admin.agent.saved"]);
+    page.notice = done.notice(&["admin.agent.saved", "admin.agent.skills_saved"]);
     render(&page)
 }
 
@@ -276,6 +286,12 @@ fn agent_change_of(form: &HashMap<String, String>) -> Result<AgentRoutingChange,
     })
 }
 
+/// Back to the agent's page after a change, with the notice `done`.
+pub(super) fn agent_saved(login: &str, done: &str) -> HttpResponse {
+    let login = url::form_urlencoded::byte_serialize(login.as_bytes()).collect::<String>();
+    see_other(&format!("/admin/agents/{login}?done={done}"))
+}
+
 /// `POST /admin/agents/{login}`.
 pub(super) async fn update_agent(
     caller: Authed<AdminRole>,
@@ -293,11 +309,7 @@ pub(super) async fn update_agent(
     match outcome {
         Ok(()) => {
             wake(&router);
-            let back = format!(
-                "/admin/agents/{}?done=saved",
-                url::form_urlencoded::byte_serialize(login.as_bytes()).collect::<String>()
-            );
-            Ok(see_other(&back))
+            Ok(agent_saved(&login, "saved"))
         }
         Err(error) if is_mistake(&error) && error.error.kind() != ErrorKind::NotFound => {
             let mut page = agent_page_of(&request, &state, &login).await?;
@@ -310,14 +322,8 @@ pub(super) async fn update_agent(
 
 #[cfg(test)]
 mod tests {
+    use super::super::form_of as form;
     use super::*;
-
-    fn form(fields: &[(&str, &str)]) -> HashMap<String, String> {
-        fields
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-            .collect()
-    }
 
     #[test]
     fn the_agent_form_reads_queues_capacity_and_fairness() {
