@@ -10,6 +10,7 @@ pub mod document;
 pub mod error;
 pub mod event;
 pub mod feed;
+pub mod history;
 pub mod ids;
 pub mod import;
 pub mod inbound;

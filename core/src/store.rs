@@ -85,6 +85,7 @@ pub trait Store:
     + crate::case::CaseStore
     + crate::sla::SlaStore
     + crate::document::DocumentStore
+    + crate::history::HistoryStore
     + Send
     + Sync
 {

@@ -2,6 +2,7 @@
 //! only parses arguments and calls [`run`].
 
 pub mod advisory_lock;
+pub mod backlog_sampler;
 pub mod channel_overview;
 pub mod cli;
 pub mod commands;
@@ -11,6 +12,7 @@ pub mod dispatch;
 pub mod indexer;
 pub mod mail;
 pub mod master_csv;
+pub mod periodic;
 pub mod pipeline;
 pub mod session_sweeper;
 pub mod telemetry;

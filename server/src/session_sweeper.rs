@@ -19,11 +19,9 @@ pub fn start(
     idle_timeout: chrono::Duration,
     every: Duration,
 ) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(every);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
+    crate::periodic::every(every, move || {
+        let (store, clock) = (store.clone(), clock.clone());
+        async move {
             let now = clock.now();
             match store.delete_stale_sessions(now, now - idle_timeout).await {
                 Ok(0) => {}

@@ -10,6 +10,7 @@ mod customer_view_sql;
 mod document_sql;
 mod error;
 mod feed_sql;
+mod history_sql;
 mod link_sql;
 mod master_sql;
 mod outbox_sql;

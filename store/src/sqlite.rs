@@ -68,3 +68,4 @@ crate::case_sql::impl_case_store!(SqliteStore, sqlx::Sqlite);
 crate::admin_sql::impl_admin_store!(SqliteStore, sqlx::Sqlite);
 crate::sla_sql::impl_sla_store!(SqliteStore, sqlx::Sqlite);
 crate::document_sql::impl_document_store!(SqliteStore, sqlx::Sqlite);
+crate::history_sql::impl_history_store!(SqliteStore, sqlx::Sqlite);

@@ -34,6 +34,7 @@ mod smtp_outbound;
 mod store_admin;
 mod store_cases;
 mod store_documents;
+mod store_history;
 mod store_item_work;
 mod store_links;
 mod store_routing;

@@ -13,6 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::test;
 use chrono::{Duration, Utc};
 use switchboard_channels::reference_token::TokenSecret;
+use switchboard_core::history::sample_slot;
 use switchboard_core::item::{Channel, ItemStatus};
 use switchboard_core::session::NewSession;
 use switchboard_core::store::Store;
@@ -110,6 +111,11 @@ async fn the_board_shows_why_items_wait_and_its_forms_rebalance_on_both_database
             "No agent can take it now.",
             "away or offline: ",
             "name=\"csrf_token\" value=\"csrf-lead\"",
+            "id=\"chart-backlog\"",
+            "No samples yet",
+            "id=\"chart-sla\"",
+            "id=\"chart-assigned\"",
+            "id=\"chart-handling\"",
         ] {
             assert!(html.contains(expected), "{label}: {expected} missing");
         }
@@ -207,6 +213,28 @@ async fn the_board_shows_why_items_wait_and_its_forms_rebalance_on_both_database
         assert!(
             html.contains(&format!("value=\"{}\" form=\"rebalance\"", picked[2].get())),
             "{label}: the agent's current items can be ticked"
+        );
+
+        // With a backlog sample and the assignment, the history charts draw them.
+        let slot = sample_slot(Utc::now(), Duration::minutes(5));
+        store.record_backlog_sample(slot).await.unwrap();
+        let html = body_text(app.call(get("/lead")).await.unwrap()).await;
+        let section = |id: &str| {
+            let start = html.find(&format!("id=\"{id}\"")).unwrap();
+            let end = html[start..].find("</figure>").unwrap();
+            html[start..start + end].to_owned()
+        };
+        let backlog = section("chart-backlog");
+        assert!(
+            backlog.contains("<polyline points=\""),
+            "{label}: {backlog}"
+        );
+        assert!(backlog.contains("class=\"line line-email\""), "{label}");
+        let assigned = section("chart-assigned");
+        assert!(assigned.contains(">agent</text>"), "{label}: {assigned}");
+        assert!(
+            assigned.contains(">1 (0 done)</text>"),
+            "{label}: {assigned}"
         );
 
         // An agent set away from the board.

@@ -103,6 +103,11 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
         state.config.sessions.idle_timeout,
         crate::session_sweeper::SWEEP_EVERY,
     );
+    crate::backlog_sampler::start(
+        state.store.clone(),
+        state.clock.clone(),
+        crate::backlog_sampler::SAMPLE_EVERY,
+    );
     let app = move || switchboard_web::create_app(state.clone()).app_data(router_data.clone());
     let server = HttpServer::new(app)
         .bind(&config.listen)

@@ -66,6 +66,18 @@ pub struct BarChart {
     pub bars: Vec<Bar>,
     /// The legend.
     pub legend: Vec<Legend>,
+    /// The text key shown instead of an empty chart.
+    pub empty_key: &'static str,
+}
+
+impl BarChart {
+    /// Says `key` instead of drawing an empty chart.
+    pub fn when_empty(self, key: &'static str) -> Self {
+        Self {
+            empty_key: key,
+            ..self
+        }
+    }
 }
 
 const WIDTH: u32 = 560;
@@ -136,6 +148,7 @@ pub fn bar_chart(
         label_width: LABEL_WIDTH,
         bars,
         legend,
+        empty_key: "lead.nothing_waiting",
     }
 }
 

@@ -6,6 +6,8 @@
 //! The page reloads itself when the board's figures change (`/lead/events`).
 
 mod charts;
+mod history;
+mod line_chart;
 mod view;
 mod why;
 
@@ -15,11 +17,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 use switchboard_core::board::LeadBoard;
+use switchboard_core::history::{BACKLOG_SAMPLE_EVERY, agent_activity};
+use switchboard_core::sla_report::SlaReport;
 use switchboard_core::user::AgentStatus;
 use switchboard_core::{CoreError, WorkItemId};
 use switchboard_router::Explanation;
 
 use self::charts::BarChart;
+use self::history::{BoardHistory, HISTORY_HOURS, history_charts};
+use self::line_chart::LineChart;
 use self::view::{AgentRow, QueueRow, WaitingRow, board_view};
 use super::events::change_stream;
 use super::page::{Chrome, render, see_other};
@@ -47,6 +53,8 @@ struct LeadPage<'a> {
     waiting: Vec<WaitingRow>,
     waiting_total: usize,
     charts: Vec<BarChart>,
+    backlog: LineChart,
+    history: Vec<BarChart>,
     queue_names: Vec<String>,
     agent_logins: Vec<String>,
     statuses: [&'static str; 3],
@@ -142,6 +150,23 @@ async fn explanations(router: &Router) -> Result<HashMap<WorkItemId, Explanation
         .collect())
 }
 
+/// Reads what the history charts are drawn from: the last day's backlog samples, the SLA
+/// outcomes of the items due in it and its assignments.
+async fn board_history(state: &AppState) -> Result<BoardHistory, ApiError> {
+    let to = state.clock.now();
+    let from = to - chrono::Duration::hours(HISTORY_HOURS);
+    let samples = state.store.backlog_samples(from).await?;
+    let outcomes = state.store.sla_outcomes(from, to).await?;
+    let spans = state.store.assignment_spans(from, to).await?;
+    Ok(BoardHistory {
+        from,
+        to,
+        samples,
+        sla: SlaReport::build(from, to, &outcomes),
+        activity: agent_activity(&spans, from, to),
+    })
+}
+
 /// `GET /lead`.
 pub(super) async fn page(
     _caller: Authed<LeadRole>,
@@ -154,6 +179,9 @@ pub(super) async fn page(
     let explanations = explanations(&router).await?;
     let chrome = Chrome::of(&request, &state, "lead").live("/lead/events");
     let view = board_view(&board, &snapshot, &breached, &explanations, chrome.t);
+    let sample_every = chrono::Duration::from_std(BACKLOG_SAMPLE_EVERY)
+        .unwrap_or_else(|_| chrono::Duration::minutes(5));
+    let history = history_charts(&board_history(&state).await?, sample_every, chrome.t);
     let agent_logins = view
         .agents
         .iter()
@@ -167,6 +195,8 @@ pub(super) async fn page(
         waiting: view.waiting,
         waiting_total: view.waiting_total,
         charts: view.charts,
+        backlog: history.backlog,
+        history: history.bars,
         queue_names: view.queue_names,
         agent_logins,
         statuses: ["available", "away", "offline"],
