@@ -1,6 +1,7 @@
 //! The lead board and the reply form in a real headless Chromium against the real app over
 //! HTTP, on the demo company: a lead ticks three waiting items, moves them to another queue and
-//! sees them there (page and store) and sets an agent away; a lead answers an e-mail item from
+//! sees them there (page and store) and sets an agent away; a lead ticks three items an agent
+//! holds and reassigns them to another agent, who then holds them (page and store); a lead answers an e-mail item from
 //! its view and the reply reaches a real SMTP server (aiosmtpd). Screenshots go to
 //! `$CARGO_TARGET_TMPDIR/screenshots/`.
 
@@ -10,10 +11,15 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use fantoccini::Locator;
 use switchboard_channels::reference_token::TokenSecret;
+use switchboard_core::event::Actor;
+use switchboard_core::history::sample_slot;
 use switchboard_core::item::Channel;
 use switchboard_core::routing::RouterHandle;
-use switchboard_core::user::AgentStatus;
+use switchboard_core::routing::{LeadAction, LeadOverride};
+use switchboard_core::store::Store;
+use switchboard_core::user::{AgentStatus, NewUser, Role};
 use switchboard_core::work::item_detail;
+use switchboard_core::{Login, UserId, WorkItemId};
 use switchboard_server::mail::compose::ReplyComposer;
 use switchboard_server::mail::{Security, SmtpRelay, outbox};
 use switchboard_tests::smtp_sink::SmtpSink;
@@ -136,6 +142,122 @@ async fn a_lead_moves_three_waiting_items_to_another_queue_and_sets_an_agent_awa
         .unwrap();
     assert_eq!(agent.status, AgentStatus::Away);
     browser.close().await;
+}
+
+#[actix_web::test]
+async fn a_lead_moves_three_items_from_one_agent_to_another() {
+    let folder = tempfile::tempdir().unwrap();
+    let (store, router) = demo_store(folder.path()).await;
+    let agent = user_id(store.as_ref(), "agent").await;
+    let lead = user_id(store.as_ref(), "lead").await;
+    let second = store
+        .create_user(&NewUser {
+            login: Login::new("agent2"),
+            display_name: "Second agent".into(),
+            role: Role::Agent,
+            password_hash: None,
+            agent_id: None,
+        })
+        .await
+        .unwrap();
+    let by = LeadOverride {
+        actor: Actor::User { id: lead },
+        reason: None,
+        at: Utc::now(),
+    };
+    store
+        .set_agent_status(second, AgentStatus::Available, &by.actor, Utc::now())
+        .await
+        .unwrap();
+    // The first agent holds three items to start with.
+    let snapshot = store.routing_snapshot(Utc::now()).await.unwrap();
+    let picked: Vec<WorkItemId> = snapshot.items.iter().take(3).map(|i| i.item).collect();
+    assert_eq!(picked.len(), 3);
+    for item in &picked {
+        store
+            .lead_action(*item, &LeadAction::Reassign { agent }, &by)
+            .await
+            .unwrap();
+    }
+
+    // Two backlog samples, so the history chart draws lines.
+    let slot = sample_slot(Utc::now(), chrono::Duration::minutes(5));
+    for at in [slot - chrono::Duration::minutes(5), slot] {
+        store.record_backlog_sample(at).await.unwrap();
+    }
+
+    let base = serve(store.clone(), router.as_router_handle());
+    let browser = Browser::start().await;
+    sign_in(&browser, &base, "lead").await;
+    browser.client.goto(&format!("{base}/lead")).await.unwrap();
+    let lines = browser
+        .script("return document.querySelectorAll('#chart-backlog polyline').length")
+        .await;
+    assert!(
+        lines.as_u64().unwrap() >= 1,
+        "the backlog chart draws lines"
+    );
+    browser
+        .script("document.getElementById('history').scrollIntoView(); return true")
+        .await;
+    browser.screenshot("lead-board-history").await;
+    for item in &picked {
+        browser
+            .click(&format!(
+                "tr[data-agent='agent'] input[value='{}']",
+                item.get()
+            ))
+            .await;
+    }
+    choose(&browser, "#rebalance select[name=agent]", "agent2").await;
+    browser.fill("reason", "agent is in a meeting").await;
+    browser.screenshot("lead-board-agent-selected").await;
+    browser.click_and_wait("#do-reassign").await;
+
+    assert_eq!(browser.path().await, "/lead");
+    let notice = text_of(&browser, "#lead-notice").await;
+    assert!(
+        notice.contains("Reassign: 3 of 3 items changed."),
+        "{notice}"
+    );
+    let first_row = text_of(&browser, "tr[data-agent='agent']").await;
+    let second_row = text_of(&browser, "tr[data-agent='agent2']").await;
+    for item in &picked {
+        let reference = item.reference();
+        assert!(second_row.contains(&reference), "{reference}: {second_row}");
+        assert!(!first_row.contains(&reference), "{reference}: {first_row}");
+        let stored = item_detail(store.as_ref(), *item).await.unwrap().unwrap();
+        assert_eq!(
+            stored.assigned_agent.as_ref().map(Login::as_str),
+            Some("agent2"),
+            "{reference}"
+        );
+        let [.., before, now] = stored.assignments.as_slice() else {
+            panic!("{reference}: two assignments expected");
+        };
+        assert_eq!(before.login.as_str(), "agent", "{reference}");
+        assert!(
+            before.ended_at.is_some(),
+            "{reference}: the first agent let go"
+        );
+        assert_eq!(now.login.as_str(), "agent2", "{reference}");
+        assert!(
+            now.ended_at.is_none(),
+            "{reference}: the new assignment is open"
+        );
+    }
+    browser.screenshot("lead-board-reassigned").await;
+    browser.close().await;
+}
+
+async fn user_id(store: &dyn Store, login: &str) -> UserId {
+    store
+        .user_credentials(&Login::new(login))
+        .await
+        .unwrap()
+        .unwrap()
+        .user
+        .id
 }
 
 /// Waits until the page `browser` shows was replaced by a new one (after `action`).

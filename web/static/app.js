@@ -34,11 +34,15 @@
     var url = document.body.getAttribute("data-live");
     if (!url || !window.EventSource) { return; }
     var source = new EventSource(url);
+    // A field changed and not yet sent (a status picked, a reason typed) is a choice in progress.
+    var edited = false;
+    document.addEventListener("change", function () { edited = true; });
+    document.addEventListener("input", function () { edited = true; });
     source.addEventListener("changed", function () {
-      // A page where the user is choosing (ticked boxes, a field in use) says so instead of
-      // reloading away their choice.
+      // A page where the user is choosing (ticked boxes, a field in use or changed) says so
+      // instead of reloading away their choice.
       var stale = document.getElementById("live-stale");
-      var busy = document.querySelector("input[type=checkbox]:checked, input:focus, select:focus, textarea:focus");
+      var busy = edited || document.querySelector("input[type=checkbox]:checked, input:focus, select:focus, textarea:focus");
       if (stale && busy) {
         stale.hidden = false;
         return;
