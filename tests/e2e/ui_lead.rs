@@ -120,8 +120,24 @@ async fn the_board_shows_why_items_wait_and_its_forms_rebalance_on_both_database
             assert!(html.contains(expected), "{label}: {expected} missing");
         }
 
-        // Three items waiting in the inbox move to the Dutch queue; an unknown item cannot.
+        // The waiting list names each item's subject (escaped).
         let snapshot = store.routing_snapshot(Utc::now()).await.unwrap();
+        let oldest = store.item(snapshot.items[0].item).await.unwrap().unwrap();
+        let subject = oldest.subject.unwrap_or_default();
+        assert!(
+            !subject.is_empty(),
+            "{label}: the demo's items have subjects"
+        );
+        let escaped = subject
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        assert!(
+            html.contains(&format!("<span class=\"subject\">{escaped}</span>")),
+            "{label}: {subject}"
+        );
+
+        // Three items waiting in the inbox move to the Dutch queue; an unknown item cannot.
         let queues = store.queue_settings().await.unwrap();
         let inbox = queues.iter().find(|queue| queue.name == "inbox").unwrap();
         let picked: Vec<WorkItemId> = snapshot

@@ -26,7 +26,7 @@ use switchboard_router::Explanation;
 use self::charts::BarChart;
 use self::history::{BoardHistory, HISTORY_HOURS, history_charts};
 use self::line_chart::LineChart;
-use self::view::{AgentRow, QueueRow, WaitingRow, board_view};
+use self::view::{AgentRow, BoardInputs, QueueRow, WaitingRow, board_view, listed_items};
 use super::events::change_stream;
 use super::page::{Chrome, render, see_other};
 use crate::api::acting::Router;
@@ -178,7 +178,21 @@ pub(super) async fn page(
     let (board, snapshot, breached) = board_now(&state).await?;
     let explanations = explanations(&router).await?;
     let chrome = Chrome::of(&request, &state, "lead").live("/lead/events");
-    let view = board_view(&board, &snapshot, &breached, &explanations, chrome.t);
+    let listed = listed_items(&snapshot);
+    let subjects: HashMap<WorkItemId, String> = state
+        .store
+        .routing_facts(&listed)
+        .await?
+        .into_iter()
+        .filter_map(|facts| Some((facts.item, facts.subject?)))
+        .collect();
+    let inputs = BoardInputs {
+        snapshot: &snapshot,
+        breached: &breached,
+        explanations: &explanations,
+        subjects: &subjects,
+    };
+    let view = board_view(&board, &inputs, chrome.t);
     let sample_every = chrono::Duration::from_std(BACKLOG_SAMPLE_EVERY)
         .unwrap_or_else(|_| chrono::Duration::minutes(5));
     let history = history_charts(&board_history(&state).await?, sample_every, chrome.t);

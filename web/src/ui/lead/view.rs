@@ -49,6 +49,7 @@ pub struct AgentRow {
 pub struct WaitingRow {
     pub item: i64,
     pub reference: String,
+    pub subject: String,
     pub channel: String,
     pub queue: String,
     pub status: String,
@@ -67,6 +68,23 @@ pub struct BoardView {
     pub waiting_total: usize,
     pub charts: Vec<BarChart>,
     pub queue_names: Vec<String>,
+}
+
+/// The longest subject shown in the waiting list, in characters.
+pub const SUBJECT_CHARS: usize = 90;
+
+/// A subject as one line for the waiting list: control characters and runs of white space become
+/// one space, and a long one is cut with an ellipsis. (The template escapes it.)
+pub fn subject_line(subject: &str) -> String {
+    let line = subject
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    match line.char_indices().nth(SUBJECT_CHARS) {
+        Some((cut, _)) => format!("{}…", line[..cut].trim_end()),
+        None => line,
+    }
 }
 
 /// "2 d 4 h", "3 h 05 min", "12 min", "40 s".
@@ -145,9 +163,8 @@ fn sla_class(
 
 fn waiting_row(
     item: &WaitingItemRouting,
-    breached: &HashSet<WorkItemId>,
+    inputs: &BoardInputs<'_>,
     queues: &HashMap<switchboard_core::QueueId, String>,
-    explanation: Option<&Explanation>,
     logins: &HashMap<UserId, String>,
     board: &LeadBoard,
     t: &Texts,
@@ -155,14 +172,22 @@ fn waiting_row(
     WaitingRow {
         item: item.item.get(),
         reference: item.item.reference(),
+        subject: inputs
+            .subjects
+            .get(&item.item)
+            .map(|subject| subject_line(subject))
+            .unwrap_or_default(),
         channel: item.channel.to_string(),
         queue: queue_name(item.queue.and_then(|id| queues.get(&id)), t),
         status: item.status.to_string(),
         priority: item.priority,
         age: age_text((board.at - item.received_at).num_seconds()),
-        sla: sla_class(item, board.at, breached),
+        sla: sla_class(item, board.at, inputs.breached),
         sla_due: item.sla.map(|clock| clock.due_at.to_rfc3339()),
-        why: explanation.map(|explanation| why_waiting(explanation, logins, t)),
+        why: inputs
+            .explanations
+            .get(&item.item)
+            .map(|explanation| why_waiting(explanation, logins, t)),
     }
 }
 
@@ -276,14 +301,31 @@ fn part(value: u32, class: &'static str, label: &str) -> Part {
     }
 }
 
-/// Builds the board's view; `explanations` are the router's, by item.
-pub fn board_view(
-    board: &LeadBoard,
-    snapshot: &RoutingSnapshot,
-    breached: &HashSet<WorkItemId>,
-    explanations: &HashMap<WorkItemId, Explanation>,
-    t: &Texts,
-) -> BoardView {
+/// What the board is built from besides the lead board itself.
+pub struct BoardInputs<'a> {
+    /// The routing snapshot the board came from.
+    pub snapshot: &'a RoutingSnapshot,
+    /// Open items with a recorded breach.
+    pub breached: &'a HashSet<WorkItemId>,
+    /// The router's explanations, by item.
+    pub explanations: &'a HashMap<WorkItemId, Explanation>,
+    /// The subjects of the listed waiting items (see [`listed_items`]).
+    pub subjects: &'a HashMap<WorkItemId, String>,
+}
+
+/// The waiting items the board lists: the oldest [`MAX_WAITING_ROWS`].
+pub fn listed_items(snapshot: &RoutingSnapshot) -> Vec<WorkItemId> {
+    snapshot
+        .items
+        .iter()
+        .take(MAX_WAITING_ROWS)
+        .map(|item| item.item)
+        .collect()
+}
+
+/// Builds the board's view.
+pub fn board_view(board: &LeadBoard, inputs: &BoardInputs<'_>, t: &Texts) -> BoardView {
+    let snapshot = inputs.snapshot;
     let queues: HashMap<_, _> = snapshot
         .queues
         .iter()
@@ -303,10 +345,7 @@ pub fn board_view(
             .items
             .iter()
             .take(MAX_WAITING_ROWS)
-            .map(|item| {
-                let explanation = explanations.get(&item.item);
-                waiting_row(item, breached, &queues, explanation, &logins, board, t)
-            })
+            .map(|item| waiting_row(item, inputs, &queues, &logins, board, t))
             .collect(),
         waiting_total: snapshot.items.len(),
         charts: charts(board, snapshot, t),
@@ -317,6 +356,24 @@ pub fn board_view(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subjects_become_one_short_line() {
+        assert_eq!(
+            subject_line("  Order\r\n\t 12\u{0}34  late "),
+            "Order 12 34 late"
+        );
+        assert_eq!(subject_line(""), "");
+        let long = "word ".repeat(40);
+        let line = subject_line(&long);
+        assert_eq!(line.chars().count(), SUBJECT_CHARS);
+        assert!(line.ends_with("word…") || line.ends_with("wor…") || line.ends_with('…'));
+        assert_eq!(
+            subject_line("<script>x</script>"),
+            "<script>x</script>",
+            "escaped by the template"
+        );
+    }
 
     #[test]
     fn ages_read_in_the_largest_sensible_units() {
