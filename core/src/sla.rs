@@ -1,6 +1,7 @@
 //! An item's service-level clock: when it is due and when it becomes at risk, and the port that
-//! records breaches for reporting. The policy that sets the clock (targets per queue and
-//! channel, business hours) lives in the router's `sla` module.
+//! records breaches for reporting and keeps the versions of SLA settings admins saved. The
+//! policy that sets the clock (targets per queue and channel, business hours) lives in the
+//! router's `sla` module.
 
 use std::collections::HashSet;
 
@@ -8,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::CoreResult;
+use crate::event::Actor;
 use crate::ids::WorkItemId;
 
 /// An item's SLA clock.
@@ -84,7 +86,21 @@ pub struct SlaOutcome {
     pub breached_at: Option<DateTime<Utc>>,
 }
 
-/// Breach records and the rows of SLA reports.
+/// A version of the SLA settings an admin saved; the newest is in force.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlaSettingsVersion {
+    /// The version, rising with every save.
+    pub version: i64,
+    /// The settings (the router's `SlaSettings` as JSON); `None` returns to the configuration
+    /// file's settings.
+    pub document: Option<serde_json::Value>,
+    /// Who saved it.
+    pub created_by: Actor,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Breach records, the rows of SLA reports, and the saved versions of SLA settings.
 #[async_trait::async_trait]
 pub trait SlaStore: Send + Sync {
     /// Records a breach for every item whose due time is at or before `now` while it is open
@@ -101,4 +117,16 @@ pub trait SlaStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> CoreResult<Vec<SlaOutcome>>;
+
+    /// Stores a new version of the SLA settings (`None`: the configuration file's again) and
+    /// returns it.
+    async fn save_sla_settings(
+        &self,
+        document: Option<&serde_json::Value>,
+        by: &Actor,
+        at: DateTime<Utc>,
+    ) -> CoreResult<SlaSettingsVersion>;
+
+    /// The newest `limit` versions of the SLA settings, newest first (the first is in force).
+    async fn sla_settings_versions(&self, limit: u32) -> CoreResult<Vec<SlaSettingsVersion>>;
 }

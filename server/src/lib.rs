@@ -15,6 +15,7 @@ pub mod master_csv;
 pub mod periodic;
 pub mod pipeline;
 pub mod session_sweeper;
+pub mod sla_settings;
 pub mod telemetry;
 pub mod watch;
 

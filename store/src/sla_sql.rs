@@ -1,11 +1,13 @@
 //! [`switchboard_core::sla::SlaStore`] in SQL shared by both databases, expanded for each by
 //! [`impl_sla_store!`]. Breaches are keyed by item and due time, so recording is idempotent
-//! whichever node or restart records first.
+//! whichever node or restart records first. SLA settings versions are rows of
+//! `sla_settings_versions`; the newest is in force.
 
 use chrono::{DateTime, Utc};
 use switchboard_core::CoreError;
+use switchboard_core::event::Actor;
 use switchboard_core::item::Channel;
-use switchboard_core::sla::SlaOutcome;
+use switchboard_core::sla::{SlaOutcome, SlaSettingsVersion};
 
 use crate::rows::parse_enum;
 
@@ -68,6 +70,36 @@ impl OutcomeRow {
     }
 }
 
+/// A stored version of the SLA settings.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SettingsVersionRow {
+    pub version: i64,
+    pub document: Option<sqlx::types::Json<serde_json::Value>>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl SettingsVersionRow {
+    pub(crate) fn into_version(self) -> Result<SlaSettingsVersion, CoreError> {
+        let created_by: Actor = serde_json::from_str(&self.created_by).map_err(|error| {
+            CoreError::Internal(format!(
+                "SLA settings {}: created_by: {error}",
+                self.version
+            ))
+        })?;
+        Ok(SlaSettingsVersion {
+            version: self.version,
+            document: self.document.map(|document| document.0),
+            created_by,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// Reads the newest SLA settings versions (`$1`: how many).
+pub(crate) const SETTINGS_VERSIONS: &str = "SELECT version, document, created_by, created_at \
+     FROM sla_settings_versions ORDER BY version DESC LIMIT $1";
+
 /// Implements [`switchboard_core::sla::SlaStore`] for `$store` (a struct with a `pool` field of
 /// `sqlx::Pool<$db>`).
 macro_rules! impl_sla_store {
@@ -128,6 +160,46 @@ macro_rules! impl_sla_store {
                         .map_err($crate::error::db_error)?;
                 rows.into_iter()
                     .map($crate::sla_sql::OutcomeRow::into_outcome)
+                    .collect()
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn save_sla_settings(
+                &self,
+                document: Option<&serde_json::Value>,
+                by: &switchboard_core::event::Actor,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> switchboard_core::error::CoreResult<switchboard_core::sla::SlaSettingsVersion> {
+                let created_by = serde_json::to_string(by).map_err(|error| {
+                    switchboard_core::CoreError::Internal(format!("actor: {error}"))
+                })?;
+                let row: $crate::sla_sql::SettingsVersionRow = sqlx::query_as(
+                    "INSERT INTO sla_settings_versions (document, created_by, created_at) \
+                     VALUES ($1, $2, $3) RETURNING version, document, created_by, created_at",
+                )
+                .bind(document.map(sqlx::types::Json))
+                .bind(created_by)
+                .bind(at)
+                .fetch_one(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                row.into_version()
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn sla_settings_versions(
+                &self,
+                limit: u32,
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::sla::SlaSettingsVersion>>
+            {
+                let rows: Vec<$crate::sla_sql::SettingsVersionRow> =
+                    sqlx::query_as($crate::sla_sql::SETTINGS_VERSIONS)
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                rows.into_iter()
+                    .map($crate::sla_sql::SettingsVersionRow::into_version)
                     .collect()
             }
         }

@@ -45,6 +45,7 @@ mod ui_admin_accounts;
 mod ui_admin_browser;
 mod ui_admin_routing;
 mod ui_admin_skills;
+mod ui_admin_sla;
 mod ui_audit_log;
 mod ui_browser;
 mod ui_lead;

@@ -142,7 +142,9 @@ async fn an_admin_fixes_a_rule_error_simulates_and_activates() {
         ("/admin/users", "admin-users", "Users"),
         ("/admin/tokens", "admin-tokens", "API tokens"),
         ("/admin/queues", "admin-queues", "Queues and agents"),
+        ("/admin/sla", "admin-sla", "SLA and business hours"),
         ("/admin/channels", "admin-channels", "Channels"),
+        ("/audit", "admin-audit", "Audit log"),
     ] {
         browser
             .click_and_wait(&format!("nav.tabs a[href='{tab}']"))

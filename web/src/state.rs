@@ -85,8 +85,11 @@ pub struct AppState {
     pub login_limiter: Arc<crate::login_limit::LoginLimiter>,
     /// The configured channels the admin page shows (without secret values).
     pub channels: Arc<crate::ui::admin::ChannelOverview>,
-    /// The SLA policy: a pause on the customer moves an item's clock on in its business time.
-    pub sla: Arc<switchboard_router::sla::SlaPolicy>,
+    /// The SLA policy in force: a pause on the customer moves an item's clock on in its
+    /// business time. Shared with the pipeline; the admin's SLA page replaces it.
+    pub sla: Arc<switchboard_router::sla::SharedSlaPolicy>,
+    /// The configuration file's `[sla]`, in force while no admin saved settings.
+    pub sla_file: Arc<switchboard_router::sla::SlaSettings>,
 }
 
 impl AppState {
@@ -106,7 +109,8 @@ impl AppState {
             texts: Arc::new(crate::ui::i18n::Catalog::embedded()),
             login_limiter: Arc::new(crate::login_limit::LoginLimiter::default()),
             channels: Arc::new(crate::ui::admin::ChannelOverview::default()),
-            sla: Arc::new(switchboard_router::sla::SlaPolicy::default()),
+            sla: Arc::new(switchboard_router::sla::SharedSlaPolicy::default()),
+            sla_file: Arc::new(switchboard_router::sla::SlaSettings::default()),
         }
     }
 
@@ -121,9 +125,21 @@ impl AppState {
         }
     }
 
-    /// Counts SLA pauses with `policy` (the configured `[sla]`) instead of the default one.
+    /// Counts SLA pauses with `policy` instead of the default one.
     pub fn with_sla_policy(mut self, policy: switchboard_router::sla::SlaPolicy) -> Self {
+        self.sla = Arc::new(switchboard_router::sla::SharedSlaPolicy::new(policy));
+        self
+    }
+
+    /// Uses `policy`, shared with the pipeline, and `file` (the configuration file's `[sla]`)
+    /// as the settings in force while no admin saved any.
+    pub fn with_shared_sla(
+        mut self,
+        policy: switchboard_router::sla::SharedSlaPolicy,
+        file: switchboard_router::sla::SlaSettings,
+    ) -> Self {
         self.sla = Arc::new(policy);
+        self.sla_file = Arc::new(file);
         self
     }
 

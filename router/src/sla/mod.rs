@@ -7,6 +7,7 @@
 //! breached at a given time. Pure: time is passed in.
 
 mod calendar;
+mod in_force;
 
 use std::collections::BTreeMap;
 
@@ -16,6 +17,7 @@ use switchboard_core::item::Channel;
 pub use switchboard_core::sla::{SlaClock, SlaState};
 
 pub use self::calendar::{BusinessCalendar, CalendarError, DAY_NAMES, OpeningHours};
+pub use self::in_force::{SharedSlaPolicy, settings_in_force};
 
 /// One target: items of a queue and/or channel are answered within `business_minutes`.
 /// A target naming neither applies to everything not matched otherwise.
@@ -61,6 +63,14 @@ pub enum SlaError {
     /// A target of zero minutes.
     #[error("SLA target {0} has a business_minutes of 0")]
     ZeroTarget(usize),
+    /// A saved version of the settings cannot be read.
+    #[error("saved SLA settings version {version} cannot be read: {reason}")]
+    Stored {
+        /// The version.
+        version: i64,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// SLA targets per queue and channel, counted on a business calendar.

@@ -281,3 +281,51 @@ fn a_task_due_time_is_kept_and_at_risk_comes_before_it() {
     assert_eq!(clock.due_at, ams(2026, 12, 7, 13, 0));
     assert_eq!(clock.at_risk_at, ams(2026, 12, 7, 12, 0));
 }
+
+#[test]
+fn the_newest_saved_settings_are_in_force_over_the_files() {
+    let file = SlaSettings::default();
+    let saved = SlaSettings {
+        timezone: "UTC".into(),
+        ..SlaSettings::default()
+    };
+    let version =
+        |version, document: Option<serde_json::Value>| switchboard_core::sla::SlaSettingsVersion {
+            version,
+            document,
+            created_by: switchboard_core::event::Actor::System,
+            created_at: Utc::now(),
+        };
+    assert_eq!(settings_in_force(&file, None).unwrap(), file);
+    let newest = version(2, Some(serde_json::to_value(&saved).unwrap()));
+    assert_eq!(settings_in_force(&file, Some(&newest)).unwrap(), saved);
+    // A version without settings returns to the file's.
+    assert_eq!(
+        settings_in_force(&file, Some(&version(3, None))).unwrap(),
+        file
+    );
+    let unreadable = version(4, Some(serde_json::json!({ "timezone": 5 })));
+    assert!(matches!(
+        settings_in_force(&file, Some(&unreadable)),
+        Err(SlaError::Stored { version: 4, .. })
+    ));
+}
+
+#[test]
+fn a_replaced_shared_policy_reaches_every_clone() {
+    let shared = SharedSlaPolicy::default();
+    let clone = shared.clone();
+    let settings = SlaSettings {
+        targets: vec![SlaTarget {
+            queue: None,
+            channel: Some(Channel::Email),
+            business_minutes: 30,
+        }],
+        ..SlaSettings::default()
+    };
+    shared.replace(SlaPolicy::from_settings(&settings).unwrap());
+    assert_eq!(
+        clone.current().target_for(None, Channel::Email),
+        Some(Duration::minutes(30))
+    );
+}

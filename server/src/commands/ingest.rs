@@ -59,10 +59,12 @@ pub async fn run(
     channel: Channel,
     paths: &[PathBuf],
 ) -> anyhow::Result<ExitCode> {
+    // The SLA settings an admin saved apply here too, over the file's `[sla]`.
+    let (settings, _) = crate::sla_settings::pipeline_settings(config, store.as_ref()).await?;
     let pipeline = Pipeline::new(
         Arc::clone(&store),
         BlobStore::new(config.blob_dir()),
-        config.pipeline_settings(),
+        settings,
     )
     .await
     .context("cannot start the ingest pipeline")?;

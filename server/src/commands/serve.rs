@@ -28,10 +28,12 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     let router = crate::dispatch::start(store.clone(), &config.database_url());
     let outbox = crate::mail::start_outbox(&config, store.clone())?;
     let acknowledger = outbox.as_ref().map(|outbox| outbox.acknowledger.clone());
+    let (pipeline_settings, sla_version) =
+        crate::sla_settings::pipeline_settings(&config, store.as_ref()).await?;
     let pipeline = Pipeline::new(
         store.clone(),
         BlobStore::new(config.blob_dir()),
-        config.pipeline_settings(),
+        pipeline_settings,
     )
     .await
     .context("cannot start the ingest pipeline")?
@@ -40,8 +42,17 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
         Some(acknowledger) => pipeline.acknowledging(acknowledger.clone()),
         None => pipeline,
     };
-    // Imports by the CLI or another node reach this node's linker within seconds.
+    // Imports by the CLI or another node reach this node's linker within seconds, and SLA
+    // settings saved on another node its pipeline and pages.
     pipeline.follow_master_data(std::time::Duration::from_secs(5));
+    let sla = pipeline.sla_policy();
+    crate::sla_settings::follow(
+        store.clone(),
+        config.sla.clone(),
+        sla.clone(),
+        sla_version,
+        std::time::Duration::from_secs(5),
+    );
     let recovered = pipeline.recover().await?;
     if recovered > 0 {
         tracing::info!(recovered, "processed inputs left landed by an earlier run");
@@ -74,10 +85,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     .with_search(search)
     .with_attachment_bytes(Arc::new(BlobStore::new(config.blob_dir())))
     .with_channels(crate::channel_overview::channel_overview(&config))
-    .with_sla_policy(
-        switchboard_router::sla::SlaPolicy::from_settings(&config.sla)
-            .map_err(|error| anyhow::anyhow!("invalid [sla] settings: {error}"))?,
-    );
+    .with_shared_sla(sla, config.sla.clone());
     let state = match outbox {
         Some(outbox) => state.with_outbound_mail(outbox.mail),
         None => state,

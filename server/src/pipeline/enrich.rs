@@ -12,7 +12,7 @@ use switchboard_core::master::MasterData;
 use switchboard_core::store::ItemPlacement;
 use switchboard_router::rules::facts::{CustomerFacts, ItemFacts, OrderFacts};
 use switchboard_router::rules::{ValidRuleSet, default_rule_set, evaluate, validate};
-use switchboard_router::sla::SlaPolicy;
+use switchboard_router::sla::{SharedSlaPolicy, SlaPolicy};
 use switchboard_search::IntentClassifier;
 use switchboard_search::intent::product_lines;
 use switchboard_search::linking::{
@@ -36,7 +36,8 @@ pub struct Enricher {
     linking: LinkingConfig,
     classifier: IntentClassifier,
     rules: ValidRuleSet,
-    sla: SlaPolicy,
+    /// Replaced whole when an admin changes the SLA settings.
+    sla: SharedSlaPolicy,
 }
 
 impl Enricher {
@@ -60,7 +61,7 @@ impl Enricher {
             linking,
             classifier,
             rules,
-            sla,
+            sla: SharedSlaPolicy::new(sla),
         })
     }
 
@@ -116,6 +117,7 @@ impl Enricher {
         let sla = (!is_noise)
             .then(|| {
                 self.sla
+                    .current()
                     .clock(Some(&routing.queue), item.channel, queued_at)
             })
             .flatten();
@@ -140,9 +142,14 @@ impl Enricher {
         }
     }
 
-    /// The SLA policy items are placed with.
-    pub fn sla(&self) -> &SlaPolicy {
-        &self.sla
+    /// The SLA policy items are placed with now.
+    pub fn sla(&self) -> std::sync::Arc<SlaPolicy> {
+        self.sla.current()
+    }
+
+    /// The shared SLA policy, to replace when the settings change.
+    pub fn shared_sla(&self) -> SharedSlaPolicy {
+        self.sla.clone()
     }
 }
 

@@ -144,6 +144,12 @@ impl Pipeline {
         })
     }
 
+    /// The SLA policy new items are placed with, shared: replacing it changes the policy of
+    /// the next items (and of everyone holding a clone).
+    pub fn sla_policy(&self) -> switchboard_router::sla::SharedSlaPolicy {
+        self.enricher.shared_sla()
+    }
+
     /// Wakes `router` whenever an item is created or changed, so it is routed at once.
     pub fn waking(mut self, router: DispatchHandle) -> Self {
         self.router = Some(router);

@@ -11,6 +11,8 @@ mod rules;
 mod rules_view;
 mod simulation;
 mod skills;
+mod sla;
+mod sla_form;
 mod tokens;
 mod users;
 
@@ -45,6 +47,10 @@ pub(super) fn routes() -> Vec<RouteDef> {
         RouteDef::post("/admin/agents/{login}", routing::update_agent),
         RouteDef::post("/admin/agents/{login}/skills", skills::update),
         RouteDef::get("/admin/channels", channels::page),
+        RouteDef::get("/admin/sla", sla::page),
+        RouteDef::post("/admin/sla", sla::save),
+        RouteDef::post("/admin/sla/{version}/restore", sla::restore),
+        RouteDef::post("/admin/sla/file", sla::use_file),
         RouteDef::get("/audit", audit_log::page),
     ]
 }
