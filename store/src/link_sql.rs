@@ -30,7 +30,7 @@ pub(crate) fn key_lookup(kind: LinkKind) -> Option<&'static str> {
 }
 
 /// Implements the link edits on `$store` for database `$db`; uses the routing writes' audit
-/// helper and the item-work state read, expanded on the same store.
+/// helper and the item-work fenced change, expanded on the same store.
 macro_rules! impl_link_edit_store {
     ($store:ty, $db:ty) => {
         #[async_trait::async_trait]
@@ -47,21 +47,7 @@ macro_rules! impl_link_edit_store {
                 use switchboard_core::link::{LinkEdit, LinkKind};
                 use switchboard_core::store::Store as _;
 
-                let state = self.work_state(item).await?;
-                by.check_may_change(item, state.owner())?;
-                let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
-                let bumped = sqlx::query(
-                    "UPDATE items SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3",
-                )
-                .bind(at)
-                .bind(item.get())
-                .bind(state.version)
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::error::db_error)?;
-                if bumped.rows_affected() == 0 {
-                    return Err($crate::work_sql::changed_meanwhile(item));
-                }
+                let mut tx = self.begin_fenced_item_change(item, by, at).await?;
                 let (kind, key) = match edit {
                     LinkEdit::Confirm(link) | LinkEdit::Remove(link) => {
                         let found: Option<(String, String)> = sqlx::query_as(

@@ -443,21 +443,7 @@ macro_rules! impl_item_work_store {
                 at: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<switchboard_core::work::Note> {
                 let text = switchboard_core::work::checked_note_text(text)?;
-                let state = self.work_state(item).await?;
-                by.check_may_change(item, state.owner())?;
-                let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
-                let bumped = sqlx::query(
-                    "UPDATE items SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3",
-                )
-                .bind(at)
-                .bind(item.get())
-                .bind(state.version)
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::error::db_error)?;
-                if bumped.rows_affected() == 0 {
-                    return Err($crate::work_sql::changed_meanwhile(item));
-                }
+                let mut tx = self.begin_fenced_item_change(item, by, at).await?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO notes (item_id, author, author_name, created_at, text) \
                      VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -496,6 +482,33 @@ macro_rules! impl_item_work_store {
                     .await
                     .map_err($crate::error::db_error)?
                     .ok_or_else(|| switchboard_core::CoreError::not_found(format!("item {item}")))
+            }
+
+            /// Begins a change of `item` by `by` that needs no other column of the item: checks
+            /// that `by` may change it, then bumps its version in a new transaction, fenced by
+            /// the version read, so a change decided on a stale read fails with a conflict.
+            async fn begin_fenced_item_change(
+                &self,
+                item: switchboard_core::WorkItemId,
+                by: &switchboard_core::work::Worker,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> switchboard_core::error::CoreResult<sqlx::Transaction<'static, $db>> {
+                let state = self.work_state(item).await?;
+                by.check_may_change(item, state.owner())?;
+                let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
+                let bumped = sqlx::query(
+                    "UPDATE items SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3",
+                )
+                .bind(at)
+                .bind(item.get())
+                .bind(state.version)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::error::db_error)?;
+                if bumped.rows_affected() == 0 {
+                    return Err($crate::work_sql::changed_meanwhile(item));
+                }
+                Ok(tx)
             }
         }
     };
