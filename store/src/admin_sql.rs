@@ -70,16 +70,8 @@ macro_rules! impl_admin_store {
                 login: &switchboard_core::Login,
                 active: bool,
             ) -> switchboard_core::error::CoreResult<()> {
-                let result = sqlx::query("UPDATE users SET active = $1 WHERE login = $2")
-                    .bind(active)
-                    .bind(login.as_str())
-                    .execute(&self.pool)
+                self.update_user("UPDATE users SET active = $1 WHERE login = $2", active, login)
                     .await
-                    .map_err($crate::error::db_error)?;
-                if result.rows_affected() == 0 {
-                    return Err(switchboard_core::CoreError::not_found(format!("user {login}")));
-                }
-                Ok(())
             }
 
             #[tracing::instrument(skip_all)]
@@ -105,18 +97,12 @@ macro_rules! impl_admin_store {
                 id: switchboard_core::ApiTokenId,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<()> {
-                let result = sqlx::query(
+                let revoke = sqlx::query(
                     "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2",
                 )
                 .bind(at)
-                .bind(id.get())
-                .execute(&self.pool)
-                .await
-                .map_err($crate::error::db_error)?;
-                if result.rows_affected() == 0 {
-                    return Err(switchboard_core::CoreError::not_found(format!("API token {id}")));
-                }
-                Ok(())
+                .bind(id.get());
+                self.update_one(revoke, || format!("API token {id}")).await
             }
 
             #[tracing::instrument(skip_all)]

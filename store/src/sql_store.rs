@@ -195,16 +195,8 @@ macro_rules! impl_store {
                 login: &switchboard_core::Login,
                 password_hash: &str,
             ) -> switchboard_core::error::CoreResult<()> {
-                let result = sqlx::query("UPDATE users SET password_hash = $1 WHERE login = $2")
-                    .bind(password_hash)
-                    .bind(login.as_str())
-                    .execute(&self.pool)
+                self.update_user("UPDATE users SET password_hash = $1 WHERE login = $2", password_hash, login)
                     .await
-                    .map_err($crate::error::db_error)?;
-                if result.rows_affected() == 0 {
-                    return Err(switchboard_core::CoreError::not_found(format!("user {login}")));
-                }
-                Ok(())
             }
 
             #[tracing::instrument(skip_all)]
@@ -213,16 +205,8 @@ macro_rules! impl_store {
                 login: &switchboard_core::Login,
                 role: switchboard_core::user::Role,
             ) -> switchboard_core::error::CoreResult<()> {
-                let result = sqlx::query("UPDATE users SET role = $1 WHERE login = $2")
-                    .bind(role.as_str())
-                    .bind(login.as_str())
-                    .execute(&self.pool)
+                self.update_user("UPDATE users SET role = $1 WHERE login = $2", role.as_str(), login)
                     .await
-                    .map_err($crate::error::db_error)?;
-                if result.rows_affected() == 0 {
-                    return Err(switchboard_core::CoreError::not_found(format!("user {login}")));
-                }
-                Ok(())
             }
 
             #[tracing::instrument(skip_all)]
@@ -654,6 +638,39 @@ macro_rules! impl_store {
         }
 
         impl $store {
+            /// Runs `update`, a statement meant to change one row; when it changes none, `what`
+            /// (e.g. "user ann") is not found.
+            async fn update_one(
+                &self,
+                update: sqlx::query::Query<'_, $db, <$db as sqlx::Database>::Arguments>,
+                what: impl FnOnce() -> String,
+            ) -> switchboard_core::error::CoreResult<()> {
+                let result = update
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                if result.rows_affected() == 0 {
+                    return Err(switchboard_core::CoreError::not_found(what()));
+                }
+                Ok(())
+            }
+
+            /// Runs `statement`, an `UPDATE users` of one column with `value` as `$1` and the
+            /// login as `$2`; a login no user has is not found.
+            async fn update_user<V>(
+                &self,
+                statement: &'static str,
+                value: V,
+                login: &switchboard_core::Login,
+            ) -> switchboard_core::error::CoreResult<()>
+            where
+                V: for<'v> sqlx::Encode<'v, $db> + sqlx::Type<$db> + Send,
+            {
+                debug_assert!(statement.starts_with("UPDATE users SET "));
+                let update = sqlx::query(statement).bind(value).bind(login.as_str());
+                self.update_one(update, || format!("user {login}")).await
+            }
+
             /// Replaces an item's automatic links with the pipeline's new ones; links agents
             /// made or confirmed stay.
             async fn replace_auto_links_in(
