@@ -3,19 +3,16 @@
 
 use std::sync::Arc;
 
-use actix_web::cookie::Cookie;
 use actix_web::test;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use switchboard_core::item::Channel;
 use switchboard_core::link::{LinkKind, LinkOrigin};
-use switchboard_core::session::NewSession;
 use switchboard_core::user::Role;
+use switchboard_tests::linked_items::{ItemsFrom, customer_with_two_orders};
+use switchboard_tests::ui_session::UiSession;
 use switchboard_tests::{bearer, corpus_pipeline, import_master, token, user_with_password};
-use switchboard_web::auth::secret_hash;
 use switchboard_web::{AppState, WebConfig, create_app};
-
-use crate::store_cases::{customer_with_two_orders, item};
 
 #[actix_web::test]
 async fn related_items_show_the_case_with_evidence_and_the_customers_timeline() {
@@ -25,45 +22,15 @@ async fn related_items_show_the_case_with_evidence_and_the_customers_timeline() 
     import_master(&store).await;
     let (customer, order, other_order, _) =
         customer_with_two_orders(&store.master_data().await.unwrap());
-    let start = Utc::now() - Duration::days(3);
+    let items = ItemsFrom::new(&store, Utc::now() - Duration::days(3));
     let c = Some(customer.as_str());
-    let email = item(&store, Channel::Email, start, c, &[&order]).await;
-    let voicemail = item(
-        &store,
-        Channel::Voicemail,
-        start + Duration::hours(1),
-        c,
-        &[],
-    )
-    .await;
-    let fax = item(
-        &store,
-        Channel::Fax,
-        start + Duration::hours(2),
-        c,
-        &[&order],
-    )
-    .await;
-    let letter = item(
-        &store,
-        Channel::Letter,
-        start + Duration::hours(3),
-        c,
-        &[&other_order],
-    )
-    .await;
+    let email = items.item(Channel::Email, 0, c, &[&order]).await;
+    let voicemail = items.item(Channel::Voicemail, 1, c, &[]).await;
+    let fax = items.item(Channel::Fax, 2, c, &[&order]).await;
+    let letter = items.item(Channel::Letter, 3, c, &[&other_order]).await;
     let agent = token(&store, Role::Agent).await;
     let user = user_with_password(&store, "ann", Role::Agent, "pw").await;
-    store
-        .create_session(&NewSession {
-            id_hash: secret_hash("ann-session"),
-            user,
-            csrf_token: "csrf".into(),
-            created_at: Utc::now(),
-            expires_at: Utc::now() + Duration::hours(1),
-        })
-        .await
-        .unwrap();
+    let session = UiSession::open(&store, user, "ann").await;
     let app = test::init_service(create_app(AppState::new(store, WebConfig::default()))).await;
 
     let get = |uri: String| {
@@ -115,10 +82,7 @@ async fn related_items_show_the_case_with_evidence_and_the_customers_timeline() 
     assert_eq!(missing.status(), 404);
 
     // The browser's item view shows the case with its evidence and the timeline.
-    let page = test::TestRequest::get()
-        .uri(&format!("/items/{fax}"))
-        .cookie(Cookie::new("sb_session", "ann-session"))
-        .to_request();
+    let page = session.page(&format!("/items/{fax}")).to_request();
     let response = test::call_service(&app, page).await;
     assert_eq!(response.status(), 200);
     let html = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();

@@ -5,84 +5,17 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use switchboard_core::WorkItemId;
 use switchboard_core::case::{CaseView, related};
-use switchboard_core::item::{Channel, ItemStatus, NewItem};
-use switchboard_core::link::{LinkEdit, LinkKind, LinkOrigin, NewLink};
-use switchboard_core::master::MasterData;
-use switchboard_core::store::{ItemPlacement, Store};
+use switchboard_core::item::{Channel, ItemStatus};
+use switchboard_core::link::{LinkEdit, LinkKind};
+use switchboard_core::store::Store;
+use switchboard_tests::linked_items::{ItemsFrom, customer_with_two_orders};
 use switchboard_tests::{import_master, stores};
 
 use crate::store_links::lead;
 use crate::store_routing::{agent, assign, version_of};
-
-/// A customer with two orders, and another customer.
-pub(crate) fn customer_with_two_orders(master: &MasterData) -> (String, String, String, String) {
-    let customer = master
-        .customers
-        .iter()
-        .find(|customer| {
-            master
-                .orders
-                .iter()
-                .filter(|order| order.customer_no == customer.customer_no)
-                .count()
-                >= 2
-        })
-        .unwrap();
-    let mut orders = master
-        .orders
-        .iter()
-        .filter(|order| order.customer_no == customer.customer_no)
-        .map(|order| order.order_no.as_str().to_owned());
-    let other = master
-        .customers
-        .iter()
-        .find(|other| other.customer_no != customer.customer_no)
-        .unwrap();
-    (
-        customer.customer_no.as_str().to_owned(),
-        orders.next().unwrap(),
-        orders.next().unwrap(),
-        other.customer_no.as_str().to_owned(),
-    )
-}
-
-fn applied(kind: LinkKind, key: &str) -> NewLink {
-    NewLink {
-        kind,
-        key: key.into(),
-        confidence: 0.95,
-        origin: LinkOrigin::Auto,
-        applied: true,
-        evidence: format!("{kind} {key} in the text"),
-    }
-}
-
-/// A queued item received at `at`, linked to `customer` and `orders`.
-pub(crate) async fn item(
-    store: &Arc<dyn Store>,
-    channel: Channel,
-    at: DateTime<Utc>,
-    customer: Option<&str>,
-    orders: &[&str],
-) -> WorkItemId {
-    let item = NewItem::new(channel, format!("{channel}-{at}"), at, "about my order");
-    let links = customer
-        .map(|customer| applied(LinkKind::Customer, customer))
-        .into_iter()
-        .chain(orders.iter().map(|order| applied(LinkKind::Order, order)))
-        .collect();
-    let placement = ItemPlacement {
-        status: ItemStatus::Queued,
-        queue: Some("inbox".into()),
-        priority: 20,
-        links,
-        ..ItemPlacement::default()
-    };
-    store.insert_item(&item, &placement).await.unwrap()
-}
 
 async fn case_of(store: &Arc<dyn Store>, item: WorkItemId) -> Option<CaseView> {
     store.case_of(item).await.unwrap()
@@ -102,13 +35,12 @@ async fn items_about_one_order_form_a_case_across_channels() {
         import_master(&store).await;
         let (customer, order, other_order, other_customer) =
             customer_with_two_orders(&store.master_data().await.unwrap());
-        let start = Utc::now() - Duration::days(10);
-        let hours = |h: i64| start + Duration::hours(h);
+        let items = ItemsFrom::new(&store, Utc::now() - Duration::days(10));
         let c = Some(customer.as_str());
 
-        let email = item(&store, Channel::Email, hours(0), c, &[&order]).await;
+        let email = items.item(Channel::Email, 0, c, &[&order]).await;
         assert_eq!(case_of(&store, email).await, None, "{label}: alone");
-        let fax = item(&store, Channel::Fax, hours(30), c, &[&order]).await;
+        let fax = items.item(Channel::Fax, 30, c, &[&order]).await;
         let case = case_of(&store, fax).await.unwrap();
         let same_order = format!("same order {order}");
         assert_eq!(case.customer_no, customer, "{label}");
@@ -117,17 +49,11 @@ async fn items_about_one_order_form_a_case_across_channels() {
             vec![(email, same_order.clone()), (fax, same_order.clone())],
             "{label}"
         );
-        let voicemail = item(&store, Channel::Voicemail, hours(40), c, &[]).await;
-        let letter = item(&store, Channel::Letter, hours(41), c, &[&other_order]).await;
-        let much_later = item(&store, Channel::Email, hours(200), c, &[&order]).await;
-        let other = item(
-            &store,
-            Channel::Task,
-            hours(31),
-            Some(other_customer.as_str()),
-            &[&order],
-        )
-        .await;
+        let voicemail = items.item(Channel::Voicemail, 40, c, &[]).await;
+        let letter = items.item(Channel::Letter, 41, c, &[&other_order]).await;
+        let much_later = items.item(Channel::Email, 200, c, &[&order]).await;
+        let other_c = Some(other_customer.as_str());
+        let other = items.item(Channel::Task, 31, other_c, &[&order]).await;
         let case = case_of(&store, fax).await.unwrap();
         assert_eq!(
             members(&case),
@@ -189,33 +115,12 @@ async fn link_edits_move_items_in_and_out_of_cases() {
         import_master(&store).await;
         let (customer, order, other_order, other_customer) =
             customer_with_two_orders(&store.master_data().await.unwrap());
-        let start = Utc::now() - Duration::days(5);
+        let items = ItemsFrom::new(&store, Utc::now() - Duration::days(5));
         let c = Some(customer.as_str());
-        let first = item(&store, Channel::Email, start, c, &[&order]).await;
-        let second = item(
-            &store,
-            Channel::Fax,
-            start + Duration::hours(2),
-            c,
-            &[&order],
-        )
-        .await;
-        let letter = item(
-            &store,
-            Channel::Letter,
-            start + Duration::hours(3),
-            c,
-            &[&other_order],
-        )
-        .await;
-        let unknown = item(
-            &store,
-            Channel::Voicemail,
-            start + Duration::hours(4),
-            None,
-            &[],
-        )
-        .await;
+        let first = items.item(Channel::Email, 0, c, &[&order]).await;
+        let second = items.item(Channel::Fax, 2, c, &[&order]).await;
+        let letter = items.item(Channel::Letter, 3, c, &[&other_order]).await;
+        let unknown = items.item(Channel::Voicemail, 4, None, &[]).await;
         let case = case_of(&store, first).await.unwrap().id;
         assert_eq!(case_of(&store, unknown).await, None, "{label}");
 

@@ -10,7 +10,7 @@ use actix_web::test;
 use switchboard_core::Login;
 use switchboard_core::event::Actor;
 use switchboard_core::user::Role;
-use switchboard_tests::ui_session::{UiSession, body_text};
+use switchboard_tests::ui_session::{UiSession, body_text, location};
 use switchboard_tests::{bearer, user_with_password};
 use switchboard_web::{AppState, WebConfig, create_app};
 
@@ -19,15 +19,6 @@ fn sign_in(login: &str, password: &str) -> test::TestRequest {
         .uri("/login")
         .peer_addr("127.0.0.1:40001".parse().unwrap())
         .set_form([("login", login), ("password", password), ("next", "/work")])
-}
-
-fn location<B>(response: &actix_web::dev::ServiceResponse<B>) -> String {
-    response
-        .headers()
-        .get("location")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[actix_web::test]

@@ -6,25 +6,23 @@
 
 use std::sync::Arc;
 
-use actix_web::body::MessageBody;
 use actix_web::cookie::Cookie;
-use actix_web::dev::{Service, ServiceResponse};
+use actix_web::dev::Service;
 use actix_web::http::StatusCode;
 use actix_web::test;
 use chrono::{Duration, Utc};
 use switchboard_channels::reference_token::TokenSecret;
+use switchboard_core::WorkItemId;
 use switchboard_core::history::sample_slot;
 use switchboard_core::item::{Channel, ItemStatus};
-use switchboard_core::session::NewSession;
 use switchboard_core::store::Store;
 use switchboard_core::user::AgentStatus;
 use switchboard_core::work::item_detail;
-use switchboard_core::{Login, WorkItemId};
 use switchboard_server::dispatch::{DispatchHandle, DispatchSettings};
 use switchboard_server::mail::compose::ReplyComposer;
 use switchboard_server::mail::{Security, SmtpRelay, outbox};
-use switchboard_tests::stores;
-use switchboard_web::auth::secret_hash;
+use switchboard_tests::ui_session::{UiSession, body_text, location};
+use switchboard_tests::{stores, user_id};
 use switchboard_web::{AppState, WebConfig, create_app};
 use tokio::sync::Notify;
 
@@ -38,39 +36,8 @@ async fn demo(store: &Arc<dyn Store>) -> DispatchHandle {
 
 /// A session cookie and CSRF token for the demo user `login`.
 async fn session_of(store: &Arc<dyn Store>, login: &str) -> (Cookie<'static>, String) {
-    let user = store
-        .user_credentials(&Login::new(login))
-        .await
-        .unwrap()
-        .unwrap()
-        .user
-        .id;
-    let id = format!("session-{login}");
-    let csrf = format!("csrf-{login}");
-    store
-        .create_session(&NewSession {
-            id_hash: secret_hash(&id),
-            user,
-            csrf_token: csrf.clone(),
-            created_at: Utc::now(),
-            expires_at: Utc::now() + Duration::hours(1),
-        })
-        .await
-        .unwrap();
-    (Cookie::new("sb_session", id), csrf)
-}
-
-async fn body_text<B: MessageBody>(response: ServiceResponse<B>) -> String {
-    String::from_utf8(test::read_body(response).await.to_vec()).unwrap()
-}
-
-fn location<B>(response: &ServiceResponse<B>) -> String {
-    response
-        .headers()
-        .get("location")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
+    let session = UiSession::open(store, user_id(store, login).await, login).await;
+    (session.cookie(), session.csrf().to_owned())
 }
 
 async fn queue_of(store: &Arc<dyn Store>, item: WorkItemId) -> Option<String> {

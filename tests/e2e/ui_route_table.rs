@@ -9,11 +9,9 @@ use std::collections::BTreeMap;
 use actix_web::cookie::Cookie;
 use actix_web::http::{Method, StatusCode};
 use actix_web::test;
-use chrono::{Duration, Utc};
-use switchboard_core::session::NewSession;
 use switchboard_core::user::Role;
+use switchboard_tests::ui_session::UiSession;
 use switchboard_tests::user_with_password;
-use switchboard_web::auth::secret_hash;
 use switchboard_web::{AppState, WebConfig, create_app};
 
 /// Who may use a route.
@@ -190,22 +188,9 @@ async fn every_route_refuses_the_wrong_role_and_the_table_lists_every_route() {
     let mut callers: Vec<(Option<Role>, Option<Credentials>)> = vec![(None, None)];
     for role in [Role::Agent, Role::Lead, Role::Admin] {
         let user = user_with_password(&store, &format!("{role}-user"), role, "pw").await;
-        let session_id = format!("session-of-{role}");
-        let csrf = format!("csrf-of-{role}");
-        store
-            .create_session(&NewSession {
-                id_hash: secret_hash(&session_id),
-                user,
-                csrf_token: csrf.clone(),
-                created_at: Utc::now(),
-                expires_at: Utc::now() + Duration::hours(1),
-            })
-            .await
-            .unwrap();
-        callers.push((
-            Some(role),
-            Some((Cookie::new("sb_session", session_id), csrf)),
-        ));
+        let session = UiSession::open(&store, user, &format!("of-{role}")).await;
+        let credentials = (session.cookie(), session.csrf().to_owned());
+        callers.push((Some(role), Some(credentials)));
     }
     let app = test::init_service(create_app(AppState::new(store, WebConfig::default()))).await;
 

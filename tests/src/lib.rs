@@ -2,6 +2,7 @@
 //! configured database, and an in-process app with an API token.
 
 pub mod dovecot;
+pub mod linked_items;
 pub mod smtp_sink;
 pub mod ui_session;
 

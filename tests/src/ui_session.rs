@@ -42,6 +42,11 @@ impl UiSession {
         Cookie::new("sb_session", self.id.clone())
     }
 
+    /// The CSRF token the session's forms carry.
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
     /// A `GET` of `uri` in this session.
     pub fn page(&self, uri: &str) -> TestRequest {
         TestRequest::get().uri(uri).cookie(self.cookie())
@@ -65,4 +70,14 @@ pub async fn body_text<B: actix_web::body::MessageBody>(
 ) -> String {
     let bytes = actix_web::test::read_body(response).await;
     String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The `Location` header of a response, empty without one.
+pub fn location<B>(response: &actix_web::dev::ServiceResponse<B>) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
