@@ -192,55 +192,52 @@ fn waiting_on_the_customer_pauses_the_clock() {
 fn a_pause_counts_the_business_time_left_again_over_nights_weekends_and_holidays() {
     // 2026-12-24 is a Thursday; the 25th and 26th are holidays.
     let policy = SlaPolicy::new(office(&["2026-12-25", "2026-12-28"]), Vec::new(), 0.75).unwrap();
-    let clock = |due: DateTime<Utc>, at_risk: DateTime<Utc>| SlaClock {
-        due_at: due,
-        at_risk_at: at_risk,
+    // A moment in December 2026, Amsterdam time: "7 17:30" is Monday the 7th at 17:30.
+    let december = |moment: &str| {
+        let (day, time) = moment.split_once(' ').unwrap();
+        let (hour, minute) = time.split_once(':').unwrap();
+        ams(
+            2026,
+            12,
+            day.parse().unwrap(),
+            hour.parse().unwrap(),
+            minute.parse().unwrap(),
+        )
     };
-    // (clock, paused, resumed, expected clock)
+    let clock = |due: &str, at_risk: &str| SlaClock {
+        due_at: december(due),
+        at_risk_at: december(at_risk),
+    };
+    // (due, at risk, paused, resumed, due after, at risk after)
     let cases = [
         // Overnight: 2 h left Monday 15:30, resumed Tuesday 08:00 (before opening) → 10:30.
         (
-            clock(ams(2026, 12, 7, 17, 30), ams(2026, 12, 7, 16, 30)),
-            ams(2026, 12, 7, 15, 30),
-            ams(2026, 12, 8, 8, 0),
-            clock(ams(2026, 12, 8, 10, 30), ams(2026, 12, 8, 9, 30)),
+            "7 17:30", "7 16:30", "7 15:30", "8 08:00", "8 10:30", "8 09:30",
         ),
         // Over a weekend: 3 h left Friday 14:00, resumed Saturday → counted from Monday 08:30.
         (
-            clock(ams(2026, 12, 4, 17, 0), ams(2026, 12, 4, 16, 0)),
-            ams(2026, 12, 4, 14, 0),
-            ams(2026, 12, 5, 11, 0),
-            clock(ams(2026, 12, 7, 11, 30), ams(2026, 12, 7, 10, 30)),
+            "4 17:00", "4 16:00", "4 14:00", "5 11:00", "7 11:30", "7 10:30",
         ),
         // Paused in the evening (closed): the whole next day's target is still left.
         (
-            clock(ams(2026, 12, 9, 17, 30), ams(2026, 12, 9, 15, 30)),
-            ams(2026, 12, 8, 20, 0),
-            ams(2026, 12, 10, 13, 0),
-            clock(ams(2026, 12, 11, 13, 0), ams(2026, 12, 11, 11, 0)),
+            "9 17:30", "9 15:30", "8 20:00", "10 13:00", "11 13:00", "11 11:00",
         ),
         // Over holidays: 1 h left Thursday 24th 16:30, resumed the 25th (holiday), the
         // weekend and the 28th (holiday) → Tuesday 29th 09:30.
         (
-            clock(ams(2026, 12, 24, 17, 30), ams(2026, 12, 24, 17, 0)),
-            ams(2026, 12, 24, 16, 30),
-            ams(2026, 12, 25, 10, 0),
-            clock(ams(2026, 12, 29, 9, 30), ams(2026, 12, 29, 9, 0)),
+            "24 17:30", "24 17:00", "24 16:30", "25 10:00", "29 09:30", "29 09:00",
         ),
         // Paused and resumed the same afternoon: moved on by the hour paused, the due time
         // past closing into Friday morning (5 h left at 12:00: 4.5 h Thursday, 0.5 h Friday).
         (
-            clock(ams(2026, 12, 10, 17, 0), ams(2026, 12, 10, 16, 0)),
-            ams(2026, 12, 10, 12, 0),
-            ams(2026, 12, 10, 13, 0),
-            clock(ams(2026, 12, 11, 9, 0), ams(2026, 12, 10, 17, 0)),
+            "10 17:00", "10 16:00", "10 12:00", "10 13:00", "11 09:00", "10 17:00",
         ),
     ];
-    for (index, (before, paused, resumed, expected)) in cases.into_iter().enumerate() {
+    for (due, at_risk, paused, resumed, due_after, at_risk_after) in cases {
         assert_eq!(
-            policy.resume(before, paused, resumed),
-            expected,
-            "case {index}"
+            policy.resume(clock(due, at_risk), december(paused), december(resumed)),
+            clock(due_after, at_risk_after),
+            "paused {paused}, resumed {resumed}"
         );
     }
 }
