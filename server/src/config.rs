@@ -233,6 +233,44 @@ impl fmt::Debug for Config {
     }
 }
 
+/// What `serve` logs at info on start: where it listens and stores, and how many of each list
+/// setting there are, never the lists themselves (phrase tables and reply templates are long;
+/// the whole configuration is logged at debug).
+pub struct ConfigSummary<'a>(&'a Config);
+
+impl fmt::Display for ConfigSummary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let config = self.0;
+        let mail = &config.mail;
+        let phrases = &mail.spam.phrases;
+        let spam_phrases = [&phrases.en, &phrases.nl, &phrases.de, &phrases.fr]
+            .iter()
+            .map(|table| table.len())
+            .sum::<usize>();
+        write!(
+            f,
+            "database={} data_dir={} listen={} imap_mailboxes={} smtp_relay={} \
+             reply_templates={} spam_scoring={} spam_phrases={} watch_folders={} \
+             sla_targets={} sla_holidays={} case_window_hours={} ocr_workers={}",
+            switchboard_store::redact_url(&config.database_url()),
+            config.data_dir.display(),
+            config.listen,
+            mail.imap.len(),
+            mail.smtp.is_some(),
+            mail.reply_templates.len(),
+            mail.spam.enabled,
+            spam_phrases,
+            config.watch.len(),
+            config.sla.targets.len(),
+            config.sla.holidays.len(),
+            config.cases.window_hours,
+            config
+                .ocr_workers
+                .map_or_else(|| "auto".to_owned(), |workers| workers.to_string()),
+        )
+    }
+}
+
 /// Environment variables with our prefix that are not settings (read by tests or logging).
 const NOT_SETTINGS: &[&str] = &["TEST_DATABASE_URL", "LOG_FORMAT"];
 
@@ -262,6 +300,11 @@ impl Config {
                 .filter(|key| is_setting(key.as_str())),
         );
         figment.extract().context("invalid configuration")
+    }
+
+    /// A one-line summary for the start-up log: counts instead of lists, secrets redacted.
+    pub fn summary(&self) -> ConfigSummary<'_> {
+        ConfigSummary(self)
     }
 
     /// The database URL in effect.
@@ -373,6 +416,43 @@ mod tests {
             !printed.contains("secret@") && !printed.contains("token-key"),
             "{printed}"
         );
+    }
+
+    #[test]
+    fn the_summary_counts_lists_and_leaves_out_their_contents_and_secrets() {
+        let config = Config {
+            database_url: Some("postgres://sb:secret@db/sb".into()),
+            organisation: Organisation {
+                reference_secret: Some("token-key".into()),
+                ..Organisation::default()
+            },
+            ..Config::default()
+        };
+        let summary = config.summary().to_string();
+        let phrases = &config.mail.spam.phrases;
+        let spam_phrases =
+            phrases.en.len() + phrases.nl.len() + phrases.de.len() + phrases.fr.len();
+        assert!(spam_phrases > 0);
+        assert!(
+            summary.contains(&format!("spam_phrases={spam_phrases}"))
+                && summary.contains(&format!(
+                    "reply_templates={}",
+                    config.mail.reply_templates.len()
+                ))
+                && summary.contains("imap_mailboxes=0 smtp_relay=false")
+                && summary.contains("case_window_hours=72"),
+            "{summary}"
+        );
+        let a_phrase = phrases.en.keys().next().unwrap();
+        let a_template = &config.mail.reply_templates[0];
+        for hidden in [
+            "secret@",
+            "token-key",
+            a_phrase.as_str(),
+            a_template.text.as_str(),
+        ] {
+            assert!(!summary.contains(hidden), "{hidden:?} in {summary}");
+        }
     }
 
     #[test]

@@ -17,7 +17,8 @@ use crate::pipeline::Pipeline;
 
 /// Serves until a shutdown signal; in-flight requests finish first.
 pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
-    tracing::info!(config = ?config, "starting");
+    tracing::info!(config = %config.summary(), "starting");
+    tracing::debug!(config = ?config, "configuration");
     let store = open_store(&config).await?;
     if with_demo {
         match demo::prepare(&store).await? {
