@@ -3,7 +3,8 @@
 //! saved; hours that close before they open are refused at that day and change nothing; a
 //! saved version is in force at once (an e-mail ingested next is due after the new target,
 //! without a restart), is audited, reaches a second node's policy through the follower, and
-//! can be restored; "use the configuration file" returns to the file's settings.
+//! can be restored; "use the configuration file" returns to the file's settings; a version
+//! that cannot be read is named on the page instead of breaking it.
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -263,6 +264,22 @@ async fn an_admin_puts_sla_settings_in_force_without_a_restart_on_every_database
             4,
             "{label}"
         );
+
+        // A saved version that cannot be read (written by hand) is named on the page, which
+        // still opens with the file's settings to save over it.
+        store
+            .save_sla_settings(
+                Some(&serde_json::json!({ "timezone": 5 })),
+                &Actor::System,
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        let page = test::call_service(&app, session.page("/admin/sla").to_request()).await;
+        assert_eq!(page.status(), StatusCode::OK, "{label}");
+        let body = body_text(page).await;
+        assert!(body.contains("cannot be read"), "{label}");
+        assert!(body.contains("name=\"minutes_0\" value=\"480\""), "{label}");
         follower.abort();
     }
 }

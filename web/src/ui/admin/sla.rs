@@ -80,9 +80,17 @@ async fn page_of<'a>(
         is_file: version.document.is_none(),
     };
     let newest = versions.first();
+    // A saved version that cannot be read is named, and the file's settings offered to save.
+    let mut alert = None;
     let form = match form {
         Some(form) => form,
-        None => SlaForm::of(&settings_in_force(&state.sla_file, newest).map_err(internal)?),
+        None => SlaForm::of(&match settings_in_force(&state.sla_file, newest) {
+            Ok(settings) => settings,
+            Err(error) => {
+                alert = Some(error.to_string());
+                (*state.sla_file).clone()
+            }
+        }),
     };
     let mut queues: Vec<String> = state
         .store
@@ -107,12 +115,8 @@ async fn page_of<'a>(
         queues,
         channels: Channel::ALL,
         notice: None,
-        alert: None,
+        alert,
     })
-}
-
-fn internal(error: SlaError) -> ApiError {
-    CoreError::Internal(error.to_string()).into()
 }
 
 /// `GET /admin/sla`.
@@ -157,7 +161,7 @@ async fn put_in_force(
     Ok(Ok(saved))
 }
 
-/// A refusal of settings that were valid when saved (a restore, the file's) as bad input.
+/// A refusal of settings that no longer build a policy (a restore, the file's) as bad input.
 fn refused(error: SlaError) -> ApiError {
     CoreError::BadInput(error.to_string()).into()
 }
@@ -177,7 +181,11 @@ pub(super) async fn save(
         }
     }
     let mut page = page_of(&request, &state, Some(form)).await?;
-    page.alert = page.form.problem_of("form").map(str::to_owned);
+    page.alert = page
+        .form
+        .problem_of("form")
+        .map(str::to_owned)
+        .or(page.alert);
     render_refused(&page)
 }
 
@@ -195,7 +203,7 @@ pub(super) async fn restore(
         .into_iter()
         .find(|saved| saved.version == version)
         .ok_or_else(|| CoreError::not_found(format!("SLA settings version {version}")))?;
-    let settings = settings_in_force(&state.sla_file, Some(&old)).map_err(internal)?;
+    let settings = settings_in_force(&state.sla_file, Some(&old)).map_err(refused)?;
     let restored = old.document.is_some().then_some(&settings);
     put_in_force(&state, &caller.identity, restored)
         .await?
