@@ -511,12 +511,15 @@ pub trait RoutingStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> CoreResult<Option<WorkItemId>>;
 
-    /// A lead's action on an item, recorded as an override with the lead and reason.
+    /// A lead's action on an item, recorded as an override with the lead and reason. A
+    /// reassign or move of an item waiting on the customer ends the pause and moves its SLA
+    /// clock on as `sla` counts the pause.
     async fn lead_action(
         &self,
         item: WorkItemId,
         action: &LeadAction,
         by: &LeadOverride,
+        sla: &dyn crate::sla::SlaResume,
     ) -> CoreResult<()>;
 
     /// Returns to routing the work of agents away or offline since before `cutoff`.

@@ -146,8 +146,17 @@ macro_rules! impl_routing_store {
                     .await
                     .map_err($crate::error::db_error)?;
                 let now = chrono::Utc::now();
+                // The list is the admin's from now on: imports leave this agent's skills alone.
+                sqlx::query(
+                    "INSERT INTO agent_skills_set_by_admin (agent_id, set_at) VALUES ($1, $2) \
+                     ON CONFLICT (agent_id) DO UPDATE SET set_at = excluded.set_at",
+                )
+                .bind(&record)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::error::db_error)?;
                 for skill in skills {
-                    // Fingerprint 0: the next master-data import rewrites the row as it says.
                     sqlx::query(
                         "INSERT INTO agent_skills (agent_id, skill, proficiency, row_fingerprint, updated_at) \
                          VALUES ($1, $2, $3, 0, $4)",
@@ -421,8 +430,19 @@ macro_rules! impl_routing_store {
                 item: switchboard_core::WorkItemId,
                 action: &switchboard_core::routing::LeadAction,
                 by: &switchboard_core::routing::LeadOverride,
+                sla: &dyn switchboard_core::sla::SlaResume,
             ) -> switchboard_core::error::CoreResult<()> {
-                Self::lead_action_in(&self.pool, item, action, by).await
+                // The router may write the item between the read and the fenced write: retry.
+                for _attempt in 0..5 {
+                    let state = self.work_state(item).await?;
+                    if !state.status()?.is_open() {
+                        break;
+                    }
+                    if Self::lead_action_in(&self.pool, item, &state, action, by, sla).await? {
+                        return Ok(());
+                    }
+                }
+                Err(switchboard_core::CoreError::not_found(format!("open item {item}")))
             }
 
             #[tracing::instrument(skip_all)]

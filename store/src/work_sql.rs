@@ -214,6 +214,31 @@ impl WorkStateRow {
     pub(crate) fn status(&self) -> Result<ItemStatus, CoreError> {
         parse_enum("status", &self.status, ItemStatus::parse)
     }
+
+    /// The SLA due and at-risk times once the item moves to `target` at `at`: leaving a pause
+    /// (waiting on the customer) moves the clock on as `sla` counts the pause; otherwise they
+    /// stay.
+    pub(crate) fn sla_after(
+        &self,
+        target: ItemStatus,
+        sla: &dyn SlaResume,
+        at: DateTime<Utc>,
+    ) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        match (self.waiting_since, self.sla_due_at) {
+            (Some(paused_at), Some(due_at)) if target != ItemStatus::Waiting => {
+                let clock = SlaClock {
+                    due_at,
+                    at_risk_at: self.sla_at_risk_at.unwrap_or(due_at),
+                };
+                let resumed = sla.resume(clock, paused_at, at);
+                (
+                    Some(resumed.due_at),
+                    self.sla_at_risk_at.map(|_| resumed.at_risk_at),
+                )
+            }
+            _ => (self.sla_due_at, self.sla_at_risk_at),
+        }
+    }
 }
 
 /// The columns a status change writes, worked out from the item's state before it.
@@ -235,20 +260,7 @@ impl StatusWrite {
         sla: &dyn SlaResume,
         at: DateTime<Utc>,
     ) -> Self {
-        let (sla_due_at, sla_at_risk_at) = match (state.waiting_since, state.sla_due_at) {
-            (Some(paused_at), Some(due_at)) if target != ItemStatus::Waiting => {
-                let clock = SlaClock {
-                    due_at,
-                    at_risk_at: state.sla_at_risk_at.unwrap_or(due_at),
-                };
-                let resumed = sla.resume(clock, paused_at, at);
-                (
-                    Some(resumed.due_at),
-                    state.sla_at_risk_at.map(|_| resumed.at_risk_at),
-                )
-            }
-            _ => (state.sla_due_at, state.sla_at_risk_at),
-        };
+        let (sla_due_at, sla_at_risk_at) = state.sla_after(target, sla, at);
         Self {
             status: target,
             owner: if target == ItemStatus::Queued {

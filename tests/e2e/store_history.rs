@@ -115,7 +115,12 @@ async fn lead_gives(store: &Arc<dyn Store>, item: switchboard_core::WorkItemId, 
         at: Utc::now(),
     };
     store
-        .lead_action(item, &LeadAction::Reassign { agent }, &by)
+        .lead_action(
+            item,
+            &LeadAction::Reassign { agent },
+            &by,
+            &switchboard_tests::always_open_sla(),
+        )
         .await
         .unwrap();
 }

@@ -407,7 +407,12 @@ async fn waiting_on_the_customer_pauses_the_sla_clock() {
             at: customer_answered,
         };
         store
-            .lead_action(item, &LeadAction::Reassign { agent: bob }, &by)
+            .lead_action(
+                item,
+                &LeadAction::Reassign { agent: bob },
+                &by,
+                &switchboard_tests::always_open_sla(),
+            )
             .await
             .unwrap();
         let later = start + Duration::hours(9);
@@ -469,6 +474,73 @@ async fn a_pause_moves_the_clock_on_in_business_time() {
         // Counted again from Monday's opening: due 11:30, at risk 10:30 — not Saturday night.
         assert_eq!(stored.sla_due_at, Some(utc(7, 11, 30)), "{label}");
         assert_eq!(stored.sla_at_risk_at, Some(utc(7, 10, 30)), "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_lead_ending_a_pause_moves_the_clock_on_in_business_time() {
+    let folder = tempfile::tempdir().unwrap();
+    // The default office week: Monday–Friday 08:30–17:30, Europe/Amsterdam (UTC+1 in December).
+    let office = switchboard_router::sla::SlaPolicy::default();
+    let utc = |day: u32, hour: u32, minute: u32| {
+        DateTime::parse_from_rfc3339(&format!("2026-12-{day:02}T{hour:02}:{minute:02}:00+01:00"))
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    for (label, store, url) in stores(folder.path()).await {
+        let (ann, bob) = (agent(&store, "ann").await, agent(&store, "bob").await);
+        let actions = [
+            LeadAction::Reassign { agent: bob },
+            LeadAction::Move {
+                queue: "complaints".into(),
+            },
+        ];
+        for (number, action) in actions.iter().enumerate() {
+            let item = assigned_item(&store, &format!("lead-pause-{number}"), ann).await;
+            let set = "UPDATE items SET sla_due_at = $1 WHERE id = $2";
+            execute(&url, set, item, Some(utc(4, 17, 0))).await;
+            let set = "UPDATE items SET sla_at_risk_at = $1 WHERE id = $2";
+            execute(&url, set, item, Some(utc(4, 16, 0))).await;
+            // Waiting on the customer from Friday 14:00 (3 business hours left) …
+            store
+                .change_item_status(
+                    item,
+                    StatusChange::Waiting,
+                    &worker(ann, "ann"),
+                    &office,
+                    utc(4, 14, 0),
+                )
+                .await
+                .unwrap();
+            // … until a lead takes it on Saturday 11:00.
+            let by = LeadOverride {
+                actor: Actor::System,
+                reason: Some("customer called".into()),
+                at: utc(5, 11, 0),
+            };
+            store.lead_action(item, action, &by, &office).await.unwrap();
+            let stored = store.item(item).await.unwrap().unwrap();
+            assert_ne!(stored.status, ItemStatus::Waiting, "{label} {action:?}");
+            // Counted again from Monday's opening, as when the agent resumes it themselves.
+            assert_eq!(
+                stored.sla_due_at,
+                Some(utc(7, 11, 30)),
+                "{label} {action:?}"
+            );
+            assert_eq!(
+                stored.sla_at_risk_at,
+                Some(utc(7, 10, 30)),
+                "{label} {action:?}"
+            );
+            // The pause is over: marking it waiting again later starts a new one from there.
+            let priority = LeadAction::Priority { priority: 70 };
+            store
+                .lead_action(item, &priority, &by, &office)
+                .await
+                .unwrap();
+            let after = store.item(item).await.unwrap().unwrap();
+            assert_eq!(after.sla_due_at, stored.sla_due_at, "{label} {action:?}");
+        }
     }
 }
 

@@ -341,7 +341,12 @@ async fn lead_overrides_are_recorded_and_absent_agents_return_work() {
             at: Utc::now(),
         };
         store
-            .lead_action(item, &LeadAction::Reassign { agent: bob }, &by)
+            .lead_action(
+                item,
+                &LeadAction::Reassign { agent: bob },
+                &by,
+                &switchboard_tests::always_open_sla(),
+            )
             .await
             .unwrap();
         let history = store.assignments_of(item).await.unwrap();
@@ -353,7 +358,12 @@ async fn lead_overrides_are_recorded_and_absent_agents_return_work() {
             "{label}"
         );
         store
-            .lead_action(item, &LeadAction::Priority { priority: 90 }, &by)
+            .lead_action(
+                item,
+                &LeadAction::Priority { priority: 90 },
+                &by,
+                &switchboard_tests::always_open_sla(),
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -388,6 +398,7 @@ async fn lead_overrides_are_recorded_and_absent_agents_return_work() {
                     queue: "complaints".into(),
                 },
                 &by,
+                &switchboard_tests::always_open_sla(),
             )
             .await
             .unwrap();

@@ -175,7 +175,12 @@ async fn a_lead_moves_three_items_from_one_agent_to_another() {
     assert_eq!(picked.len(), 3);
     for item in &picked {
         store
-            .lead_action(*item, &LeadAction::Reassign { agent }, &by)
+            .lead_action(
+                *item,
+                &LeadAction::Reassign { agent },
+                &by,
+                &switchboard_tests::always_open_sla(),
+            )
             .await
             .unwrap();
     }

@@ -13,9 +13,6 @@ use switchboard_core::{CoreError, Login, QueueId, UserId, WorkItemId};
 
 use crate::error::corrupt;
 
-/// Statuses an item has while someone may still work on it.
-pub(crate) const OPEN_STATUSES: &str = "('new', 'queued', 'offered', 'assigned', 'waiting')";
-
 fn parse<T>(what: &str, raw: &str, parse: fn(&str) -> Option<T>) -> Result<T, CoreError> {
     parse(raw).ok_or_else(|| corrupt(what, raw))
 }

@@ -289,62 +289,79 @@ macro_rules! impl_routing_writes {
                 Ok(item)
             }
 
-            /// A lead's reassign, move or priority change, recorded as an override.
+            /// A lead's reassign, move or priority change, recorded as an override, decided on
+            /// `state` (read before): a reassign or move ends a pause and moves the SLA clock
+            /// on by `sla`. Returns false when the item changed since `state` was read.
             async fn lead_action_in(
                 pool: &sqlx::Pool<$db>,
                 item: switchboard_core::WorkItemId,
+                state: &$crate::work_sql::WorkStateRow,
                 action: &switchboard_core::routing::LeadAction,
                 by: &switchboard_core::routing::LeadOverride,
-            ) -> switchboard_core::error::CoreResult<()> {
+                sla: &dyn switchboard_core::sla::SlaResume,
+            ) -> switchboard_core::error::CoreResult<bool> {
+                use switchboard_core::item::ItemStatus;
                 use switchboard_core::routing::LeadAction;
                 let mut tx = pool.begin().await.map_err($crate::error::db_error)?;
-                let open = $crate::routing_sql::rows::OPEN_STATUSES;
                 let (changed, event) = match action {
-                    LeadAction::Reassign { agent } => (
-                        sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "UPDATE items SET status = 'assigned', assigned_user_id = $1, \
-                             version = version + 1, updated_at = $2, cooldown_until = NULL, \
-                             declined_by = '[]', waiting_since = NULL WHERE id = $3 AND status IN {open}"
-                        )))
-                        .bind(agent.get())
-                        .bind(by.at)
-                        .bind(item.get())
-                        .execute(&mut *tx)
-                        .await,
-                        "item.reassigned",
-                    ),
+                    LeadAction::Reassign { agent } => {
+                        let (due, at_risk) = state.sla_after(ItemStatus::Assigned, sla, by.at);
+                        (
+                            sqlx::query(
+                                "UPDATE items SET status = 'assigned', assigned_user_id = $1, \
+                                 version = version + 1, updated_at = $2, cooldown_until = NULL, \
+                                 declined_by = '[]', waiting_since = NULL, sla_due_at = $3, \
+                                 sla_at_risk_at = $4 WHERE id = $5 AND version = $6",
+                            )
+                            .bind(agent.get())
+                            .bind(by.at)
+                            .bind(due)
+                            .bind(at_risk)
+                            .bind(item.get())
+                            .bind(state.version)
+                            .execute(&mut *tx)
+                            .await,
+                            "item.reassigned",
+                        )
+                    }
                     LeadAction::Move { queue } => {
                         let queue_id = Self::queue_id_for(&mut tx, queue).await?;
+                        let (due, at_risk) = state.sla_after(ItemStatus::Queued, sla, by.at);
                         (
-                            sqlx::query(sqlx::AssertSqlSafe(format!(
+                            sqlx::query(
                                 "UPDATE items SET status = 'queued', queue_id = $1, \
                                  assigned_user_id = NULL, route = NULL, route_locked = TRUE, \
                                  version = version + 1, updated_at = $2, cooldown_until = NULL, \
-                                 declined_by = '[]', waiting_since = NULL WHERE id = $3 AND status IN {open}"
-                            )))
+                                 declined_by = '[]', waiting_since = NULL, sla_due_at = $3, \
+                                 sla_at_risk_at = $4 WHERE id = $5 AND version = $6",
+                            )
                             .bind(queue_id)
                             .bind(by.at)
+                            .bind(due)
+                            .bind(at_risk)
                             .bind(item.get())
+                            .bind(state.version)
                             .execute(&mut *tx)
                             .await,
                             "item.moved",
                         )
                     }
                     LeadAction::Priority { priority } => (
-                        sqlx::query(sqlx::AssertSqlSafe(format!(
+                        sqlx::query(
                             "UPDATE items SET priority = $1, route_locked = TRUE, \
-                             version = version + 1, updated_at = $2 WHERE id = $3 AND status IN {open}"
-                        )))
+                             version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4",
+                        )
                         .bind(i64::from(*priority))
                         .bind(by.at)
                         .bind(item.get())
+                        .bind(state.version)
                         .execute(&mut *tx)
                         .await,
                         "item.priority_changed",
                     ),
                 };
                 if changed.map_err($crate::error::db_error)?.rows_affected() == 0 {
-                    return Err(switchboard_core::CoreError::not_found(format!("open item {item}")));
+                    return Ok(false);
                 }
                 let previous = match action {
                     LeadAction::Reassign { .. } => Self::end_open_assignment(&mut tx, item, "reassigned", by.at).await?,
@@ -372,7 +389,8 @@ macro_rules! impl_routing_writes {
                     .map_err($crate::error::db_error)?;
                 }
                 Self::routing_event(&mut tx, by.at, &by.actor, event, Some(item), details).await?;
-                tx.commit().await.map_err($crate::error::db_error)
+                tx.commit().await.map_err($crate::error::db_error)?;
+                Ok(true)
             }
 
             /// Returns the work of agents away since before `cutoff` to routing.

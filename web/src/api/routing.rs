@@ -272,7 +272,10 @@ async fn lead_one(
         at: state.clock.now(),
     };
     let item = WorkItemId::new(item.into_inner());
-    state.store.lead_action(item, &action, &by).await?;
+    state
+        .store
+        .lead_action(item, &action, &by, state.sla.as_ref())
+        .await?;
     wake(&router);
     Ok(HttpResponse::Ok().json(ItemAnswer::of(item)))
 }
@@ -321,7 +324,7 @@ pub(crate) async fn apply_bulk(
     for &item in &body.items {
         let outcome = state
             .store
-            .lead_action(WorkItemId::new(item), &action, &by)
+            .lead_action(WorkItemId::new(item), &action, &by, state.sla.as_ref())
             .await;
         results.push(BulkResult {
             item_id: item,
