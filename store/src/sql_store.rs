@@ -79,7 +79,20 @@ macro_rules! impl_store {
                             .await
                             .map_err($crate::error::db_error)?;
                     let stored: std::collections::HashMap<String, i64> = stored.into_iter().collect();
-                    let (counts, changed) = $crate::classify::classify(&batch.rows, &stored);
+                    let admin_set: std::collections::HashSet<String> =
+                        if batch.kind == switchboard_core::master::MasterKind::AgentSkills {
+                            sqlx::query_scalar("SELECT agent_id FROM agent_skills_set_by_admin")
+                                .fetch_all(&mut *tx)
+                                .await
+                                .map_err($crate::error::db_error)?
+                                .into_iter()
+                                .collect()
+                        } else {
+                            std::collections::HashSet::new()
+                        };
+                    let (counts, changed) = $crate::classify::classify(&batch.rows, &stored, |row| {
+                        $crate::classify::skill_set_by_admin(row, &admin_set)
+                    });
                     let head = $crate::master_sql::upsert_head(batch.kind);
                     let tail = $crate::master_sql::upsert_tail(batch.kind);
                     let columns = batch.kind.columns();

@@ -642,3 +642,88 @@ async fn an_admin_giving_an_agent_a_skill_gets_the_item_waiting_for_it_assigned(
         assert_ne!(bob["capacity"], 50, "{label}");
     }
 }
+
+#[actix_web::test]
+async fn an_import_leaves_the_skills_an_admin_set_and_updates_the_others() {
+    let folder = tempfile::tempdir().unwrap();
+    for (label, store, _url) in stores(folder.path()).await {
+        let tokens = tokens(&store).await;
+        let router = router(&store);
+        let app = app!(store, router);
+        for (record, login) in [("A-7", "ann"), ("A-8", "bob")] {
+            let created = call!(
+                app,
+                put,
+                format!("/api/v1/agents/{record}"),
+                tokens.admin,
+                json!({"name": login})
+            );
+            assert!(created.status().is_success(), "{label}");
+            store
+                .create_user(&switchboard_core::user::NewUser {
+                    login: switchboard_core::Login::new(login),
+                    display_name: login.into(),
+                    role: Role::Agent,
+                    password_hash: None,
+                    agent_id: Some(record.into()),
+                })
+                .await
+                .unwrap();
+        }
+        let import = |lines: &[&str]| {
+            test::TestRequest::post()
+                .uri("/api/v1/import/agent_skills")
+                .insert_header(bearer(&tokens.admin))
+                .set_payload(lines.join("\n"))
+                .to_request()
+        };
+        let first: Value = test::call_and_read_body_json(
+            &app,
+            import(&[
+                r#"{"agent_id": "A-7", "skill": "complaint", "proficiency": 2}"#,
+                r#"{"agent_id": "A-8", "skill": "complaint", "proficiency": 2}"#,
+            ]),
+        )
+        .await;
+        assert_eq!(first["new"], 2, "{label}: {first}");
+
+        // The admin sets Ann's list: it is hers from now on.
+        let given = call!(
+            app,
+            put,
+            "/api/v1/agents/ann/routing",
+            tokens.admin,
+            json!({"skills": [{"name": "complaint", "level": 4}, {"name": "lang:nl", "level": 5}]})
+        );
+        assert_eq!(given.status(), 200, "{label}");
+
+        // The next import changes Ann's level and adds a skill to her, and raises Bob's level.
+        let second: Value = test::call_and_read_body_json(
+            &app,
+            import(&[
+                r#"{"agent_id": "A-7", "skill": "complaint", "proficiency": 1}"#,
+                r#"{"agent_id": "A-7", "skill": "key_account", "proficiency": 3}"#,
+                r#"{"agent_id": "A-8", "skill": "complaint", "proficiency": 5}"#,
+            ]),
+        )
+        .await;
+        assert_eq!(
+            second,
+            json!({"kind": "agent_skills", "rows": 3, "new": 0, "updated": 1, "unchanged": 2}),
+            "{label}: Ann's rows are kept as the admin set them"
+        );
+        let read = |login: &str| format!("/api/v1/agents/{login}/routing");
+        let ann: Value = test::read_body_json(call!(app, get, read("ann"), tokens.admin)).await;
+        assert_eq!(
+            ann["skills"],
+            json!([{"name": "complaint", "level": 4}, {"name": "lang:nl", "level": 5}]),
+            "{label}"
+        );
+        let bob: Value = test::read_body_json(call!(app, get, read("bob"), tokens.admin)).await;
+        assert_eq!(
+            bob["skills"],
+            json!([{"name": "complaint", "level": 5}]),
+            "{label}: agents no admin edited follow the import"
+        );
+    }
+}
