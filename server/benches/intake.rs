@@ -32,12 +32,15 @@ use switchboard_server::indexer::{self, Indexer, IndexerSettings};
 use switchboard_server::pipeline::{IngestOutcome, Pipeline, RawInput};
 use switchboard_store::BlobStore;
 
+use self::support::{floor_median, floor_output, load_line};
+
+mod support;
+
 const DEFAULT_ITEMS: usize = 10_000;
 /// Messages a source hands over at once (an IMAP fetch, a folder scan, a CLI chunk).
 const SOURCE_CHUNK: usize = 200;
 const LATENCY_RATE_PER_SECOND: u64 = 50;
 const DEFAULT_LATENCY_SECONDS: u64 = 20;
-const DEFAULT_FLOOR_BIN: &str = "/work/target-floor/release/floor";
 
 /// Extra load a measurement runs under. Add a variant (and its load in [`Variant::start_load`])
 /// to measure intake while something else keeps the machine busy.
@@ -337,39 +340,7 @@ fn percentile(sorted: &[Duration], quantile: f64) -> Duration {
 
 /// Runs `floor pipeline` and returns its median items/s, or says how to get it.
 fn floor() -> Option<f64> {
-    let binary = std::env::var("FLOOR_BIN").unwrap_or_else(|_| DEFAULT_FLOOR_BIN.to_owned());
-    if !Path::new(&binary).exists() {
-        println!(
-            "floor: {binary} not found; build it with `cargo build --release` in ../shared/floor \
-             (or set FLOOR_BIN) and run `floor pipeline` beside this benchmark"
-        );
-        return None;
-    }
-    let output = std::process::Command::new(&binary)
-        .arg("pipeline")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let figure = stdout
-        .lines()
-        .find(|line| line.contains("pipeline") && line.contains("items/s"))
-        .and_then(|line| line.split('|').nth(3))
-        .and_then(|median| median.trim().replace(',', "").parse().ok());
-    if figure.is_none() {
-        println!("floor: no pipeline figure in its output:\n{stdout}");
-    }
-    figure
-}
-
-fn load_line() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|load| {
-            load.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_else(|_| "unknown".into())
+    floor_median(&floor_output("pipeline")?, &["pipeline", "items/s"])
 }
 
 /// The databases measured: SQLite always, PostgreSQL when configured.
