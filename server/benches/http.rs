@@ -35,6 +35,7 @@ use switchboard_core::session::NewSession;
 use switchboard_core::store::Store;
 use switchboard_core::user::{NewUser, Role};
 use switchboard_core::{Login, WorkItemId};
+use switchboard_router::sla::{BusinessCalendar, SlaPolicy};
 use switchboard_search::index::IndexConfig;
 use switchboard_server::indexer::{Indexer, IndexerSettings};
 use switchboard_web::auth::{hash_password, secret_hash};
@@ -333,6 +334,7 @@ async fn agents_with_work(store: &Arc<dyn Store>) -> Vec<String> {
         reason: None,
         at: Utc::now(),
     };
+    let sla = SlaPolicy::new(BusinessCalendar::always_open(), Vec::new(), 1.0).unwrap();
     let mut sessions = Vec::with_capacity(AGENTS);
     for number in 0..AGENTS {
         let login = format!("bench-agent-{number:03}");
@@ -352,7 +354,7 @@ async fn agents_with_work(store: &Arc<dyn Store>) -> Vec<String> {
             .take(ITEMS_PER_AGENT)
         {
             store
-                .lead_action(*item, &LeadAction::Reassign { agent: user }, &by)
+                .lead_action(*item, &LeadAction::Reassign { agent: user }, &by, &sla)
                 .await
                 .unwrap();
         }
