@@ -4,6 +4,7 @@
 pub mod advisory_lock;
 pub mod backlog_sampler;
 pub mod channel_overview;
+pub mod channel_settings;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -43,6 +43,7 @@ mod task_intake;
 mod ui_accounts;
 mod ui_admin_accounts;
 mod ui_admin_browser;
+mod ui_admin_channels;
 mod ui_admin_routing;
 mod ui_admin_skills;
 mod ui_admin_sla;

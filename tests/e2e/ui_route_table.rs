@@ -124,6 +124,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Access> {
         (("POST", "/admin/agents/{login}"), ADMIN),
         (("POST", "/admin/agents/{login}/skills"), ADMIN),
         (("GET", "/admin/channels"), ADMIN),
+        (("POST", "/admin/channels/webhook-secret"), ADMIN),
         (("GET", "/admin/sla"), ADMIN),
         (("POST", "/admin/sla"), ADMIN),
         (("POST", "/admin/sla/{version}/restore"), ADMIN),

@@ -7,6 +7,7 @@ use actix_web::HttpServer;
 use anyhow::Context;
 use switchboard_store::BlobStore;
 use switchboard_web::api::VoicemailWebhook;
+use switchboard_web::api::webhook_secret::WebhookSecret;
 use switchboard_web::{AppState, WebConfig};
 
 use super::open_store;
@@ -91,21 +92,24 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
         Some(outbox) => state.with_outbound_mail(outbox.mail),
         None => state,
     };
-    let state = match &config.voicemail_webhook.secret {
-        Some(secret) => {
-            let mut webhook = VoicemailWebhook::new(
-                secret.as_bytes(),
-                chrono::TimeDelta::seconds(config.voicemail_webhook.tolerance_seconds),
-                Vec::new(),
-            );
-            webhook.recording_urls = config.voicemail_webhook.recording_policy();
-            webhook.max_upload_bytes = config
-                .voicemail_webhook
-                .max_upload_bytes(webhook.max_body_bytes);
-            state.with_voicemail_webhook(webhook)
-        }
-        None => state,
-    };
+    // The webhook is served while a secret is in force: the file's, or one an admin saved.
+    let settings = &config.voicemail_webhook;
+    let mut webhook = VoicemailWebhook::new(
+        Vec::new(),
+        chrono::TimeDelta::seconds(settings.tolerance_seconds),
+        Vec::new(),
+    );
+    webhook.secret = WebhookSecret::from_file(settings.secret.as_deref().map(str::as_bytes));
+    crate::channel_settings::apply_saved_webhook_secret(state.store.as_ref(), &webhook.secret)
+        .await?;
+    crate::channel_settings::follow_webhook_secret(
+        state.store.clone(),
+        webhook.secret.clone(),
+        std::time::Duration::from_secs(5),
+    );
+    webhook.recording_urls = settings.recording_policy();
+    webhook.max_upload_bytes = settings.max_upload_bytes(webhook.max_body_bytes);
+    let state = state.with_voicemail_webhook(webhook);
     crate::session_sweeper::start(
         state.store.clone(),
         state.clock.clone(),

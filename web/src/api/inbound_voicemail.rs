@@ -50,8 +50,9 @@ const REPLAY_CAPACITY: usize = 100_000;
 /// Settings of the signed voicemail webhook.
 #[derive(Debug, Clone)]
 pub struct VoicemailWebhook {
-    /// The shared HMAC secret.
-    pub secret: Vec<u8>,
+    /// The shared HMAC secret in force (the file's, or one an admin saved); none: the webhook
+    /// answers 404.
+    pub secret: super::webhook_secret::WebhookSecret,
     /// Accepted signatures, remembered for the tolerance window (the guard's window).
     pub replay: Arc<ReplayGuard>,
     /// Which recording URLs are accepted (the same policy the fetch applies).
@@ -70,7 +71,7 @@ impl VoicemailWebhook {
         allowed_recording_hosts: Vec<String>,
     ) -> Self {
         Self {
-            secret: secret.into(),
+            secret: super::webhook_secret::WebhookSecret::from_file(Some(&secret.into())),
             replay: Arc::new(ReplayGuard::new(tolerance, REPLAY_CAPACITY)),
             recording_urls: RecordingUrlPolicy {
                 allowed_hosts: allowed_recording_hosts,
@@ -129,10 +130,9 @@ async fn inbound_voicemail(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let webhook = state
-        .voicemail_webhook
-        .clone()
-        .ok_or_else(|| CoreError::not_found(format!("route {}", request.path())))?;
+    let not_served = || CoreError::not_found(format!("route {}", request.path()));
+    let webhook = state.voicemail_webhook.clone().ok_or_else(not_served)?;
+    let secret = webhook.secret.current().ok_or_else(not_served)?;
     let ingestor = state
         .ingestor
         .clone()
@@ -148,7 +148,7 @@ async fn inbound_voicemail(
     webhook
         .replay
         .verify_and_record(
-            &webhook.secret,
+            &secret,
             header(&request, TIMESTAMP_HEADER),
             signature,
             &raw,

@@ -18,6 +18,7 @@ mod reports;
 pub(crate) mod routing;
 pub(crate) mod routing_settings;
 pub(crate) mod search;
+pub mod webhook_secret;
 mod work;
 
 use actix_web::middleware::from_fn;

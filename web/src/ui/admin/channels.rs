@@ -1,15 +1,24 @@
 //! Channels (`/admin/channels`): the IMAP mailboxes, the SMTP relay, the voicemail webhook and
 //! the watched folders as configured. Channel settings live in the configuration file and
-//! environment only, so the page is read-only; a secret is shown as set or not set, never its
-//! value (the overview never holds one).
+//! environment, shown read-only; a secret is shown as set or not set, never its value (the
+//! overview never holds one). The voicemail webhook's secret can be replaced here, write-only
+//! (`POST /admin/channels/webhook-secret`): the form never shows a secret, an empty field keeps
+//! the one in force, and a saved secret (the `settings` row `voicemail_webhook.secret`)
+//! overrides the file's until an admin returns to it. Changes are audited without the value.
+
+use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use switchboard_core::CoreError;
 
+use super::audit::record;
+use super::{Done, render_refused};
+use crate::api::webhook_secret::{SAVED_SECRET_SETTING, secret_problem};
 use crate::auth::{AdminRole, Authed};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::ui::page::{Chrome, render};
+use crate::ui::page::{Chrome, render, see_other};
 
 /// The configured channels as the admin page shows them.
 #[derive(Debug, Clone, Default)]
@@ -31,11 +40,23 @@ pub struct ConfiguredChannel {
     pub secrets: Vec<(String, bool)>,
 }
 
+/// Where the webhook's secret in force comes from.
+struct WebhookSecretState {
+    /// A saved secret overrides the file's.
+    saved: bool,
+    /// The configuration file holds one.
+    in_file: bool,
+}
+
 #[derive(Template)]
 #[template(path = "admin_channels.html")]
 struct ChannelsPage<'a> {
     chrome: Chrome<'a>,
     channels: &'a [ConfiguredChannel],
+    /// The webhook secret's state, when this node serves the webhook.
+    webhook: Option<WebhookSecretState>,
+    notice: Option<&'static str>,
+    alert: Option<String>,
 }
 
 impl ChannelsPage<'_> {
@@ -49,14 +70,76 @@ impl ChannelsPage<'_> {
     }
 }
 
+fn page_of<'a>(request: &HttpRequest, state: &'a AppState) -> ChannelsPage<'a> {
+    ChannelsPage {
+        chrome: Chrome::of(request, state, "admin"),
+        channels: &state.channels.channels,
+        webhook: state
+            .voicemail_webhook
+            .as_ref()
+            .map(|webhook| WebhookSecretState {
+                saved: webhook.secret.is_saved(),
+                in_file: webhook.secret.has_file_secret(),
+            }),
+        notice: None,
+        alert: None,
+    }
+}
+
 /// `GET /admin/channels`.
 pub(super) async fn page(
     _caller: Authed<AdminRole>,
     request: HttpRequest,
+    done: web::Query<Done>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    render(&ChannelsPage {
-        chrome: Chrome::of(&request, &state, "admin"),
-        channels: &state.channels.channels,
-    })
+    let mut page = page_of(&request, &state);
+    page.notice = done.notice(&[
+        "admin.channels.secret_saved",
+        "admin.channels.secret_file",
+        "admin.channels.secret_kept",
+    ]);
+    render(&page)
+}
+
+/// `POST /admin/channels/webhook-secret`: `secret` (empty: keep the one in force) or
+/// `use_file` (return to the configuration file's).
+pub(super) async fn change_webhook_secret(
+    caller: Authed<AdminRole>,
+    request: HttpRequest,
+    form: web::Form<HashMap<String, String>>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let webhook = state
+        .voicemail_webhook
+        .clone()
+        .ok_or_else(|| CoreError::not_found("the voicemail webhook on this node"))?;
+    let use_file = form.contains_key("use_file");
+    let typed = form.get("secret").map(String::as_str).unwrap_or_default();
+    if !use_file && typed.is_empty() {
+        return Ok(see_other("/admin/channels?done=secret_kept"));
+    }
+    if !use_file && let Some(problem) = secret_problem(typed) {
+        let mut page = page_of(&request, &state);
+        page.alert = Some(problem);
+        return render_refused(&page);
+    }
+    let saved = if use_file { "" } else { typed };
+    state.store.set_setting(SAVED_SECRET_SETTING, saved).await?;
+    webhook.secret.apply_saved(Some(saved));
+    let source = if use_file { "file" } else { "admin" };
+    let details = serde_json::json!({ "channel": "voicemail_webhook", "source": source });
+    record(
+        &state,
+        &caller.identity,
+        "channel.webhook_secret_changed",
+        details,
+    )
+    .await?;
+    let done = if use_file {
+        "secret_file"
+    } else {
+        "secret_saved"
+    };
+    Ok(see_other(&format!("/admin/channels?done={done}")))
 }

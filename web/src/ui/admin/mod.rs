@@ -47,6 +47,10 @@ pub(super) fn routes() -> Vec<RouteDef> {
         RouteDef::post("/admin/agents/{login}", routing::update_agent),
         RouteDef::post("/admin/agents/{login}/skills", skills::update),
         RouteDef::get("/admin/channels", channels::page),
+        RouteDef::post(
+            "/admin/channels/webhook-secret",
+            channels::change_webhook_secret,
+        ),
         RouteDef::get("/admin/sla", sla::page),
         RouteDef::post("/admin/sla", sla::save),
         RouteDef::post("/admin/sla/{version}/restore", sla::restore),
