@@ -354,7 +354,18 @@ pub async fn related(
         return Ok(None);
     };
     let links = store.links_of(item).await?;
-    let subject = CaseSubject::from_links(item, found.received_at, found.noise.is_some(), &links);
+    related_to(store, &found, &links).await.map(Some)
+}
+
+/// Reads the case and customer timeline of an item already read with its links (the item view
+/// has both at hand).
+pub async fn related_to(
+    store: &dyn crate::store::Store,
+    found: &crate::item::WorkItem,
+    links: &[Link],
+) -> CoreResult<Related> {
+    let item = found.id;
+    let subject = CaseSubject::from_links(item, found.received_at, found.noise.is_some(), links);
     let timeline = match &subject.customer {
         Some(customer) => {
             store
@@ -363,12 +374,12 @@ pub async fn related(
         }
         None => Vec::new(),
     };
-    Ok(Some(Related {
+    Ok(Related {
         item,
         customer_no: subject.customer,
         case: store.case_of(item).await?,
         timeline,
-    }))
+    })
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-use switchboard_core::case::{RelatedItem, related};
+use switchboard_core::case::{RelatedItem, related_to};
 use switchboard_core::customer_view::{OrderView, customer_panel};
 use switchboard_core::document::ReadingProgress;
 use switchboard_core::item::{Attachment, Channel, ItemStatus};
@@ -198,8 +198,8 @@ pub(super) async fn render_item(
 ) -> Result<HttpResponse, ApiError> {
     let detail = existing(state, id).await?;
     let panel = customer_panel(state.store.as_ref(), &detail.links).await?;
-    let related = related(state.store.as_ref(), id).await?;
-    let case = related.as_ref().and_then(|related| related.case.as_ref());
+    let related = related_to(state.store.as_ref(), &detail.item, &detail.links).await?;
+    let case = related.case.as_ref();
     let item = &detail.item;
     let of_type = |prefix: &str| -> Vec<String> {
         detail
@@ -289,15 +289,10 @@ pub(super) async fn render_item(
             .map(|case| case.members.iter().map(|m| RelatedRow::of(m, id)).collect())
             .unwrap_or_default(),
         timeline: related
-            .as_ref()
-            .map(|related| {
-                related
-                    .timeline
-                    .iter()
-                    .map(|r| RelatedRow::of(r, id))
-                    .collect()
-            })
-            .unwrap_or_default(),
+            .timeline
+            .iter()
+            .map(|r| RelatedRow::of(r, id))
+            .collect(),
         reply,
         outbound,
         replied: query.replied.is_some(),
