@@ -25,6 +25,7 @@ const DETAIL_CHARS: usize = 300;
 const KINDS: &[&str] = &[
     "agent.",
     "api_token.",
+    "channel.",
     "customer.",
     "item.",
     "queue.",
