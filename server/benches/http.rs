@@ -511,6 +511,12 @@ fn wrk(base: &str, seconds: u64, script: &Path) -> Figures {
             figures.p99_ms = milliseconds(value);
         } else if let Some(value) = line.strip_prefix("Non-2xx or 3xx responses:") {
             figures.failed = value.trim().parse().unwrap_or(0);
+        } else if line.starts_with("Socket errors:") {
+            // Timeouts (2 s) are left out of wrk's latency figures: say so beside them.
+            println!(
+                "WARNING: {script:?}: {line}",
+                script = script.file_name().unwrap_or_default()
+            );
         }
     }
     if figures.requests_per_second.is_nan() {
