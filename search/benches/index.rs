@@ -1,11 +1,17 @@
 //! Index benchmark: indexing throughput through the writer thread and search latency (p50/p99)
-//! for one term, two terms OR and two terms AND with filters, over generated items.
+//! for one term, two terms OR and two terms AND with filters, over generated items, on an idle
+//! index and while ingest runs, each beside the raw tantivy floor measured in the same run.
 //!
 //! `cargo bench -p switchboard-search --bench index` runs 100k items; set
 //! `SWITCHBOARD_BENCH_ITEMS=1000000` for the 1M figures (slow: generation and indexing take
-//! minutes). Items are generated like the floor's (`shared/floor`, `src/corpus.rs`: the same
-//! Zipf vocabulary, subject and body sizes, seeds), but go through this crate's schema: language
-//! slots, identifier extraction, stored text for snippets.
+//! minutes). `SWITCHBOARD_BENCH_QUERIES` sets the queries per case (2,000),
+//! `SWITCHBOARD_BENCH_INGEST_RATE` the changes/s fed while queries run (200), `FLOOR_BIN` the
+//! floor binary (default `/work/target-floor/release/floor`; built from `../shared/floor` with
+//! `cargo build --release`) and `FLOOR_REPS` its repetitions (3).
+//!
+//! Items are generated like the floor's (see `support/corpus.rs`) but go through this crate's
+//! schema. Targets at 1M items: p99 ≤ 5 ms for one term, ≤ 17 ms for two terms OR, ≤ 50 ms for
+//! two terms AND with filters.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -20,406 +26,27 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use cpu_time::{ProcessTime, ThreadTime};
-use switchboard_core::item::{Channel, ItemStatus, Language};
-use switchboard_core::{CustomerNo, QueueId, WorkItemId};
+use switchboard_core::item::ItemStatus;
 use switchboard_search::index::{
-    Change, DocKind, IndexConfig, IndexHandle, ItemDoc, MatchMode, SearchQuery,
+    Change, Doc, DocKind, IndexConfig, IndexHandle, MatchMode, SearchQuery,
 };
 
-// ---- corpus: copied from the floor so both index the same kind of text ----
+use self::shared::load_line;
+use self::support::corpus::{CHANNELS, Rng, START, Vocab, gen_item, query_terms};
+use self::support::floor::{Floor, size_label};
+use self::support::ingest::Feeder;
 
-/// splitmix64: small, fast, deterministic.
-#[derive(Clone)]
-struct Rng(u64);
+#[path = "../../server/benches/support/mod.rs"]
+mod shared;
+mod support;
 
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-    fn f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-const BASE_WORDS: &[&str] = &[
-    // frequent Dutch function words and contact-centre vocabulary
-    "de",
-    "het",
-    "een",
-    "en",
-    "van",
-    "ik",
-    "te",
-    "dat",
-    "die",
-    "in",
-    "is",
-    "niet",
-    "op",
-    "aan",
-    "met",
-    "voor",
-    "zijn",
-    "er",
-    "maar",
-    "om",
-    "ook",
-    "als",
-    "dan",
-    "bij",
-    "nog",
-    "wij",
-    "mijn",
-    "uw",
-    "u",
-    "graag",
-    "bestelling",
-    "factuur",
-    "levering",
-    "retour",
-    "pakket",
-    "klant",
-    "klantnummer",
-    "ordernummer",
-    "betaling",
-    "terugbetaling",
-    "adres",
-    "wijziging",
-    "abonnement",
-    "opzegging",
-    "klacht",
-    "vraag",
-    "antwoord",
-    "contact",
-    "telefoon",
-    "email",
-    "brief",
-    "fax",
-    "voicemail",
-    "bijlage",
-    "document",
-    "contract",
-    "verzekering",
-    "schade",
-    "polis",
-    "aanvraag",
-    "bevestiging",
-    "vriendelijke",
-    "groet",
-    "groeten",
-    "beste",
-    "geachte",
-    "heer",
-    "mevrouw",
-    "dank",
-    "bedankt",
-    "alvast",
-    "spoedig",
-    "mogelijk",
-    "week",
-    "dag",
-    "maand",
-    "gisteren",
-    "vandaag",
-    "morgen",
-    "ontvangen",
-    "verstuurd",
-    "geleverd",
-    "beschadigd",
-    "kapot",
-    "verkeerd",
-    "ontbreekt",
-    "gemist",
-    "bezorger",
-    "bezorging",
-    "track",
-    "code",
-    "status",
-    "rekening",
-    "iban",
-    "bedrag",
-    "euro",
-    "korting",
-    "actie",
-    "product",
-    "artikel",
-    "maat",
-    "kleur",
-    "garantie",
-    "reparatie",
-    "monteur",
-    "afspraak",
-    "storing",
-    "internet",
-    "verbinding",
-    "modem",
-    "router",
-    "wachtwoord",
-    "account",
-    "inloggen",
-    "app",
-    "website",
-    "formulier",
-    "handtekening",
-    "machtiging",
-    "incasso",
-    "herinnering",
-    "aanmaning",
-    "incassobureau",
-    "termijn",
-    "regeling",
-    "uitstel",
-    "verhuizing",
-    "nieuwe",
-    "oude",
-    "graag",
-    "snel",
-    "langzaam",
-    "teleurgesteld",
-    "tevreden",
-    "ontevreden",
-    "probleem",
-    "oplossing",
-    "medewerker",
-    "afdeling",
-    "klantenservice",
-    "terugbellen",
-    "wachttijd",
-    "gesprek",
-    "nummer",
-    "één",
-    "café",
-    "reünie",
-    "privé",
-    "coördinator",
-    "geïnteresseerd",
-    "financiële",
-    "ideeën",
-    // frequent English words (mixed-language inbox)
-    "the",
-    "to",
-    "and",
-    "of",
-    "a",
-    "for",
-    "your",
-    "order",
-    "invoice",
-    "delivery",
-    "refund",
-    "please",
-    "thank",
-    "you",
-    "we",
-    "our",
-    "customer",
-    "service",
-    "request",
-    "account",
-    "payment",
-    "number",
-    "attached",
-    "regards",
-    "kind",
-    "dear",
-    "issue",
-    "problem",
-    "received",
-    "shipped",
-    "damaged",
-    "cancel",
-    "subscription",
-    "address",
-    "change",
-    "contract",
-    "policy",
-    "claim",
-    "urgent",
-    "asap",
-];
-
-const SYLLABLES: &[&str] = &[
-    "ka", "ver", "bes", "tel", "lin", "gen", "or", "der", "fac", "tuur", "re", "tour", "pak",
-    "ket", "be", "zor", "ging", "klant", "num", "mer", "an", "ton", "jan", "sen", "de", "vries",
-    "bak", "ker", "mo", "len", "aar", "dam", "rot", "ter", "hui", "zen", "berg", "veld", "hof",
-    "stra", "wijk", "broek", "land", "kamp", "poel", "dijk", "meer", "bos", "heuvel", "zand",
-];
-
-struct Vocab {
-    words: Vec<String>,
-    /// quantised inverse CDF: uniform u20 -> rank
-    table: Vec<u32>,
-}
-
-impl Vocab {
-    /// Vocabulary of `size` distinct words; Zipf exponent 1.0 over ranks.
-    fn new(size: usize) -> Self {
-        let mut words: Vec<String> = Vec::with_capacity(size);
-        let mut seen = std::collections::HashSet::new();
-        for w in BASE_WORDS {
-            if seen.insert(w.to_string()) {
-                words.push(w.to_string());
-            }
-        }
-        let mut i: usize = 0;
-        while words.len() < size {
-            // synthetic word from 2-4 syllables, deterministic in i
-            let mut x = i;
-            let nsyl = 2 + (i % 3);
-            let mut w = String::new();
-            for _ in 0..nsyl {
-                w.push_str(SYLLABLES[x % SYLLABLES.len()]);
-                x /= SYLLABLES.len();
-                x = x.wrapping_mul(31).wrapping_add(i / 7);
-            }
-            if seen.insert(w.clone()) {
-                words.push(w);
-            }
-            i += 1;
-        }
-        // Zipf(1.0) cdf, quantised into 2^20 buckets
-        let h: f64 = (1..=size).map(|r| 1.0 / r as f64).sum();
-        let mut table = Vec::with_capacity(1 << 20);
-        let mut cum = 0.0;
-        let mut rank = 0usize;
-        for b in 0..(1u32 << 20) {
-            let u = (b as f64 + 0.5) / (1u64 << 20) as f64;
-            while rank < size - 1 && cum + (1.0 / (rank + 1) as f64) / h < u {
-                cum += (1.0 / (rank + 1) as f64) / h;
-                rank += 1;
-            }
-            table.push(rank as u32);
-        }
-        Vocab { words, table }
-    }
-
-    fn sample<'a>(&'a self, rng: &mut Rng) -> &'a str {
-        let b = (rng.next_u64() >> 44) as usize;
-        &self.words[self.table[b] as usize]
-    }
-
-    /// Text of at least `min_bytes` bytes: sentences of Zipf words, with
-    /// occasional order / customer numbers.
-    fn text(&self, rng: &mut Rng, min_bytes: usize) -> String {
-        let mut s = String::with_capacity(min_bytes + 64);
-        let mut in_sentence = 0;
-        while s.len() < min_bytes {
-            let r = rng.below(100);
-            if r == 0 {
-                s.push_str(&format!("ORD-{:07}", rng.below(10_000_000)));
-            } else if r == 1 {
-                s.push_str(&format!("KL{:06}", rng.below(1_000_000)));
-            } else {
-                let w = self.sample(rng);
-                if in_sentence == 0 {
-                    let mut c = w.chars();
-                    if let Some(f) = c.next() {
-                        s.extend(f.to_uppercase());
-                        s.push_str(c.as_str());
-                    }
-                } else {
-                    s.push_str(w);
-                }
-            }
-            in_sentence += 1;
-            if in_sentence > 6 && rng.below(8) == 0 {
-                s.push('.');
-                in_sentence = 0;
-                if rng.below(5) == 0 {
-                    s.push_str("\n\n");
-                    continue;
-                }
-            }
-            s.push(' ');
-        }
-        s
-    }
-}
-
-// ---- items through this crate's schema ----
-
-const CHANNELS: [Channel; 4] = [
-    Channel::Email,
-    Channel::Fax,
-    Channel::Voicemail,
-    Channel::Letter,
-];
-const STATUSES: [ItemStatus; 4] = [
-    ItemStatus::Queued,
-    ItemStatus::Assigned,
-    ItemStatus::Done,
-    ItemStatus::Waiting,
-];
-const START: i64 = 1_767_225_600;
-
-/// Generates an item the way the floor's `gen_item` does (same random draws for subject, body
-/// and sender), plus the fields this schema filters on.
-fn gen_item(vocab: &Vocab, rng: &mut Rng, id: i64) -> ItemDoc {
-    let slen = 30 + rng.below(40) as usize;
-    let subject = vocab.text(rng, slen);
-    let subject = subject.trim().trim_end_matches('.').to_string();
-    let body = vocab.text(rng, 2000);
-    let sender = format!(
-        "{}.{}@{}.nl",
-        vocab.words[(rng.below(400) + 200) as usize],
-        vocab.words[(rng.below(5000) + 600) as usize],
-        ["example", "voorbeeld", "klantmail", "bedrijf"][rng.below(4) as usize]
-    );
-    let channel = CHANNELS[rng.below(4) as usize];
-    let received_at = START + id * 7 + rng.below(5) as i64;
-    // The floor draws seven metadata values here; drawing as many keeps the texts identical.
-    let customer = rng.below(1_000_000);
-    let _order = rng.below(10_000_000);
-    let _attachments = rng.below(3);
-    let status = STATUSES[(rng.below(5) % 4) as usize];
-    let queue = rng.below(4);
-    let language = [Language::Dutch, Language::English, Language::German][rng.below(3) as usize];
-    let _score = rng.below(1000);
-    ItemDoc {
-        id: WorkItemId::new(id),
-        channel,
-        status,
-        language: Some(language),
-        received_at: Utc.timestamp_opt(received_at, 0).unwrap(),
-        subject: Some(subject),
-        text: body,
-        sender_name: None,
-        sender_email: Some(sender),
-        sender_phone: None,
-        attachment_names: Vec::new(),
-        customer_no: (customer < 750_000)
-            .then(|| CustomerNo::new(format!("{:010}", 100_000 + customer % 20_000))),
-        order_nos: Vec::new(),
-        queue: Some(QueueId::new(queue as i64)),
-    }
-}
-
-/// Terms sampled log-uniformly over vocabulary rank, as the floor samples them.
-fn query_terms(vocab: &Vocab, rng: &mut Rng, n: usize, terms: usize) -> Vec<String> {
-    let v = vocab.words.len() as f64;
-    (0..n)
-        .map(|_| {
-            let mut q = Vec::new();
-            while q.len() < terms {
-                let rank = (v.powf(rng.f64()) as usize).min(vocab.words.len() - 1);
-                let w = &vocab.words[rank];
-                if w.chars().all(|c| c.is_ascii_alphanumeric()) && w.len() > 2 {
-                    q.push(w.clone());
-                }
-            }
-            q.join(" ")
-        })
-        .collect()
+/// A query case: the queries, the floor case it compares with and its p99 target at 1M items.
+struct Case {
+    name: String,
+    floor_case: &'static str,
+    target_p99_ms: f64,
+    snippets: bool,
+    queries: Vec<SearchQuery>,
 }
 
 fn percentile(sorted: &[Duration], q: f64) -> Duration {
@@ -471,12 +98,6 @@ fn measure(index: &IndexHandle, queries: &[SearchQuery]) -> Latency {
     }
 }
 
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|raw| raw.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
-
 fn config() -> IndexConfig {
     IndexConfig {
         writer_threads: 2,
@@ -485,29 +106,72 @@ fn config() -> IndexConfig {
     }
 }
 
-fn main() {
-    let size: usize = std::env::var("SWITCHBOARD_BENCH_ITEMS")
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
         .ok()
         .and_then(|raw| raw.replace('_', "").parse().ok())
-        .unwrap_or(100_000);
-    let query_count: usize = std::env::var("SWITCHBOARD_BENCH_QUERIES")
-        .ok()
-        .and_then(|raw| raw.parse().ok())
-        .unwrap_or(2000);
-    let vocab = Vocab::new(50_000);
-    let dir = tempfile::tempdir().unwrap();
+        .unwrap_or(default)
+}
 
-    // Feed through the writer thread in batches of 1,000, as the change feed would.
-    eprintln!("[index] feeding {size} generated items ...");
-    let index = IndexHandle::open(dir.path(), config()).unwrap();
+/// `floor` and `ratio` cells beside one of our throughputs.
+fn throughput_row(measurement: &str, per_second: f64, unit: &str, floor: Option<&Floor>) {
+    let (floor_cell, ratio) = floor.map_or((String::new(), String::new()), |floor| {
+        (
+            format!("{:.0}", floor.build_per_second),
+            format!("{:.2}", per_second / floor.build_per_second),
+        )
+    });
+    println!("| {measurement} | {per_second:.0} | {unit} | {floor_cell} | {ratio} |");
+}
+
+/// Measures `cases` on `index` and prints a table of them beside the floor and the targets.
+fn query_table(title: &str, index: &IndexHandle, cases: &[&Case], floor: Option<&Floor>) {
+    let floor_title = floor.map_or(String::new(), |floor| {
+        format!(" ({} docs, no filters)", size_label(floor.docs))
+    });
+    println!(
+        "| {title}, top-10 ({} segments) | wall p50 µs | wall p99 µs | p99 target (1M) | CPU p50 µs | CPU p99 µs | queries/s | mean hits | floor p50 µs{floor_title} | floor p99 µs | p99 / floor p99 |",
+        index.segment_count()
+    );
+    println!("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    for case in cases {
+        let l = measure(index, &case.queries);
+        let target = if l.wall_p99_us <= case.target_p99_ms * 1000.0 {
+            "met"
+        } else {
+            "missed"
+        };
+        let floor_cells = floor.map_or("| | |".to_owned(), |floor| {
+            let (p50, p99) = floor.latency(case.floor_case);
+            format!("{p50:.0} | {p99:.0} | {:.2} |", l.wall_p99_us / p99)
+        });
+        println!(
+            "| {} | {:.0} | {:.0} | ≤ {} ms: {target} | {:.0} | {:.0} | {:.0} | {:.1} | {floor_cells}",
+            case.name,
+            l.wall_p50_us,
+            l.wall_p99_us,
+            case.target_p99_ms,
+            l.cpu_p50_us,
+            l.cpu_p99_us,
+            l.qps,
+            l.mean_hits
+        );
+    }
+    println!();
+}
+
+/// Feeds `size` generated items through the writer thread in batches of 1,000, as the change
+/// feed would, commits and stops the writer; returns seconds until committed, until the merges
+/// finished, and the process's CPU seconds.
+fn feed(dir: &std::path::Path, vocab: &Vocab, size: usize) -> (f64, f64, f64) {
+    let index = IndexHandle::open(dir, config()).unwrap();
     let mut rng = Rng::new(1234);
-    let load_before = load_average();
     let started = Instant::now();
     let started_cpu = ProcessTime::now();
     let mut batch = Vec::with_capacity(1000);
     let (_keep, pause) = std::sync::mpsc::channel::<()>();
     for id in 1..=size as i64 {
-        batch.push((id, Change::Upsert(gen_item(&vocab, &mut rng, id))));
+        batch.push((id, Change::Upsert(gen_item(vocab, &mut rng, id))));
         if batch.len() == 1000 {
             index.apply(std::mem::take(&mut batch)).unwrap();
             // Back-pressure as a feeder applies it: wait while the writer is behind.
@@ -521,19 +185,15 @@ fn main() {
     let fed_secs = started.elapsed().as_secs_f64();
     index.shutdown().unwrap();
     let merged_secs = started.elapsed().as_secs_f64();
-    let feed_cpu_secs = started_cpu.elapsed().as_secs_f64();
-    let index = IndexHandle::open(dir.path(), config()).unwrap();
-    assert_eq!(index.num_docs(), size as u64);
-    let segments = index.segment_count();
-    eprintln!(
-        "[index]   {:.0} items/s committed, {:.0} items/s with merges",
-        size as f64 / fed_secs,
-        size as f64 / merged_secs
-    );
+    (fed_secs, merged_secs, started_cpu.elapsed().as_secs_f64())
+}
 
+/// The query cases over `size` items: the three the targets name, then the same with snippets.
+/// The filters: one channel, three of the four statuses, received in the later half.
+fn cases(vocab: &Vocab, size: usize, query_count: usize) -> Vec<Case> {
     let mut qrng = Rng::new(5);
-    let one = query_terms(&vocab, &mut qrng, query_count, 1);
-    let two = query_terms(&vocab, &mut qrng, query_count, 2);
+    let one = query_terms(vocab, &mut qrng, query_count, 1);
+    let two = query_terms(vocab, &mut qrng, query_count, 2);
     let mut frng = Rng::new(77);
     let half = START + (size as i64) * 7 / 2;
     let plain = |q: &String, mode: MatchMode, snippets: bool| SearchQuery {
@@ -551,79 +211,126 @@ fn main() {
         received_from: Some(Utc.timestamp_opt(half, 0).unwrap()),
         ..plain(q, MatchMode::All, snippets)
     };
+    let mut cases = Vec::new();
+    for snippets in [false, true] {
+        let suffix = if snippets { ", snippets" } else { "" };
+        cases.push(Case {
+            name: format!("1 term{suffix}"),
+            floor_case: "1 term",
+            target_p99_ms: 5.0,
+            snippets,
+            queries: one
+                .iter()
+                .map(|q| plain(q, MatchMode::All, snippets))
+                .collect(),
+        });
+        cases.push(Case {
+            name: format!("2 terms OR{suffix}"),
+            floor_case: "2 terms OR",
+            target_p99_ms: 17.0,
+            snippets,
+            queries: two
+                .iter()
+                .map(|q| plain(q, MatchMode::Any, snippets))
+                .collect(),
+        });
+        cases.push(Case {
+            name: format!("2 terms AND + filters{suffix}"),
+            floor_case: "2 terms AND",
+            target_p99_ms: 50.0,
+            snippets,
+            queries: two.iter().map(|q| filtered(q, snippets)).collect(),
+        });
+    }
+    cases
+}
 
-    let label = if size >= 1_000_000 {
-        format!("{}M", size / 1_000_000)
-    } else {
-        format!("{}k", size / 1000)
-    };
+fn main() {
+    let size = env_number("SWITCHBOARD_BENCH_ITEMS", 100_000);
+    let query_count = env_number("SWITCHBOARD_BENCH_QUERIES", 2000);
+    let ingest_rate = env_number("SWITCHBOARD_BENCH_INGEST_RATE", 200);
+    // SWITCHBOARD_BENCH_NO_SNIPPETS=1 skips the snippet cases and the rebuild (for profiling).
+    let quick = std::env::var_os("SWITCHBOARD_BENCH_NO_SNIPPETS").is_some();
+    let label = size_label(size);
+
+    eprintln!("[index] running the floor (floor tantivy) at {size} docs ...");
+    let floor = Floor::run(size);
+    if let Some(floor) = &floor {
+        println!(
+            "floor tantivy: {}-doc index built at {:.0} docs/s; load {}",
+            floor.docs,
+            floor.build_per_second,
+            load_line()
+        );
+    }
+    let floor = floor.as_ref();
+
+    eprintln!("[index] feeding {size} generated items ...");
+    let vocab = Vocab::new(50_000);
+    let dir = tempfile::tempdir().unwrap();
+    let load_before = load_line();
+    let (fed_secs, merged_secs, feed_cpu_secs) = feed(dir.path(), &vocab, size);
+    let index = IndexHandle::open(dir.path(), config()).unwrap();
+    assert_eq!(index.num_docs(), size as u64);
+
     println!();
     println!(
         "## switchboard-search index, {label} items (this machine; load average before: {load_before})"
     );
     println!();
-    println!("| measurement | value | unit |");
-    println!("|---|---:|---|");
-    println!(
-        "| feed {size} items via apply (batches of 1,000), generation + commit incl. | {:.0} | items/s |",
-        size as f64 / fed_secs
+    let floor_build = floor.map_or(String::new(), |floor| {
+        format!(" (build of {} docs, generation + merges incl.)", floor.docs)
+    });
+    println!("| measurement | value | unit | floor{floor_build} | ratio to floor |");
+    println!("|---|---:|---|---:|---:|");
+    throughput_row(
+        &format!("feed {size} items via apply (batches of 1,000), generation + commit incl."),
+        size as f64 / fed_secs,
+        "items/s",
+        floor,
     );
-    println!(
-        "| same, until merges finished (shutdown) | {:.0} | items/s |",
-        size as f64 / merged_secs
+    throughput_row(
+        "same, until merges finished (shutdown)",
+        size as f64 / merged_secs,
+        "items/s",
+        floor,
     );
-    println!(
-        "| same, per CPU-second of the process (all threads) | {:.0} | items/CPU-s |",
-        size as f64 / feed_cpu_secs
+    throughput_row(
+        "same, per CPU-second of the process (all threads)",
+        size as f64 / feed_cpu_secs,
+        "items/CPU-s",
+        None,
     );
     println!();
-    println!(
-        "| query, top-10 ({segments} segments) | wall p50 µs | wall p99 µs | CPU p50 µs | CPU p99 µs | queries/s | mean hits |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
-    let cases: Vec<(&str, Vec<SearchQuery>)> = vec![
-        (
-            "1 term",
-            one.iter()
-                .map(|q| plain(q, MatchMode::All, false))
-                .collect(),
-        ),
-        (
-            "2 terms OR",
-            two.iter()
-                .map(|q| plain(q, MatchMode::Any, false))
-                .collect(),
-        ),
-        (
-            "2 terms AND + filters (channel, 3 statuses, date)",
-            two.iter().map(|q| filtered(q, false)).collect(),
-        ),
-        (
-            "1 term, snippets",
-            one.iter().map(|q| plain(q, MatchMode::All, true)).collect(),
-        ),
-        (
-            "2 terms OR, snippets",
-            two.iter().map(|q| plain(q, MatchMode::Any, true)).collect(),
-        ),
-        (
-            "2 terms AND + filters, snippets",
-            two.iter().map(|q| filtered(q, true)).collect(),
-        ),
-    ];
-    // SWITCHBOARD_BENCH_NO_SNIPPETS=1 skips the snippet cases and the rebuild (for profiling).
-    let quick = std::env::var_os("SWITCHBOARD_BENCH_NO_SNIPPETS").is_some();
-    for (name, queries) in &cases {
-        if quick && name.contains("snippets") {
-            continue;
-        }
-        let l = measure(&index, queries);
-        println!(
-            "| {label}, {name} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} |",
-            l.wall_p50_us, l.wall_p99_us, l.cpu_p50_us, l.cpu_p99_us, l.qps, l.mean_hits
+
+    let cases = cases(&vocab, size, query_count);
+    let measured: Vec<&Case> = cases
+        .iter()
+        .filter(|case| !(quick && case.snippets))
+        .collect();
+    query_table(&format!("{label} idle"), &index, &measured, floor);
+
+    let fed = std::thread::scope(|scope| {
+        let feeder = Feeder::start(scope, &index, &vocab, size, ingest_rate);
+        query_table(
+            &format!("{label} while ingest runs ({ingest_rate} changes/s)"),
+            &index,
+            &measured,
+            floor,
         );
-    }
+        feeder.stop()
+    });
+    println!(
+        "ingest meanwhile: {} changes ({} new items, the rest items indexed again) in {:.1} s, {:.0} changes/s, {} segments at the end; load {}",
+        fed.changes,
+        fed.new_items,
+        fed.seconds,
+        fed.per_second(),
+        index.segment_count(),
+        load_line()
+    );
     println!();
+    index.commit().unwrap();
 
     if quick {
         return;
@@ -632,36 +339,32 @@ fn main() {
     let mut rng = Rng::new(1234);
     let started = Instant::now();
     let started_cpu = ProcessTime::now();
-    let docs = (1..=size as i64)
-        .map(|id| switchboard_search::index::Doc::Item(gen_item(&vocab, &mut rng, id)));
+    let docs = (1..=size as i64).map(|id| Doc::Item(gen_item(&vocab, &mut rng, id)));
     index.rebuild(docs, size as i64).unwrap();
     let rebuild_secs = started.elapsed().as_secs_f64();
     let rebuild_cpu_secs = started_cpu.elapsed().as_secs_f64();
-    println!("| rebuild | value | unit |");
-    println!("|---|---:|---|");
-    println!(
-        "| rebuild {size} items into a new generation, generation + merges incl. | {:.0} | items/s |",
-        size as f64 / rebuild_secs
+    println!("| rebuild | value | unit | floor{floor_build} | ratio to floor |");
+    println!("|---|---:|---|---:|---:|");
+    throughput_row(
+        &format!("rebuild {size} items into a new generation, generation + merges incl."),
+        size as f64 / rebuild_secs,
+        "items/s",
+        floor,
     );
-    println!(
-        "| same, per CPU-second of the process | {:.0} | items/CPU-s |",
-        size as f64 / rebuild_cpu_secs
+    throughput_row(
+        "same, per CPU-second of the process",
+        size as f64 / rebuild_cpu_secs,
+        "items/CPU-s",
+        None,
     );
     println!();
     // The same searches on the rebuilt generation (one commit, merged: as after a reindex).
-    println!(
-        "| query after rebuild, top-10 ({} segments) | wall p50 µs | wall p99 µs | CPU p50 µs | CPU p99 µs | queries/s | mean hits |",
-        index.segment_count()
+    query_table(
+        &format!("{label} after rebuild"),
+        &index,
+        &measured[..3],
+        floor,
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
-    for (name, queries) in &cases[..3] {
-        let l = measure(&index, queries);
-        println!(
-            "| {label}, {name} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} |",
-            l.wall_p50_us, l.wall_p99_us, l.cpu_p50_us, l.cpu_p99_us, l.qps, l.mean_hits
-        );
-    }
-    println!();
-    println!("load average after: {}", load_average());
+    println!("load average after: {}", load_line());
     index.shutdown().unwrap();
 }

@@ -527,7 +527,7 @@ fn wrk(base: &str, seconds: u64, script: &Path) -> Figures {
 
 /// Runs `floor http` and reads its SQLite point-read figures, or says how to get it.
 fn floor_http() -> Option<Figures> {
-    let output = floor_output("http")?;
+    let output = floor_output(&["http"])?;
     let median = |metric: &str| floor_median(&output, &["SQLite point read", metric]);
     Some(Figures {
         requests_per_second: median("throughput")?,

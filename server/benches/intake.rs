@@ -340,7 +340,7 @@ fn percentile(sorted: &[Duration], quantile: f64) -> Duration {
 
 /// Runs `floor pipeline` and returns its median items/s, or says how to get it.
 fn floor() -> Option<f64> {
-    floor_median(&floor_output("pipeline")?, &["pipeline", "items/s"])
+    floor_median(&floor_output(&["pipeline"])?, &["pipeline", "items/s"])
 }
 
 /// The databases measured: SQLite always, PostgreSQL when configured.

@@ -1,23 +1,26 @@
 //! What the benchmarks share: running the floor binary (`../shared/floor`) beside them and
-//! reading its table, and the machine's load average printed with each figure.
+//! reading its table, and the machine's load average printed with each figure. The search
+//! crate's index benchmark includes this file too (`#[path]`), so both read the floor alike.
 
 use std::path::Path;
 
 /// Where the floor binary is unless `FLOOR_BIN` says otherwise.
 const DEFAULT_FLOOR_BIN: &str = "/work/target-floor/release/floor";
 
-/// Runs `floor <part>` and returns its output, or says how to get the floor binary.
-pub fn floor_output(part: &str) -> Option<String> {
+/// Runs `floor <args>` (the part first, then its options) and returns its output, or says how
+/// to get the floor binary.
+pub fn floor_output(args: &[&str]) -> Option<String> {
+    let command = args.join(" ");
     let binary = std::env::var("FLOOR_BIN").unwrap_or_else(|_| DEFAULT_FLOOR_BIN.to_owned());
     if !Path::new(&binary).exists() {
         println!(
             "floor: {binary} not found; build it with `cargo build --release` in ../shared/floor \
-             (or set FLOOR_BIN) and run `floor {part}` beside this benchmark"
+             (or set FLOOR_BIN) and run `floor {command}` beside this benchmark"
         );
         return None;
     }
     let output = std::process::Command::new(&binary)
-        .arg(part)
+        .args(args)
         .output()
         .unwrap_or_else(|error| panic!("cannot run {binary}: {error}"));
     Some(String::from_utf8_lossy(&output.stdout).into_owned())
