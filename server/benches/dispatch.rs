@@ -159,6 +159,16 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // The figures depend on the machine being quiet: say how busy it was.
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        println!(
+            "dispatch: machine load average (1/5/15 min) at start: {}",
+            load.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
     runtime.block_on(async {
         let folder = tempfile::tempdir().unwrap();
         for url in switchboard_store::testing::database_urls(folder.path()).await {

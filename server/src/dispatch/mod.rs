@@ -62,6 +62,9 @@ pub struct RoundSummary {
     pub returned: usize,
     /// SLA breaches recorded.
     pub breaches: usize,
+    /// The next moment something changes without an event, as the round's snapshot and
+    /// decisions tell (an offer times out, a cool-down or reservation ends, a step relaxes).
+    pub next_due: Option<DateTime<Utc>>,
 }
 
 /// The longest the router goes without a breach check when no event comes (writes by other
@@ -134,14 +137,13 @@ impl DispatchHandle {
     pub(crate) async fn routing_session(&self, mut session: Option<&mut leader::Leadership>) {
         let router = &self.0;
         loop {
-            let now = Utc::now();
             let next = match router.round().await {
                 Ok(summary) => {
                     if summary.applied + summary.planned + summary.returned + summary.breaches > 0 {
                         tracing::debug!(?summary, "routing round");
                     }
                     let breach_check = router.next_breach_check();
-                    match router.next_due(now).await {
+                    match summary.next_due {
                         Some(due) => Some(breach_check.map_or(due, |check| check.min(due))),
                         None => breach_check,
                     }
@@ -233,11 +235,20 @@ impl Router {
                 .collect();
             let saved = self.store.save_routes(&placements).await?;
             summary.planned = saved.iter().filter(|saved| **saved).count();
-            // Queues may have been created and versions moved: read again.
-            snapshot = self.store.routing_snapshot(now).await?;
+            // The saved routes go into the snapshot as the store wrote them (no second read);
+            // a route naming a queue the store just created needs the queues read again.
+            let known = |name: &str| snapshot.queues.iter().any(|queue| queue.name == name);
+            if placements.iter().any(|placement| !known(&placement.queue)) {
+                snapshot.queues = self.store.queue_settings().await?;
+            }
+            model::apply_routes(&mut snapshot, &placements, &saved);
         }
         let policy_snapshot = model::policy_snapshot(&snapshot, &self.settings.policy);
         let decisions = policy::assign(&policy_snapshot, now);
+        summary.next_due = model::decision_moments(&decisions)
+            .chain(model::next_due(&snapshot, now, self.settings.absence_grace))
+            .filter(|moment| *moment > now)
+            .min();
         let versions: HashMap<WorkItemId, i64> = snapshot
             .items
             .iter()
@@ -288,11 +299,6 @@ impl Router {
             .next_breach_check
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    async fn next_due(&self, now: chrono::DateTime<Utc>) -> Option<chrono::DateTime<Utc>> {
-        let snapshot = self.store.routing_snapshot(now).await.ok()?;
-        model::next_due(&snapshot, Utc::now(), self.settings.absence_grace)
     }
 
     async fn waiting_explanations(&self) -> CoreResult<Vec<(WorkItemId, serde_json::Value)>> {

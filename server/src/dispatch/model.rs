@@ -211,6 +211,34 @@ pub fn placement(
     }
 }
 
+/// Puts saved routes into the snapshot they were planned on, as the store wrote them (queue,
+/// priority, first-step skills, route, rule-set version, version bumped); routes not saved
+/// (the item moved on meanwhile) leave their items as read, so decisions on them are fenced.
+pub fn apply_routes(snapshot: &mut RoutingSnapshot, placements: &[RoutePlacement], saved: &[bool]) {
+    let queue_ids: HashMap<&str, QueueId> = snapshot
+        .queues
+        .iter()
+        .map(|queue| (queue.name.as_str(), queue.id))
+        .collect();
+    let planned: HashMap<WorkItemId, &RoutePlacement> = placements
+        .iter()
+        .zip(saved)
+        .filter(|(_, saved)| **saved)
+        .map(|(placement, _)| (placement.item, placement))
+        .collect();
+    for item in &mut snapshot.items {
+        let Some(placement) = planned.get(&item.item) else {
+            continue;
+        };
+        item.queue = queue_ids.get(placement.queue.as_str()).copied();
+        item.priority = placement.priority;
+        item.required_skills.clone_from(&placement.required_skills);
+        item.route = Some(placement.route.clone());
+        item.rule_set_version = Some(placement.rule_set_version);
+        item.version += 1;
+    }
+}
+
 /// Turns decisions into fenced writes; several decisions on one item expect the versions the
 /// earlier ones leave. Returns the writes and the agents to mark not responding.
 pub fn fenced(
@@ -284,6 +312,15 @@ pub fn fenced(
     (writes, not_responding)
 }
 
+/// Moments the decisions themselves set: offers time out, cool-downs end.
+pub fn decision_moments(decisions: &[Decision]) -> impl Iterator<Item = DateTime<Utc>> + '_ {
+    decisions.iter().filter_map(|decision| match decision {
+        Decision::Offer { expires_at, .. } => Some(*expires_at),
+        Decision::CoolDown { until, .. } => Some(*until),
+        _ => None,
+    })
+}
+
 /// The next moment something changes without an event: an offer times out, a cool-down or a
 /// reservation ends, a relaxation step or a secondary delay starts, an absent agent's grace
 /// period ends.
@@ -323,4 +360,75 @@ pub fn next_due(
         }
     }
     moments.into_iter().filter(|moment| *moment > now).min()
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_core::item::{Channel, ItemStatus};
+    use switchboard_core::queue::{OfferMode, QueueStrategy};
+    use switchboard_core::skill::SkillRequirement;
+
+    use super::*;
+
+    fn waiting(id: i64) -> WaitingItemRouting {
+        WaitingItemRouting {
+            item: WorkItemId::new(id),
+            version: 3,
+            status: ItemStatus::Queued,
+            channel: Channel::Email,
+            received_at: DateTime::<Utc>::UNIX_EPOCH,
+            sla: None,
+            queue: None,
+            priority: 0,
+            required_skills: Vec::new(),
+            route: None,
+            rule_set_version: None,
+            route_locked: false,
+            preferred_agent: None,
+            declined_by: Vec::new(),
+            offer: None,
+            cooldown_until: None,
+        }
+    }
+
+    fn placement(id: i64, queue: &str) -> RoutePlacement {
+        RoutePlacement {
+            item: WorkItemId::new(id),
+            expected_version: 3,
+            queue: queue.into(),
+            priority: 40,
+            required_skills: vec![SkillRequirement::new("complaint", 3)],
+            route: serde_json::json!({"queue": queue}),
+            rule_set_version: 7,
+        }
+    }
+
+    #[test]
+    fn saved_routes_enter_the_snapshot_as_the_store_wrote_them() {
+        let mut snapshot = RoutingSnapshot {
+            queues: vec![QueueSettings {
+                id: QueueId::new(5),
+                name: "complaints".into(),
+                strategy: QueueStrategy::LongestIdle,
+                offer_mode: OfferMode::AutoAssign,
+                aging_per_minute: 0.0,
+                offer_timeout_seconds: 120,
+                secondary_delay_seconds: 0,
+                preferred_agent_seconds: 0,
+                cooldown_seconds: 0,
+            }],
+            agents: Vec::new(),
+            items: vec![waiting(1), waiting(2)],
+        };
+        let placements = [placement(1, "complaints"), placement(2, "complaints")];
+        apply_routes(&mut snapshot, &placements, &[true, false]);
+        let saved = &snapshot.items[0];
+        assert_eq!(saved.queue, Some(QueueId::new(5)));
+        assert_eq!((saved.priority, saved.version), (40, 4));
+        assert_eq!(saved.required_skills, placements[0].required_skills);
+        assert_eq!(saved.route, Some(placements[0].route.clone()));
+        assert_eq!(saved.rule_set_version, Some(7));
+        // Not saved (the item moved on): left as read, so a decision on it is fenced.
+        assert_eq!(snapshot.items[1], waiting(2));
+    }
 }
