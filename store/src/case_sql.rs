@@ -1,11 +1,14 @@
 //! Cases in the database: placing an item in its case inside the transaction that sets its
 //! links (new items, task updates, link edits), and the reads of
 //! [`switchboard_core::case::CaseStore`]; written once and expanded for each database by
-//! [`impl_case_store!`]. The grouping rule itself is [`switchboard_core::case::decide`].
+//! [`impl_case_store!`]. The grouping rules themselves are [`switchboard_core::case::decide`]
+//! (placing one item, merging the cases it ties) and [`switchboard_core::case::regroup`]
+//! (examining a case again after a member left or changed).
 
 use chrono::{DateTime, Utc};
-use switchboard_core::case::RelatedItem;
+use switchboard_core::case::{CaseSubject, RelatedItem};
 use switchboard_core::item::{Channel, ItemStatus};
+use switchboard_core::link::LinkKind;
 use switchboard_core::{CaseId, CoreError, WorkItemId};
 
 use crate::rows::parse_enum;
@@ -47,6 +50,29 @@ impl RelatedRow {
             case_id: self.case_id.map(CaseId::new),
             evidence: self.evidence,
         })
+    }
+}
+
+/// What the grouping reads of `item`, from the applied links `(item, kind, key)` of it (and
+/// of other items, which are passed over) in the order they were made.
+pub(crate) fn subject_of(
+    item: i64,
+    received_at: DateTime<Utc>,
+    noise: bool,
+    links: &[(i64, String, String)],
+) -> CaseSubject {
+    let keys = |kind: LinkKind| {
+        links
+            .iter()
+            .filter(move |(of, stored, _)| *of == item && stored == kind.as_str())
+            .map(|(_, _, key)| key.clone())
+    };
+    CaseSubject {
+        item: WorkItemId::new(item),
+        received_at,
+        customer: keys(LinkKind::Customer).next(),
+        orders: keys(LinkKind::Order).collect(),
+        noise,
     }
 }
 
@@ -123,10 +149,9 @@ macro_rules! impl_case_store {
         impl $store {
             /// Places an item in its case — or takes it out of the one it is in — from its
             /// applied links as `tx` sees them; the customer's other items within the window
-            /// are the candidates. Decisions for one customer are serialised: PostgreSQL locks
-            /// the customer's row (a no-op update of a column that is no key, so no foreign key
-            /// is checked and the master-data fingerprint stays), SQLite holds its one write
-            /// lock already.
+            /// are the candidates. Decisions for one customer are serialised
+            /// (`lock_customer`). The case the item leaves, and the one it ends in, are then
+            /// examined again (`regroup_case`).
             pub(crate) async fn place_in_case(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 item: i64,
@@ -140,14 +165,7 @@ macro_rules! impl_case_store {
                 };
                 let candidates = match &subject.customer {
                     Some(customer) => {
-                        sqlx::query(
-                            "UPDATE customers SET updated_at = updated_at \
-                             WHERE customer_number = $1",
-                        )
-                        .bind(customer)
-                        .execute(&mut **tx)
-                        .await
-                        .map_err($crate::error::db_error)?;
+                        Self::lock_customer(tx, customer).await?;
                         Self::case_candidates(tx, &subject, rule).await?
                     }
                     None => Vec::new(),
@@ -160,11 +178,15 @@ macro_rules! impl_case_store {
                         .await
                         .map_err($crate::error::db_error)?;
                 if let Some(current) = current {
+                    let current_case = switchboard_core::CaseId::new(current);
+                    // Staying, or moving along with its case as that case merges.
                     let stays = decision.as_ref().is_some_and(|decision| {
-                        decision.target == CaseTarget::Existing(switchboard_core::CaseId::new(current))
+                        decision.target == CaseTarget::Existing(current_case)
+                            || decision.merged.contains(&current_case)
                     });
                     if !stays {
-                        Self::leave_case(tx, item, current).await?;
+                        Self::remove_from_case(tx, item).await?;
+                        Self::regroup_case(tx, current, rule, now).await?;
                     }
                 }
                 let Some(decision) = decision else {
@@ -181,6 +203,9 @@ macro_rules! impl_case_store {
                     .await
                     .map_err($crate::error::db_error)?,
                 };
+                for merged in &decision.merged {
+                    Self::merge_case(tx, merged.get(), case_id).await?;
+                }
                 for join in &decision.joins {
                     sqlx::query(
                         "INSERT INTO case_items (item_id, case_id, evidence, joined_at) \
@@ -195,7 +220,176 @@ macro_rules! impl_case_store {
                     .await
                     .map_err($crate::error::db_error)?;
                 }
+                // The item's links may have changed while it stayed: the case may not hold
+                // together any more, and its evidence follows the members as they are now.
+                Self::regroup_case(tx, case_id, rule, now).await
+            }
+
+            /// Moves the members of case `from` into case `into` and ends `from`.
+            async fn merge_case(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                from: i64,
+                into: i64,
+            ) -> switchboard_core::error::CoreResult<()> {
+                debug_assert_ne!(from, into, "a case merges into another");
+                sqlx::query("UPDATE case_items SET case_id = $1 WHERE case_id = $2")
+                    .bind(into)
+                    .bind(from)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                Self::end_case(tx, from).await
+            }
+
+            /// Ends a case that has no members any more.
+            async fn end_case(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                case: i64,
+            ) -> switchboard_core::error::CoreResult<()> {
+                sqlx::query("DELETE FROM cases WHERE id = $1")
+                    .bind(case)
+                    .execute(&mut **tx)
+                    .await
+                    .map(|_| ())
+                    .map_err($crate::error::db_error)
+            }
+
+            /// Takes an item out of whatever case it is in.
+            async fn remove_from_case(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                item: i64,
+            ) -> switchboard_core::error::CoreResult<()> {
+                sqlx::query("DELETE FROM case_items WHERE item_id = $1")
+                    .bind(item)
+                    .execute(&mut **tx)
+                    .await
+                    .map(|_| ())
+                    .map_err($crate::error::db_error)
+            }
+
+            /// Serialises the case decisions about one customer: PostgreSQL locks the
+            /// customer's row (a no-op update of a column that is no key, so no foreign key is
+            /// checked and the master-data fingerprint stays), SQLite holds its one write lock
+            /// already.
+            async fn lock_customer(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                customer: &str,
+            ) -> switchboard_core::error::CoreResult<()> {
+                sqlx::query("UPDATE customers SET updated_at = updated_at WHERE customer_number = $1")
+                    .bind(customer)
+                    .execute(&mut **tx)
+                    .await
+                    .map(|_| ())
+                    .map_err($crate::error::db_error)
+            }
+
+            /// Examines the members of `case` again ([`switchboard_core::case::regroup`]):
+            /// members that no longer belong leave, a part that broke off becomes a new case,
+            /// a case left with no group ends, and each member's evidence is brought up to date.
+            /// The case's customer is locked too, as an item that changed customer leaves a case
+            /// of another customer than the one it is placed for.
+            async fn regroup_case(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                case: i64,
+                rule: &switchboard_core::case::CaseRule,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> switchboard_core::error::CoreResult<()> {
+                let customer: Option<String> =
+                    sqlx::query_scalar("SELECT customer_number FROM cases WHERE id = $1")
+                        .bind(case)
+                        .fetch_optional(&mut **tx)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                let Some(customer) = customer else {
+                    return Ok(());
+                };
+                Self::lock_customer(tx, &customer).await?;
+                let rows: Vec<(i64, chrono::DateTime<chrono::Utc>, Option<String>, String)> =
+                    sqlx::query_as(
+                        "SELECT items.id, items.received_at, items.noise, case_items.evidence \
+                         FROM case_items JOIN items ON items.id = case_items.item_id \
+                         WHERE case_items.case_id = $1 ORDER BY items.id",
+                    )
+                    .bind(case)
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                let ids: Vec<i64> = rows.iter().map(|(id, ..)| *id).collect();
+                let links = Self::applied_links_of(tx, &ids).await?;
+                let members: Vec<switchboard_core::case::CaseSubject> = rows
+                    .iter()
+                    .map(|(id, received_at, noise, _)| {
+                        $crate::case_sql::subject_of(*id, *received_at, noise.is_some(), &links)
+                    })
+                    .collect();
+                let regrouping = switchboard_core::case::regroup(&customer, &members, rule);
+                for leaving in &regrouping.leaving {
+                    Self::remove_from_case(tx, leaving.get()).await?;
+                }
+                if regrouping.groups.is_empty() {
+                    return Self::end_case(tx, case).await;
+                }
+                for (position, group) in regrouping.groups.iter().enumerate() {
+                    let group_case: i64 = if position == 0 {
+                        case
+                    } else {
+                        sqlx::query_scalar(
+                            "INSERT INTO cases (customer_number, opened_at) VALUES ($1, $2) \
+                             RETURNING id",
+                        )
+                        .bind(&customer)
+                        .bind(now)
+                        .fetch_one(&mut **tx)
+                        .await
+                        .map_err($crate::error::db_error)?
+                    };
+                    for join in group {
+                        let evidence = join.reason.to_string();
+                        let unchanged = group_case == case
+                            && rows.iter().any(|(id, _, _, stored)| {
+                                *id == join.item.get() && *stored == evidence
+                            });
+                        if unchanged {
+                            continue;
+                        }
+                        sqlx::query(
+                            "UPDATE case_items SET case_id = $1, evidence = $2 WHERE item_id = $3",
+                        )
+                        .bind(group_case)
+                        .bind(&evidence)
+                        .bind(join.item.get())
+                        .execute(&mut **tx)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                    }
+                }
                 Ok(())
+            }
+
+            /// The applied customer and order links of `items`: (item, kind, key), in the
+            /// order they were made.
+            async fn applied_links_of(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                items: &[i64],
+            ) -> switchboard_core::error::CoreResult<Vec<(i64, String, String)>> {
+                if items.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut links = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT item_id, kind, key FROM links \
+                     WHERE kind IN ('customer', 'order') AND applied = ",
+                );
+                links.push_bind(true).push(" AND item_id IN (");
+                let mut separated = links.separated(", ");
+                for item in items {
+                    separated.push_bind(*item);
+                }
+                links.push(") ORDER BY id");
+                links
+                    .build_query_as()
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err($crate::error::db_error)
             }
 
             /// Reads what the grouping needs of an item: time, noise and applied links.
@@ -213,27 +407,13 @@ macro_rules! impl_case_store {
                 let Some((received_at, noise)) = found else {
                     return Ok(None);
                 };
-                let links: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT kind, key FROM links WHERE item_id = $1 AND applied = $2 ORDER BY id",
-                )
-                .bind(item)
-                .bind(true)
-                .fetch_all(&mut **tx)
-                .await
-                .map_err($crate::error::db_error)?;
-                let keys = |kind: switchboard_core::link::LinkKind| {
-                    links
-                        .iter()
-                        .filter(move |(stored, _)| stored == kind.as_str())
-                        .map(|(_, key)| key.clone())
-                };
-                Ok(Some(switchboard_core::case::CaseSubject {
-                    item: switchboard_core::WorkItemId::new(item),
+                let links = Self::applied_links_of(tx, &[item]).await?;
+                Ok(Some($crate::case_sql::subject_of(
+                    item,
                     received_at,
-                    customer: keys(switchboard_core::link::LinkKind::Customer).next(),
-                    orders: keys(switchboard_core::link::LinkKind::Order).collect(),
-                    noise: noise.is_some(),
-                }))
+                    noise.is_some(),
+                    &links,
+                )))
             }
 
             /// The customer's other items within the window (noise, discarded and failed
@@ -265,20 +445,12 @@ macro_rules! impl_case_store {
                     return Ok(Vec::new());
                 }
                 let ids: Vec<i64> = rows.iter().map(|(id, _, _)| *id).collect();
-                let mut orders = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT item_id, key FROM links WHERE kind = 'order' AND applied = ",
-                );
-                orders.push_bind(true).push(" AND item_id IN (");
-                let mut separated = orders.separated(", ");
-                for id in &ids {
-                    separated.push_bind(*id);
-                }
-                orders.push(") ORDER BY id");
-                let orders: Vec<(i64, String)> = orders
-                    .build_query_as()
-                    .fetch_all(&mut **tx)
-                    .await
-                    .map_err($crate::error::db_error)?;
+                let orders: Vec<(i64, String)> = Self::applied_links_of(tx, &ids)
+                    .await?
+                    .into_iter()
+                    .filter(|(_, kind, _)| kind == switchboard_core::link::LinkKind::Order.as_str())
+                    .map(|(item, _, key)| (item, key))
+                    .collect();
                 let mut cases: Vec<i64> = rows.iter().filter_map(|(_, _, case)| *case).collect();
                 cases.sort_unstable();
                 cases.dedup();
@@ -317,39 +489,6 @@ macro_rules! impl_case_store {
                         }),
                     })
                     .collect())
-            }
-
-            /// Takes an item out of its case; a case left with fewer than two members is
-            /// dissolved, since a case of one groups nothing.
-            async fn leave_case(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                item: i64,
-                case: i64,
-            ) -> switchboard_core::error::CoreResult<()> {
-                sqlx::query("DELETE FROM case_items WHERE item_id = $1")
-                    .bind(item)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err($crate::error::db_error)?;
-                let left: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM case_items WHERE case_id = $1")
-                        .bind(case)
-                        .fetch_one(&mut **tx)
-                        .await
-                        .map_err($crate::error::db_error)?;
-                if left < 2 {
-                    sqlx::query("DELETE FROM case_items WHERE case_id = $1")
-                        .bind(case)
-                        .execute(&mut **tx)
-                        .await
-                        .map_err($crate::error::db_error)?;
-                    sqlx::query("DELETE FROM cases WHERE id = $1")
-                        .bind(case)
-                        .execute(&mut **tx)
-                        .await
-                        .map_err($crate::error::db_error)?;
-                }
-                Ok(())
             }
         }
     };

@@ -21,6 +21,33 @@ async fn case_of(store: &Arc<dyn Store>, item: WorkItemId) -> Option<CaseView> {
     store.case_of(item).await.unwrap()
 }
 
+/// Links `item` to `key` (a customer or order number) as a lead would.
+async fn add_link(store: &Arc<dyn Store>, item: WorkItemId, kind: LinkKind, key: &str) {
+    let add = LinkEdit::Add {
+        kind,
+        key: key.to_owned(),
+    };
+    store
+        .edit_link(item, &add, false, &lead(), Utc::now())
+        .await
+        .unwrap();
+}
+
+/// Removes the link of `item` to `key` as a lead would.
+async fn remove_link(store: &Arc<dyn Store>, item: WorkItemId, kind: LinkKind, key: &str) {
+    let link = store
+        .links_of(item)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|link| link.kind == kind && link.key == key)
+        .unwrap();
+    store
+        .edit_link(item, &LinkEdit::Remove(link.id), false, &lead(), Utc::now())
+        .await
+        .unwrap();
+}
+
 fn members(case: &CaseView) -> Vec<(WorkItemId, String)> {
     case.members
         .iter()
@@ -125,53 +152,17 @@ async fn link_edits_move_items_in_and_out_of_cases() {
         assert_eq!(case_of(&store, unknown).await, None, "{label}");
 
         // Adding the case's order to the letter brings it in.
-        store
-            .edit_link(
-                letter,
-                &LinkEdit::Add {
-                    kind: LinkKind::Order,
-                    key: order.clone(),
-                },
-                false,
-                &lead(),
-                Utc::now(),
-            )
-            .await
-            .unwrap();
+        add_link(&store, letter, LinkKind::Order, &order).await;
         let joined = case_of(&store, letter).await.unwrap();
         assert_eq!(joined.id, case, "{label}");
         assert_eq!(joined.members.len(), 3, "{label}");
 
         // Linking the unknown caller to the customer: the one open case takes it.
-        store
-            .edit_link(
-                unknown,
-                &LinkEdit::Add {
-                    kind: LinkKind::Customer,
-                    key: customer.clone(),
-                },
-                false,
-                &lead(),
-                Utc::now(),
-            )
-            .await
-            .unwrap();
+        add_link(&store, unknown, LinkKind::Customer, &customer).await;
         assert_eq!(case_of(&store, unknown).await.unwrap().id, case, "{label}");
 
         // Relinking it to another customer takes it out again: a case never spans two.
-        store
-            .edit_link(
-                unknown,
-                &LinkEdit::Add {
-                    kind: LinkKind::Customer,
-                    key: other_customer.clone(),
-                },
-                false,
-                &lead(),
-                Utc::now(),
-            )
-            .await
-            .unwrap();
+        add_link(&store, unknown, LinkKind::Customer, &other_customer).await;
         assert_eq!(case_of(&store, unknown).await, None, "{label}");
         let remaining = case_of(&store, first).await.unwrap();
         assert_eq!(remaining.members.len(), 3, "{label}");
@@ -186,25 +177,121 @@ async fn link_edits_move_items_in_and_out_of_cases() {
         // Removing the customer link of one item takes it out; a case left with one member
         // is dissolved.
         for leaving in [second, letter] {
-            let link = store
-                .links_of(leaving)
-                .await
-                .unwrap()
-                .into_iter()
-                .find(|link| link.kind == LinkKind::Customer)
-                .unwrap();
-            store
-                .edit_link(
-                    leaving,
-                    &LinkEdit::Remove(link.id),
-                    false,
-                    &lead(),
-                    Utc::now(),
-                )
-                .await
-                .unwrap();
+            remove_link(&store, leaving, LinkKind::Customer, &customer).await;
             assert_eq!(case_of(&store, leaving).await, None, "{label}");
         }
         assert_eq!(case_of(&store, first).await, None, "{label}: dissolved");
+    }
+}
+
+#[tokio::test]
+async fn an_item_naming_the_orders_of_two_cases_merges_them_and_removing_the_tie_splits_them() {
+    let folder = tempfile::tempdir().unwrap();
+    for (label, store, _) in stores(folder.path()).await {
+        import_master(&store).await;
+        let (customer, order_a, order_b, _) =
+            customer_with_two_orders(&store.master_data().await.unwrap());
+        let items = ItemsFrom::new(&store, Utc::now() - Duration::days(5));
+        let c = Some(customer.as_str());
+        let email_a = items.item(Channel::Email, 0, c, &[&order_a]).await;
+        let fax_a = items.item(Channel::Fax, 1, c, &[&order_a]).await;
+        let email_b = items.item(Channel::Email, 2, c, &[&order_b]).await;
+        let letter_b = items.item(Channel::Letter, 3, c, &[&order_b]).await;
+        let case_a = case_of(&store, email_a).await.unwrap().id;
+        let case_b = case_of(&store, email_b).await.unwrap().id;
+        assert_ne!(case_a, case_b, "{label}: two orders, two matters");
+
+        // One mail about both orders: one agent answers it, so both matters are one case now.
+        let both = items
+            .item(Channel::Email, 4, c, &[&order_a, &order_b])
+            .await;
+        let merged = case_of(&store, both).await.unwrap();
+        assert_eq!(
+            merged.id, case_a,
+            "{label}: equal shares, the older case stays"
+        );
+        let same_a = format!("same order {order_a}");
+        let same_b = format!("same order {order_b}");
+        assert_eq!(
+            members(&merged),
+            vec![
+                (email_a, same_a.clone()),
+                (fax_a, same_a.clone()),
+                (email_b, same_b.clone()),
+                (letter_b, same_b.clone()),
+                (both, format!("same orders {order_a} and {order_b}")),
+            ],
+            "{label}"
+        );
+        for member in [email_b, letter_b] {
+            assert_eq!(case_of(&store, member).await.unwrap().id, case_a, "{label}");
+        }
+
+        // The mail was about order A only: B's items are a matter of their own again.
+        remove_link(&store, both, LinkKind::Order, &order_b).await;
+        let kept = case_of(&store, both).await.unwrap();
+        assert_eq!(kept.id, case_a, "{label}");
+        assert_eq!(
+            members(&kept),
+            vec![
+                (email_a, same_a.clone()),
+                (fax_a, same_a.clone()),
+                (both, same_a.clone()),
+            ],
+            "{label}"
+        );
+        let split = case_of(&store, email_b).await.unwrap();
+        assert_ne!(split.id, case_a, "{label}");
+        assert_eq!(split.customer_no, customer, "{label}");
+        assert_eq!(
+            members(&split),
+            vec![(email_b, same_b.clone()), (letter_b, same_b.clone())],
+            "{label}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn when_an_item_leaves_the_members_it_held_together_are_examined_again() {
+    let folder = tempfile::tempdir().unwrap();
+    for (label, store, _) in stores(folder.path()).await {
+        import_master(&store).await;
+        let (customer, order_a, order_b, other_customer) =
+            customer_with_two_orders(&store.master_data().await.unwrap());
+        let items = ItemsFrom::new(&store, Utc::now() - Duration::days(5));
+        let c = Some(customer.as_str());
+        let about_a = items.item(Channel::Email, 0, c, &[&order_a]).await;
+        let about_b = items.item(Channel::Letter, 1, c, &[&order_b]).await;
+        assert_eq!(case_of(&store, about_a).await, None, "{label}");
+        // A fax naming both orders ties them into one case; a call-me-back voicemail joins it.
+        let both = items.item(Channel::Fax, 2, c, &[&order_a, &order_b]).await;
+        let voicemail = items.item(Channel::Voicemail, 3, c, &[]).await;
+        let case = case_of(&store, both).await.unwrap();
+        assert_eq!(
+            members(&case).iter().map(|m| m.0).collect::<Vec<_>>(),
+            vec![about_a, about_b, both, voicemail],
+            "{label}"
+        );
+
+        // The fax was another customer's: without it the mail and the letter share no order,
+        // so nothing holds the case together and it dissolves, the voicemail with it.
+        add_link(&store, both, LinkKind::Customer, &other_customer).await;
+        for member in [both, about_a, about_b, voicemail] {
+            assert_eq!(case_of(&store, member).await, None, "{label}: {member}");
+        }
+
+        // Two items about order A and the voicemail form a case again; when one of them
+        // leaves, the case of one order item and a loose item is no case.
+        let again_a = items.item(Channel::Task, 4, c, &[&order_a]).await;
+        let case = case_of(&store, again_a).await.unwrap();
+        assert_eq!(
+            members(&case).iter().map(|m| m.0).collect::<Vec<_>>(),
+            vec![about_a, voicemail, again_a],
+            "{label}: the loose voicemail comes along with the new case"
+        );
+        remove_link(&store, again_a, LinkKind::Order, &order_a).await;
+        for member in [about_a, voicemail, again_a] {
+            assert_eq!(case_of(&store, member).await, None, "{label}: {member}");
+        }
     }
 }
