@@ -431,16 +431,19 @@ async fn waiting_on_the_customer_pauses_the_sla_clock() {
     }
 }
 
+/// A moment in December 2026, Amsterdam time (UTC+1).
+fn amsterdam_december(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("2026-12-{day:02}T{hour:02}:{minute:02}:00+01:00"))
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
 #[tokio::test]
 async fn a_pause_moves_the_clock_on_in_business_time() {
     let folder = tempfile::tempdir().unwrap();
     // The default office week: Monday–Friday 08:30–17:30, Europe/Amsterdam (UTC+1 in December).
     let office = switchboard_router::sla::SlaPolicy::default();
-    let utc = |day: u32, hour: u32, minute: u32| {
-        DateTime::parse_from_rfc3339(&format!("2026-12-{day:02}T{hour:02}:{minute:02}:00+01:00"))
-            .unwrap()
-            .with_timezone(&Utc)
-    };
+    let utc = amsterdam_december;
     for (label, store, url) in stores(folder.path()).await {
         let ann = agent(&store, "ann").await;
         let item = assigned_item(&store, "business", ann).await;
@@ -482,11 +485,7 @@ async fn a_lead_ending_a_pause_moves_the_clock_on_in_business_time() {
     let folder = tempfile::tempdir().unwrap();
     // The default office week: Monday–Friday 08:30–17:30, Europe/Amsterdam (UTC+1 in December).
     let office = switchboard_router::sla::SlaPolicy::default();
-    let utc = |day: u32, hour: u32, minute: u32| {
-        DateTime::parse_from_rfc3339(&format!("2026-12-{day:02}T{hour:02}:{minute:02}:00+01:00"))
-            .unwrap()
-            .with_timezone(&Utc)
-    };
+    let utc = amsterdam_december;
     for (label, store, url) in stores(folder.path()).await {
         let (ann, bob) = (agent(&store, "ann").await, agent(&store, "bob").await);
         let actions = [

@@ -289,6 +289,35 @@ macro_rules! impl_routing_writes {
                 Ok(item)
             }
 
+            /// Hands a lead's item over to `target` (an agent, or a queue for routing): `set`
+            /// with `$1` bound to `first`, fenced by the version in `state`; a pause ends there
+            /// and its SLA clock moves on by `sla`.
+            #[allow(clippy::too_many_arguments)]
+            async fn hand_over_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                item: switchboard_core::WorkItemId,
+                state: &$crate::work_sql::WorkStateRow,
+                (target, set): (switchboard_core::item::ItemStatus, &str),
+                first: i64,
+                at: chrono::DateTime<chrono::Utc>,
+                sla: &dyn switchboard_core::sla::SlaResume,
+            ) -> Result<<$db as sqlx::Database>::QueryResult, sqlx::Error> {
+                let (due, at_risk) = state.sla_after(target, sla, at);
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE items SET {set}, version = version + 1, updated_at = $2, \
+                     cooldown_until = NULL, declined_by = '[]', waiting_since = NULL, \
+                     sla_due_at = $3, sla_at_risk_at = $4 WHERE id = $5 AND version = $6"
+                )))
+                .bind(first)
+                .bind(at)
+                .bind(due)
+                .bind(at_risk)
+                .bind(item.get())
+                .bind(state.version)
+                .execute(&mut **tx)
+                .await
+            }
+
             /// A lead's reassign, move or priority change, recorded as an override, decided on
             /// `state` (read before): a reassign or move ends a pause and moves the SLA clock
             /// on by `sla`. Returns false when the item changed since `state` was read.
@@ -304,45 +333,26 @@ macro_rules! impl_routing_writes {
                 use switchboard_core::routing::LeadAction;
                 let mut tx = pool.begin().await.map_err($crate::error::db_error)?;
                 let (changed, event) = match action {
-                    LeadAction::Reassign { agent } => {
-                        let (due, at_risk) = state.sla_after(ItemStatus::Assigned, sla, by.at);
-                        (
-                            sqlx::query(
-                                "UPDATE items SET status = 'assigned', assigned_user_id = $1, \
-                                 version = version + 1, updated_at = $2, cooldown_until = NULL, \
-                                 declined_by = '[]', waiting_since = NULL, sla_due_at = $3, \
-                                 sla_at_risk_at = $4 WHERE id = $5 AND version = $6",
-                            )
-                            .bind(agent.get())
-                            .bind(by.at)
-                            .bind(due)
-                            .bind(at_risk)
-                            .bind(item.get())
-                            .bind(state.version)
-                            .execute(&mut *tx)
-                            .await,
-                            "item.reassigned",
+                    LeadAction::Reassign { agent } => (
+                        Self::hand_over_in(
+                            &mut tx,
+                            item,
+                            state,
+                            (ItemStatus::Assigned, "status = 'assigned', assigned_user_id = $1"),
+                            agent.get(),
+                            by.at,
+                            sla,
                         )
-                    }
+                        .await,
+                        "item.reassigned",
+                    ),
                     LeadAction::Move { queue } => {
                         let queue_id = Self::queue_id_for(&mut tx, queue).await?;
-                        let (due, at_risk) = state.sla_after(ItemStatus::Queued, sla, by.at);
+                        let set = "status = 'queued', queue_id = $1, assigned_user_id = NULL, \
+                                   route = NULL, route_locked = TRUE";
                         (
-                            sqlx::query(
-                                "UPDATE items SET status = 'queued', queue_id = $1, \
-                                 assigned_user_id = NULL, route = NULL, route_locked = TRUE, \
-                                 version = version + 1, updated_at = $2, cooldown_until = NULL, \
-                                 declined_by = '[]', waiting_since = NULL, sla_due_at = $3, \
-                                 sla_at_risk_at = $4 WHERE id = $5 AND version = $6",
-                            )
-                            .bind(queue_id)
-                            .bind(by.at)
-                            .bind(due)
-                            .bind(at_risk)
-                            .bind(item.get())
-                            .bind(state.version)
-                            .execute(&mut *tx)
-                            .await,
+                            Self::hand_over_in(&mut tx, item, state, (ItemStatus::Queued, set), queue_id, by.at, sla)
+                                .await,
                             "item.moved",
                         )
                     }
