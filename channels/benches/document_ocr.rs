@@ -14,7 +14,8 @@ use std::time::Instant;
 use chrono::Utc;
 use switchboard_channels::document::fax::FaxPatterns;
 use switchboard_channels::document::ocr::{OcrConfig, OcrEngine, TesseractCli};
-use switchboard_channels::document::pdf::rasterise;
+use switchboard_channels::document::pdf::{PdfFile, rasterise};
+use switchboard_channels::document::scan::page_raster;
 use switchboard_channels::document::{DocumentConfig, DocumentIntake};
 
 const WORKERS: usize = 2;
@@ -120,6 +121,60 @@ fn tesseract_alone(page: &Path, dpi: u32) {
     assert!(status.success());
 }
 
+/// Milliseconds per call of `step` over `count` jobs, one at a time.
+fn millis_each(count: usize, mut step: impl FnMut(usize)) -> f64 {
+    let started = Instant::now();
+    for job in 0..count {
+        step(job);
+    }
+    started.elapsed().as_secs_f64() * 1000.0 / count as f64
+}
+
+/// Where a scanned page's time goes beside Tesseract, step by step on one thread: what full
+/// intake adds to `OcrEngine::recognise` is the sum of the steps but OCR.
+fn step_breakdown(documents: &[Vec<u8>], engine: &TesseractCli, config: &DocumentConfig) {
+    let count = documents.len();
+    let files: Vec<PdfFile> = documents
+        .iter()
+        .map(|bytes| PdfFile::new(bytes).unwrap())
+        .collect();
+    let inspect = millis_each(count, |job| {
+        files[job].inspect(config).unwrap();
+    });
+    let infos: Vec<_> = files
+        .iter()
+        .map(|file| file.inspect(config).unwrap())
+        .collect();
+    let text_layer = millis_each(count, |job| {
+        files[job].text_layer(1, config).unwrap();
+    });
+    let taken_out = millis_each(count, |job| {
+        page_raster(&files[job], &infos[job], 1, config).unwrap();
+    });
+    let rendered = millis_each(count, |job| {
+        files[job]
+            .rasterise(1, infos[job].render_dpi[0], config)
+            .unwrap();
+    });
+    let rasters: Vec<_> = (0..count)
+        .map(|job| page_raster(&files[job], &infos[job], 1, config).unwrap())
+        .collect();
+    let ocr = millis_each(count, |job| {
+        engine.recognise(&rasters[job], 1).unwrap();
+    });
+    let page_view = millis_each(count, |job| {
+        rasters[job]
+            .reduced_to_width(config.page_image_max_width)
+            .to_png()
+            .unwrap();
+    });
+    println!(
+        "per page, one thread (ms): inspect (pdfinfo + pdfimages -list) {inspect:.1}, text layer (pdftotext) {text_layer:.1}, \
+         scan image taken out (pdfimages -j + decode) {taken_out:.1} [rendering it with pdftoppm instead: {rendered:.1}], \
+         OCR (OcrEngine::recognise) {ocr:.1}, page view PNG {page_view:.1}"
+    );
+}
+
 fn main() {
     let config = DocumentConfig::default();
     let patterns = FaxPatterns::default();
@@ -167,9 +222,11 @@ fn main() {
         assert_eq!(result.unwrap().pages.len(), 1, "{name}");
     });
     println!(
-        "full intake of 1-page scans (inspect, render, OCR, PNG view): {pipeline:.3} pages/s = {:.2} x tesseract",
+        "full intake of 1-page scans (inspect, page image, OCR, PNG view): {pipeline:.3} pages/s = {:.2} x tesseract",
         pipeline / baseline
     );
+
+    step_breakdown(&documents, &engine, &config);
 
     let text_documents: Vec<Vec<u8>> = (0..16).map(|index| text_pdf(&format!("Betreft: bestelling {index}\nBeste klantenservice,\nGraag 3 stuks Blush Coral.\nMet vriendelijke groet,\nAnna de Vries"))).collect();
     for (label, view_width) in [

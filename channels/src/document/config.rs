@@ -16,9 +16,10 @@ pub struct DocumentConfig {
     pub max_page_pixels: u64,
     /// The render resolution of pages that are not a single scan image.
     pub default_dpi: u32,
-    /// Time limit for whole-file tools (`pdfinfo`, `pdfimages`, `tiff2pdf`).
+    /// Time limit for whole-file tools (`pdfinfo`, `pdfimages -list`, `tiff2pdf`). Time limits
+    /// count the time a tool ran or waited for I/O, not the time it waited for a CPU.
     pub inspect_timeout: Duration,
-    /// Time limit for one page's rendering (and for `pdftotext`).
+    /// Time limit for taking out or rendering one page's image (and for `pdftotext`).
     pub page_timeout: Duration,
     /// Address-space limit of every tool process, in bytes; `None` leaves it unlimited.
     pub memory_limit_bytes: Option<u64>,

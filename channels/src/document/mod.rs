@@ -3,8 +3,10 @@
 //!
 //! The tools run as child processes (Poppler's `pdfinfo`, `pdfimages`, `pdftotext`, `pdftoppm`;
 //! libtiff's `tiff2pdf`; Tesseract 5) with per-page time limits, an address-space limit and
-//! `OMP_THREAD_LIMIT=1`. Everything is synchronous and thread-safe: the server runs it in a
-//! bounded pool of blocking workers.
+//! `OMP_THREAD_LIMIT=1`. A page that is one scanned image is taken out of the file as it is
+//! rather than rendered ([`scan`]). Everything is synchronous and thread-safe: the server runs
+//! it on a bounded number of threads lowered to idle CPU priority
+//! ([`lower_thread_to_idle_priority`]), which the tools inherit.
 //!
 //! Outcomes by input (each a [`DocumentError`] the caller shows while keeping the original):
 //! - empty or over `max_input_bytes`: [`DocumentError::Empty`], [`DocumentError::TooLarge`].
@@ -32,6 +34,7 @@ mod phone;
 mod process;
 pub mod raster;
 mod recognise;
+pub mod scan;
 mod sniff;
 mod tsv;
 
@@ -39,6 +42,7 @@ pub use self::config::DocumentConfig;
 pub use self::error::DocumentError;
 pub use self::intake::{DocumentIntake, DocumentResult, LOW_CONFIDENCE_WARNING, mean_confidence};
 pub use self::phone::{normalise_international_digits, normalise_number};
+pub use self::process::lower_thread_to_idle_priority;
 pub use self::recognise::{
     OpenedDocument, PageImage, RecognisedDocument, RecognisedPage, has_real_text, open_document,
     recognise_document, recognise_upright,

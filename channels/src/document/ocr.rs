@@ -40,7 +40,7 @@ pub struct OcrConfig {
     pub page_segmentation: u8,
     /// The folder holding `*.traineddata`, when not Tesseract's default.
     pub tessdata_dir: Option<PathBuf>,
-    /// Time limit for one page.
+    /// Time limit for one page (time Tesseract ran, not time it waited for a CPU).
     pub page_timeout: Duration,
     /// Address-space limit of the Tesseract process, in bytes.
     pub memory_limit_bytes: Option<u64>,

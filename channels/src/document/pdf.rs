@@ -15,6 +15,7 @@ use super::config::DocumentConfig;
 use super::error::DocumentError;
 use super::process::{ToolLimits, args, run_tool, run_tool_checked};
 use super::raster::Raster;
+use super::scan::page_raster;
 
 /// Embedded images with a resolution outside this range are not taken as the page's own.
 const NATIVE_DPI_RANGE: std::ops::RangeInclusive<u32> = 50..=1200;
@@ -32,21 +33,29 @@ pub struct PdfInfo {
     pub damaged: bool,
     /// Page sizes in points, width then height, for the pages within the page limit.
     pub page_sizes: Vec<(f64, f64)>,
+    /// Page rotations in degrees clockwise (`/Rotate`), for the pages within the page limit.
+    pub page_rotations: Vec<u16>,
     /// Images drawn on those pages.
     pub images: Vec<PdfImage>,
     /// The resolution each page is rasterised at, horizontal then vertical.
     pub render_dpi: Vec<(u32, u32)>,
 }
 
-/// An image drawn on a page, as `pdfimages -list` reports it.
+/// An image drawn on a page (or a mask), as `pdfimages -list` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PdfImage {
     /// The page, from 1.
     pub page: u32,
+    /// What is drawn: `image`, or a mask (`mask`, `smask`, `stencil`).
+    pub kind: String,
     /// Width in pixels.
     pub width: u64,
     /// Height in pixels.
     pub height: u64,
+    /// The colour space (`gray`, `rgb`, `cmyk`, `index`, ...).
+    pub color: String,
+    /// Colour components per pixel.
+    pub components: u32,
     /// Bits per component.
     pub bits: u32,
     /// The stream encoding (`ccitt`, `jpeg`, `image`, ...).
@@ -102,6 +111,11 @@ impl PdfFile {
     /// The folder holding the file, for the tools' own output.
     pub fn dir(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The PDF file itself.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Inspects the file and applies the page and pixel limits.
@@ -222,7 +236,8 @@ pub fn extract_text_layer(
     file.text_layer(info.pages, config)
 }
 
-/// Renders one page (from 1) of a PDF given as bytes at the page's own or the default resolution.
+/// Returns one page (from 1) of a PDF given as bytes as OCR reads it: at the page's own or the
+/// default resolution, its scanned image taken out or the page rendered (see [`page_raster`]).
 pub fn rasterise(
     bytes: &[u8],
     page: u32,
@@ -230,15 +245,13 @@ pub fn rasterise(
 ) -> Result<Raster, DocumentError> {
     let file = PdfFile::new(bytes)?;
     let info = file.inspect(config)?;
-    let dpi = info
-        .render_dpi
-        .get(page.saturating_sub(1) as usize)
-        .copied()
-        .ok_or(DocumentError::TooManyPages {
+    if !(1..=info.pages).contains(&page) {
+        return Err(DocumentError::TooManyPages {
             pages: page,
             limit: info.pages,
-        })?;
-    file.rasterise(page, dpi, config)
+        });
+    }
+    page_raster(&file, &info, page, config)
 }
 
 fn inspect_limits(config: &DocumentConfig) -> ToolLimits {
@@ -280,6 +293,7 @@ pub fn parse_pdfinfo(stdout: &str) -> Option<PdfInfo> {
     let mut pages = None;
     let mut encrypted = false;
     let mut page_sizes = Vec::new();
+    let mut page_rotations = Vec::new();
     for line in stdout.lines() {
         if let Some(count) = line.strip_prefix("Pages:") {
             pages = count.trim().parse().ok();
@@ -296,6 +310,11 @@ pub fn parse_pdfinfo(stdout: &str) -> Option<PdfInfo> {
             if let (Some(width), Some(height)) = (numbers.next(), numbers.next()) {
                 page_sizes.push((width, height));
             }
+        } else if let Some(rotation) = line
+            .strip_prefix("Page")
+            .and_then(|rest| rest.split_once("rot:"))
+        {
+            page_rotations.push(rotation.1.trim().parse::<u16>().map_or(0, |rot| rot % 360));
         } else if let Some(size) = line.strip_prefix("Page size:") {
             // Without a page range pdfinfo prints only the first page's size.
             let mut numbers = size
@@ -313,6 +332,7 @@ pub fn parse_pdfinfo(stdout: &str) -> Option<PdfInfo> {
         encrypted,
         damaged: false,
         page_sizes,
+        page_rotations,
         images: Vec::new(),
         render_dpi: Vec::new(),
     })
@@ -325,13 +345,16 @@ pub fn parse_pdfimages_list(stdout: &str) -> Vec<PdfImage> {
         .filter_map(|line| {
             let columns: Vec<&str> = line.split_whitespace().collect();
             // page num type width height color comp bpc enc interp object ID x-ppi y-ppi size ratio
-            if columns.len() < 14 || columns[2] != "image" {
+            if columns.len() < 14 {
                 return None;
             }
             Some(PdfImage {
                 page: columns[0].parse().ok()?,
+                kind: columns[2].to_owned(),
                 width: columns[3].parse().ok()?,
                 height: columns[4].parse().ok()?,
+                color: columns[5].to_owned(),
+                components: columns[6].parse().ok()?,
                 bits: columns[7].parse().ok()?,
                 encoding: columns[8].to_owned(),
                 x_ppi: columns[12].parse().ok()?,
@@ -344,7 +367,9 @@ pub fn parse_pdfimages_list(stdout: &str) -> Vec<PdfImage> {
 /// Picks a page's resolution: that of its only image (a scan or fax, rendered pixel for pixel),
 /// else the default.
 pub fn render_dpi(images: &[PdfImage], page: u32, default_dpi: u32) -> (u32, u32) {
-    let mut on_page = images.iter().filter(|image| image.page == page);
+    let mut on_page = images
+        .iter()
+        .filter(|image| image.page == page && image.kind == "image");
     match (on_page.next(), on_page.next()) {
         (Some(image), None)
             if NATIVE_DPI_RANGE.contains(&image.x_ppi)
@@ -413,6 +438,7 @@ mod tests {
         assert_eq!(info.pages, 2);
         assert!(!info.encrypted);
         assert_eq!(info.page_sizes, vec![(609.882, 841.959), (595.2, 841.92)]);
+        assert_eq!(info.page_rotations, vec![0, 0]);
         let encrypted =
             parse_pdfinfo("Pages: 1\nEncrypted:       yes (print:yes)\nPage size: 10 x 20 pts\n")
                 .unwrap();
@@ -424,8 +450,13 @@ mod tests {
     #[test]
     fn image_listing_gives_native_resolution() {
         let images = parse_pdfimages_list(LISTING);
-        assert_eq!(images.len(), 2);
+        assert_eq!(images.len(), 3);
         assert_eq!(images[0].encoding, "ccitt");
+        assert_eq!(
+            (images[1].color.as_str(), images[1].components),
+            ("gray", 1)
+        );
+        assert_eq!(images[2].kind, "smask");
         assert_eq!(render_dpi(&images, 1, 300), (204, 196));
         assert_eq!(render_dpi(&images, 2, 150), (300, 300));
         assert_eq!(render_dpi(&images, 3, 300), (300, 300));

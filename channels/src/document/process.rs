@@ -3,13 +3,23 @@
 //!
 //! Output goes to anonymous temporary files rather than pipes, so a chatty child can never block
 //! on a full pipe while the parent waits for it.
+//!
+//! The tools run at the priority of the thread that starts them: the server reads documents on
+//! threads lowered with [`lower_thread_to_idle_priority`], so the tools (which inherit it) only
+//! get the CPU time e-mail intake and the web leave over. A time limit therefore counts the time
+//! a tool ran or waited for I/O, not the time it waited for a CPU: a busy machine delays a page
+//! but never fails it.
 
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
+
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::io::Errno;
+use rustix::process::{Pid, PidfdFlags, pidfd_open};
 
 use super::error::DocumentError;
 
@@ -17,10 +27,9 @@ use super::error::DocumentError;
 const MAX_STDOUT_BYTES: u64 = 64 * 1024 * 1024;
 /// At most this much of a tool's error output is kept for messages.
 const MAX_STDERR_BYTES: u64 = 64 * 1024;
-/// How much nicer than the server the tools run: documents are read with the CPU that e-mail
-/// intake and the web leave over.
-const TOOL_NICENESS: &str = "10";
-/// The longest pause between two looks at a running child.
+/// The niceness a thread takes where the idle scheduling policy cannot be set.
+const FALLBACK_NICENESS: i32 = 19;
+/// The longest pause between two looks at a running child where pidfds are not available.
 const MAX_POLL_INTERVAL: Duration = Duration::from_millis(20);
 
 /// Limits applied to one tool run.
@@ -87,11 +96,8 @@ pub(crate) fn run_tool(
         program: missing.to_owned(),
     };
     let program_path = find_program(program).ok_or_else(|| unavailable(program))?;
-    // The command line: nice'd (when `nice` is there), under the address-space limit, the tool.
+    // The command line: under the address-space limit, the tool.
     let mut line: Vec<OsString> = Vec::new();
-    if let Some(nice) = find_program("nice") {
-        line.extend([nice.into_os_string(), "-n".into(), TOOL_NICENESS.into()]);
-    }
     if let Some(bytes) = limits.memory_bytes {
         let prlimit = find_program("prlimit").ok_or_else(|| unavailable("prlimit"))?;
         line.extend([
@@ -116,30 +122,21 @@ pub(crate) fn run_tool(
         std::io::ErrorKind::NotFound => unavailable(program),
         _ => DocumentError::Io(error),
     })?;
-    let started = Instant::now();
-    let mut pause = Duration::from_millis(1);
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if started.elapsed() >= limits.time {
-            // The child may have exited between the two calls; either way it is reaped below.
-            let _ = child.kill();
-            let _ = child.wait();
-            tracing::warn!(
-                program,
-                page,
-                limit_ms = limits.time.as_millis() as u64,
-                "tool timed out"
-            );
-            return Err(DocumentError::Timeout {
-                program: program.to_owned(),
-                page,
-                limit: limits.time,
-            });
-        }
-        std::thread::park_timeout(pause);
-        pause = (pause * 2).min(MAX_POLL_INTERVAL);
+    let Some(status) = wait_within(&mut child, limits.time)? else {
+        // The child may have exited meanwhile; either way it is reaped here.
+        let _ = child.kill();
+        let _ = child.wait();
+        tracing::warn!(
+            program,
+            page,
+            limit_ms = limits.time.as_millis() as u64,
+            "tool timed out"
+        );
+        return Err(DocumentError::Timeout {
+            program: program.to_owned(),
+            page,
+            limit: limits.time,
+        });
     };
     Ok(ToolOutput {
         stdout: read_bounded(stdout_file, MAX_STDOUT_BYTES)?,
@@ -166,6 +163,80 @@ pub(crate) fn run_tool_checked(
             detail: output.stderr_summary(),
         })
     }
+}
+
+/// Waits for the child to end within `limit` of time charged to it: the time since it started
+/// less the time it spent waiting for a CPU (`/proc/PID/schedstat`; where that cannot be read,
+/// all the time is charged). `None` when the limit is reached with the child still running.
+///
+/// Sleeps on a pidfd, which the kernel wakes the moment the child exits, so no time is lost
+/// between a tool ending and the next step starting; looks every [`MAX_POLL_INTERVAL`] where
+/// pidfds are not available.
+fn wait_within(child: &mut Child, limit: Duration) -> std::io::Result<Option<ExitStatus>> {
+    let started = Instant::now();
+    // An unreaped child keeps its pid, so neither the pidfd nor the schedstat path can name
+    // another process.
+    let pidfd = i32::try_from(child.id())
+        .ok()
+        .and_then(Pid::from_raw)
+        .and_then(|pid| pidfd_open(pid, PidfdFlags::empty()).ok());
+    let schedstat = format!("/proc/{}/schedstat", child.id());
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status));
+        }
+        let charged = started.elapsed().saturating_sub(waited_for_cpu(&schedstat));
+        let left = limit.saturating_sub(charged);
+        if left.is_zero() {
+            return Ok(None);
+        }
+        match &pidfd {
+            Some(pidfd) => {
+                let timeout = Timespec::try_from(left).unwrap_or(Timespec {
+                    tv_sec: i64::MAX,
+                    tv_nsec: 0,
+                });
+                match poll(&mut [PollFd::new(pidfd, PollFlags::IN)], Some(&timeout)) {
+                    Ok(_) | Err(Errno::INTR) => {}
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            None => std::thread::park_timeout(left.min(MAX_POLL_INTERVAL)),
+        }
+    }
+}
+
+/// The time a task has spent runnable but waiting for a CPU, from its `schedstat` file (run
+/// time, wait time and slices, in nanoseconds); zero when the file cannot be read.
+fn waited_for_cpu(schedstat: &str) -> Duration {
+    std::fs::read_to_string(schedstat)
+        .ok()
+        .and_then(|stat| stat.split_whitespace().nth(1)?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
+}
+
+/// Lowers the calling thread, for the rest of its life, to the idle scheduling policy
+/// (`SCHED_IDLE`, set with `chrt`): it and every process it starts (they inherit the policy)
+/// run only on CPU time no other task wants. Where that cannot be set, the thread takes
+/// niceness 19 instead. Meant for threads of their own: never call it on a pool thread that
+/// runs other work afterwards.
+pub fn lower_thread_to_idle_priority() -> Result<(), DocumentError> {
+    let thread = rustix::thread::gettid();
+    let idle = find_program("chrt").is_some_and(|chrt| {
+        Command::new(chrt)
+            .args(["--idle", "--pid", "0"])
+            .arg(thread.as_raw_nonzero().to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    });
+    if !idle {
+        rustix::process::setpriority_process(Some(thread), FALLBACK_NICENESS)
+            .map_err(std::io::Error::from)?;
+    }
+    Ok(())
 }
 
 fn read_bounded(mut file: File, limit: u64) -> std::io::Result<Vec<u8>> {
@@ -240,14 +311,71 @@ mod tests {
         assert_eq!(output.status.code(), Some(3));
     }
 
-    #[test]
-    fn tools_run_nicer_than_the_caller() {
+    /// The scheduling policy a tool started from the calling thread runs under.
+    fn tool_policy() -> String {
         let dir = tempfile::tempdir().unwrap();
-        let niceness =
-            |stdout: &[u8]| -> i32 { String::from_utf8_lossy(stdout).trim().parse().unwrap() };
-        let own = niceness(&Command::new("nice").output().unwrap().stdout);
-        let output = run_tool("nice", &[], dir.path(), limits(5), None).unwrap();
-        assert_eq!(niceness(&output.stdout), (own + 10).min(19));
+        let output = run_tool(
+            "sh",
+            &args(["-c", "chrt -p $$"]),
+            dir.path(),
+            limits(5),
+            None,
+        )
+        .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    #[test]
+    fn tools_started_from_an_idle_thread_run_at_idle_priority() {
+        assert!(tool_policy().contains("SCHED_OTHER"), "{}", tool_policy());
+        let idle = std::thread::spawn(|| {
+            lower_thread_to_idle_priority().unwrap();
+            tool_policy()
+        })
+        .join()
+        .unwrap();
+        assert!(idle.contains("SCHED_IDLE"), "{idle}");
+        // Only that thread was lowered.
+        assert!(tool_policy().contains("SCHED_OTHER"));
+    }
+
+    /// Kills a helper process when dropped.
+    struct Killed(std::process::Child);
+
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    #[test]
+    fn time_spent_waiting_for_a_cpu_is_not_charged_to_the_limit() {
+        // A busy loop and a much nicer tool share CPU 0: the tool needs about 0.2 s of CPU
+        // but waits most of the time, so it takes longer than its limit and still finishes.
+        let _hog = Killed(
+            Command::new("taskset")
+                .args(["-c", "0", "sh", "-c", "while :; do :; done"])
+                .spawn()
+                .unwrap(),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let limit = Duration::from_secs(1);
+        let started = Instant::now();
+        let counting = "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done";
+        let output = run_tool(
+            "taskset",
+            &args(["-c", "0", "nice", "-n", "10", "sh", "-c", counting]),
+            dir.path(),
+            ToolLimits {
+                time: limit,
+                memory_bytes: None,
+            },
+            None,
+        )
+        .unwrap();
+        assert!(output.status.success());
+        assert!(started.elapsed() > limit, "took {:?}", started.elapsed());
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Page rasters in memory: reading Poppler's PGM output, turning a page by a multiple of 90°,
-//! and encoding a reduced PNG for the browser's page view. Pure functions, no I/O.
+//! Page rasters in memory: reading Poppler's PGM output and grayscale JPEG scans, turning a
+//! page by a multiple of 90°, and encoding a reduced PNG for the browser's page view. Pure
+//! functions, no I/O.
 
 /// An 8-bit grayscale page image.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,8 +22,13 @@ pub struct Raster {
 #[error("unreadable PGM: {0}")]
 pub struct PgmError(&'static str);
 
+/// Why a JPEG scan could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unreadable JPEG: {0}")]
+pub struct JpegError(String);
+
 impl Raster {
-    /// Reads a binary PGM (`P5`, maxval 255) as written by `pdftoppm -gray`.
+    /// Reads a binary PGM (`P5`, maxval 255) as written by `pdftoppm -gray` and `pdfimages`.
     pub fn from_pgm(bytes: &[u8], dpi_x: u32, dpi_y: u32) -> Result<Self, PgmError> {
         let mut cursor = 0;
         let mut fields = [0u64; 4];
@@ -54,6 +60,60 @@ impl Raster {
             dpi_y,
             pixels: pixels[..expected as usize].to_vec(),
         })
+    }
+
+    /// Decodes a grayscale JPEG (a scanner's page as stored in the PDF). Its size must be
+    /// `expected` (width, height), which the caller has checked against its pixel limit: the
+    /// decoder never allocates for a size the file claims on its own.
+    pub fn from_jpeg(
+        bytes: &[u8],
+        expected: (u32, u32),
+        dpi_x: u32,
+        dpi_y: u32,
+    ) -> Result<Self, JpegError> {
+        use zune_jpeg::zune_core::{
+            bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions,
+        };
+        let options = DecoderOptions::default()
+            .set_max_width(expected.0 as usize)
+            .set_max_height(expected.1 as usize)
+            .jpeg_set_out_colorspace(ColorSpace::Luma);
+        let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+        decoder
+            .decode_headers()
+            .map_err(|error| JpegError(error.to_string()))?;
+        let info = decoder
+            .info()
+            .ok_or_else(|| JpegError("no frame header".to_owned()))?;
+        let (width, height) = (u32::from(info.width), u32::from(info.height));
+        let grayscale = decoder.input_colorspace() == Some(ColorSpace::Luma);
+        if (width, height) != expected || !grayscale {
+            return Err(JpegError(format!(
+                "{width}x{height} {:?}, expected {}x{} grayscale",
+                decoder.input_colorspace(),
+                expected.0,
+                expected.1
+            )));
+        }
+        let pixels = decoder
+            .decode()
+            .map_err(|error| JpegError(error.to_string()))?;
+        if pixels.len() as u64 != u64::from(width) * u64::from(height) {
+            return Err(JpegError("decoded to an unexpected size".to_owned()));
+        }
+        Ok(Self {
+            width,
+            height,
+            dpi_x,
+            dpi_y,
+            pixels,
+        })
+    }
+
+    /// The mean brightness, 0 (black) to 255 (white).
+    pub fn mean_brightness(&self) -> u8 {
+        let sum: u64 = self.pixels.iter().map(|&pixel| u64::from(pixel)).sum();
+        (sum / (self.pixels.len() as u64).max(1)) as u8
     }
 
     /// Encodes the raster as a binary PGM, which Tesseract reads without decompression.

@@ -9,6 +9,7 @@ use super::image_pdf::{jpeg_to_pdf, png_to_pdf};
 use super::ocr::{OcrEngine, PageOcr, PageText, TextSource};
 use super::pdf::{PdfFile, PdfInfo};
 use super::raster::Raster;
+use super::scan::page_raster;
 use super::sniff::{DocumentFormat, sniff_document};
 
 /// A page image for the browser's page view.
@@ -152,13 +153,7 @@ impl OpenedDocument {
             };
             (text, view_raster)
         } else {
-            let dpi = self
-                .info
-                .render_dpi
-                .get(index)
-                .copied()
-                .unwrap_or((config.default_dpi, config.default_dpi));
-            let raster = self.file.rasterise(page, dpi, config)?;
+            let raster = page_raster(&self.file, &self.info, page, config)?;
             let (ocr, rotated_degrees, upright) = recognise_upright(engine, raster, page, config)?;
             tracing::debug!(
                 page,

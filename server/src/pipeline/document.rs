@@ -2,8 +2,8 @@
 //! appears as soon as the document is opened (status `new`: visible and searchable, not yet
 //! routed), gains each page's text, confidence and image as that page is read, and is linked
 //! and placed when the last page is in. Opening and every page take a slot of the bounded OCR
-//! pool, so documents never hold more tool processes than `ocr_workers` and other intake never
-//! waits for them. Pages are stored one transaction each and at most once, so a crash
+//! pool, so documents never hold more tool processes than `ocr_workers`, and run on a thread of
+//! their own at idle CPU priority, so other intake never waits for them. Pages are stored one transaction each and at most once, so a crash
 //! mid-document resumes with the missing pages only ([`Pipeline::resume_documents`]).
 
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use switchboard_channels::document::notification::{FaxNotification, parse_fax_no
 use switchboard_channels::document::ocr::{PageText, TesseractCli};
 use switchboard_channels::document::{
     DocumentError, DocumentFormat, DocumentIntake, OpenedDocument, PageImage, RecognisedPage,
-    open_document, sniff_document,
+    lower_thread_to_idle_priority, open_document, sniff_document,
 };
 use switchboard_core::document::UnfinishedDocument;
 use switchboard_core::inbound::Inbound;
@@ -157,6 +157,27 @@ fn join_failed(error: impl std::fmt::Display) -> CoreError {
     CoreError::Internal(format!("document task failed: {error}"))
 }
 
+/// Runs a document step (opening, or reading a page) on a thread of its own lowered to idle CPU
+/// priority, which the tools it starts inherit: documents get only the CPU time e-mail intake
+/// and the web leave over, and never hold a thread of tokio's blocking pool, which e-mail
+/// parsing uses.
+async fn at_idle_priority<T: Send + 'static>(
+    step: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, CoreError> {
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("document".to_owned())
+        .spawn(move || {
+            if let Err(error) = lower_thread_to_idle_priority() {
+                tracing::warn!(%error, "document read at normal priority");
+            }
+            // The receiver is gone only when the caller was cancelled.
+            let _ = sender.send(step());
+        })
+        .map_err(join_failed)?;
+    receiver.await.map_err(join_failed)
+}
+
 impl Pipeline {
     /// Takes a slot of the bounded OCR pool; held while a document is opened or a page read.
     async fn ocr_slot(&self) -> Result<OwnedSemaphorePermit, CoreError> {
@@ -180,11 +201,10 @@ impl Pipeline {
             let parsers = Arc::clone(&self.parsers);
             let (channel, source, received_at) =
                 (inbound.channel, inbound.source.clone(), inbound.received_at);
-            tokio::task::spawn_blocking(move || {
+            at_idle_priority(move || {
                 DocumentInput::open(channel, &raw, &source, received_at, &parsers)
             })
-            .await
-            .map_err(join_failed)?
+            .await?
         };
         let input = match (opened, item) {
             (Ok(input), _) => Arc::new(input),
@@ -253,9 +273,7 @@ impl Pipeline {
             jobs.spawn(async move {
                 let _slot = pipeline.ocr_slot().await?;
                 let parsers = Arc::clone(&pipeline.parsers);
-                tokio::task::spawn_blocking(move || input.read_page(page, &parsers))
-                    .await
-                    .map_err(join_failed)
+                at_idle_priority(move || input.read_page(page, &parsers)).await
             });
         }
         while let Some(joined) = jobs.join_next().await {
