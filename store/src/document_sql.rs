@@ -48,7 +48,10 @@ macro_rules! impl_document_store {
                     item,
                     placement,
                 };
-                let id = Self::complete_inbound_in(&mut tx, &completion, &self.cases).await?;
+                let id = Self::complete_all_in(&mut tx, std::slice::from_ref(&completion), &self.cases)
+                    .await?
+                    .pop()
+                    .ok_or_else(|| switchboard_core::CoreError::Internal("completion lost".into()))?;
                 // Another worker that made the item first recorded its read already.
                 sqlx::query(
                     "INSERT INTO document_reads (item_id, pages, started_at) VALUES ($1, $2, $3) \

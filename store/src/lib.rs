@@ -11,6 +11,7 @@ mod document_sql;
 mod error;
 mod feed_sql;
 mod history_sql;
+mod intake_sql;
 mod link_sql;
 mod master_sql;
 mod outbox_sql;

@@ -57,3 +57,4 @@ crate::admin_sql::impl_admin_store!(PostgresStore, sqlx::Postgres);
 crate::sla_sql::impl_sla_store!(PostgresStore, sqlx::Postgres);
 crate::document_sql::impl_document_store!(PostgresStore, sqlx::Postgres);
 crate::history_sql::impl_history_store!(PostgresStore, sqlx::Postgres);
+crate::intake_sql::impl_intake_writes!(PostgresStore, sqlx::Postgres);

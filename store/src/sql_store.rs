@@ -481,10 +481,7 @@ macro_rules! impl_store {
                 inbounds: &[switchboard_core::inbound::NewInbound],
             ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::inbound::Landing>> {
                 let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
-                let mut landings = Vec::with_capacity(inbounds.len());
-                for inbound in inbounds {
-                    landings.push(Self::land_in(&mut tx, inbound).await?);
-                }
+                let landings = Self::land_all_in(&mut tx, inbounds).await?;
                 tx.commit().await.map_err($crate::error::db_error)?;
                 Ok(landings)
             }
@@ -554,10 +551,7 @@ macro_rules! impl_store {
                 completions: &[switchboard_core::store::InboundCompletion<'_>],
             ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::WorkItemId>> {
                 let mut tx = self.pool.begin().await.map_err($crate::error::db_error)?;
-                let mut items = Vec::with_capacity(completions.len());
-                for completion in completions {
-                    items.push(Self::complete_inbound_in(&mut tx, completion, &self.cases).await?);
-                }
+                let items = Self::complete_all_in(&mut tx, completions, &self.cases).await?;
                 tx.commit().await.map_err($crate::error::db_error)?;
                 Ok(items)
             }
@@ -706,20 +700,7 @@ macro_rules! impl_store {
                 item: i64,
                 attachment: &switchboard_core::item::NewAttachment,
             ) -> switchboard_core::error::CoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO attachments (item_id, file_name, declared_type, sniffed_type, \
-                     size, blob) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(item)
-                .bind(&attachment.file_name)
-                .bind(attachment.declared_type.as_deref())
-                .bind(attachment.sniffed_type.as_deref())
-                .bind(i64::try_from(attachment.content.len()).unwrap_or(i64::MAX))
-                .bind($crate::blob::BlobStore::address_of(&attachment.content))
-                .execute(&mut **tx)
-                .await
-                .map(|_| ())
-                .map_err($crate::error::db_error)
+                Self::insert_attachments_in(tx, &[(item, attachment)]).await
             }
 
             /// Inserts the links the pipeline found for an item.
@@ -729,24 +710,9 @@ macro_rules! impl_store {
                 links: &[switchboard_core::link::NewLink],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<()> {
-                for link in links {
-                    sqlx::query(
-                        "INSERT INTO links (item_id, kind, key, confidence, origin, applied, \
-                         evidence, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(item)
-                    .bind(link.kind.as_str())
-                    .bind(&link.key)
-                    .bind(link.confidence)
-                    .bind(link.origin.as_str())
-                    .bind(link.applied)
-                    .bind(&link.evidence)
-                    .bind(now)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err($crate::error::db_error)?;
-                }
-                Ok(())
+                let rows: Vec<(i64, &switchboard_core::link::NewLink)> =
+                    links.iter().map(|link| (item, link)).collect();
+                Self::insert_link_rows_in(tx, &rows, now).await
             }
 
             /// One attempt of [`Store::upsert_task`]; a concurrent insert makes it a conflict.
@@ -843,189 +809,20 @@ macro_rules! impl_store {
                 tx.commit().await.map_err($crate::error::db_error)?;
                 Ok((switchboard_core::WorkItemId::new(id), false))
             }
-
-            /// Lands one input inside a transaction; an input landed before is found instead.
-            async fn land_in(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                inbound: &switchboard_core::inbound::NewInbound,
-            ) -> switchboard_core::error::CoreResult<switchboard_core::inbound::Landing> {
-                let now = chrono::Utc::now();
-                let inserted: Option<i64> = sqlx::query_scalar(
-                    "INSERT INTO inbound (channel, source, idem_key, fingerprint, blob, size, \
-                     received_at, state, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'landed', $8, $8) \
-                     ON CONFLICT (channel, idem_key, fingerprint) DO NOTHING RETURNING id",
-                )
-                .bind(inbound.channel.as_str())
-                .bind(&inbound.source)
-                .bind(&inbound.idem_key)
-                .bind(&inbound.fingerprint)
-                .bind(&inbound.blob)
-                .bind(inbound.size)
-                .bind(inbound.received_at)
-                .bind(now)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err($crate::error::db_error)?;
-                let row: $crate::rows::InboundRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "{} WHERE channel = $1 AND idem_key = $2 AND fingerprint = $3",
-                    $crate::rows::INBOUND_SELECT
-                )))
-                .bind(inbound.channel.as_str())
-                .bind(&inbound.idem_key)
-                .bind(&inbound.fingerprint)
-                .fetch_one(&mut **tx)
-                .await
-                .map_err($crate::error::db_error)?;
-                Ok(switchboard_core::inbound::Landing {
-                    inbound: row.into_inbound()?,
-                    is_new: inserted.is_some(),
-                })
-            }
-
-            /// Persists the item of one landed input inside a transaction and marks the input
-            /// processed (or failed); when the input already has its item, returns that one.
-            async fn complete_inbound_in(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                completion: &switchboard_core::store::InboundCompletion<'_>,
-                cases: &switchboard_core::case::CaseRule,
-            ) -> switchboard_core::error::CoreResult<switchboard_core::WorkItemId> {
-                let switchboard_core::store::InboundCompletion { inbound, item, placement } = *completion;
-                let final_state = if placement.status == switchboard_core::item::ItemStatus::Failed {
-                    "failed"
-                } else {
-                    "processed"
-                };
-                // Claim the input first: of two workers finishing the same input, one updates
-                // the row and the other finds the item already made.
-                let claimed = sqlx::query(
-                    "UPDATE inbound SET state = $1, attempts = attempts + 1, updated_at = $2 \
-                     WHERE id = $3 AND item_id IS NULL",
-                )
-                .bind(final_state)
-                .bind(chrono::Utc::now())
-                .bind(inbound.get())
-                .execute(&mut **tx)
-                .await
-                .map_err($crate::error::db_error)?;
-                if claimed.rows_affected() == 0 {
-                    let existing: Option<Option<i64>> =
-                        sqlx::query_scalar("SELECT item_id FROM inbound WHERE id = $1")
-                            .bind(inbound.get())
-                            .fetch_optional(&mut **tx)
-                            .await
-                            .map_err($crate::error::db_error)?;
-                    return match existing.flatten() {
-                        Some(item_id) => Ok(switchboard_core::WorkItemId::new(item_id)),
-                        None => Err(switchboard_core::CoreError::not_found(format!("inbound {inbound}"))),
-                    };
-                }
-                let id = Self::insert_item_in(tx, item, placement, Some(inbound.get()), cases).await?;
-                sqlx::query("UPDATE inbound SET item_id = $1 WHERE id = $2")
-                    .bind(id.get())
-                    .bind(inbound.get())
-                    .execute(&mut **tx)
-                    .await
-                    .map_err($crate::error::db_error)?;
-                Ok(id)
-            }
-
-            /// Inserts an item with its links, attachments, event and change-feed row, and
+            /// Inserts one item with its links, attachments, event and change-feed row, and
             /// places it in its case.
             async fn insert_item_in(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 item: &switchboard_core::item::NewItem,
                 placement: &switchboard_core::store::ItemPlacement,
-                inbound_id: Option<i64>,
+                inbound: Option<i64>,
                 cases: &switchboard_core::case::CaseRule,
             ) -> switchboard_core::error::CoreResult<switchboard_core::WorkItemId> {
-                let now = chrono::Utc::now();
-                let queue_id: Option<i64> = match &placement.queue {
-                    Some(name) => Some(Self::queue_id_for(tx, name).await?),
-                    None => None,
-                };
-                let thread_id: Option<i64> = match placement.parent_id {
-                    Some(parent) => {
-                        let parent_thread: Option<Option<i64>> =
-                            sqlx::query_scalar("SELECT thread_id FROM items WHERE id = $1")
-                                .bind(parent.get())
-                                .fetch_optional(&mut **tx)
-                                .await
-                                .map_err($crate::error::db_error)?;
-                        let Some(parent_thread) = parent_thread else {
-                            return Err(switchboard_core::CoreError::not_found(format!(
-                                "parent item {parent}"
-                            )));
-                        };
-                        Some(parent_thread.unwrap_or(parent.get()))
-                    }
-                    None => None,
-                };
-                let skills: Vec<String> =
-                    placement.required_skills.iter().map(ToString::to_string).collect();
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO items (channel, source, received_at, language, subject, \
-                     sender_email, sender_phone, sender_name, message_id, text, html, thread_id, \
-                     parent_id, noise, status, queue_id, priority, required_skills, warnings, \
-                     details, created_at, updated_at, inbound_id, intent, product_lines, \
-                     sla_due_at, sla_at_risk_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-                     $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22, $23, $24, $25, \
-                     $26) RETURNING id",
-                )
-                .bind(item.channel.as_str())
-                .bind(&item.source)
-                .bind(item.received_at)
-                .bind(item.language.map(|language| language.as_str()))
-                .bind(item.subject.as_deref())
-                .bind(item.sender.email.as_deref())
-                .bind(item.sender.phone.as_deref())
-                .bind(item.sender.name.as_deref())
-                .bind(item.message_id.as_deref())
-                .bind(&item.text)
-                .bind(item.html.as_deref())
-                .bind(thread_id)
-                .bind(placement.parent_id.map(switchboard_core::WorkItemId::get))
-                .bind(item.noise.map(|noise| noise.as_str()))
-                .bind(placement.status.as_str())
-                .bind(queue_id)
-                .bind(i64::from(placement.priority))
-                .bind(sqlx::types::Json(&skills))
-                .bind(sqlx::types::Json(&item.warnings))
-                .bind(sqlx::types::Json(&item.details))
-                .bind(now)
-                .bind(inbound_id)
-                .bind(placement.intent.map(|intent| intent.as_str()))
-                .bind(sqlx::types::Json(&placement.product_lines))
-                .bind(placement.sla.map(|clock| clock.due_at))
-                .bind(placement.sla.map(|clock| clock.at_risk_at))
-                .fetch_one(&mut **tx)
-                .await
-                .map_err($crate::error::db_error)?;
-                Self::insert_links_in(tx, id, &placement.links, now).await?;
-                Self::place_in_case(tx, id, cases, now).await?;
-                sqlx::query(
-                    "INSERT INTO events (at, actor, action, item_id, details) \
-                     VALUES ($1, $2, 'item.created', $3, $4)",
-                )
-                .bind(now)
-                .bind(sqlx::types::Json(&switchboard_core::event::Actor::System))
-                .bind(id)
-                .bind(sqlx::types::Json(serde_json::json!({
-                    "channel": item.channel.as_str(),
-                    "source": item.source,
-                })))
-                .execute(&mut **tx)
-                .await
-                .map_err($crate::error::db_error)?;
-                sqlx::query("INSERT INTO item_changes (item_id) VALUES ($1)")
-                    .bind(id)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err($crate::error::db_error)?;
-                for attachment in &item.attachments {
-                    Self::insert_attachment_in(tx, id, attachment).await?;
-                }
-                Ok(switchboard_core::WorkItemId::new(id))
+                let input = $crate::intake_sql::ItemRowInput { item, placement, inbound };
+                Self::insert_items_in(tx, std::slice::from_ref(&input), cases)
+                    .await?
+                    .pop()
+                    .ok_or_else(|| switchboard_core::CoreError::Internal("item not inserted".into()))
             }
 
             /// Gives every imported agent a user account (login = agent id, no password yet).

@@ -69,3 +69,4 @@ crate::admin_sql::impl_admin_store!(SqliteStore, sqlx::Sqlite);
 crate::sla_sql::impl_sla_store!(SqliteStore, sqlx::Sqlite);
 crate::document_sql::impl_document_store!(SqliteStore, sqlx::Sqlite);
 crate::history_sql::impl_history_store!(SqliteStore, sqlx::Sqlite);
+crate::intake_sql::impl_intake_writes!(SqliteStore, sqlx::Sqlite);

@@ -168,23 +168,27 @@ impl Pipeline {
         }
         let blobs = self.blobs.clone();
         let prepared = tokio::task::spawn_blocking(move || {
-            inputs
-                .into_iter()
-                .map(|input| {
-                    let keys = landing::keys(channel, &input.raw);
-                    let blob = blobs.put(&input.raw)?;
-                    let new = NewInbound {
-                        channel,
-                        source: input.source,
-                        idem_key: keys.idem_key,
-                        fingerprint: keys.fingerprint,
-                        blob,
-                        size: i64::try_from(input.raw.len()).unwrap_or(i64::MAX),
-                        received_at: Utc::now(),
-                    };
-                    Ok((new, Arc::new(input.raw)))
-                })
-                .collect::<Result<Vec<_>, CoreError>>()
+            let contents: Vec<&[u8]> = inputs.iter().map(|input| input.raw.as_slice()).collect();
+            let addresses = blobs.put_all(&contents)?;
+            Ok::<_, CoreError>(
+                inputs
+                    .into_iter()
+                    .zip(addresses)
+                    .map(|(input, blob)| {
+                        let keys = landing::keys(channel, &input.raw);
+                        let new = NewInbound {
+                            channel,
+                            source: input.source,
+                            idem_key: keys.idem_key,
+                            fingerprint: keys.fingerprint,
+                            blob,
+                            size: i64::try_from(input.raw.len()).unwrap_or(i64::MAX),
+                            received_at: Utc::now(),
+                        };
+                        (new, Arc::new(input.raw))
+                    })
+                    .collect::<Vec<_>>(),
+            )
         })
         .await
         .map_err(|error| CoreError::Internal(format!("blob task failed: {error}")))??;
@@ -259,6 +263,15 @@ impl Pipeline {
     /// Threads, links and places every parsed input and writes the items, a transaction per run
     /// of items that do not reply to each other.
     async fn persist_all(&self, parsed: Vec<ParsedInput>, outcomes: &mut [Option<Outcome>]) {
+        // Every attachment of the batch behind one durability barrier; a failure leaves each
+        // item to store its own below, so it costs only that item's outcome.
+        let attachments = parsed
+            .iter()
+            .filter_map(|input| input.parsed.as_ref().ok())
+            .flat_map(|parsed| &parsed.item.attachments)
+            .map(|attachment| attachment.content.clone())
+            .collect();
+        let attachments_stored = self.store_attachment_bytes(attachments).await.is_ok();
         let mut unwritten = Unwritten::default();
         for input in parsed {
             let ParsedInput {
@@ -275,6 +288,7 @@ impl Pipeline {
                     }
                     let noise = parsed.item.noise;
                     let prepared = match placement {
+                        Some(placement) if attachments_stored => Ok((parsed.item, placement)),
                         Some(placement) => self
                             .store_attachments(&parsed.item)
                             .await

@@ -377,9 +377,8 @@ impl Pipeline {
     async fn store_attachment_bytes(&self, contents: Vec<Vec<u8>>) -> Result<(), CoreError> {
         let blobs = self.blobs.clone();
         tokio::task::spawn_blocking(move || {
-            contents
-                .iter()
-                .try_for_each(|content| blobs.put(content).map(|_| ()))
+            let contents: Vec<&[u8]> = contents.iter().map(Vec::as_slice).collect();
+            blobs.put_all(&contents).map(|_| ())
         })
         .await
         .map_err(|error| CoreError::Internal(format!("blob task failed: {error}")))?
