@@ -287,23 +287,41 @@ async fn ingest_all(pipeline: &Pipeline, inputs: Vec<RawInput>) -> usize {
     made
 }
 
-/// E-mails/s until every item is persisted, indexed (committed) and seen by a routing round.
-async fn throughput(node: Node, inputs: Vec<RawInput>) -> f64 {
+/// What a throughput run measured.
+struct Throughput {
+    /// E-mails/s until every item is persisted, indexed (committed) and seen by a routing round.
+    rate: f64,
+    /// E-mails per CPU-second of the whole process (every thread): less sensitive to what else
+    /// the machine runs than `rate`.
+    per_cpu_second: f64,
+    /// Seconds in the pipeline, then waiting for the index, then the last routing round.
+    stages: [f64; 3],
+}
+
+async fn throughput(node: Node, inputs: Vec<RawInput>) -> Throughput {
     let count = inputs.len();
     let started = Instant::now();
+    let started_cpu = cpu_time::ProcessTime::now();
     let made = ingest_all(&node.pipeline, inputs).await;
+    let ingested = started.elapsed().as_secs_f64();
     let last_change = node.store.max_change_seq().await.unwrap();
     while node.index.applied_seq() < last_change {
         node.indexer.wake();
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    let indexed = started.elapsed().as_secs_f64();
     node.router.round().await.unwrap();
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu = started_cpu.elapsed().as_secs_f64();
     node.indexer.shutdown().await.unwrap();
     assert_eq!(made, count, "every message becomes a new item");
     // A variant's load (faxes) adds items of its own.
     assert!(node.store.count_items().await.unwrap() >= count as i64);
-    count as f64 / elapsed
+    Throughput {
+        rate: count as f64 / elapsed,
+        per_cpu_second: count as f64 / cpu,
+        stages: [ingested, indexed - ingested, elapsed - indexed],
+    }
 }
 
 /// Arrival-to-routable times of messages arriving one by one at a steady rate.
@@ -385,7 +403,8 @@ async fn main() {
         for label in databases() {
             let node = start_node(&fresh_url(label, scratch.path()).await).await;
             let load = variant.start_load(&node);
-            let rate = throughput(node, corpus.distinct(items, 0)).await;
+            let measured = throughput(node, corpus.distinct(items, 0)).await;
+            let rate = measured.rate;
             load.iter().for_each(tokio::task::JoinHandle::abort);
             let ratio = floor.map_or("n/a".to_owned(), |floor| format!("{:.2}", rate / floor));
             let to_idle = match idle_rates.get(label) {
@@ -398,6 +417,12 @@ async fn main() {
                 "{label:>8} {:>8}: throughput {rate:>7.0} e-mails/s   ratio to floor {ratio}{to_idle}   load {}",
                 variant.label(),
                 load_line()
+            );
+            let [ingest, index, route] = measured.stages;
+            println!(
+                "{label:>8} {:>8}:   {:.0} e-mails per CPU-second of the process; pipeline {ingest:.2} s, index catch-up {index:.2} s, last routing round {route:.2} s",
+                variant.label(),
+                measured.per_cpu_second,
             );
             if matches!(variant, Variant::Idle) {
                 idle_rates.insert(label, rate);
