@@ -155,14 +155,12 @@ fn flush_concurrently<'a>(
             .chunks(per_thread)
             .map(|chunk| scope.spawn(move || chunk.iter().try_for_each(|file| flush(file))))
             .collect();
-        workers
-            .into_iter()
-            .map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("flush thread panicked")))
-            })
-            .collect::<std::io::Result<()>>()
+        // The scope joins every worker even when an earlier one failed.
+        workers.into_iter().try_for_each(|worker| {
+            worker
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("flush thread panicked")))
+        })
     })
 }
 
