@@ -18,6 +18,10 @@ use switchboard_channels::document::pdf::{PdfFile, rasterise};
 use switchboard_channels::document::scan::page_raster;
 use switchboard_channels::document::{DocumentConfig, DocumentIntake};
 
+/// The tests' helpers: the corpus folder and the PDF writer.
+#[path = "../tests/document_support/mod.rs"]
+mod document_support;
+
 const WORKERS: usize = 2;
 const DOCUMENTS: &[&str] = &[
     "fax/f0001",
@@ -29,10 +33,6 @@ const DOCUMENTS: &[&str] = &[
     "letter/l0003",
     "letter/l0005",
 ];
-
-fn corpus() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev")
-}
 
 /// Runs `work` over `count` jobs on [`WORKERS`] threads and returns jobs per second.
 fn rate(count: usize, work: impl Fn(usize) + Sync) -> f64 {
@@ -77,27 +77,8 @@ fn text_pdf(text: &str) -> Vec<u8> {
         format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
     ];
-    let mut pdf = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (index, body) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", index + 1).as_bytes());
-    }
-    let xref = pdf.len();
-    pdf.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for offset in offsets {
-        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-    }
-    pdf.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    pdf
+    let objects: Vec<Vec<u8>> = objects.into_iter().map(String::into_bytes).collect();
+    document_support::pdf_from_objects(&objects)
 }
 
 fn tesseract_alone(page: &Path, dpi: u32) {
@@ -181,7 +162,9 @@ fn main() {
     let engine = TesseractCli::new(OcrConfig::default());
     let documents: Vec<Vec<u8>> = DOCUMENTS
         .iter()
-        .map(|name| std::fs::read(corpus().join(format!("{name}.pdf"))).unwrap())
+        .map(|name| {
+            std::fs::read(document_support::corpus_dir().join(format!("{name}.pdf"))).unwrap()
+        })
         .collect();
     let dir = tempfile::tempdir().unwrap();
     let rasters: Vec<_> = documents
