@@ -204,6 +204,33 @@ pub struct RoutingSnapshot {
     pub items: Vec<WaitingItemRouting>,
 }
 
+/// What changed items look like now, for a router that keeps its snapshot between rounds:
+/// those still waiting, and those owned or offered (with their agent).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoutingChanges {
+    /// The items still waiting, as [`RoutingSnapshot::items`] shows them, by id.
+    pub waiting: Vec<WaitingItemRouting>,
+    /// The items an agent owns or has been offered.
+    pub open_work: Vec<(UserId, OpenWork)>,
+}
+
+/// Adds open work to the agents it belongs to (work of agents not listed is left out).
+pub fn attach_open_work(
+    agents: &mut [AgentRouting],
+    work: impl IntoIterator<Item = (UserId, OpenWork)>,
+) {
+    let position: std::collections::HashMap<UserId, usize> = agents
+        .iter()
+        .enumerate()
+        .map(|(index, agent)| (agent.user, index))
+        .collect();
+    for (user, open) in work {
+        if let Some(&index) = position.get(&user) {
+            agents[index].open_work.push(open);
+        }
+    }
+}
+
 /// The linked customer's facts rules read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerRoutingFacts {
@@ -455,6 +482,14 @@ pub trait RoutingStore: Send + Sync {
 
     /// Reads queues, active agents and waiting items as of `now`.
     async fn routing_snapshot(&self, now: DateTime<Utc>) -> CoreResult<RoutingSnapshot>;
+
+    /// Reads the active agents as of `now` as [`RoutingStore::routing_snapshot`] does, without
+    /// their open work (which follows the items: [`RoutingStore::routing_changes`]).
+    async fn routing_agents(&self, now: DateTime<Utc>) -> CoreResult<Vec<AgentRouting>>;
+
+    /// Reads the routing state of these items now: the waiting ones, and the owned or offered
+    /// ones with their agent; items in neither state are in neither list.
+    async fn routing_changes(&self, items: &[WorkItemId]) -> CoreResult<RoutingChanges>;
 
     /// Reads what the rules need about items.
     async fn routing_facts(&self, items: &[WorkItemId]) -> CoreResult<Vec<ItemRoutingFacts>>;

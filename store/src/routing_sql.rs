@@ -210,6 +210,40 @@ macro_rules! impl_routing_store {
             ) -> switchboard_core::error::CoreResult<switchboard_core::routing::RoutingSnapshot> {
                 use $crate::routing_sql::rows as rows;
                 let queues = self.queue_settings().await?;
+                let mut agents = self.routing_agents(now).await?;
+                let work: Vec<rows::OpenWorkRow> = sqlx::query_as(rows::OPEN_WORK_SELECT)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                switchboard_core::routing::attach_open_work(&mut agents, rows::open_work(work)?);
+                let offers: Vec<rows::OfferRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} ORDER BY id",
+                    rows::OPEN_OFFER_SELECT
+                )))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                let offers = rows::offers_by_item(offers);
+                let waiting: Vec<rows::WaitingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} ORDER BY items.id",
+                    rows::WAITING_SELECT
+                )))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
+                let items = waiting
+                    .into_iter()
+                    .map(|row| row.into_waiting(&offers))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(switchboard_core::routing::RoutingSnapshot { queues, agents, items })
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn routing_agents(
+                &self,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::routing::AgentRouting>> {
+                use $crate::routing_sql::rows as rows;
                 let agent_rows: Vec<rows::AgentRow> = sqlx::query_as(rows::AGENT_SELECT)
                     .fetch_all(&self.pool)
                     .await
@@ -231,15 +265,7 @@ macro_rules! impl_routing_store {
                         .fetch_all(&self.pool)
                         .await
                         .map_err($crate::error::db_error)?;
-                let work: Vec<(i64, i64, String, String)> = sqlx::query_as(
-                    "SELECT assignments.user_id, assignments.item_id, items.channel, assignments.kind \
-                     FROM assignments JOIN items ON items.id = assignments.item_id \
-                     WHERE assignments.ended_at IS NULL AND items.status IN ('offered', 'assigned')",
-                )
-                .fetch_all(&self.pool)
-                .await
-                .map_err($crate::error::db_error)?;
-                rows::attach_to_agents(&mut agents, skills, memberships, work)?;
+                rows::attach_to_agents(&mut agents, skills, memberships)?;
                 for agent in agents.iter_mut().filter(|agent| agent.fairness_max.is_some()) {
                     let since = now - chrono::Duration::minutes(i64::from(agent.fairness_window_minutes));
                     let count: i64 = sqlx::query_scalar(
@@ -253,23 +279,47 @@ macro_rules! impl_routing_store {
                     .map_err($crate::error::db_error)?;
                     agent.assignments_in_window = i32::try_from(count).unwrap_or(i32::MAX);
                 }
-                let offers: Vec<(i64, i64, i64, Option<chrono::DateTime<chrono::Utc>>)> = sqlx::query_as(
-                    "SELECT id, item_id, user_id, expires_at FROM assignments \
-                     WHERE kind = 'offer' AND ended_at IS NULL",
-                )
-                .fetch_all(&self.pool)
-                .await
-                .map_err($crate::error::db_error)?;
-                let offers = rows::offers_by_item(offers);
-                let waiting: Vec<rows::WaitingRow> = sqlx::query_as(rows::WAITING_SELECT)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::error::db_error)?;
-                let items = waiting
-                    .into_iter()
-                    .map(|row| row.into_waiting(&offers))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(switchboard_core::routing::RoutingSnapshot { queues, agents, items })
+                Ok(agents)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn routing_changes(
+                &self,
+                items: &[switchboard_core::WorkItemId],
+            ) -> switchboard_core::error::CoreResult<switchboard_core::routing::RoutingChanges> {
+                use $crate::routing_sql::rows as rows;
+                let mut changes = switchboard_core::routing::RoutingChanges::default();
+                for chunk in items.chunks($crate::feed_sql::IDS_PER_STATEMENT) {
+                    let ids: Vec<i64> = chunk.iter().map(|id| id.get()).collect();
+                    let work: Vec<rows::OpenWorkRow> = Self::rows_with_ids(
+                        &format!("{} AND assignments.item_id IN (", rows::OPEN_WORK_SELECT),
+                        &ids,
+                        ")",
+                        &self.pool,
+                    )
+                    .await?;
+                    changes.open_work.extend(rows::open_work(work)?);
+                    let offers: Vec<rows::OfferRow> = Self::rows_with_ids(
+                        &format!("{} AND item_id IN (", rows::OPEN_OFFER_SELECT),
+                        &ids,
+                        ") ORDER BY id",
+                        &self.pool,
+                    )
+                    .await?;
+                    let offers = rows::offers_by_item(offers);
+                    let waiting: Vec<rows::WaitingRow> = Self::rows_with_ids(
+                        &format!("{} AND items.id IN (", rows::WAITING_SELECT),
+                        &ids,
+                        ") ORDER BY items.id",
+                        &self.pool,
+                    )
+                    .await?;
+                    for row in waiting {
+                        changes.waiting.push(row.into_waiting(&offers)?);
+                    }
+                }
+                changes.waiting.sort_by_key(|item| item.item);
+                Ok(changes)
             }
 
             #[tracing::instrument(skip_all)]

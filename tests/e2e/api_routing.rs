@@ -131,7 +131,7 @@ async fn rule_sets_validate_save_and_activate_for_admins_only() {
 }
 
 /// Activates the one-queue rule set through the API.
-async fn activate_inbox_rules(store: &Arc<dyn Store>) {
+pub(crate) async fn activate_inbox_rules(store: &Arc<dyn Store>) {
     activate_rules(store, &serde_json::from_str(INBOX_RULES).unwrap()).await;
 }
 

@@ -16,6 +16,7 @@ mod api_related;
 mod api_routing;
 mod browser_support;
 mod corpus_cases;
+mod dispatch_state;
 mod feed_order;
 mod http_basics;
 mod imap_source;

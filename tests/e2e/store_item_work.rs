@@ -43,7 +43,12 @@ async fn assigned_item(store: &Arc<dyn Store>, source: &str, owner: UserId) -> W
 }
 
 /// Runs one statement with an item id and an optional time on either database.
-async fn execute(url: &str, sql: &'static str, item: WorkItemId, at: Option<DateTime<Utc>>) {
+pub(crate) async fn execute(
+    url: &str,
+    sql: &'static str,
+    item: WorkItemId,
+    at: Option<DateTime<Utc>>,
+) {
     if switchboard_store::is_postgres(url) {
         let pool = sqlx::PgPool::connect(url).await.unwrap();
         sqlx::query(sql)

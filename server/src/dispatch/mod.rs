@@ -1,17 +1,18 @@
 //! The dispatch loop: reacts to routing events (an item queued, an agent's status or load
 //! changed, an offer answered, a lead's action, and timers for offer timeouts, cool-downs,
-//! reservations and relaxation steps), reads a snapshot, asks the pure policy and persists its
-//! decisions fenced by item versions. It also records SLA breaches: a check runs when an event
+//! reservations and relaxation steps), brings its routing state up to date ([`live`]: the items
+//! the change feed names, not a full snapshot), asks the pure policy and persists its decisions
+//! fenced by item versions. It also records SLA breaches: a check runs when an event
 //! may have moved a due time and at the next due time it knows of (never on a fixed beat).
 //!
 //! Exactly one node routes at a time: on PostgreSQL the loop runs only while it holds an
 //! advisory lock ([`leader`]) and wakes on `LISTEN switchboard_routing`; SQLite is one node.
 
 pub mod leader;
+pub mod live;
 pub mod model;
 pub mod simulate;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 use std::time::Duration as StdDuration;
@@ -37,6 +38,9 @@ pub struct DispatchSettings {
     pub idle_tick: StdDuration,
     /// Policy settings (channel costs, not-responding threshold).
     pub policy: PolicyConfig,
+    /// How often the loop reads its whole routing state again instead of following the change
+    /// feed (it also does when it takes the router lock and after a failed round).
+    pub resync_every: StdDuration,
 }
 
 impl Default for DispatchSettings {
@@ -45,6 +49,7 @@ impl Default for DispatchSettings {
             absence_grace: Duration::minutes(2),
             idle_tick: StdDuration::from_secs(1),
             policy: PolicyConfig::default(),
+            resync_every: StdDuration::from_secs(30),
         }
     }
 }
@@ -83,6 +88,8 @@ pub struct Router {
     settings: DispatchSettings,
     wake: Notify,
     rules: Mutex<Option<ActiveRules>>,
+    /// The routing state kept between rounds; `None` makes the next round read it all.
+    live: Mutex<Option<live::LiveRouting>>,
     /// An event may have moved a due time: check for breaches in the next round.
     sla_changed: AtomicBool,
     /// When the next breach check is due without an event.
@@ -101,6 +108,7 @@ impl DispatchHandle {
             settings,
             wake: Notify::new(),
             rules: Mutex::new(None),
+            live: Mutex::new(None),
             sla_changed: AtomicBool::new(true),
             next_breach_check: StdMutex::new(None),
         }))
@@ -133,9 +141,29 @@ impl DispatchHandle {
         }
     }
 
-    /// Routes until `session` (the leadership check) fails; returns then.
+    /// Brings the loop's routing state up to date as a round does (following the change feed,
+    /// or reading it all when missing or due) and returns it as a stored snapshot, for
+    /// comparing it with a fresh read.
+    pub async fn caught_up_snapshot(
+        &self,
+    ) -> CoreResult<switchboard_core::routing::RoutingSnapshot> {
+        let router = &self.0;
+        let mut slot = router.live.lock().await;
+        let caught_up = router.up_to_date(&mut slot, Utc::now()).await;
+        match caught_up {
+            Ok(state) => Ok(state.to_snapshot()),
+            Err(error) => {
+                *slot = None;
+                Err(error)
+            }
+        }
+    }
+
+    /// Routes until `session` (the leadership check) fails; returns then. A session starts
+    /// from a full read of the routing state (another node may have routed meanwhile).
     pub(crate) async fn routing_session(&self, mut session: Option<&mut leader::Leadership>) {
         let router = &self.0;
+        *router.live.lock().await = None;
         loop {
             let next = match router.round().await {
                 Ok(summary) => {
@@ -208,6 +236,35 @@ impl Router {
     }
 
     async fn round(&self) -> CoreResult<RoundSummary> {
+        let mut slot = self.live.lock().await;
+        let result = self.round_on(&mut slot).await;
+        if result.is_err() {
+            // Part of the round may have been written: read everything again next time.
+            *slot = None;
+        }
+        result
+    }
+
+    /// Brings the kept routing state up to date, reading it all when it is missing or due.
+    async fn up_to_date<'a>(
+        &self,
+        slot: &'a mut Option<live::LiveRouting>,
+        now: DateTime<Utc>,
+    ) -> CoreResult<&'a mut live::LiveRouting> {
+        let current = match slot.take() {
+            Some(mut kept) if !kept.is_due_for_full_read(self.settings.resync_every) => {
+                if kept.refresh(self.store.as_ref(), now).await? {
+                    kept
+                } else {
+                    live::LiveRouting::read(self.store.as_ref(), now).await?
+                }
+            }
+            _ => live::LiveRouting::read(self.store.as_ref(), now).await?,
+        };
+        Ok(slot.insert(current))
+    }
+
+    async fn round_on(&self, slot: &mut Option<live::LiveRouting>) -> CoreResult<RoundSummary> {
         let mut summary = RoundSummary::default();
         let now = Utc::now();
         summary.returned = self
@@ -216,10 +273,9 @@ impl Router {
             .await?
             .len();
         let (version, rules) = self.active_rules().await?;
-        let mut snapshot = self.store.routing_snapshot(now).await?;
-        let unplanned: Vec<WorkItemId> = snapshot
-            .items
-            .iter()
+        let state = self.up_to_date(slot, now).await?;
+        let unplanned: Vec<WorkItemId> = state
+            .items()
             .filter(|item| {
                 item.status == ItemStatus::Queued
                     && !item.route_locked
@@ -235,26 +291,30 @@ impl Router {
                 .collect();
             let saved = self.store.save_routes(&placements).await?;
             summary.planned = saved.iter().filter(|saved| **saved).count();
-            // The saved routes go into the snapshot as the store wrote them (no second read);
+            // The saved routes go into the state as the store wrote them (no second read);
             // a route naming a queue the store just created needs the queues read again.
-            let known = |name: &str| snapshot.queues.iter().any(|queue| queue.name == name);
-            if placements.iter().any(|placement| !known(&placement.queue)) {
-                snapshot.queues = self.store.queue_settings().await?;
+            if placements
+                .iter()
+                .any(|placement| !state.knows_queue(&placement.queue))
+            {
+                state.set_queues(self.store.queue_settings().await?);
             }
-            model::apply_routes(&mut snapshot, &placements, &saved);
+            state.apply_routes(&placements, &saved);
         }
-        let policy_snapshot = model::policy_snapshot(&snapshot, &self.settings.policy);
-        let decisions = policy::assign(&policy_snapshot, now);
+        let grace = self.settings.absence_grace;
+        let agents_due = model::next_due_of_agents(state.agents(), now, grace);
+        let (decisions, items_due) = state.with_policy_snapshot(&self.settings.policy, |policy| {
+            (
+                policy::assign(policy, now),
+                model::next_due_of_items(policy, now),
+            )
+        });
         summary.next_due = model::decision_moments(&decisions)
-            .chain(model::next_due(&snapshot, now, self.settings.absence_grace))
+            .chain(items_due)
+            .chain(agents_due)
             .filter(|moment| *moment > now)
             .min();
-        let versions: HashMap<WorkItemId, i64> = snapshot
-            .items
-            .iter()
-            .map(|item| (item.item, item.version))
-            .collect();
-        let (writes, not_responding) = model::fenced(decisions, &versions);
+        let (writes, not_responding) = model::fenced(decisions, |item| state.version_of(item));
         if !writes.is_empty() {
             let applied = self.store.apply_decisions(&writes, now).await?;
             summary.applied = applied.iter().filter(|applied| **applied).count();

@@ -134,28 +134,42 @@ pub fn waiting_item(
     })
 }
 
-/// The policy's snapshot of a stored one.
-pub fn policy_snapshot(stored: &RoutingSnapshot, config: &PolicyConfig) -> Snapshot {
-    let queue_ids: HashMap<&str, QueueId> = stored
-        .queues
+/// Queue ids by name.
+pub fn queue_ids(queues: &[QueueSettings]) -> HashMap<&str, QueueId> {
+    queues
         .iter()
         .map(|queue| (queue.name.as_str(), queue.id))
-        .collect();
-    let all_queues: Vec<QueueId> = stored.queues.iter().map(|queue| queue.id).collect();
+        .collect()
+}
+
+/// The policy's snapshot of stored queues and agents, with the policy's waiting `items`.
+pub fn policy_snapshot_with(
+    queues: &[QueueSettings],
+    agents: &[AgentRouting],
+    items: Vec<WaitingItem>,
+    config: &PolicyConfig,
+) -> Snapshot {
+    let all_queues: Vec<QueueId> = queues.iter().map(|queue| queue.id).collect();
     Snapshot {
-        queues: stored.queues.iter().map(queue_config).collect(),
-        agents: stored
-            .agents
+        queues: queues.iter().map(queue_config).collect(),
+        agents: agents
             .iter()
             .map(|routing| agent(routing, &all_queues, config))
             .collect(),
-        items: stored
-            .items
-            .iter()
-            .filter_map(|item| waiting_item(item, &queue_ids))
-            .collect(),
+        items,
         config: config.clone(),
     }
+}
+
+/// The policy's snapshot of a stored one.
+pub fn policy_snapshot(stored: &RoutingSnapshot, config: &PolicyConfig) -> Snapshot {
+    let queue_ids = queue_ids(&stored.queues);
+    let items = stored
+        .items
+        .iter()
+        .filter_map(|item| waiting_item(item, &queue_ids))
+        .collect();
+    policy_snapshot_with(&stored.queues, &stored.agents, items, config)
 }
 
 /// The rules' view of an item.
@@ -211,25 +225,29 @@ pub fn placement(
     }
 }
 
-/// Puts saved routes into the snapshot they were planned on, as the store wrote them (queue,
+/// Puts saved routes into the items they were planned on, as the store wrote them (queue,
 /// priority, first-step skills, route, rule-set version, version bumped); routes not saved
 /// (the item moved on meanwhile) leave their items as read, so decisions on them are fenced.
-pub fn apply_routes(snapshot: &mut RoutingSnapshot, placements: &[RoutePlacement], saved: &[bool]) {
-    let queue_ids: HashMap<&str, QueueId> = snapshot
-        .queues
-        .iter()
-        .map(|queue| (queue.name.as_str(), queue.id))
-        .collect();
+/// Returns the items changed.
+pub fn apply_routes<'a>(
+    queues: &[QueueSettings],
+    items: impl IntoIterator<Item = &'a mut WaitingItemRouting>,
+    placements: &[RoutePlacement],
+    saved: &[bool],
+) -> Vec<WorkItemId> {
+    let queue_ids = queue_ids(queues);
     let planned: HashMap<WorkItemId, &RoutePlacement> = placements
         .iter()
         .zip(saved)
         .filter(|(_, saved)| **saved)
         .map(|(placement, _)| (placement.item, placement))
         .collect();
-    for item in &mut snapshot.items {
+    let mut changed = Vec::with_capacity(planned.len());
+    for item in items {
         let Some(placement) = planned.get(&item.item) else {
             continue;
         };
+        changed.push(item.item);
         item.queue = queue_ids.get(placement.queue.as_str()).copied();
         item.priority = placement.priority;
         item.required_skills.clone_from(&placement.required_skills);
@@ -237,13 +255,14 @@ pub fn apply_routes(snapshot: &mut RoutingSnapshot, placements: &[RoutePlacement
         item.rule_set_version = Some(placement.rule_set_version);
         item.version += 1;
     }
+    changed
 }
 
 /// Turns decisions into fenced writes; several decisions on one item expect the versions the
 /// earlier ones leave. Returns the writes and the agents to mark not responding.
 pub fn fenced(
     decisions: Vec<Decision>,
-    versions: &HashMap<WorkItemId, i64>,
+    version_of: impl Fn(WorkItemId) -> Option<i64>,
 ) -> (Vec<FencedDecision>, Vec<(UserId, u32)>) {
     let mut next_version: HashMap<WorkItemId, i64> = HashMap::new();
     let mut writes = Vec::new();
@@ -298,7 +317,7 @@ pub fn fenced(
             }
             Decision::Wait { .. } => continue,
         };
-        let Some(&stored) = versions.get(&item) else {
+        let Some(stored) = version_of(item) else {
             continue;
         };
         let expected = next_version.entry(item).or_insert(stored);
@@ -321,45 +340,57 @@ pub fn decision_moments(decisions: &[Decision]) -> impl Iterator<Item = DateTime
     })
 }
 
-/// The next moment something changes without an event: an offer times out, a cool-down or a
-/// reservation ends, a relaxation step or a secondary delay starts, an absent agent's grace
-/// period ends.
-pub fn next_due(
-    stored: &RoutingSnapshot,
-    now: DateTime<Utc>,
-    grace: Duration,
-) -> Option<DateTime<Utc>> {
-    let queues: HashMap<QueueId, &QueueSettings> = stored
+/// The next moment a waiting item changes without an event: an offer times out, a cool-down
+/// or a reservation ends, a relaxation step or a secondary delay starts. Reads the policy's view
+/// of the items (their routes already parsed).
+pub fn next_due_of_items(policy: &Snapshot, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let queues: HashMap<QueueId, &QueueConfig> = policy
         .queues
         .iter()
         .map(|queue| (queue.id, queue))
         .collect();
-    let mut moments: Vec<DateTime<Utc>> = Vec::new();
-    for item in &stored.items {
-        moments.extend(item.offer.map(|offer| offer.expires_at));
-        moments.extend(item.cooldown_until);
-        if let Some(queue) = item.queue.and_then(|queue| queues.get(&queue)) {
-            let after = |seconds: i32| item.received_at + Duration::seconds(i64::from(seconds));
-            moments.push(after(queue.secondary_delay_seconds));
+    let mut next: Option<DateTime<Utc>> = None;
+    let mut consider = |moment: DateTime<Utc>| {
+        if moment > now && next.is_none_or(|next| moment < next) {
+            next = Some(moment);
+        }
+    };
+    for item in &policy.items {
+        if let Some(offer) = item.state.offer {
+            consider(offer.expires_at);
+        }
+        if let Some(until) = item.state.cooldown_until {
+            consider(until);
+        }
+        if let Some(queue) = queues.get(&item.route.queue) {
+            let after = |seconds: u32| item.arrived_at + Duration::seconds(i64::from(seconds));
+            consider(after(queue.secondary_delay_seconds));
             if item.preferred_agent.is_some() {
-                moments.push(after(queue.preferred_agent_seconds));
+                consider(after(queue.preferred_agent_seconds));
             }
         }
-        let plan: Option<RoutePlan> = item
-            .route
-            .as_ref()
-            .and_then(|route| serde_json::from_value(route.clone()).ok());
-        for step in plan.iter().flat_map(|plan| plan.steps.iter()) {
-            moments.push(item.received_at + Duration::minutes(i64::from(step.after_minutes)));
+        for step in &item.route.steps {
+            consider(item.arrived_at + Duration::minutes(i64::from(step.after_minutes)));
         }
     }
-    for agent in &stored.agents {
-        let absent = agent.status != switchboard_core::user::AgentStatus::Available;
-        if absent && !agent.open_work.is_empty() {
-            moments.extend(agent.status_since.map(|since| since + grace));
-        }
-    }
-    moments.into_iter().filter(|moment| *moment > now).min()
+    next
+}
+
+/// The next moment an absent agent's grace period ends (their work returns to routing).
+pub fn next_due_of_agents(
+    agents: &[AgentRouting],
+    now: DateTime<Utc>,
+    grace: Duration,
+) -> Option<DateTime<Utc>> {
+    agents
+        .iter()
+        .filter(|agent| {
+            agent.status != switchboard_core::user::AgentStatus::Available
+                && !agent.open_work.is_empty()
+        })
+        .filter_map(|agent| agent.status_since.map(|since| since + grace))
+        .filter(|moment| *moment > now)
+        .min()
 }
 
 #[cfg(test)]
@@ -421,7 +452,13 @@ mod tests {
             items: vec![waiting(1), waiting(2)],
         };
         let placements = [placement(1, "complaints"), placement(2, "complaints")];
-        apply_routes(&mut snapshot, &placements, &[true, false]);
+        let changed = apply_routes(
+            &snapshot.queues,
+            &mut snapshot.items,
+            &placements,
+            &[true, false],
+        );
+        assert_eq!(changed, vec![WorkItemId::new(1)]);
         let saved = &snapshot.items[0];
         assert_eq!(saved.queue, Some(QueueId::new(5)));
         assert_eq!((saved.priority, saved.version), (40, 4));

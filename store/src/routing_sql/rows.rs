@@ -126,12 +126,11 @@ impl AgentRow {
     }
 }
 
-/// Attaches skills, queue memberships and open work to the agents they belong to.
+/// Attaches skills and queue memberships to the agents they belong to.
 pub(crate) fn attach_to_agents(
     agents: &mut [AgentRouting],
     skills: Vec<(i64, String, i64)>,
     memberships: Vec<(i64, i64, String)>,
-    work: Vec<(i64, i64, String, String)>,
 ) -> Result<(), CoreError> {
     let position: std::collections::HashMap<i64, usize> = agents
         .iter()
@@ -150,17 +149,40 @@ pub(crate) fn attach_to_agents(
             agents[index].queues.push((QueueId::new(queue), kind));
         }
     }
-    for (user, item, channel, kind) in work {
-        if let Some(&index) = position.get(&user) {
-            agents[index].open_work.push(OpenWork {
-                item: WorkItemId::new(item),
-                channel: parse("channel", &channel, switchboard_core::item::Channel::parse)?,
-                kind: parse("assignment kind", &kind, AssignmentKind::parse)?,
-            });
-        }
-    }
     Ok(())
 }
+
+/// A row of open work: `(agent, item, channel, kind)`.
+pub(crate) type OpenWorkRow = (i64, i64, String, String);
+
+/// Open work: the open assignments and offers of items owned or offered; a caller adds
+/// `AND assignments.item_id IN (...)` to read some items only.
+pub(crate) const OPEN_WORK_SELECT: &str = "SELECT assignments.user_id, assignments.item_id, items.channel, assignments.kind \
+     FROM assignments JOIN items ON items.id = assignments.item_id \
+     WHERE assignments.ended_at IS NULL AND items.status IN ('offered', 'assigned')";
+
+/// Parses open-work rows into each item's agent and work.
+pub(crate) fn open_work(rows: Vec<OpenWorkRow>) -> Result<Vec<(UserId, OpenWork)>, CoreError> {
+    rows.into_iter()
+        .map(|(user, item, channel, kind)| {
+            Ok((
+                UserId::new(user),
+                OpenWork {
+                    item: WorkItemId::new(item),
+                    channel: parse("channel", &channel, switchboard_core::item::Channel::parse)?,
+                    kind: parse("assignment kind", &kind, AssignmentKind::parse)?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// A row of an open offer: `(assignment, item, agent, expires_at)`.
+pub(crate) type OfferRow = (i64, i64, i64, Option<DateTime<Utc>>);
+
+/// Open offers; a caller adds `AND item_id IN (...)` to read some items only.
+pub(crate) const OPEN_OFFER_SELECT: &str = "SELECT id, item_id, user_id, expires_at FROM assignments \
+     WHERE kind = 'offer' AND ended_at IS NULL";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct WaitingRow {
@@ -183,7 +205,8 @@ pub(crate) struct WaitingRow {
 }
 
 /// The waiting items with their preferred agent: the one who had the earlier item of the
-/// thread, else the one who holds (or last handled) another item of the item's case.
+/// thread, else the one who holds (or last handled) another item of the item's case. A caller
+/// adds the order, or `AND items.id IN (...)` to read some items only.
 pub(crate) const WAITING_SELECT: &str = "SELECT items.id, items.version, items.status, \
      items.channel, items.received_at, items.sla_due_at, items.sla_at_risk_at, items.queue_id, \
      items.priority, \
@@ -198,7 +221,7 @@ pub(crate) const WAITING_SELECT: &str = "SELECT items.id, items.version, items.s
        AND other.assigned_user_id IS NOT NULL \
        ORDER BY CASE WHEN other.status IN ('assigned', 'waiting') THEN 0 ELSE 1 END, \
        other.updated_at DESC, other.id DESC LIMIT 1)) AS preferred_agent \
-     FROM items WHERE items.status IN ('queued', 'offered') ORDER BY items.id";
+     FROM items WHERE items.status IN ('queued', 'offered')";
 
 impl WaitingRow {
     pub(crate) fn into_waiting(
@@ -244,9 +267,7 @@ fn requirements(raw: &[String]) -> Result<Vec<SkillRequirement>, CoreError> {
 }
 
 /// Builds the open-offer map from `(assignment, item, agent, expires_at)` rows.
-pub(crate) fn offers_by_item(
-    rows: Vec<(i64, i64, i64, Option<DateTime<Utc>>)>,
-) -> std::collections::HashMap<i64, OpenOffer> {
+pub(crate) fn offers_by_item(rows: Vec<OfferRow>) -> std::collections::HashMap<i64, OpenOffer> {
     rows.into_iter()
         .filter_map(|(id, item, agent, expires_at)| {
             Some((
