@@ -316,6 +316,14 @@ impl ExclusionTally {
         }
     }
 
+    /// An empty tally with room to list `limit` agents.
+    pub(crate) fn with_capacity(limit: usize) -> Self {
+        Self {
+            listed: Vec::with_capacity(limit),
+            ..Self::default()
+        }
+    }
+
     pub(crate) fn merge(&mut self, other: &ExclusionTally, limit: usize) {
         for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
             *mine += theirs;

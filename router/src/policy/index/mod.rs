@@ -33,7 +33,7 @@ use self::groups::Groups;
 use self::rosters::Rosters;
 use self::vocabulary::Vocabulary;
 use super::prepare::OrderKey;
-use crate::explain::{Decision, Outcome};
+use crate::explain::{Decision, ExclusionTally, Outcome};
 use crate::model::{PendingOffer, PolicyConfig, Snapshot, WaitingItem};
 
 /// Dirty agents beyond this many wake their buckets instead of scanning their groups.
@@ -72,7 +72,8 @@ pub struct RoutingIndex {
     notices: VecDeque<Decision>,
     now: DateTime<Utc>,
     open_cost: u32,
-    scratch: Vec<(f64, u64, UserId)>,
+    /// The best candidates of the last [`Self::pick_for`], best first.
+    ranked: Vec<pick::Ranked>,
 }
 
 impl RoutingIndex {
@@ -115,7 +116,7 @@ impl RoutingIndex {
             notices: VecDeque::new(),
             now,
             open_cost: u32::MAX,
-            scratch: Vec::new(),
+            ranked: Vec::with_capacity(snapshot.config.explain_limit),
         };
         let mut adopted = Vec::with_capacity(snapshot.items.len());
         for item in &snapshot.items {
@@ -137,15 +138,22 @@ impl RoutingIndex {
     /// agent can take any waiting item. Decisions it returns are already applied to the index.
     pub fn next_decision(&mut self, now: DateTime<Utc>) -> Option<Decision> {
         self.advance(now);
+        // The dirty agents' best item, found once per call: parking a bucket changes no
+        // bucket head, and a cool-down returns its notices before this is read again.
+        let mut agents_best: Option<Option<(OrderKey, u32)>> = None;
         loop {
             if let Some(notice) = self.notices.pop_front() {
                 return Some(notice);
             }
             if self.dirty_agents.len() > DIRTY_AGENT_LIMIT {
                 self.wake_dirty_agents();
+                agents_best = None;
             }
             let from_buckets = self.peek_dirty_bucket();
-            let from_agents = self.best_of_dirty_agents();
+            let from_agents = match agents_best {
+                Some(found) => found,
+                None => *agents_best.insert(self.best_of_dirty_agents()),
+            };
             match (from_buckets, from_agents) {
                 (None, None) => return None,
                 (Some((key, bucket)), agent)
@@ -161,6 +169,7 @@ impl RoutingIndex {
                     }
                     debug_assert!(false, "a dirty agent's item found no agent");
                     self.dirty_agents.clear();
+                    agents_best = None;
                 }
                 (Some(_), None) => return None,
             }
@@ -293,8 +302,9 @@ impl RoutingIndex {
         self.hand_out(slot, picked.best?)
     }
 
-    /// Picks the agent for a bucket's items.
-    fn pick_for(&self, bucket: usize) -> pick::Pick {
+    /// Picks the agent for a bucket's items, leaving the best candidates in `self.ranked` for
+    /// the explanation of [`Self::hand_out`].
+    fn pick_for(&mut self, bucket: usize) -> pick::Pick {
         let (group, class) = self.groups.split(bucket);
         let open_class = self
             .groups
@@ -306,6 +316,8 @@ impl RoutingIndex {
             &self.groups.list[group as usize],
             class,
             open_class,
+            &mut self.ranked,
+            self.config.explain_limit,
         )
     }
 
@@ -336,7 +348,8 @@ impl RoutingIndex {
         }
     }
 
-    /// Gives an item to an agent: builds the decision with its explanation and applies it.
+    /// Gives an item to an agent: builds the decision with its explanation (the scores from the
+    /// candidates [`Self::pick_for`] just ranked for its bucket) and applies it.
     fn hand_out(&mut self, slot: u32, row: usize) -> Option<Decision> {
         let now = self.now;
         let limit = self.config.explain_limit;
@@ -354,17 +367,10 @@ impl RoutingIndex {
         };
         let (group, class) = self.groups.split(bucket);
         let group = &self.groups.list[group as usize];
-        let (dynamic, scored) = pick::detail(
-            &self.agents,
-            group,
-            class,
-            facts.cost,
-            now,
-            limit,
-            &mut self.scratch,
-        );
-        let mut tally = group.static_excluded.clone();
-        tally.merge(&dynamic, limit);
+        let mut tally = ExclusionTally::with_capacity(limit);
+        tally.merge(&group.static_excluded, limit);
+        pick::exclusions(&mut tally, &self.agents, group, class, facts.cost, limit);
+        let scored = pick::scored(&self.ranked, group.strategy, now);
         let mut explanation = item_explanation(
             &self.queues.list,
             &entry.item,

@@ -45,7 +45,8 @@ fn score(strategy: QueueStrategy, rank: f64, now: DateTime<Utc>) -> f64 {
     }
 }
 
-type Ranked = (f64, u64, UserId);
+/// A candidate's place in the order: rank, then who was given work longer ago, then id.
+pub(crate) type Ranked = (f64, u64, UserId);
 
 fn ranked(agents: &AgentRows, group: &Group, row: usize) -> Ranked {
     (
@@ -55,15 +56,23 @@ fn ranked(agents: &AgentRows, group: &Group, row: usize) -> Ranked {
     )
 }
 
-fn better(candidate: &Ranked, best: Option<&Ranked>) -> bool {
-    best.is_none_or(|best| {
-        candidate
-            .0
-            .total_cmp(&best.0)
-            .then(candidate.1.cmp(&best.1))
-            .then(candidate.2.cmp(&best.2))
-            .is_lt()
-    })
+fn is_before(a: &Ranked, b: &Ranked) -> bool {
+    a.0.total_cmp(&b.0)
+        .then(a.1.cmp(&b.1))
+        .then(a.2.cmp(&b.2))
+        .is_lt()
+}
+
+/// Keeps `top` the best `limit` candidates seen, best first.
+fn keep_best(top: &mut Vec<Ranked>, candidate: Ranked, limit: usize) {
+    if top.len() == limit && top.last().is_none_or(|last| !is_before(&candidate, last)) {
+        return;
+    }
+    let at = top.partition_point(|kept| is_before(kept, &candidate));
+    if top.len() == limit {
+        top.pop();
+    }
+    top.insert(at, candidate);
 }
 
 /// The group's declined agents in word `word` of the row sets.
@@ -77,17 +86,21 @@ fn declined_word(group: &Group, word: usize) -> u64 {
 
 /// Finds the best agent for an item of the `class`-th cost in `group`; `open_class` is the
 /// cheapest waiting item's cost class, below which an agent counts as closed for the
-/// cool-down rule.
+/// cool-down rule. Leaves the best `limit` eligible agents in `top`, best first (the scores of
+/// the explanation), found in the same scan.
 pub(crate) fn pick(
     agents: &AgentRows,
     group: &Group,
     class: usize,
     open_class: Option<usize>,
+    top: &mut Vec<Ranked>,
+    limit: usize,
 ) -> Pick {
     let has_declines = !group.declined_rows.is_empty();
     let mut best: Option<(Ranked, usize)> = None;
     let mut open_undeclined = false;
     let mut open_any = false;
+    top.clear();
     for (word, &candidates) in group.candidates.words().iter().enumerate() {
         if candidates == 0 {
             continue;
@@ -106,8 +119,14 @@ pub(crate) fn pick(
         for row in ones_of(word, eligible) {
             let row = row as usize;
             let candidate = ranked(agents, group, row);
-            if better(&candidate, best.as_ref().map(|(ranked, _)| ranked)) {
+            if best
+                .as_ref()
+                .is_none_or(|(current, _)| is_before(&candidate, current))
+            {
                 best = Some((candidate, row));
+            }
+            if limit > 0 {
+                keep_best(top, candidate, limit);
             }
         }
     }
@@ -117,20 +136,31 @@ pub(crate) fn pick(
     }
 }
 
-/// Scans the candidates again for the explanation: exclusions for an item of the `class`-th
-/// cost (`cost` units; complete counts, the first `limit` listed) and the best `limit` scored.
-pub(crate) fn detail(
+/// The scores of the explanation from the best candidates [`pick`] left, best first.
+pub(crate) fn scored(
+    top: &[Ranked],
+    strategy: QueueStrategy,
+    now: DateTime<Utc>,
+) -> Vec<ScoredAgent> {
+    top.iter()
+        .map(|&(agent_rank, _, agent)| ScoredAgent {
+            agent,
+            score: score(strategy, agent_rank, now),
+        })
+        .collect()
+}
+
+/// Adds to `tally` why the group's candidates cannot take an item of the `class`-th cost
+/// (`cost` units) now: complete counts, listed while `tally` lists fewer than `limit`.
+pub(crate) fn exclusions(
+    tally: &mut ExclusionTally,
     agents: &AgentRows,
     group: &Group,
     class: usize,
     cost: u32,
-    now: DateTime<Utc>,
     limit: usize,
-    scratch: &mut Vec<Ranked>,
-) -> (ExclusionTally, Vec<ScoredAgent>) {
+) {
     let declined_ids = &group.key.declined;
-    let mut excluded = ExclusionTally::default();
-    scratch.clear();
     for (word, &candidates) in group.candidates.words().iter().enumerate() {
         if candidates == 0 {
             continue;
@@ -140,14 +170,14 @@ pub(crate) fn detail(
         let undeclined = available & !declined;
         let room = agents.room_word(class, word);
         let capped = agents.capped_word(word);
-        let counts = &mut excluded.counts;
+        let counts = &mut tally.counts;
         counts[ExclusionKind::Status as usize] += (candidates & !available).count_ones();
         counts[ExclusionKind::Declined as usize] += (available & declined).count_ones();
         counts[ExclusionKind::Capacity as usize] += (undeclined & !room).count_ones();
         counts[ExclusionKind::FairnessCap as usize] += (undeclined & room & capped).count_ones();
         let eligible = undeclined & room & !capped;
         for row in ones_of(word, candidates & !eligible) {
-            if excluded.listed.len() >= limit {
+            if tally.listed.len() >= limit {
                 break;
             }
             let row = row as usize;
@@ -155,29 +185,11 @@ pub(crate) fn detail(
                 .check_status(row)
                 .and_then(|()| agents.check_dynamic(row, cost, declined_ids));
             if let Err(reason) = check {
-                excluded.listed.push(ExcludedAgent {
+                tally.listed.push(ExcludedAgent {
                     agent: agents.id(row),
                     reason,
                 });
             }
         }
-        if limit > 0 {
-            scratch.extend(ones_of(word, eligible).map(|row| ranked(agents, group, row as usize)));
-        }
     }
-    let by_rank =
-        |a: &Ranked, b: &Ranked| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2));
-    if scratch.len() > limit && limit > 0 {
-        scratch.select_nth_unstable_by(limit - 1, by_rank);
-        scratch.truncate(limit);
-    }
-    scratch.sort_unstable_by(by_rank);
-    let scored = scratch
-        .iter()
-        .map(|&(agent_rank, _, agent)| ScoredAgent {
-            agent,
-            score: score(group.strategy, agent_rank, now),
-        })
-        .collect();
-    (excluded, scored)
 }

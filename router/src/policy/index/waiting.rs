@@ -16,7 +16,6 @@ impl RoutingIndex {
     /// order the items came in.
     pub fn waiting(&self) -> Vec<Decision> {
         let mut tallies: HashMap<usize, ExclusionTally> = HashMap::new();
-        let mut scratch = Vec::new();
         let mut out = Vec::new();
         for (slot, entry) in self.slots.iter().enumerate() {
             let Some(entry) = entry else { continue };
@@ -25,7 +24,7 @@ impl RoutingIndex {
                 Place::Waiting { bucket, .. } => {
                     let tally = tallies
                         .entry(bucket)
-                        .or_insert_with(|| self.bucket_tally(bucket, &mut scratch));
+                        .or_insert_with(|| self.bucket_tally(bucket));
                     self.explain_with(slot, tally)
                 }
                 Place::Held => self.explain_waiting_slot(slot),
@@ -60,7 +59,7 @@ impl RoutingIndex {
         };
         match entry.place {
             Place::Waiting { bucket, .. } => {
-                let tally = self.bucket_tally(bucket, &mut Vec::new());
+                let tally = self.bucket_tally(bucket);
                 self.explain_with(slot, &tally)
             }
             Place::Held => {
@@ -70,18 +69,14 @@ impl RoutingIndex {
         }
     }
 
-    fn bucket_tally(
-        &self,
-        bucket: usize,
-        scratch: &mut Vec<(f64, u64, switchboard_core::UserId)>,
-    ) -> ExclusionTally {
+    fn bucket_tally(&self, bucket: usize) -> ExclusionTally {
         let (group, class) = self.groups.split(bucket);
         let group = &self.groups.list[group as usize];
         let cost = self.groups.costs.get(class).copied().unwrap_or(0);
         let limit = self.config.explain_limit;
-        let (dynamic, _) = pick::detail(&self.agents, group, class, cost, self.now, limit, scratch);
-        let mut tally = group.static_excluded.clone();
-        tally.merge(&dynamic, limit);
+        let mut tally = ExclusionTally::with_capacity(limit);
+        tally.merge(&group.static_excluded, limit);
+        pick::exclusions(&mut tally, &self.agents, group, class, cost, limit);
         tally
     }
 
