@@ -64,12 +64,18 @@ pub fn parse_fax_notification(raw: &[u8]) -> Result<NotificationFax, DocumentErr
 /// Tells whether an e-mail looks like a fax-server notification: it carries a PDF or TIFF and
 /// its subject starts with "Fax".
 pub fn is_fax_notification(raw: &[u8]) -> bool {
-    parse_fax_notification(raw).is_ok_and(|fax| {
-        fax.notification
-            .subject
-            .as_deref()
-            .is_some_and(|subject| subject.trim_start().to_lowercase().starts_with("fax"))
-    })
+    // The subject decides first: the headers alone cost a fraction of the whole message.
+    let subject_says_fax = MessageParser::default()
+        .parse_headers(raw)
+        .and_then(|headers| headers.subject().map(says_fax))
+        .unwrap_or(false);
+    subject_says_fax
+        && parse_fax_notification(raw)
+            .is_ok_and(|fax| fax.notification.subject.as_deref().is_some_and(says_fax))
+}
+
+fn says_fax(subject: &str) -> bool {
+    subject.trim_start().to_lowercase().starts_with("fax")
 }
 
 #[cfg(test)]

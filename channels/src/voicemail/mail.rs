@@ -1,5 +1,6 @@
 //! PBX notification e-mails: recognised by a [`PbxPattern`], read into a voicemail.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 
@@ -16,12 +17,12 @@ use super::settle::settle;
 use super::{ParsedVoicemail, VoicemailError, wav};
 use crate::email::{html_to_text, safe_file_name, sniff_content_type};
 
-/// The parts of a mail the patterns look at.
+/// The parts of a mail the patterns look at; the body is read only when a pattern asks.
 struct MailView<'m> {
     message: &'m Message<'m>,
     from: String,
     subject: String,
-    body: String,
+    body: OnceCell<String>,
 }
 
 impl<'m> MailView<'m> {
@@ -36,17 +37,23 @@ impl<'m> MailView<'m> {
                 (None, None) => String::new(),
             })
             .unwrap_or_default();
-        let body = message
-            .body_text(0)
-            .map(|text| text.into_owned())
-            .or_else(|| message.body_html(0).map(|html| html_to_text(&html)))
-            .unwrap_or_default();
         Self {
             message,
             from,
             subject: message.subject().unwrap_or_default().to_owned(),
-            body,
+            body: OnceCell::new(),
         }
+    }
+
+    /// The plain-text body (the HTML body as text when there is no plain one).
+    fn body(&self) -> &str {
+        self.body.get_or_init(|| {
+            self.message
+                .body_text(0)
+                .map(|text| text.into_owned())
+                .or_else(|| self.message.body_html(0).map(|html| html_to_text(&html)))
+                .unwrap_or_default()
+        })
     }
 
     fn has_header(&self, name: &str) -> bool {
@@ -73,6 +80,16 @@ impl<'m> MailView<'m> {
     }
 
     fn matches(&self, pattern: &PbxPattern) -> bool {
+        self.matches_headers(pattern)
+            && pattern
+                .body
+                .as_ref()
+                .is_none_or(|re| re.regex().is_match(self.body()))
+    }
+
+    /// Whether the pattern's conditions on the headers (sender, subject, header names) hold;
+    /// the headers alone decide for most mails, without reading a body.
+    fn matches_headers(&self, pattern: &PbxPattern) -> bool {
         pattern.has_conditions()
             && pattern
                 .from
@@ -82,10 +99,6 @@ impl<'m> MailView<'m> {
                 .subject
                 .as_ref()
                 .is_none_or(|re| re.regex().is_match(&self.subject))
-            && pattern
-                .body
-                .as_ref()
-                .is_none_or(|re| re.regex().is_match(&self.body))
             && pattern.headers.iter().all(|name| self.has_header(name))
     }
 
@@ -98,7 +111,7 @@ impl<'m> MailView<'m> {
             }
             let haystack = match &capture.source {
                 CaptureSource::Subject => Some(self.subject.clone()),
-                CaptureSource::Body => Some(self.body.clone()),
+                CaptureSource::Body => Some(self.body().to_owned()),
                 CaptureSource::Header(name) => self.header_text(name),
             };
             let value = haystack
@@ -121,10 +134,22 @@ pub fn recognise_notification(raw: &[u8], config: &VoicemailConfig) -> Option<St
         return None;
     }
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        let message = MessageParser::default().parse(raw)?;
-        let view = MailView::new(&message);
-        config
+        // Most mails are told apart by their headers: the whole message is parsed only when a
+        // pattern's header conditions hold.
+        let parser = MessageParser::default();
+        let headers = parser.parse_headers(raw)?;
+        let header_view = MailView::new(&headers);
+        let candidates: Vec<&PbxPattern> = config
             .effective_patterns()
+            .filter(|pattern| header_view.matches_headers(pattern))
+            .collect();
+        if candidates.is_empty() {
+            return None;
+        }
+        let message = parser.parse(raw)?;
+        let view = MailView::new(&message);
+        candidates
+            .into_iter()
             .find(|pattern| view.matches(pattern))
             .map(|pattern| pattern.name.clone())
     }));

@@ -34,20 +34,9 @@ pub fn product_lines(
     }
     let full = format!("{}\n{text}", subject.unwrap_or(""));
     let words = format!(" {} ", name_words(&full).join(" "));
-    for product in snapshot.products() {
-        let Some(line) = &product.product_line else {
-            continue;
-        };
-        let base = base_name(
-            &product.name,
-            product.brand.as_deref(),
-            product.pack_size.as_deref(),
-        );
-        if base.len() >= 2
-            && words.contains(&format!(" {} ", base.join(" ")))
-            && !lines.contains(line)
-        {
-            evidence.push(format!("{} is {line}", base.join(" ")));
+    for (phrase, line) in snapshot.product_phrases(name_phrases) {
+        if !lines.contains(line) && words.contains(phrase.as_str()) {
+            evidence.push(format!("{} is {line}", phrase.trim()));
             lines.insert(line.clone());
         }
     }
@@ -62,6 +51,25 @@ pub fn product_lines(
         lines: lines.into_iter().collect(),
         evidence,
     }
+}
+
+/// The phrase (" keratin hair mask ") and line of every product with a line and a base name
+/// of at least two words, sorted by SKU.
+fn name_phrases(snapshot: &MasterSnapshot) -> Vec<(String, String)> {
+    let mut products: Vec<_> = snapshot.products().collect();
+    products.sort_by(|left, right| left.sku.cmp(&right.sku));
+    products
+        .into_iter()
+        .filter_map(|product| {
+            let line = product.product_line.as_ref()?;
+            let base = base_name(
+                &product.name,
+                product.brand.as_deref(),
+                product.pack_size.as_deref(),
+            );
+            (base.len() >= 2).then(|| (format!(" {} ", base.join(" ")), line.clone()))
+        })
+        .collect()
 }
 
 /// Returns a product name's words without brand and pack size: "Velora Hair Pro Keratin Hair

@@ -38,6 +38,8 @@ pub struct MasterSnapshot {
     by_address: HashMap<String, Vec<usize>>,
     products: HashMap<String, Product>,
     regions: Vec<String>,
+    /// Derived from `products` on first use: see [`MasterSnapshot::product_phrases`].
+    product_phrases: std::sync::OnceLock<Vec<(String, String)>>,
 }
 
 /// Returns a customer number without leading zeros, the form used as index key.
@@ -314,6 +316,16 @@ impl MasterSnapshot {
     /// Returns all products.
     pub fn products(&self) -> impl Iterator<Item = &Product> {
         self.products.values()
+    }
+
+    /// Each product with a product line as the phrase of its name (space-padded words, see
+    /// [`crate::intent::product_lines`]) and that line, sorted by product; worked out once
+    /// per snapshot with `phrases` and kept.
+    pub(crate) fn product_phrases(
+        &self,
+        phrases: impl FnOnce(&Self) -> Vec<(String, String)>,
+    ) -> &[(String, String)] {
+        self.product_phrases.get_or_init(|| phrases(self))
     }
 
     /// Returns the regions to read national phone numbers in: the default first.

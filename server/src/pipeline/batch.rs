@@ -26,6 +26,12 @@ type Outcome = Result<IngestOutcome, CoreError>;
 /// A landed input waiting to be parsed: its position in the batch, its row and its bytes.
 type Fresh = (usize, Inbound, Arc<Vec<u8>>);
 
+/// Chunks per core a batch is parsed in: enough that writing one chunk overlaps parsing the
+/// next, few enough that each write still carries many items.
+const PARSE_LANES: usize = 4;
+/// Most inputs parsed (and then written) together.
+const MAX_PARSE_CHUNK: usize = 64;
+
 /// A parsed input; an item outside any thread is already placed (linked and classified) on the
 /// parsing core, so only replies are placed one by one.
 struct ParsedInput {
@@ -131,8 +137,7 @@ impl Pipeline {
         for (index, inbound, raw) in single {
             outcomes[index] = Some(self.process(&inbound, raw).await);
         }
-        let parsed = self.parse_all(batched).await;
-        self.persist_all(parsed, &mut outcomes).await;
+        self.parse_and_persist(batched, &mut outcomes).await;
         for (index, first) in repeated {
             // The same input twice in one batch: the second is a duplicate of the first.
             outcomes[index] = Some(match &outcomes[first] {
@@ -204,65 +209,88 @@ impl Pipeline {
             .collect())
     }
 
-    /// Parses on every core, keeping the batch's order, and places the items that reply to
-    /// nothing there too.
-    async fn parse_all(&self, fresh: Vec<Fresh>) -> Vec<ParsedInput> {
-        let workers = std::thread::available_parallelism().map_or(1, usize::from);
-        let per_worker = fresh.len().div_ceil(workers).max(1);
-        let mut chunks = Vec::new();
+    /// Parses and places the inputs in chunks on the blocking pool, [`PARSE_LANES`] chunks
+    /// at a time, and persists each chunk in order as soon as it is parsed: the database
+    /// writes of one chunk overlap the parsing of the next ones.
+    async fn parse_and_persist(&self, fresh: Vec<Fresh>, outcomes: &mut [Option<Outcome>]) {
+        let lanes = std::thread::available_parallelism().map_or(1, usize::from);
+        let chunk_size = fresh
+            .len()
+            .div_ceil(lanes * PARSE_LANES)
+            .clamp(1, MAX_PARSE_CHUNK);
         let mut fresh = fresh.into_iter().peekable();
-        while fresh.peek().is_some() {
-            let chunk: Vec<Fresh> = fresh.by_ref().take(per_worker).collect();
-            let parsers = Arc::clone(&self.parsers);
-            let enricher = Arc::clone(&self.enricher);
-            chunks.push(tokio::task::spawn_blocking(move || {
-                chunk
-                    .into_iter()
-                    .map(|(index, inbound, raw)| {
-                        let parsed = parse::parse(
-                            inbound.channel,
-                            &raw,
-                            &inbound.source,
-                            inbound.received_at,
-                            &parsers,
-                            None,
-                        );
-                        let placement = parsed.as_ref().ok().filter(|parsed| {
-                            parsed.reply_ids.is_empty() && parsed.token_item.is_none()
-                        });
-                        let placement = placement.map(|parsed| {
-                            enricher.placement(
-                                &parsed.item,
-                                &ThreadContext::default(),
-                                inbound.received_at,
-                            )
-                        });
-                        ParsedInput {
-                            index,
-                            inbound,
-                            raw,
-                            parsed,
-                            placement,
-                        }
-                    })
-                    .collect::<Vec<_>>()
-            }));
-        }
-        let mut parsed = Vec::new();
-        for chunk in chunks {
-            match chunk.await {
-                Ok(chunk) => parsed.extend(chunk),
+        let mut in_flight = std::collections::VecDeque::new();
+        let mut unwritten = Unwritten::default();
+        let mut spawn_up_to_lanes = |in_flight: &mut std::collections::VecDeque<_>| {
+            while in_flight.len() < lanes && fresh.peek().is_some() {
+                let chunk: Vec<Fresh> = fresh.by_ref().take(chunk_size).collect();
+                in_flight.push_back(self.spawn_parse(chunk));
+            }
+        };
+        spawn_up_to_lanes(&mut in_flight);
+        while let Some(next) = in_flight.pop_front() {
+            let parsed = next.await;
+            // The next chunk parses while this one is written.
+            spawn_up_to_lanes(&mut in_flight);
+            match parsed {
+                Ok(parsed) => self.persist_all(parsed, &mut unwritten, outcomes).await,
                 // Parser panics are caught inside the parsers; a lost task leaves its inputs
-                // landed, so they are processed again at the next start.
+                // landed (without outcome, so the source keeps them), and they are processed
+                // again at the next start.
                 Err(error) => tracing::error!(%error, "parser task failed"),
             }
+            self.write(&mut unwritten, outcomes).await;
         }
-        parsed
     }
 
-    /// Threads, links and places every parsed input and writes the items, a transaction per run
-    /// of items that do not reply to each other.
-    async fn persist_all(&self, parsed: Vec<ParsedInput>, outcomes: &mut [Option<Outcome>]) {
+    /// Parses a chunk on the blocking pool, keeping its order, and places the items that reply
+    /// to nothing there too.
+    fn spawn_parse(&self, chunk: Vec<Fresh>) -> tokio::task::JoinHandle<Vec<ParsedInput>> {
+        let parsers = Arc::clone(&self.parsers);
+        let enricher = Arc::clone(&self.enricher);
+        tokio::task::spawn_blocking(move || {
+            chunk
+                .into_iter()
+                .map(|(index, inbound, raw)| {
+                    let parsed = parse::parse(
+                        inbound.channel,
+                        &raw,
+                        &inbound.source,
+                        inbound.received_at,
+                        &parsers,
+                        None,
+                    );
+                    let placement = parsed.as_ref().ok().filter(|parsed| {
+                        parsed.reply_ids.is_empty() && parsed.token_item.is_none()
+                    });
+                    let placement = placement.map(|parsed| {
+                        enricher.placement(
+                            &parsed.item,
+                            &ThreadContext::default(),
+                            inbound.received_at,
+                        )
+                    });
+                    ParsedInput {
+                        index,
+                        inbound,
+                        raw,
+                        parsed,
+                        placement,
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+    }
+
+    /// Threads, links and places every parsed input of a chunk and adds it to `unwritten`; a
+    /// reply to an unwritten item first writes those (a transaction per run of items that do
+    /// not reply to each other).
+    async fn persist_all(
+        &self,
+        parsed: Vec<ParsedInput>,
+        unwritten: &mut Unwritten,
+        outcomes: &mut [Option<Outcome>],
+    ) {
         // Every attachment of the batch behind one durability barrier; a failure leaves each
         // item to store its own below, so it costs only that item's outcome.
         let attachments = parsed
@@ -271,8 +299,13 @@ impl Pipeline {
             .flat_map(|parsed| &parsed.item.attachments)
             .map(|attachment| attachment.content.clone())
             .collect();
-        let attachments_stored = self.store_attachment_bytes(attachments).await.is_ok();
-        let mut unwritten = Unwritten::default();
+        let attachments_stored = match self.store_attachment_bytes(attachments).await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(%error, "batch attachments not stored together; storing them item by item");
+                false
+            }
+        };
         for input in parsed {
             let ParsedInput {
                 index,
@@ -284,7 +317,7 @@ impl Pipeline {
             let pending = match parsed {
                 Ok(parsed) => {
                     if unwritten.holds_parent_of(&parsed) {
-                        self.write(&mut unwritten, outcomes).await;
+                        self.write(unwritten, outcomes).await;
                     }
                     let noise = parsed.item.noise;
                     let prepared = match placement {
@@ -328,7 +361,6 @@ impl Pipeline {
             };
             unwritten.push(pending);
         }
-        self.write(&mut unwritten, outcomes).await;
     }
 
     /// Writes the unwritten items in one transaction. When it fails, each is written alone, so
