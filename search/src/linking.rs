@@ -171,12 +171,19 @@ impl Linker {
     /// Links an item: customer, order and delivery links with confidence and evidence.
     /// Links at or above the apply threshold are applied, weaker ones are suggestions.
     pub fn link(&self, input: &LinkInput<'_>) -> Vec<NewLink> {
+        self.link_and_skus(input).0
+    }
+
+    /// Links an item (see [`Linker::link`]) and returns the SKUs of known products named in
+    /// it (see [`Linker::skus`]), reading its text once for both.
+    pub fn link_and_skus(&self, input: &LinkInput<'_>) -> (Vec<NewLink>, Vec<String>) {
         let segments = Segments::of(input.subject, input.text);
         let extracted = extract(
             &segments,
             &self.patterns.customer_label,
             &self.patterns.reference_label,
         );
+        let skus = self.skus(&extracted);
         let collector = Collector {
             snapshot: &self.snapshot,
             patterns: &self.patterns,
@@ -186,6 +193,9 @@ impl Linker {
             free_mail_domains: &self.config.free_mail_domains,
         };
         let collected = collector.collect(input, &segments, &extracted);
-        decide::decide(&self.snapshot, &self.config, collected)
+        (
+            decide::decide(&self.snapshot, &self.config, collected),
+            skus,
+        )
     }
 }

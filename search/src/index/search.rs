@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use switchboard_core::{CustomerNo, OrderNo, WorkItemId};
-use tantivy::collector::{Collector, Count, TopDocs};
+use tantivy::collector::{Collector, TopDocs};
 use tantivy::columnar::Column;
 use tantivy::query::Query;
 use tantivy::schema::{Field, Value};
@@ -187,12 +187,12 @@ fn collect<C: Collector>(
     collector: C,
     count: bool,
 ) -> Result<(C::Fruit, Option<usize>), IndexError> {
-    if count {
-        let (fruit, total) = searcher.search(query, &(collector, Count))?;
-        Ok((fruit, Some(total)))
-    } else {
-        Ok((searcher.search(query, &collector)?, None))
-    }
+    let fruit = searcher.search(query, &collector)?;
+    // Counted apart from the page: a top-k collector alone skips blocks that cannot reach the
+    // page (collected together with `Count`, every match would be scored), and counting
+    // scores nothing (a single term's count is read off its postings when nothing is deleted).
+    let total = count.then(|| query.count(searcher)).transpose()?;
+    Ok((fruit, total))
 }
 
 /// Reads item hits' ids from the fast field, without loading stored documents; opens each

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder};
 use switchboard_core::item::{Intent, Language};
 
 use super::IntentRules;
@@ -47,9 +47,6 @@ struct CompiledRule {
 /// Classifies items by intent with a compiled rule table.
 pub struct IntentClassifier {
     rules: Vec<CompiledRule>,
-    /// Every rule's pattern in one automaton, in rule order: one pass over a text tells which
-    /// rules match it at all, so only those are run for their matches.
-    any_rule: RegexSet,
     pub(crate) line_rules: Vec<(String, Regex)>,
     table: IntentRules,
 }
@@ -76,20 +73,12 @@ impl IntentClassifier {
                 weight: rule.weight,
             });
         }
-        let any_rule = RegexSetBuilder::new(table.rules.iter().map(|rule| &rule.pattern))
-            .case_insensitive(true)
-            .build()
-            .map_err(|source| IntentError::Pattern {
-                pattern: "the rule table as a whole".to_owned(),
-                source,
-            })?;
         let mut line_rules = Vec::with_capacity(table.product_lines.len());
         for rule in &table.product_lines {
             line_rules.push((rule.line.clone(), case_insensitive(&rule.pattern)?));
         }
         Ok(Self {
             rules,
-            any_rule,
             line_rules,
             table,
         })
@@ -116,12 +105,7 @@ impl IntentClassifier {
                 Place::Quoted => self.table.quoted_factor,
                 Place::Text | Place::Sender => 1.0,
             };
-            for rule in self
-                .any_rule
-                .matches(part)
-                .into_iter()
-                .map(|index| &self.rules[index])
-            {
+            for rule in &self.rules {
                 let mut matches = rule.regex.find_iter(part);
                 let Some(found) = matches.next() else {
                     continue;

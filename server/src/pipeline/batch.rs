@@ -320,14 +320,17 @@ impl Pipeline {
                         self.write(unwritten, outcomes).await;
                     }
                     let noise = parsed.item.noise;
-                    let prepared = match placement {
-                        Some(placement) if attachments_stored => Ok((parsed.item, placement)),
-                        Some(placement) => self
-                            .store_attachments(&parsed.item)
-                            .await
-                            .map(|()| (parsed.item, placement)),
-                        None => self.prepare(&inbound, parsed).await,
-                    };
+                    let prepared = async {
+                        if !attachments_stored {
+                            self.store_attachments(&parsed.item).await?;
+                        }
+                        let placement = match placement {
+                            Some(placement) => placement,
+                            None => self.place(&inbound, &parsed).await?,
+                        };
+                        Ok::<_, CoreError>((parsed.item, placement))
+                    }
+                    .await;
                     match prepared {
                         Ok((item, placement)) => Pending {
                             index,

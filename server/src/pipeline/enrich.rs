@@ -86,7 +86,7 @@ impl Enricher {
     ) -> ItemPlacement {
         let linker = self.linker();
         let input = LinkInput::from_item(item);
-        let own_links = linker.link(&input);
+        let (own_links, skus) = linker.link_and_skus(&input);
         let parent_links: Vec<NewLink> = thread.parent_links.iter().map(NewLink::from).collect();
         let links = if thread.parent.is_some() {
             inherit_from_parent(own_links, &parent_links, linker.config().apply_threshold)
@@ -101,7 +101,6 @@ impl Enricher {
             .is_none()
             .then_some(classification.intent)
             .flatten();
-        let skus = linker.skus(&linker.extract(&input));
         let lines = product_lines(
             &self.classifier,
             linker.snapshot(),

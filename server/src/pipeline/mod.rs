@@ -349,11 +349,20 @@ impl Pipeline {
         CoreError,
     > {
         self.store_attachments(&parsed.item).await?;
-        let thread = self.thread_of(&parsed).await?;
-        let placement = self
-            .enricher
-            .placement(&parsed.item, &thread, inbound.received_at);
+        let placement = self.place(inbound, &parsed).await?;
         Ok((parsed.item, placement))
+    }
+
+    /// Threads, links and places a parsed item.
+    async fn place(
+        &self,
+        inbound: &Inbound,
+        parsed: &Parsed,
+    ) -> Result<switchboard_core::store::ItemPlacement, CoreError> {
+        let thread = self.thread_of(parsed).await?;
+        Ok(self
+            .enricher
+            .placement(&parsed.item, &thread, inbound.received_at))
     }
 
     /// Puts the attachments' bytes (e-mail attachments, fax pages, recordings) into the blob
