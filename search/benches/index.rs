@@ -253,16 +253,7 @@ fn main() {
     let quick = std::env::var_os("SWITCHBOARD_BENCH_NO_SNIPPETS").is_some();
     let label = size_label(size);
 
-    eprintln!("[index] running the floor (floor tantivy) at {size} docs ...");
-    let floor = Floor::run(size);
-    if let Some(floor) = &floor {
-        println!(
-            "floor tantivy: {}-doc index built at {:.0} docs/s; load {}",
-            floor.docs,
-            floor.build_per_second,
-            load_line()
-        );
-    }
+    let floor = Floor::run_and_report("index", size);
     let floor = floor.as_ref();
 
     eprintln!("[index] feeding {size} generated items ...");

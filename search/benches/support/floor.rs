@@ -17,6 +17,20 @@ pub struct Floor {
 }
 
 impl Floor {
+    /// Runs the floor (see [`Floor::run`]) and prints the index it built, for the benchmark
+    /// named `bench`.
+    pub fn run_and_report(bench: &str, items: usize) -> Option<Self> {
+        eprintln!("[{bench}] running the floor (floor tantivy) at {items} docs ...");
+        let floor = Self::run(items)?;
+        println!(
+            "floor tantivy: {}-doc index built at {:.0} docs/s; load {}",
+            floor.docs,
+            floor.build_per_second,
+            crate::shared::load_line()
+        );
+        Some(floor)
+    }
+
     /// Runs `floor tantivy` with its large index at `items` documents (`FLOOR_REPS` repetitions,
     /// default 3), or says how to get the floor binary. Under 100,000 items (smoke runs) the
     /// floor runs `--quick`, which shrinks its fixed 100k index to 20k.

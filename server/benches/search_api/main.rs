@@ -238,16 +238,7 @@ async fn main() {
     let ingest_rate = env_number("SEARCH_API_INGEST_RATE", DEFAULT_INGEST_RATE);
     let label = size_label(items);
 
-    eprintln!("[search_api] running the floor (floor tantivy) at {items} docs ...");
-    let floor = Floor::run(items);
-    if let Some(floor) = &floor {
-        println!(
-            "floor tantivy: {}-doc index built at {:.0} docs/s; load {}",
-            floor.docs,
-            floor.build_per_second,
-            load_line()
-        );
-    }
+    let floor = Floor::run_and_report("search_api", items);
     let floor = floor.as_ref();
 
     let folder = tempfile::tempdir().unwrap();
