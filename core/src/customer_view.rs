@@ -39,8 +39,8 @@ pub trait CustomerViewStore: Send + Sync {
     /// A customer's orders in [`OPEN_ORDER_STATUSES`], newest first, at most `limit`, with lines.
     async fn open_orders(&self, customer_no: &str, limit: u32) -> CoreResult<Vec<Order>>;
 
-    /// The deliveries of an order, by expected date.
-    async fn deliveries_of(&self, order_no: &str) -> CoreResult<Vec<Delivery>>;
+    /// The deliveries of the orders `order_nos`, by order, then expected date.
+    async fn deliveries_of(&self, order_nos: &[&str]) -> CoreResult<Vec<Delivery>>;
 }
 
 /// The customer and order an item's links point at: the applied customer link, else the most
@@ -80,14 +80,17 @@ pub async fn customer_panel(
             .first()
             .map(|(order, _)| order.customer_no.as_str().to_owned())
     });
-    let customer = match &customer_no {
-        Some(customer_no) => store.customer(customer_no).await?,
-        None => None,
+    let (customer, open) = match &customer_no {
+        Some(customer_no) => {
+            futures_util::future::try_join(
+                store.customer(customer_no),
+                store.open_orders(customer_no, OPEN_ORDERS_SHOWN),
+            )
+            .await?
+        }
+        None => (None, Vec::new()),
     };
-    if let Some(customer) = &customer {
-        let open = store
-            .open_orders(customer.customer_no.as_str(), OPEN_ORDERS_SHOWN)
-            .await?;
+    if customer.is_some() {
         for order in open {
             if !orders
                 .iter()
@@ -97,15 +100,23 @@ pub async fn customer_panel(
             }
         }
     }
-    let mut views = Vec::with_capacity(orders.len());
-    for (order, linked) in orders {
-        let deliveries = store.deliveries_of(order.order_no.as_str()).await?;
-        views.push(OrderView {
+    let order_nos: Vec<&str> = orders
+        .iter()
+        .map(|(order, _)| order.order_no.as_str())
+        .collect();
+    let deliveries = store.deliveries_of(&order_nos).await?;
+    let views = orders
+        .into_iter()
+        .map(|(order, linked)| OrderView {
+            deliveries: deliveries
+                .iter()
+                .filter(|delivery| delivery.order_no == order.order_no)
+                .cloned()
+                .collect(),
             order,
-            deliveries,
             linked,
-        });
-    }
+        })
+        .collect();
     Ok(CustomerPanel {
         customer,
         orders: views,

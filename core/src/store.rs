@@ -215,6 +215,12 @@ pub trait Store:
     /// Reads an item.
     async fn item(&self, id: WorkItemId) -> CoreResult<Option<WorkItem>>;
 
+    /// Reads an item with the name of its queue (in the same read).
+    async fn item_with_queue(
+        &self,
+        id: WorkItemId,
+    ) -> CoreResult<Option<(WorkItem, Option<String>)>>;
+
     /// Reads an item's links.
     async fn links_of(&self, id: WorkItemId) -> CoreResult<Vec<Link>>;
 

@@ -7,6 +7,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures_util::future::{try_join, try_join5};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, CoreResult};
@@ -309,27 +310,46 @@ pub struct ItemDetail {
     pub assignments: Vec<AssignmentRecord>,
 }
 
+/// What [`read_item_detail`] reads besides the item, its links, attachments and assignments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailScope {
+    /// Also the notes and the thread (the API's item).
+    Everything,
+    /// Not the notes and the thread: they stay empty (the item page shows neither).
+    WithoutConversation,
+}
+
 /// Reads the item view of `id` from the store; `None` when there is no such item.
 pub async fn item_detail(
     store: &dyn crate::store::Store,
     id: WorkItemId,
 ) -> CoreResult<Option<ItemDetail>> {
-    let Some(item) = store.item(id).await? else {
-        return Ok(None);
+    read_item_detail(store, id, DetailScope::Everything).await
+}
+
+/// Reads what `scope` asks of the item view of `id`, the independent reads at once; `None`
+/// when there is no such item.
+pub async fn read_item_detail(
+    store: &dyn crate::store::Store,
+    id: WorkItemId,
+    scope: DetailScope,
+) -> CoreResult<Option<ItemDetail>> {
+    let conversation = async {
+        if scope == DetailScope::WithoutConversation {
+            return Ok((Vec::new(), ItemThread::default()));
+        }
+        try_join(store.notes_of(id), store.thread_of(id)).await
     };
-    let links = store.links_of(id).await?;
-    let attachments = store.attachments_of(id).await?;
-    let notes = store.notes_of(id).await?;
-    let thread = store.thread_of(id).await?;
-    let assignments = store.assignments_of(id).await?;
-    let queue = match item.queue_id {
-        Some(queue_id) => store
-            .queue_settings()
-            .await?
-            .into_iter()
-            .find(|queue| queue.id == queue_id)
-            .map(|queue| queue.name),
-        None => None,
+    let (found, links, attachments, assignments, (notes, thread)) = try_join5(
+        store.item_with_queue(id),
+        store.links_of(id),
+        store.attachments_of(id),
+        store.assignments_of(id),
+        conversation,
+    )
+    .await?;
+    let Some((item, queue)) = found else {
+        return Ok(None);
     };
     let assigned_agent = item.assigned_user_id.and_then(|owner| {
         assignments

@@ -1,5 +1,6 @@
 //! The customer panel's reads ([`switchboard_core::customer_view::CustomerViewStore`]), written
-//! once and expanded for each database by [`impl_customer_view_store!`].
+//! once and expanded for each database by [`impl_customer_view_store!`]. Lines and deliveries
+//! of several orders are read in one query each, never one per order.
 
 /// Implements [`switchboard_core::customer_view::CustomerViewStore`] for `$store` (a struct
 /// with a `pool` field of `sqlx::Pool<$db>`).
@@ -28,33 +29,57 @@ macro_rules! impl_customer_view_store {
                     .fetch_all(&self.pool)
                     .await
                     .map_err($crate::error::db_error)?;
-                let mut orders = Vec::with_capacity(rows.len());
-                for row in rows {
-                    let lines: Vec<$crate::rows::OrderLineRow> =
-                        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                            "{} WHERE order_number = $1 ORDER BY line",
-                            $crate::rows::ORDER_LINE_SELECT
-                        )))
-                        .bind(&row.order_number)
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err($crate::error::db_error)?;
-                    orders.push(row.into_order(lines));
+                if rows.is_empty() {
+                    return Ok(Vec::new());
                 }
-                Ok(orders)
+                let mut query = sqlx::QueryBuilder::<$db>::new(format!(
+                    "{} WHERE order_number IN (",
+                    $crate::rows::LINE_OF_SELECT
+                ));
+                let mut separated = query.separated(", ");
+                for row in &rows {
+                    separated.push_bind(row.order_number.clone());
+                }
+                query.push(") ORDER BY order_number, line");
+                let lines: Vec<$crate::rows::LineOfRow> = query
+                    .build_query_as()
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                let mut lines_by_order = $crate::rows::group_by_key(
+                    lines
+                        .into_iter()
+                        .map(|row| (row.order_number, row.line))
+                        .collect(),
+                );
+                Ok(rows
+                    .into_iter()
+                    .map(|row| {
+                        let lines = lines_by_order.remove(&row.order_number).unwrap_or_default();
+                        row.into_order(lines)
+                    })
+                    .collect())
             }
 
             #[tracing::instrument(skip_all)]
             async fn deliveries_of(
                 &self,
-                order_no: &str,
+                order_nos: &[&str],
             ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::master::Delivery>> {
-                let rows: Vec<$crate::rows::DeliveryRow> =
-                    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                        "{} WHERE order_number = $1 ORDER BY expected_date, delivery_number",
-                        $crate::rows::DELIVERY_SELECT
-                    )))
-                    .bind(order_no)
+                if order_nos.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut query = sqlx::QueryBuilder::<$db>::new(format!(
+                    "{} WHERE order_number IN (",
+                    $crate::rows::DELIVERY_SELECT
+                ));
+                let mut separated = query.separated(", ");
+                for order_no in order_nos {
+                    separated.push_bind(order_no.to_string());
+                }
+                query.push(") ORDER BY order_number, expected_date, delivery_number");
+                let rows: Vec<$crate::rows::DeliveryRow> = query
+                    .build_query_as()
                     .fetch_all(&self.pool)
                     .await
                     .map_err($crate::error::db_error)?;

@@ -356,8 +356,9 @@ pub(crate) struct LineOfRow {
     pub line: OrderLineRow,
 }
 
-pub(crate) const ALL_LINES_SELECT: &str = "SELECT order_number, line, sku, description, quantity, \
-     unit, unit_price_cents, line_value_cents FROM order_lines ORDER BY order_number, line";
+/// Order lines with their order's number (filter and order after it).
+pub(crate) const LINE_OF_SELECT: &str = "SELECT order_number, line, sku, description, quantity, \
+     unit, unit_price_cents, line_value_cents FROM order_lines";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct DeliveryRow {

@@ -423,7 +423,9 @@ macro_rules! impl_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err($crate::error::db_error)?;
-                let lines: Vec<$crate::rows::LineOfRow> = sqlx::query_as($crate::rows::ALL_LINES_SELECT)
+                let lines: Vec<$crate::rows::LineOfRow> = sqlx::query_as(sqlx::AssertSqlSafe(
+                    format!("{} ORDER BY order_number, line", $crate::rows::LINE_OF_SELECT),
+                ))
                     .fetch_all(&self.pool)
                     .await
                     .map_err($crate::error::db_error)?;
@@ -597,6 +599,16 @@ macro_rules! impl_store {
                 &self,
                 id: switchboard_core::WorkItemId,
             ) -> switchboard_core::error::CoreResult<Option<switchboard_core::item::WorkItem>> {
+                Ok(self.item_with_queue(id).await?.map(|(item, _)| item))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn item_with_queue(
+                &self,
+                id: switchboard_core::WorkItemId,
+            ) -> switchboard_core::error::CoreResult<
+                Option<(switchboard_core::item::WorkItem, Option<String>)>,
+            > {
                 let row: Option<$crate::rows::ItemRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "{} WHERE items.id = $1",
                     $crate::rows::ITEM_SELECT
@@ -605,7 +617,8 @@ macro_rules! impl_store {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err($crate::error::db_error)?;
-                row.map(|row| row.into_item().map(|(item, _, _)| item)).transpose()
+                row.map(|row| row.into_item().map(|(item, queue, _)| (item, queue)))
+                    .transpose()
             }
 
             #[tracing::instrument(skip_all)]

@@ -45,8 +45,11 @@ impl SqliteStore {
                 CoreError::Unavailable(format!("database folder {} ({error})", parent.display()))
             })?;
         }
+        // A connection to a local file does not break: checking each one on acquire (a round
+        // trip to its worker thread) would double the cost of every query.
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(db_error)?;

@@ -275,18 +275,17 @@ pub async fn related_to(
 ) -> CoreResult<Related> {
     let item = found.id;
     let subject = CaseSubject::from_links(item, found.received_at, found.noise.is_some(), links);
-    let timeline = match &subject.customer {
-        Some(customer) => {
-            store
-                .customer_items(customer, item, TIMELINE_LENGTH)
-                .await?
+    let timeline = async {
+        match &subject.customer {
+            Some(customer) => store.customer_items(customer, item, TIMELINE_LENGTH).await,
+            None => Ok(Vec::new()),
         }
-        None => Vec::new(),
     };
+    let (case, timeline) = futures_util::future::try_join(store.case_of(item), timeline).await?;
     Ok(Related {
         item,
         customer_no: subject.customer,
-        case: store.case_of(item).await?,
+        case,
         timeline,
     })
 }

@@ -8,6 +8,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use futures_util::future::try_join3;
 use serde::Deserialize;
 use switchboard_core::case::{RelatedItem, related_to};
 use switchboard_core::customer_view::{OrderView, customer_panel};
@@ -15,7 +16,7 @@ use switchboard_core::document::ReadingProgress;
 use switchboard_core::item::{Attachment, Channel, ItemStatus};
 use switchboard_core::master::Customer;
 use switchboard_core::user::Role;
-use switchboard_core::work::{StatusChange, item_detail};
+use switchboard_core::work::{DetailScope, StatusChange, read_item_detail};
 use switchboard_core::{CoreError, WorkItemId};
 
 use super::page::{Chrome, render, see_other};
@@ -170,9 +171,11 @@ async fn existing(
     state: &AppState,
     id: WorkItemId,
 ) -> Result<switchboard_core::work::ItemDetail, ApiError> {
-    Ok(item_detail(state.store.as_ref(), id)
-        .await?
-        .ok_or_else(|| CoreError::not_found(format!("item {}", id.reference())))?)
+    Ok(
+        read_item_detail(state.store.as_ref(), id, DetailScope::WithoutConversation)
+            .await?
+            .ok_or_else(|| CoreError::not_found(format!("item {}", id.reference())))?,
+    )
 }
 
 /// `GET /items/{id}`.
@@ -197,8 +200,13 @@ pub(super) async fn render_item(
     typed: Option<(ReplyForm, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let detail = existing(state, id).await?;
-    let panel = customer_panel(state.store.as_ref(), &detail.links).await?;
-    let related = related_to(state.store.as_ref(), &detail.item, &detail.links).await?;
+    let store = state.store.as_ref();
+    let (panel, related, outbound) = try_join3(
+        customer_panel(store, &detail.links),
+        related_to(store, &detail.item, &detail.links),
+        store.outbound_of(id),
+    )
+    .await?;
     let case = related.case.as_ref();
     let item = &detail.item;
     let of_type = |prefix: &str| -> Vec<String> {
@@ -251,7 +259,7 @@ pub(super) async fn render_item(
     let reply = may_reply
         .then(|| reply::section(state.outbound_mail.as_deref(), item, query.template, typed))
         .flatten();
-    let outbound = reply::outbound_rows(state.store.outbound_of(id).await?);
+    let outbound = reply::outbound_rows(outbound);
     render(&ItemPage {
         chrome,
         id: id.get(),
