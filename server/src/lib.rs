@@ -3,8 +3,11 @@
 
 pub mod advisory_lock;
 pub mod backlog_sampler;
+pub mod channel_editor;
+pub mod channel_forms;
 pub mod channel_overview;
 pub mod channel_settings;
+pub mod channel_workers;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -17,6 +20,7 @@ pub mod periodic;
 pub mod pipeline;
 pub mod session_sweeper;
 pub mod sla_settings;
+pub mod stop_signal;
 pub mod telemetry;
 pub mod watch;
 

@@ -44,6 +44,7 @@ mod task_intake;
 mod ui_accounts;
 mod ui_admin_accounts;
 mod ui_admin_browser;
+mod ui_admin_channel_lists;
 mod ui_admin_channels;
 mod ui_admin_routing;
 mod ui_admin_skills;

@@ -91,6 +91,8 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Access> {
         (("POST", "/api/v1/items/{id}/links/{link}/confirm"), AGENT),
         (("DELETE", "/api/v1/items/{id}/links/{link}"), AGENT),
         (("GET", "/api/v1/items/{id}/related"), AGENT),
+        (("GET", "/api/v1/channel-settings/{list}"), ADMIN),
+        (("PUT", "/api/v1/channel-settings/{list}"), ADMIN),
         (("GET", "/"), Public),
         (("GET", "/static/{file}"), Public),
         (("GET", "/login"), Public),
@@ -125,6 +127,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Access> {
         (("POST", "/admin/agents/{login}/skills"), ADMIN),
         (("GET", "/admin/channels"), ADMIN),
         (("POST", "/admin/channels/webhook-secret"), ADMIN),
+        (("POST", "/admin/channels/{list}"), ADMIN),
         (("GET", "/admin/sla"), ADMIN),
         (("POST", "/admin/sla"), ADMIN),
         (("POST", "/admin/sla/{version}/restore"), ADMIN),
@@ -152,6 +155,7 @@ fn concrete(pattern: &str) -> String {
         .replace("{login}", "nobody")
         .replace("{attachment_id}", "1")
         .replace("{link}", "1")
+        .replace("{list}", "imap")
         .replace('{', "")
         .replace("key}", "0000000001")
         .replace("id}", "999999")

@@ -85,6 +85,8 @@ pub struct AppState {
     pub login_limiter: Arc<crate::login_limit::LoginLimiter>,
     /// The configured channels the admin page shows (without secret values).
     pub channels: Arc<crate::ui::admin::ChannelOverview>,
+    /// The IMAP accounts and watched folders admins edit, when this node runs their workers.
+    pub channel_settings: Option<Arc<dyn crate::api::channel_settings::ChannelSettingsEditor>>,
     /// The SLA policy in force: a pause on the customer moves an item's clock on in its
     /// business time. Shared with the pipeline; the admin's SLA page replaces it.
     pub sla: Arc<switchboard_router::sla::SharedSlaPolicy>,
@@ -109,6 +111,7 @@ impl AppState {
             texts: Arc::new(crate::ui::i18n::Catalog::embedded()),
             login_limiter: Arc::new(crate::login_limit::LoginLimiter::default()),
             channels: Arc::new(crate::ui::admin::ChannelOverview::default()),
+            channel_settings: None,
             sla: Arc::new(switchboard_router::sla::SharedSlaPolicy::default()),
             sla_file: Arc::new(switchboard_router::sla::SlaSettings::default()),
         }
@@ -152,6 +155,15 @@ impl AppState {
     /// Lets this node take inbound inputs through `ingestor`.
     pub fn with_ingestor(mut self, ingestor: Arc<dyn Ingestor>) -> Self {
         self.ingestor = Some(ingestor);
+        self
+    }
+
+    /// Lets admins edit the IMAP accounts and watched folders through `editor`.
+    pub fn with_channel_settings(
+        mut self,
+        editor: Arc<dyn crate::api::channel_settings::ChannelSettingsEditor>,
+    ) -> Self {
+        self.channel_settings = Some(editor);
         self
     }
 

@@ -11,6 +11,8 @@ use switchboard_web::api::webhook_secret::WebhookSecret;
 use switchboard_web::{AppState, WebConfig};
 
 use super::open_store;
+use crate::channel_editor::ChannelEditor;
+use crate::channel_workers::ChannelWorkers;
 use crate::config::Config;
 use crate::demo::{self, DemoOutcome};
 use crate::indexer::{self, Indexer, IndexerSettings};
@@ -71,8 +73,17 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     let indexer = indexer.spawn();
     let router_data = actix_web::web::Data::from(router.as_router_handle());
     let pipeline = Arc::new(pipeline);
-    crate::mail::start_sources(&config, pipeline.clone(), acknowledger);
-    crate::watch::start(&config.watch, pipeline.clone(), &config.database_url())?;
+    // Mailboxes and watched folders: the file's, or the lists an admin saved (followed from
+    // the database, so a change on any node reaches this one within seconds).
+    let workers = ChannelWorkers::new(pipeline.clone(), acknowledger, config.database_url());
+    let channel_editor = ChannelEditor::start(
+        store.clone(),
+        config.mail.imap.clone(),
+        config.watch.clone(),
+        workers,
+    )
+    .await?;
+    channel_editor.follow(std::time::Duration::from_secs(5));
     let state = AppState::new(
         store,
         WebConfig {
@@ -87,6 +98,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     .with_search(search)
     .with_attachment_bytes(Arc::new(BlobStore::new(config.blob_dir())))
     .with_channels(crate::channel_overview::channel_overview(&config))
+    .with_channel_settings(channel_editor.clone())
     .with_shared_sla(sla, config.sla.clone());
     let state = match outbox {
         Some(outbox) => state.with_outbound_mail(outbox.mail),
@@ -130,6 +142,8 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
         eprintln!("switchboard listening on http://{address}");
     }
     let served = server.run().await.context("HTTP server failed");
+    // Each mailbox reader and folder scanner finishes its batch.
+    channel_editor.stop().await;
     match indexer.shutdown().await {
         Ok(applied_seq) => tracing::info!(applied_seq, "search index closed"),
         Err(error) => {

@@ -4,7 +4,6 @@
 //! idempotency makes that re-read a duplicate rather than a second item. New mail is awaited with
 //! IDLE where the server offers it, else by polling; lost connections are retried with backoff.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +19,7 @@ use super::settings::{ImapAccount, ProcessedAction, Security};
 use super::stream::MailStream;
 use crate::advisory_lock::{self, AdvisoryLock};
 use crate::pipeline::landing;
+use crate::stop_signal::StopSignal;
 
 /// The first wait after a failure; it doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
@@ -35,15 +35,38 @@ pub async fn run(
     acknowledger: Option<Arc<Acknowledger>>,
     lock_url: Option<String>,
 ) {
+    run_until(
+        account,
+        ingestor,
+        acknowledger,
+        lock_url,
+        StopSignal::never(),
+    )
+    .await;
+}
+
+/// Consumes one account's folder until `stop` is raised: a wait (for mail, the lock, a retry)
+/// ends at once, a batch taken from the mailbox is landed and marked first.
+pub async fn run_until(
+    account: ImapAccount,
+    ingestor: Arc<dyn Ingestor>,
+    acknowledger: Option<Arc<Acknowledger>>,
+    lock_url: Option<String>,
+    stop: StopSignal,
+) {
     let mut backoff = FIRST_BACKOFF;
-    loop {
+    while !stop.is_stopped() {
         let mut opened = false;
         let reader = Reader {
             account: &account,
             ingestor: ingestor.as_ref(),
             acknowledger: acknowledger.as_deref(),
+            stop: &stop,
         };
-        let Err(error) = consume(&reader, lock_url.as_deref(), &mut opened).await;
+        let error = match consume(&reader, lock_url.as_deref(), &mut opened).await {
+            Ok(()) => break,
+            Err(error) => error,
+        };
         if opened {
             // The connection worked for a while: start the backoff over.
             backoff = FIRST_BACKOFF;
@@ -54,26 +77,41 @@ pub async fn run(
             retry_in_seconds = backoff.as_secs(),
             "imap connection failed"
         );
-        tokio::time::sleep(backoff).await;
+        if stop
+            .unless_stopped(tokio::time::sleep(backoff))
+            .await
+            .is_none()
+        {
+            break;
+        }
         backoff = (backoff * 2).min(MAX_BACKOFF);
     }
+    tracing::info!(mailbox = %account.name, "imap reader stopped");
 }
 
-/// Reads the folder until the connection or the lock fails; `opened` tells whether it got as
-/// far as selecting the folder.
+/// Reads the folder until the connection or the lock fails (an error) or the reader is asked
+/// to stop (`Ok`); `opened` tells whether it got as far as selecting the folder.
 async fn consume(
     reader: &Reader<'_>,
     lock_url: Option<&str>,
     opened: &mut bool,
-) -> anyhow::Result<Infallible> {
+) -> anyhow::Result<()> {
     let account = reader.account;
+    let stop = reader.stop;
     let mut lock = match lock_url {
         Some(url) => {
-            Some(AdvisoryLock::acquire(url, advisory_lock::key_for(&lock_name(account))).await?)
+            let key = advisory_lock::key_for(&lock_name(account));
+            match stop.unless_stopped(AdvisoryLock::acquire(url, key)).await {
+                Some(lock) => Some(lock?),
+                None => return Ok(()),
+            }
         }
         None => None,
     };
-    let mut session = connect(account).await?;
+    let Some(session) = stop.unless_stopped(connect(account)).await else {
+        return Ok(());
+    };
+    let mut session = session?;
     let capabilities = session.capabilities().await?;
     let can_idle = capabilities.has_str("IDLE");
     let can_move = capabilities.has_str("MOVE");
@@ -89,13 +127,27 @@ async fn consume(
             lock.check().await?;
         }
         take_new_messages(&mut session, reader, can_move).await?;
-        session = if can_idle {
-            idle(session, wait).await?
-        } else {
-            tokio::time::sleep(wait).await;
-            session.noop().await?;
-            session
+        if stop.is_stopped() {
+            // Nothing is in flight: every message taken is landed and marked.
+            let _ = session.logout().await;
+            return Ok(());
+        }
+        let waited = stop
+            .unless_stopped(async {
+                if can_idle {
+                    idle(session, wait).await
+                } else {
+                    tokio::time::sleep(wait).await;
+                    session.noop().await?;
+                    Ok(session)
+                }
+            })
+            .await;
+        // Stopped while waiting: the connection is simply dropped, nothing was taken.
+        let Some(waited) = waited else {
+            return Ok(());
         };
+        session = waited?;
         while session.unsolicited_responses.try_recv().is_ok() {}
     }
 }
@@ -105,6 +157,8 @@ struct Reader<'a> {
     account: &'a ImapAccount,
     ingestor: &'a dyn Ingestor,
     acknowledger: Option<&'a Acknowledger>,
+    /// Asks the reader to stop between batches.
+    stop: &'a StopSignal,
 }
 
 /// Logs in with the configured security.
@@ -167,6 +221,10 @@ async fn take_new_messages(
         .collect();
     uids.sort_unstable();
     for chunk in uids.chunks(FETCH_CHUNK) {
+        if reader.stop.is_stopped() {
+            // The rest stays unmarked for the reader that follows.
+            break;
+        }
         // Messages expunged meanwhile are simply missing.
         let fetched = fetch(session, chunk).await?;
         let inputs = fetched

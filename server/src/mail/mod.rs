@@ -14,34 +14,11 @@ pub use settings::{ImapAccount, MailSettings, ProcessedAction, Secret, Security,
 use std::sync::Arc;
 
 use switchboard_channels::reference_token::TokenSecret;
-use switchboard_core::ingest::Ingestor;
 use switchboard_core::outbox::OutboundMail;
 use switchboard_core::store::Store;
 use tokio::sync::Notify;
 
 use crate::config::Config;
-
-/// Starts one IMAP consumer task per configured mailbox; on PostgreSQL each holds its mailbox's
-/// lock, so several nodes never read one mailbox at once.
-pub fn start_sources(
-    config: &Config,
-    ingestor: Arc<dyn Ingestor>,
-    acknowledger: Option<Arc<compose::Acknowledger>>,
-) {
-    let lock_url = lock_url(config);
-    for account in &config.mail.imap {
-        if account.acknowledge && acknowledger.is_none() {
-            tracing::warn!(mailbox = %account.name, "acknowledgements need [mail.smtp]; none sent");
-        }
-        let acknowledger = acknowledger.clone().filter(|_| account.acknowledge);
-        tokio::spawn(imap::run(
-            account.clone(),
-            ingestor.clone(),
-            acknowledger,
-            lock_url.clone(),
-        ));
-    }
-}
 
 /// What the outbox offers the rest of the node: replies for the API, acknowledgements for the
 /// mailboxes.

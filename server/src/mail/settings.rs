@@ -74,7 +74,7 @@ impl Default for ProcessedAction {
 }
 
 /// One IMAP mailbox Switchboard consumes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImapAccount {
     /// A short name for logs and the mailbox lock, e.g. `klantenservice`.

@@ -25,6 +25,7 @@ use switchboard_core::item::Channel;
 use self::layout::{FolderLayout, is_input};
 use self::settle::{Observation, SettleTracker};
 use crate::advisory_lock::{self, AdvisoryLock};
+use crate::stop_signal::StopSignal;
 
 /// One `[[watch]]` entry of the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,32 +186,52 @@ impl FolderWatcher {
     }
 
     /// Scans until the process ends.
-    pub async fn run(mut self) {
-        let mut tick = tokio::time::interval(Duration::from_secs(self.folder.poll_seconds.max(1)));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            self.scan_once().await;
-        }
+    pub async fn run(self) {
+        self.run_until(StopSignal::never()).await;
     }
 
-    /// Scans while this node holds the folder's advisory lock, for the life of the process.
-    async fn run_locked(mut self, url: String) {
+    /// Scans until `stop` is raised; a scan under way finishes first (its files are landed
+    /// and moved).
+    pub async fn run_until(mut self, stop: StopSignal) {
+        let mut tick = tokio::time::interval(Duration::from_secs(self.folder.poll_seconds.max(1)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        while stop.unless_stopped(tick.tick()).await.is_some() {
+            self.scan_once().await;
+        }
+        tracing::info!(folder = %self.folder.path.display(), "folder scanner stopped");
+    }
+
+    /// Scans while this node holds the folder's advisory lock, until `stop` is raised.
+    async fn run_locked(mut self, url: String, stop: StopSignal) {
         let key = advisory_lock::key_for(&lock_name(&self.folder.path));
         let poll = Duration::from_secs(self.folder.poll_seconds.max(1));
         loop {
-            let mut lock = match AdvisoryLock::acquire(&url, key).await {
-                Ok(lock) => lock,
-                Err(error) => {
+            let acquired = stop.unless_stopped(AdvisoryLock::acquire(&url, key)).await;
+            let mut lock = match acquired {
+                None => return,
+                Some(Ok(lock)) => lock,
+                Some(Err(error)) => {
                     tracing::warn!(%error, "cannot take the watched folder's lock");
-                    tokio::time::sleep(poll).await;
+                    if stop
+                        .unless_stopped(tokio::time::sleep(poll))
+                        .await
+                        .is_none()
+                    {
+                        return;
+                    }
                     continue;
                 }
             };
             tracing::info!(folder = %self.folder.path.display(), "watched folder lock taken; this node consumes it");
             while lock.check().await.is_ok() {
                 self.scan_once().await;
-                tokio::time::sleep(poll).await;
+                if stop
+                    .unless_stopped(tokio::time::sleep(poll))
+                    .await
+                    .is_none()
+                {
+                    return;
+                }
             }
             tracing::warn!(folder = %self.folder.path.display(), "watched folder lock lost");
         }
@@ -243,27 +264,42 @@ fn list_inputs(folder: &Path) -> std::io::Result<Vec<(PathBuf, Observation)>> {
     Ok(inputs)
 }
 
-/// Starts a consumer for every watched folder: on PostgreSQL (`database_url`) under the
-/// folder's advisory lock, else directly. Fails when a folder cannot be prepared.
+/// Starts a consumer for every watched folder for the life of the process. Fails when a
+/// folder cannot be prepared.
 pub fn start(
     folders: &[WatchFolder],
     ingestor: Arc<dyn Ingestor>,
     database_url: &str,
 ) -> anyhow::Result<()> {
-    let postgres = switchboard_store::is_postgres(database_url);
     for folder in folders {
-        anyhow::ensure!(
-            folder.channel != Channel::Task,
-            "watched folder {}: tasks come through the task API, not files",
-            folder.path.display()
-        );
-        let watcher = FolderWatcher::new(folder.clone(), Arc::clone(&ingestor))?;
-        tracing::info!(folder = %folder.path.display(), channel = %folder.channel, "watching folder");
-        if postgres {
-            tokio::spawn(watcher.run_locked(database_url.to_owned()));
-        } else {
-            tokio::spawn(watcher.run());
-        }
+        spawn(
+            folder,
+            Arc::clone(&ingestor),
+            database_url,
+            StopSignal::never(),
+        )?;
     }
     Ok(())
+}
+
+/// Starts a consumer of `folder` until `stop` is raised: on PostgreSQL (`database_url`) under
+/// the folder's advisory lock, else directly. Fails when the folder cannot be prepared.
+pub fn spawn(
+    folder: &WatchFolder,
+    ingestor: Arc<dyn Ingestor>,
+    database_url: &str,
+    stop: StopSignal,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    anyhow::ensure!(
+        folder.channel != Channel::Task,
+        "watched folder {}: tasks come through the task API, not files",
+        folder.path.display()
+    );
+    let watcher = FolderWatcher::new(folder.clone(), ingestor)?;
+    tracing::info!(folder = %folder.path.display(), channel = %folder.channel, "watching folder");
+    Ok(if switchboard_store::is_postgres(database_url) {
+        tokio::spawn(watcher.run_locked(database_url.to_owned(), stop))
+    } else {
+        tokio::spawn(watcher.run_until(stop))
+    })
 }

@@ -5,6 +5,7 @@ pub(crate) mod acting;
 mod attachments;
 pub(crate) mod board;
 mod body;
+pub mod channel_settings;
 mod inbound;
 mod inbound_document;
 mod inbound_task;
@@ -47,6 +48,7 @@ pub fn routes() -> Vec<RouteDef> {
         attachments::routes(),
         board::routes(),
         reports::routes(),
+        channel_settings::routes(),
     ]
     .into_iter()
     .flatten()

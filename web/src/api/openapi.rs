@@ -46,6 +46,8 @@ use utoipa::{Modify, OpenApi};
         super::routing_settings::update_queue,
         super::routing_settings::agent_routing,
         super::routing_settings::update_agent_routing,
+        super::channel_settings::show,
+        super::channel_settings::replace,
         super::work::my_work,
         super::work::item_view,
         super::work::change_status,

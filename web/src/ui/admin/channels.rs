@@ -1,5 +1,7 @@
 //! Channels (`/admin/channels`): the IMAP mailboxes, the SMTP relay, the voicemail webhook and
-//! the watched folders as configured. Channel settings live in the configuration file and
+//! the watched folders. On a node that runs channel workers, the IMAP accounts and watched
+//! folders are edited here ([`super::channel_lists`]), saved over the configuration file's and
+//! put in force without a restart. The other settings live in the configuration file and
 //! environment, shown read-only; a secret is shown as set or not set, never its value (the
 //! overview never holds one). The voicemail webhook's secret can be replaced here, write-only
 //! (`POST /admin/channels/webhook-secret`): the form never shows a secret, an empty field keeps
@@ -13,7 +15,9 @@ use askama::Template;
 use switchboard_core::CoreError;
 
 use super::audit::record;
+use super::channel_lists::{ListForm, posted_change};
 use super::{Done, render_refused};
+use crate::api::channel_settings::{ChannelList, ListChange, change_list as change_channel_list};
 use crate::api::webhook_secret::{SAVED_SECRET_SETTING, secret_problem};
 use crate::auth::{AdminRole, Authed};
 use crate::error::ApiError;
@@ -52,7 +56,10 @@ struct WebhookSecretState {
 #[template(path = "admin_channels.html")]
 struct ChannelsPage<'a> {
     chrome: Chrome<'a>,
-    channels: &'a [ConfiguredChannel],
+    /// The read-only channels (without the edited lists' kinds when those are editable).
+    channels: Vec<&'a ConfiguredChannel>,
+    /// The editable lists, when this node runs channel workers.
+    lists: Vec<ListForm>,
     /// The webhook secret's state, when this node serves the webhook.
     webhook: Option<WebhookSecretState>,
     notice: Option<&'static str>,
@@ -68,12 +75,50 @@ impl ChannelsPage<'_> {
             _ => "admin.channels.folder",
         }
     }
+
+    fn list_title(&self, list: &str) -> &'static str {
+        match list {
+            "imap" => "admin.channels.imap_accounts",
+            _ => "admin.channels.watched_folders",
+        }
+    }
+
+    fn list_help(&self, list: &str) -> &'static str {
+        match list {
+            "imap" => "admin.channels.imap_help",
+            _ => "admin.channels.watch_help",
+        }
+    }
 }
 
-fn page_of<'a>(request: &HttpRequest, state: &'a AppState) -> ChannelsPage<'a> {
-    ChannelsPage {
+/// The page with the lists in force; `refused` replaces one list's form with a refused one.
+async fn page_of<'a>(
+    request: &HttpRequest,
+    state: &'a AppState,
+    refused: Option<ListForm>,
+) -> Result<ChannelsPage<'a>, ApiError> {
+    let mut refused = refused;
+    let mut lists = Vec::new();
+    if let Some(editor) = &state.channel_settings {
+        for list in ChannelList::ALL {
+            let form = match refused.take_if(|form| form.list == list.as_str()) {
+                Some(form) => form,
+                None => ListForm::of(list, &editor.shown(list).await?),
+            };
+            lists.push(form);
+        }
+    }
+    let edited = state.channel_settings.is_some();
+    let channels = state
+        .channels
+        .channels
+        .iter()
+        .filter(|channel| !(edited && matches!(channel.kind, "imap" | "folder")))
+        .collect();
+    Ok(ChannelsPage {
         chrome: Chrome::of(request, state, "admin"),
-        channels: &state.channels.channels,
+        channels,
+        lists,
         webhook: state
             .voicemail_webhook
             .as_ref()
@@ -83,7 +128,7 @@ fn page_of<'a>(request: &HttpRequest, state: &'a AppState) -> ChannelsPage<'a> {
             }),
         notice: None,
         alert: None,
-    }
+    })
 }
 
 /// `GET /admin/channels`.
@@ -93,11 +138,13 @@ pub(super) async fn page(
     done: web::Query<Done>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut page = page_of(&request, &state);
+    let mut page = page_of(&request, &state, None).await?;
     page.notice = done.notice(&[
         "admin.channels.secret_saved",
         "admin.channels.secret_file",
         "admin.channels.secret_kept",
+        "admin.channels.list_saved",
+        "admin.channels.list_file",
     ]);
     render(&page)
 }
@@ -120,7 +167,7 @@ pub(super) async fn change_webhook_secret(
         return Ok(see_other("/admin/channels?done=secret_kept"));
     }
     if !use_file && let Some(problem) = secret_problem(typed) {
-        let mut page = page_of(&request, &state);
+        let mut page = page_of(&request, &state, None).await?;
         page.alert = Some(problem);
         return render_refused(&page);
     }
@@ -142,4 +189,38 @@ pub(super) async fn change_webhook_secret(
         "secret_saved"
     };
     Ok(see_other(&format!("/admin/channels?done={done}")))
+}
+
+/// `POST /admin/channels/{list}`: the IMAP accounts (`imap`) or watched folders (`watch`) as
+/// posted, or `use_file`; a refused list is shown again as typed with its problems (`400`).
+pub(super) async fn change_list(
+    caller: Authed<AdminRole>,
+    request: HttpRequest,
+    list: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let list = ChannelList::parse(&list)
+        .ok_or_else(|| CoreError::not_found(format!("channel list {:?}", list.as_str())))?;
+    let change = posted_change(list, &form);
+    let typed = match &change {
+        ListChange::Entries(entries) => entries.clone(),
+        ListChange::UseFile => Vec::new(),
+    };
+    let done = match &change {
+        ListChange::Entries(_) => "list_saved",
+        ListChange::UseFile => "list_file",
+    };
+    if let Err(problems) = change_channel_list(&state, &caller.identity, list, change).await? {
+        let saved = match &state.channel_settings {
+            Some(editor) => editor.shown(list).await?.saved,
+            None => false,
+        };
+        let refused = ListForm::refused(list, saved, &typed, &problems);
+        return render_refused(&page_of(&request, &state, Some(refused)).await?);
+    }
+    Ok(see_other(&format!(
+        "/admin/channels?done={done}#list-{}",
+        list.as_str()
+    )))
 }

@@ -5,6 +5,7 @@
 
 mod audit;
 mod audit_log;
+mod channel_lists;
 mod channels;
 mod routing;
 mod rules;
@@ -51,6 +52,7 @@ pub(super) fn routes() -> Vec<RouteDef> {
             "/admin/channels/webhook-secret",
             channels::change_webhook_secret,
         ),
+        RouteDef::post("/admin/channels/{list}", channels::change_list),
         RouteDef::get("/admin/sla", sla::page),
         RouteDef::post("/admin/sla", sla::save),
         RouteDef::post("/admin/sla/{version}/restore", sla::restore),
