@@ -7,11 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use switchboard_core::item::Channel;
-use switchboard_core::store::Store;
 use switchboard_server::mail::{ImapAccount, ProcessedAction, imap};
 use switchboard_server::pipeline::landing;
 use switchboard_tests::dovecot::Dovecot;
-use switchboard_tests::{corpus_files, corpus_pipeline, truth_rows};
+use switchboard_tests::{corpus_files, corpus_pipeline, truth_rows, wait_for_items};
 use tokio::task::JoinHandle;
 
 const UNPROCESSED: &str = "UNKEYWORD $Switchboard";
@@ -21,22 +20,6 @@ fn consumer(
     pipeline: &Arc<switchboard_server::pipeline::Pipeline>,
 ) -> JoinHandle<()> {
     tokio::spawn(imap::run(account, pipeline.clone(), None, None))
-}
-
-async fn wait_for_items(store: &Arc<dyn Store>, expected: i64, within: Duration) {
-    let deadline = Instant::now() + within;
-    loop {
-        let count = store.count_items().await.unwrap();
-        if count >= expected {
-            assert_eq!(count, expected, "more items than messages");
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{count} of {expected} items after {within:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 async fn wait_for_count(dovecot: &Dovecot, folder: &str, query: &str, expected: usize) {

@@ -7,7 +7,7 @@
 //! on the page is scanned at once.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::test;
@@ -15,7 +15,7 @@ use switchboard_core::store::Store;
 use switchboard_core::user::Role;
 use switchboard_server::channel_editor::{ChannelEditor, SAVED_IMAP_SETTING};
 use switchboard_server::channel_workers::ChannelWorkers;
-use switchboard_server::mail::ProcessedAction;
+use switchboard_server::mail::{ImapAccount, ProcessedAction};
 use switchboard_tests::dovecot::Dovecot;
 use switchboard_tests::ui_session::{UiSession, body_text, location};
 use switchboard_tests::{corpus_pipeline, user_with_password};
@@ -32,20 +32,32 @@ fn message(number: u32) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Waits until the store holds `expected` items.
 async fn wait_for_items(store: &Arc<dyn Store>, expected: i64) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let count = store.count_items().await.unwrap();
-        if count >= expected {
-            assert_eq!(count, expected, "more items than messages");
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{count} of {expected} items after 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    switchboard_tests::wait_for_items(store, expected, Duration::from_secs(30)).await;
+}
+
+/// A store with the corpus pipeline behind an editor started with `file_imap`, the app state
+/// editing through it, and an admin's session.
+async fn editing(
+    folder: &std::path::Path,
+    file_imap: Vec<ImapAccount>,
+) -> (Arc<dyn Store>, Arc<ChannelEditor>, AppState, UiSession) {
+    let (store, pipeline) = corpus_pipeline(folder).await;
+    let url = switchboard_store::testing::sqlite_url(folder);
+    let workers = ChannelWorkers::new(Arc::new(pipeline), None, url);
+    let editor = ChannelEditor::start(store.clone(), file_imap, Vec::new(), workers)
+        .await
+        .unwrap();
+    let state =
+        AppState::new(store.clone(), WebConfig::default()).with_channel_settings(editor.clone());
+    let admin = UiSession::open(
+        &store,
+        user_with_password(&store, "root", Role::Admin, "pw").await,
+        "admin",
+    )
+    .await;
+    (store, editor, state, admin)
 }
 
 #[actix_web::test]
@@ -55,24 +67,11 @@ async fn an_admin_points_a_mailbox_at_another_folder_and_the_reader_follows_with
     dovecot.create_folder("Quiet").await;
     dovecot.append("Orders", &[message(1), message(2)]).await;
     let folder = tempfile::tempdir().unwrap();
-    let (store, pipeline) = corpus_pipeline(folder.path()).await;
-    let url = switchboard_store::testing::sqlite_url(folder.path());
     let mut file_account = dovecot.account(ProcessedAction::default());
     file_account.name = "service".into();
     file_account.folder = "Quiet".into();
-    let workers = ChannelWorkers::new(Arc::new(pipeline), None, url);
-    let editor = ChannelEditor::start(store.clone(), vec![file_account], Vec::new(), workers)
-        .await
-        .unwrap();
-    let state =
-        AppState::new(store.clone(), WebConfig::default()).with_channel_settings(editor.clone());
+    let (store, editor, state, admin) = editing(folder.path(), vec![file_account]).await;
     let app = test::init_service(create_app(state)).await;
-    let admin = UiSession::open(
-        &store,
-        user_with_password(&store, "root", Role::Admin, "pw").await,
-        "admin",
-    )
-    .await;
     let agent = UiSession::open(
         &store,
         user_with_password(&store, "agent", Role::Agent, "pw").await,
@@ -250,21 +249,8 @@ async fn an_admin_points_a_mailbox_at_another_folder_and_the_reader_follows_with
 #[actix_web::test]
 async fn a_folder_added_on_the_page_is_checked_and_scanned_at_once() {
     let folder = tempfile::tempdir().unwrap();
-    let (store, pipeline) = corpus_pipeline(folder.path()).await;
-    let url = switchboard_store::testing::sqlite_url(folder.path());
-    let workers = ChannelWorkers::new(Arc::new(pipeline), None, url);
-    let editor = ChannelEditor::start(store.clone(), Vec::new(), Vec::new(), workers)
-        .await
-        .unwrap();
-    let state =
-        AppState::new(store.clone(), WebConfig::default()).with_channel_settings(editor.clone());
+    let (store, editor, state, admin) = editing(folder.path(), Vec::new()).await;
     let app = test::init_service(create_app(state)).await;
-    let admin = UiSession::open(
-        &store,
-        user_with_password(&store, "root", Role::Admin, "pw").await,
-        "admin",
-    )
-    .await;
     let drop_folder = tempfile::tempdir().unwrap();
     let missing = drop_folder.path().join("missing");
     let missing = missing.to_str().unwrap();

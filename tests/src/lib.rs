@@ -223,3 +223,23 @@ pub fn always_open_sla() -> switchboard_router::sla::SlaPolicy {
     )
     .unwrap_or_else(|error| panic!("the always-open policy is valid: {error}"))
 }
+
+/// Waits until the store holds `expected` items (failing after `within`, or on more).
+pub async fn wait_for_items(store: &Arc<dyn Store>, expected: i64, within: std::time::Duration) {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let count = store
+            .count_items()
+            .await
+            .unwrap_or_else(|error| panic!("cannot count items: {error}"));
+        if count >= expected {
+            assert_eq!(count, expected, "more items than messages");
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{count} of {expected} items after {within:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
