@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::CoreResult;
 use crate::ids::{CustomerNo, OrderNo, QueueId, WorkItemId};
-use crate::item::{Channel, ItemStatus, WorkItem};
+use crate::item::{Channel, ItemStatus, SenderIdentity, WorkItem};
 
 /// One row of the change feed: the item changed in the transaction that wrote `seq`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,12 +34,34 @@ pub struct IndexableItem {
     pub queue: Option<String>,
 }
 
+/// What a search hit shows of an item: its summary, read without the item's text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemHitRecord {
+    /// The item.
+    pub id: WorkItemId,
+    /// The subject.
+    pub subject: Option<String>,
+    /// The channel.
+    pub channel: Channel,
+    /// The status.
+    pub status: ItemStatus,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
+    /// Who sent it.
+    pub sender: SenderIdentity,
+    /// The name of its queue.
+    pub queue: Option<String>,
+    /// The applied customer link (the first, when there are several).
+    pub customer_no: Option<CustomerNo>,
+}
+
 /// A cheap fingerprint of the master data the index shows (customers with contacts, orders
 /// with lines and deliveries): when it changes, the indexer reads master data again.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MasterVersion(pub Vec<(i64, Option<DateTime<Utc>>)>);
 
-/// The item change feed (`item_changes`) and the reads that feed the search index.
+/// The item change feed (`item_changes`), the reads that feed the search index, and the item
+/// summaries its hits show.
 #[async_trait]
 pub trait ChangeFeed: Send + Sync {
     /// Returns at most `limit` feed entries with a sequence above `seq`, in sequence order.
@@ -57,6 +79,10 @@ pub trait ChangeFeed: Send + Sync {
         after: Option<WorkItemId>,
         limit: u32,
     ) -> CoreResult<Vec<IndexableItem>>;
+
+    /// Reads the summaries of the items with these ids, in one statement per 500 ids and without
+    /// their text; ids of missing items are left out, the order is the store's.
+    async fn item_hit_records(&self, ids: &[WorkItemId]) -> CoreResult<Vec<ItemHitRecord>>;
 
     /// Returns the fingerprint of the indexed master data.
     async fn master_version(&self) -> CoreResult<MasterVersion>;

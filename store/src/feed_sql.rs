@@ -3,11 +3,13 @@
 
 use std::collections::HashMap;
 
-use switchboard_core::feed::IndexableItem;
+use chrono::{DateTime, Utc};
+use switchboard_core::feed::{IndexableItem, ItemHitRecord};
+use switchboard_core::item::{Channel, ItemStatus, SenderIdentity};
 use switchboard_core::link::LinkKind;
-use switchboard_core::{CoreError, CustomerNo, OrderNo};
+use switchboard_core::{CoreError, CustomerNo, OrderNo, WorkItemId};
 
-use crate::rows::{ItemRow, LinkRow};
+use crate::rows::{ItemRow, LinkRow, parse_enum};
 
 /// Ids bound per `IN (...)` list, well below both dialects' parameter limits.
 pub(crate) const IDS_PER_STATEMENT: usize = 500;
@@ -26,6 +28,49 @@ pub(crate) const MASTER_VERSION_TABLES: [&str; 5] = [
 pub(crate) struct AttachmentNameRow {
     pub item_id: i64,
     pub file_name: String,
+}
+
+/// An item's summary as a search hit shows it, with its queue's name and its first applied
+/// customer link.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ItemHitRow {
+    id: i64,
+    subject: Option<String>,
+    channel: String,
+    status: String,
+    received_at: DateTime<Utc>,
+    sender_email: Option<String>,
+    sender_phone: Option<String>,
+    sender_name: Option<String>,
+    queue_name: Option<String>,
+    customer_no: Option<String>,
+}
+
+/// The columns [`ItemHitRow`] reads; the caller appends the id list and closes it.
+pub(crate) const ITEM_HIT_SELECT: &str = "SELECT items.id, items.subject, items.channel, \
+     items.status, items.received_at, items.sender_email, items.sender_phone, items.sender_name, \
+     queues.name AS queue_name, \
+     (SELECT links.key FROM links WHERE links.item_id = items.id AND links.kind = 'customer' \
+       AND links.applied = TRUE ORDER BY links.id LIMIT 1) AS customer_no \
+     FROM items LEFT JOIN queues ON queues.id = items.queue_id WHERE items.id IN (";
+
+impl ItemHitRow {
+    pub(crate) fn into_record(self) -> Result<ItemHitRecord, CoreError> {
+        Ok(ItemHitRecord {
+            id: WorkItemId::new(self.id),
+            subject: self.subject,
+            channel: parse_enum("channel", &self.channel, Channel::parse)?,
+            status: parse_enum("status", &self.status, ItemStatus::parse)?,
+            received_at: self.received_at,
+            sender: SenderIdentity {
+                email: self.sender_email,
+                phone: self.sender_phone,
+                name: self.sender_name,
+            },
+            queue: self.queue_name,
+            customer_no: self.customer_no.map(CustomerNo::new),
+        })
+    }
 }
 
 /// Builds indexable items from item rows with their links and attachment names.
@@ -148,6 +193,29 @@ macro_rules! impl_change_feed {
                     items.extend($crate::feed_sql::indexable(rows, links, attachments)?);
                 }
                 Ok(items)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn item_hit_records(
+                &self,
+                ids: &[switchboard_core::WorkItemId],
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::feed::ItemHitRecord>>
+            {
+                let mut records = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks($crate::feed_sql::IDS_PER_STATEMENT) {
+                    let ids: Vec<i64> = chunk.iter().map(|id| id.get()).collect();
+                    let rows: Vec<$crate::feed_sql::ItemHitRow> = Self::rows_with_ids(
+                        $crate::feed_sql::ITEM_HIT_SELECT,
+                        &ids,
+                        ")",
+                        &self.pool,
+                    )
+                    .await?;
+                    for row in rows {
+                        records.push(row.into_record()?);
+                    }
+                }
+                Ok(records)
             }
 
             #[tracing::instrument(skip_all)]

@@ -94,6 +94,40 @@ async fn finds_records(setup: &Setup, state: &AppState) {
     assert_eq!(before["hits"].as_array().unwrap().len(), 0, "{label}");
     let listing = setup.hits(state, "kind=item&limit=200").await;
     assert_eq!(listing.len(), 40, "{label}: {:?}", keys(&listing));
+    hits_show_the_stored_items(setup, &listing).await;
+}
+
+/// Each item hit's summary (read without the item's text) is what the item's full read shows.
+async fn hits_show_the_stored_items(setup: &Setup, hits: &[serde_json::Value]) {
+    let label = &setup.label;
+    let mut with_customer = 0;
+    for hit in hits {
+        let id = switchboard_core::WorkItemId::new(hit["id"].as_i64().unwrap());
+        let (item, queue) = setup.store.item_with_queue(id).await.unwrap().unwrap();
+        let customer = setup
+            .store
+            .links_of(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|link| link.applied && link.kind == switchboard_core::link::LinkKind::Customer)
+            .map(|link| link.key);
+        with_customer += usize::from(customer.is_some());
+        let expected = serde_json::json!({
+            "ref": id.reference(),
+            "subject": item.subject,
+            "channel": item.channel,
+            "status": item.status,
+            "received_at": item.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "sender": item.sender.display(),
+            "queue": queue,
+            "customer_no": customer,
+        });
+        for (field, value) in expected.as_object().unwrap() {
+            assert_eq!(&hit[field], value, "{label}: {field} of {id}: {hit}");
+        }
+    }
+    assert!(with_customer > 0, "{label}: no hit with a customer");
 }
 
 async fn checks_parameters(setup: &Setup, state: &AppState) {

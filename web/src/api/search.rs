@@ -297,10 +297,10 @@ async fn enrich(page: SearchPage, state: &AppState) -> Result<Vec<Hit>, CoreErro
         .collect();
     let mut items: HashMap<WorkItemId, _> = state
         .store
-        .indexable_items(&item_ids)
+        .item_hit_records(&item_ids)
         .await?
         .into_iter()
-        .map(|item| (item.item.id, item))
+        .map(|item| (item.id, item))
         .collect();
     let mut hits = Vec::with_capacity(page.matches.len());
     for hit in page.matches {
@@ -308,14 +308,13 @@ async fn enrich(page: SearchPage, state: &AppState) -> Result<Vec<Hit>, CoreErro
             SearchTarget::Item(id) => items.remove(id).map(|found| HitRecord::Item {
                 id: id.get(),
                 reference: id.reference(),
-                subject: found.item.subject.clone(),
-                channel: found.item.channel,
-                status: found.item.status,
+                channel: found.channel,
+                status: found.status,
                 received_at: found
-                    .item
                     .received_at
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                sender: found.item.sender.display().map(str::to_owned),
+                sender: found.sender.display().map(str::to_owned),
+                subject: found.subject,
                 queue: found.queue,
                 customer_no: found.customer_no.map(|number| number.as_str().to_owned()),
             }),
