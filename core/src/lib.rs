@@ -16,6 +16,7 @@ pub mod import;
 pub mod inbound;
 pub mod ingest;
 pub mod item;
+pub mod item_view;
 pub mod link;
 pub mod master;
 pub mod outbox;

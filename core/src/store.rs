@@ -80,7 +80,7 @@ pub trait Store:
     + crate::work::ItemWorkStore
     + crate::outbox::OutboxStore
     + crate::session::SessionStore
-    + crate::customer_view::CustomerViewStore
+    + crate::item_view::ItemViewStore
     + crate::link::LinkEditStore
     + crate::case::CaseStore
     + crate::sla::SlaStore

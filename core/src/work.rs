@@ -310,64 +310,54 @@ pub struct ItemDetail {
     pub assignments: Vec<AssignmentRecord>,
 }
 
-/// What [`read_item_detail`] reads besides the item, its links, attachments and assignments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DetailScope {
-    /// Also the notes and the thread (the API's item).
-    Everything,
-    /// Not the notes and the thread: they stay empty (the item page shows neither).
-    WithoutConversation,
+impl ItemDetail {
+    /// Puts the item view together from what was read; the assigned agent's login is the one
+    /// of the latest assignment to the item's owner.
+    pub fn of(
+        item: WorkItem,
+        queue: Option<String>,
+        links: Vec<Link>,
+        attachments: Vec<Attachment>,
+        (notes, thread): (Vec<Note>, ItemThread),
+        assignments: Vec<AssignmentRecord>,
+    ) -> Self {
+        let assigned_agent = item.assigned_user_id.and_then(|owner| {
+            assignments
+                .iter()
+                .rev()
+                .find(|record| record.agent == owner)
+                .map(|record| record.login.clone())
+        });
+        Self {
+            reference: item.id.reference(),
+            item,
+            queue,
+            assigned_agent,
+            links,
+            attachments,
+            notes,
+            thread,
+            assignments,
+        }
+    }
 }
 
-/// Reads the item view of `id` from the store; `None` when there is no such item.
+/// Reads the item view of `id` from the store (the API's item, notes and thread included),
+/// the independent reads at once; `None` when there is no such item.
 pub async fn item_detail(
     store: &dyn crate::store::Store,
     id: WorkItemId,
 ) -> CoreResult<Option<ItemDetail>> {
-    read_item_detail(store, id, DetailScope::Everything).await
-}
-
-/// Reads what `scope` asks of the item view of `id`, the independent reads at once; `None`
-/// when there is no such item.
-pub async fn read_item_detail(
-    store: &dyn crate::store::Store,
-    id: WorkItemId,
-    scope: DetailScope,
-) -> CoreResult<Option<ItemDetail>> {
-    let conversation = async {
-        if scope == DetailScope::WithoutConversation {
-            return Ok((Vec::new(), ItemThread::default()));
-        }
-        try_join(store.notes_of(id), store.thread_of(id)).await
-    };
-    let (found, links, attachments, assignments, (notes, thread)) = try_join5(
+    let (found, links, attachments, assignments, conversation) = try_join5(
         store.item_with_queue(id),
         store.links_of(id),
         store.attachments_of(id),
         store.assignments_of(id),
-        conversation,
+        try_join(store.notes_of(id), store.thread_of(id)),
     )
     .await?;
-    let Some((item, queue)) = found else {
-        return Ok(None);
-    };
-    let assigned_agent = item.assigned_user_id.and_then(|owner| {
-        assignments
-            .iter()
-            .rev()
-            .find(|record| record.agent == owner)
-            .map(|record| record.login.clone())
-    });
-    Ok(Some(ItemDetail {
-        reference: id.reference(),
-        item,
-        queue,
-        assigned_agent,
-        links,
-        attachments,
-        notes,
-        thread,
-        assignments,
+    Ok(found.map(|(item, queue)| {
+        ItemDetail::of(item, queue, links, attachments, conversation, assignments)
     }))
 }
 

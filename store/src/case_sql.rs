@@ -24,7 +24,7 @@ pub(crate) const RELATED_SELECT: &str = "SELECT items.id, items.channel, items.s
 pub(crate) const OPEN_STATUSES: &str = "('new', 'queued', 'offered', 'assigned', 'waiting')";
 
 /// An item as the related view lists it, as the database returns it.
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct RelatedRow {
     id: i64,
     channel: String,

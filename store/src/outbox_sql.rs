@@ -13,7 +13,7 @@ pub(crate) const OUTBOUND_SELECT: &str = "SELECT id, item_id, kind, author_name,
      mail_from, recipients, subject, body, status, attempts, next_attempt_at, last_error, \
      created_at, sent_at FROM outbox";
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct OutboundRow {
     id: i64,
     item_id: i64,

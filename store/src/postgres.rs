@@ -50,7 +50,7 @@ crate::feed_sql::impl_change_feed!(PostgresStore, sqlx::Postgres);
 crate::work_sql::impl_item_work_store!(PostgresStore, sqlx::Postgres);
 crate::outbox_sql::impl_outbox_store!(PostgresStore, sqlx::Postgres);
 crate::session_sql::impl_session_store!(PostgresStore, sqlx::Postgres);
-crate::customer_view_sql::impl_customer_view_store!(PostgresStore, sqlx::Postgres);
+crate::item_view_sql::impl_item_view_store!(PostgresStore, sqlx::Postgres);
 crate::link_sql::impl_link_edit_store!(PostgresStore, sqlx::Postgres);
 crate::case_sql::impl_case_store!(PostgresStore, sqlx::Postgres);
 crate::admin_sql::impl_admin_store!(PostgresStore, sqlx::Postgres);

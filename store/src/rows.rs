@@ -30,7 +30,7 @@ fn parse_optional<T>(
     raw.map(|raw| parse_enum(what, raw, parse)).transpose()
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct ItemRow {
     pub id: i64,
     pub channel: String,
@@ -116,7 +116,7 @@ impl ItemRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct LinkRow {
     pub id: i64,
     pub item_id: i64,
@@ -202,11 +202,12 @@ impl UserRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct CustomerRow {
     pub customer_number: String,
     pub name: String,
     #[sqlx(rename = "type")]
+    #[serde(rename = "type")]
     pub customer_type: Option<String>,
     pub segment: Option<String>,
     pub language: Option<String>,
@@ -228,7 +229,7 @@ pub(crate) const CUSTOMER_SELECT: &str = "SELECT customer_number, name, type, se
      country, street, house_number, postcode, city, phone, fax, email_general, email_invoice, \
      website, account_manager, product_lines FROM customers";
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct ContactRow {
     pub contact_id: String,
     pub first_name: Option<String>,
@@ -281,7 +282,7 @@ impl CustomerRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct OrderRow {
     pub order_number: String,
     pub customer_number: String,
@@ -297,7 +298,7 @@ pub(crate) struct OrderRow {
 pub(crate) const ORDER_SELECT: &str = "SELECT order_number, customer_number, order_date, \
      requested_delivery, status, customer_po, order_channel, currency, net_value_cents FROM orders";
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct OrderLineRow {
     pub line: i64,
     pub sku: String,
@@ -360,7 +361,7 @@ pub(crate) struct LineOfRow {
 pub(crate) const LINE_OF_SELECT: &str = "SELECT order_number, line, sku, description, quantity, \
      unit, unit_price_cents, line_value_cents FROM order_lines";
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct DeliveryRow {
     pub delivery_number: String,
     pub order_number: String,

@@ -76,7 +76,7 @@ crate::feed_sql::impl_change_feed!(SqliteStore, sqlx::Sqlite);
 crate::work_sql::impl_item_work_store!(SqliteStore, sqlx::Sqlite);
 crate::outbox_sql::impl_outbox_store!(SqliteStore, sqlx::Sqlite);
 crate::session_sql::impl_session_store!(SqliteStore, sqlx::Sqlite);
-crate::customer_view_sql::impl_customer_view_store!(SqliteStore, sqlx::Sqlite);
+crate::item_view_sql::impl_item_view_store!(SqliteStore, sqlx::Sqlite);
 crate::link_sql::impl_link_edit_store!(SqliteStore, sqlx::Sqlite);
 crate::case_sql::impl_case_store!(SqliteStore, sqlx::Sqlite);
 crate::admin_sql::impl_admin_store!(SqliteStore, sqlx::Sqlite);

@@ -12,16 +12,17 @@ use switchboard_core::ids::{AttachmentId, NoteId, UserId, WorkItemId};
 use switchboard_core::item::{Attachment, Channel, ItemStatus, SenderIdentity};
 use switchboard_core::routing::AssignmentId;
 use switchboard_core::sla::{SlaClock, SlaResume};
-use switchboard_core::work::{AssignedWork, Note, OfferedWork, ThreadMember};
+use switchboard_core::work::{AssignedWork, MyWork, Note, OfferedWork, ThreadMember};
 
 use crate::error::corrupt;
+use crate::json_sql::{JsonSql, fields, pair, record};
 use crate::rows::parse_enum;
 
 fn narrow(what: &str, value: i64) -> Result<i32, CoreError> {
     i32::try_from(value).map_err(|_| corrupt(what, &value.to_string()))
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(serde::Deserialize)]
 pub(crate) struct OfferRow {
     offer: i64,
     item: i64,
@@ -33,14 +34,6 @@ pub(crate) struct OfferRow {
     offered_at: DateTime<Utc>,
     expires_at: Option<DateTime<Utc>>,
 }
-
-pub(crate) const OFFER_SELECT: &str = "SELECT assignments.id AS offer, items.id AS item, \
-     items.channel, items.subject, items.sender_email, items.sender_phone, items.sender_name, \
-     assignments.created_at AS offered_at, assignments.expires_at \
-     FROM assignments JOIN items ON items.id = assignments.item_id \
-     WHERE assignments.user_id = $1 AND assignments.kind = 'offer' \
-     AND assignments.ended_at IS NULL AND items.status = 'offered' \
-     ORDER BY assignments.expires_at IS NULL, assignments.expires_at, assignments.id";
 
 impl OfferRow {
     pub(crate) fn into_offered(self) -> Result<OfferedWork, CoreError> {
@@ -63,7 +56,7 @@ impl OfferRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(serde::Deserialize)]
 pub(crate) struct AssignedRow {
     item: i64,
     channel: String,
@@ -76,27 +69,7 @@ pub(crate) struct AssignedRow {
     customer_name: Option<String>,
 }
 
-/// Owned items in queue order; an item with several applied customer links appears once per
-/// link (the caller keeps the first).
-pub(crate) const ASSIGNED_SELECT: &str = "SELECT items.id AS item, items.channel, \
-     items.subject, items.status, items.priority, items.sla_due_at, \
-     COALESCE((SELECT MAX(assignments.created_at) FROM assignments \
-       WHERE assignments.item_id = items.id AND assignments.user_id = items.assigned_user_id \
-       AND assignments.kind = 'assign'), items.updated_at) AS assigned_at, \
-     links.key AS customer_no, customers.name AS customer_name \
-     FROM items \
-     LEFT JOIN links ON links.item_id = items.id AND links.kind = 'customer' \
-       AND links.applied = TRUE \
-     LEFT JOIN customers ON customers.customer_number = links.key \
-     WHERE items.assigned_user_id = $1 AND items.status IN ('assigned', 'waiting') \
-     ORDER BY items.priority DESC, items.sla_due_at IS NULL, items.sla_due_at, \
-       items.received_at, items.id, links.id";
-
 impl AssignedRow {
-    pub(crate) fn item(&self) -> i64 {
-        self.item
-    }
-
     pub(crate) fn into_assigned(self) -> Result<AssignedWork, CoreError> {
         let item = WorkItemId::new(self.item);
         Ok(AssignedWork {
@@ -114,7 +87,82 @@ impl AssignedRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+/// The statement behind [`switchboard_core::work::ItemWorkStore::my_work`], `$1` being the
+/// agent: `{"offers": [...], "assigned": [...]}`. Offers soonest to expire first; owned items
+/// in queue order, an item with several applied customer links once per link (the caller
+/// keeps the first).
+pub(crate) fn my_work_statement<D: JsonSql>() -> String {
+    let offers = D::array(
+        &record::<D>(
+            "items",
+            "offer=assignments.id, item=items.id, channel, subject, sender_email, sender_phone, \
+             sender_name, offered_at=assignments.created_at, expires_at=assignments.expires_at",
+        ),
+        "assignments JOIN items ON items.id = assignments.item_id \
+         WHERE assignments.user_id = $1 AND assignments.kind = 'offer' \
+         AND assignments.ended_at IS NULL AND items.status = 'offered'",
+        "assignments.expires_at IS NULL, assignments.expires_at, assignments.id",
+    );
+    let mut owned = fields::<D>(
+        "items",
+        "item=items.id, channel, subject, status, priority, sla_due_at, \
+         customer_no=links.key, customer_name=customers.name",
+    );
+    owned.push(pair(
+        "assigned_at",
+        "COALESCE((SELECT MAX(assignments.created_at) FROM assignments \
+         WHERE assignments.item_id = items.id AND assignments.user_id = items.assigned_user_id \
+         AND assignments.kind = 'assign'), items.updated_at)"
+            .into(),
+    ));
+    let assigned = D::array(
+        &D::object(&owned),
+        "items LEFT JOIN links ON links.item_id = items.id AND links.kind = 'customer' \
+         AND links.applied = TRUE \
+         LEFT JOIN customers ON customers.customer_number = links.key \
+         WHERE items.assigned_user_id = $1 AND items.status IN ('assigned', 'waiting')",
+        "items.priority DESC, items.sla_due_at IS NULL, items.sla_due_at, items.received_at, \
+         items.id, links.id",
+    );
+    format!(
+        "SELECT {}",
+        D::text(&D::object(&[
+            pair("offers", offers),
+            pair("assigned", assigned)
+        ]))
+    )
+}
+
+/// The document [`my_work_statement`] returns.
+#[derive(serde::Deserialize)]
+pub(crate) struct MyWorkDocument {
+    offers: Vec<OfferRow>,
+    assigned: Vec<AssignedRow>,
+}
+
+impl MyWorkDocument {
+    /// Decodes the statement's text into the work list, each owned item once.
+    pub(crate) fn parse(text: &str) -> Result<MyWork, CoreError> {
+        let document: Self =
+            serde_json::from_str(text).map_err(|error| corrupt("work list", &error.to_string()))?;
+        let mut seen = std::collections::HashSet::new();
+        Ok(MyWork {
+            offers: document
+                .offers
+                .into_iter()
+                .map(OfferRow::into_offered)
+                .collect::<Result<_, _>>()?,
+            assigned: document
+                .assigned
+                .into_iter()
+                .filter(|row| seen.insert(row.item))
+                .map(AssignedRow::into_assigned)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct AttachmentRow {
     id: i64,
     file_name: String,
@@ -286,27 +334,14 @@ macro_rules! impl_item_work_store {
                 &self,
                 agent: switchboard_core::UserId,
             ) -> switchboard_core::error::CoreResult<switchboard_core::work::MyWork> {
-                use $crate::work_sql::{ASSIGNED_SELECT, AssignedRow, OFFER_SELECT, OfferRow};
-                let offers: Vec<OfferRow> = sqlx::query_as(OFFER_SELECT)
-                    .bind(agent.get())
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::error::db_error)?;
-                let owned: Vec<AssignedRow> = sqlx::query_as(ASSIGNED_SELECT)
-                    .bind(agent.get())
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::error::db_error)?;
-                let mut seen = std::collections::HashSet::new();
-                let assigned = owned
-                    .into_iter()
-                    .filter(|row| seen.insert(row.item()))
-                    .map(AssignedRow::into_assigned)
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(switchboard_core::work::MyWork {
-                    offers: offers.into_iter().map(OfferRow::into_offered).collect::<Result<_, _>>()?,
-                    assigned,
-                })
+                use $crate::json_sql::JsonSql;
+                let text: String =
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(<$db>::statements().my_work.as_str()))
+                        .bind(agent.get())
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                $crate::work_sql::MyWorkDocument::parse(&text)
             }
 
             #[tracing::instrument(skip_all)]

@@ -36,6 +36,7 @@ mod store_admin;
 mod store_cases;
 mod store_documents;
 mod store_history;
+mod store_item_view;
 mod store_item_work;
 mod store_links;
 mod store_routing;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use switchboard_core::Login;
-use switchboard_core::customer_view::customer_panel;
 use switchboard_core::event::Actor;
+use switchboard_core::item_view::read_item_view;
 use switchboard_core::queue::OfferMode;
 use switchboard_core::routing::RouterHandle;
 use switchboard_core::store::{ItemPlacement, Store};
@@ -107,9 +107,10 @@ async fn an_agent_accepts_an_offer_sees_order_and_delivery_and_marks_it_done() {
         .id;
     let mut chosen = None;
     for offer in store.my_work(agent).await.unwrap().offers {
-        let links = store.links_of(offer.item).await.unwrap();
-        let panel = customer_panel(store.as_ref(), &links).await.unwrap();
-        let delivered = panel
+        let view = read_item_view(store.as_ref(), offer.item).await.unwrap();
+        let delivered = view
+            .unwrap()
+            .panel
             .orders
             .into_iter()
             .find(|view| !view.deliveries.is_empty());

@@ -28,18 +28,23 @@ pub fn customer_with_two_orders(master: &MasterData) -> (String, String, String,
         .map(|customer| (customer, orders_of(customer)))
         .find(|(_, orders)| orders.len() >= 2)
         .unwrap_or_else(|| panic!("no customer has two orders"));
-    let other = master
-        .customers
-        .iter()
-        .map(|other| other.customer_no.as_str())
-        .find(|other| *other != customer)
-        .unwrap_or_else(|| panic!("only one customer"));
     (
         customer.to_owned(),
         orders[0].clone(),
         orders[1].clone(),
-        other.to_owned(),
+        another_customer(master, customer),
     )
+}
+
+/// A customer other than `customer`.
+pub fn another_customer(master: &MasterData, customer: &str) -> String {
+    master
+        .customers
+        .iter()
+        .map(|other| other.customer_no.as_str())
+        .find(|other| *other != customer)
+        .unwrap_or_else(|| panic!("only one customer"))
+        .to_owned()
 }
 
 /// An automatic link the linker applied.

@@ -263,29 +263,46 @@ pub async fn related(
         return Ok(None);
     };
     let links = store.links_of(item).await?;
-    related_to(store, &found, &links).await.map(Some)
-}
-
-/// Reads the case and customer timeline of an item already read with its links (the item view
-/// has both at hand).
-pub async fn related_to(
-    store: &dyn crate::store::Store,
-    found: &crate::item::WorkItem,
-    links: &[Link],
-) -> CoreResult<Related> {
-    let item = found.id;
-    let subject = CaseSubject::from_links(item, found.received_at, found.noise.is_some(), links);
+    let customer = timeline_customer(&found, &links);
     let timeline = async {
-        match &subject.customer {
-            Some(customer) => store.customer_items(customer, item, TIMELINE_LENGTH).await,
+        match &customer {
+            Some(customer) => Ok(vec![(
+                customer.clone(),
+                store
+                    .customer_items(customer, item, TIMELINE_LENGTH)
+                    .await?,
+            )]),
             None => Ok(Vec::new()),
         }
     };
-    let (case, timeline) = futures_util::future::try_join(store.case_of(item), timeline).await?;
-    Ok(Related {
-        item,
-        customer_no: subject.customer,
+    let (case, timelines) = futures_util::future::try_join(store.case_of(item), timeline).await?;
+    Ok(Some(related_of(&found, &links, case, timelines)))
+}
+
+/// The customer whose timeline an item shows: its applied customer link.
+fn timeline_customer(found: &crate::item::WorkItem, links: &[Link]) -> Option<String> {
+    CaseSubject::from_links(found.id, found.received_at, found.noise.is_some(), links).customer
+}
+
+/// Builds the related view of an item from its links, its case and the timelines read for its
+/// applied customers (`(customer number, that customer's other items)`): the timeline shown is
+/// the one of the customer the item belongs to.
+pub fn related_of(
+    found: &crate::item::WorkItem,
+    links: &[Link],
+    case: Option<CaseView>,
+    timelines: Vec<(String, Vec<RelatedItem>)>,
+) -> Related {
+    let customer_no = timeline_customer(found, links);
+    let timeline = timelines
+        .into_iter()
+        .find(|(customer, _)| Some(customer) == customer_no.as_ref())
+        .map(|(_, items)| items)
+        .unwrap_or_default();
+    Related {
+        item: found.id,
+        customer_no,
         case,
         timeline,
-    })
+    }
 }

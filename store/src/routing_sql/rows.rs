@@ -360,7 +360,7 @@ impl FactsRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct AssignmentRow {
     id: i64,
     item_id: i64,

@@ -8,15 +8,15 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use futures_util::future::try_join3;
 use serde::Deserialize;
-use switchboard_core::case::{RelatedItem, related_to};
-use switchboard_core::customer_view::{OrderView, customer_panel};
+use switchboard_core::case::RelatedItem;
+use switchboard_core::customer_view::OrderView;
 use switchboard_core::document::ReadingProgress;
 use switchboard_core::item::{Attachment, Channel, ItemStatus};
+use switchboard_core::item_view::read_item_view;
 use switchboard_core::master::Customer;
 use switchboard_core::user::Role;
-use switchboard_core::work::{DetailScope, StatusChange, read_item_detail};
+use switchboard_core::work::StatusChange;
 use switchboard_core::{CoreError, WorkItemId};
 
 use super::page::{Chrome, render, see_other};
@@ -167,17 +167,6 @@ pub(super) struct ItemQuery {
     replied: Option<String>,
 }
 
-async fn existing(
-    state: &AppState,
-    id: WorkItemId,
-) -> Result<switchboard_core::work::ItemDetail, ApiError> {
-    Ok(
-        read_item_detail(state.store.as_ref(), id, DetailScope::WithoutConversation)
-            .await?
-            .ok_or_else(|| CoreError::not_found(format!("item {}", id.reference())))?,
-    )
-}
-
 /// `GET /items/{id}`.
 pub(super) async fn page(
     caller: Authed<AgentRole>,
@@ -199,14 +188,10 @@ pub(super) async fn render_item(
     query: &ItemQuery,
     typed: Option<(ReplyForm, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let detail = existing(state, id).await?;
-    let store = state.store.as_ref();
-    let (panel, related, outbound) = try_join3(
-        customer_panel(store, &detail.links),
-        related_to(store, &detail.item, &detail.links),
-        store.outbound_of(id),
-    )
-    .await?;
+    let view = read_item_view(state.store.as_ref(), id)
+        .await?
+        .ok_or_else(|| CoreError::not_found(format!("item {}", id.reference())))?;
+    let (detail, panel, related) = (&view.detail, view.panel, &view.related);
     let case = related.case.as_ref();
     let item = &detail.item;
     let of_type = |prefix: &str| -> Vec<String> {
@@ -259,7 +244,7 @@ pub(super) async fn render_item(
     let reply = may_reply
         .then(|| reply::section(state.outbound_mail.as_deref(), item, query.template, typed))
         .flatten();
-    let outbound = reply::outbound_rows(outbound);
+    let outbound = reply::outbound_rows(view.outbound);
     render(&ItemPage {
         chrome,
         id: id.get(),

@@ -1,0 +1,383 @@
+//! The item page's read model ([`switchboard_core::item_view::ItemViewStore`]): one statement
+//! that returns everything the page shows as one JSON document, built with the database's
+//! JSON functions, and decoded into the same row structs the single reads use. On SQLite every
+//! statement is a round trip to the connection's worker thread, so the page costs one hand-off
+//! instead of one per table.
+//!
+//! The statement is written once, here, and spelled for each database by [`JsonSql`].
+//!
+//! [`JsonSql`]: crate::json_sql::JsonSql
+
+use serde::Deserialize;
+use switchboard_core::CoreError;
+use switchboard_core::case::{CaseView, RelatedItem};
+use switchboard_core::customer_view::{
+    CustomerWithOrders, OPEN_ORDER_STATUSES, OPEN_ORDERS_SHOWN, OrderWithDeliveries, PanelSources,
+};
+use switchboard_core::item_view::ItemViewSources;
+
+use crate::case_sql::RelatedRow;
+use crate::error::corrupt;
+use crate::json_sql::{JsonSql, pair, record};
+use crate::outbox_sql::OutboundRow;
+use crate::routing_sql::rows::AssignmentRow;
+use crate::rows::{ContactRow, CustomerRow, DeliveryRow, ItemRow, LinkRow, OrderLineRow, OrderRow};
+use crate::work_sql::AttachmentRow;
+
+const ITEM_FIELDS: &str = "id, channel, source, received_at, language, subject, sender_email, \
+    sender_phone, sender_name, text, html, thread_id, parent_id, noise, intent, \
+    product_lines:json, status, queue_id, priority, required_skills:json, sla_due_at, \
+    sla_at_risk_at, assigned_user_id, warnings:json, details:json, version, \
+    queue_name=queues.name, assigned_login=users.login";
+const LINK_FIELDS: &str = "id, item_id, kind, key, confidence:real, origin, applied:bool, evidence";
+const ATTACHMENT_FIELDS: &str = "id, file_name, declared_type, sniffed_type, size, blob";
+const ASSIGNMENT_FIELDS: &str = "id, item_id, user_id, login=users.login, kind, origin, \
+    explanation:json, created_at, expires_at, ended_at, outcome";
+const OUTBOUND_FIELDS: &str = "id, item_id, kind, author_name, message_id, mail_from, \
+    recipients:json, subject, body, status, attempts, next_attempt_at, last_error, created_at, \
+    sent_at";
+const RELATED_FIELDS: &str = "id, channel, subject, status, holder=users.login, received_at, \
+    case_id=case_items.case_id, evidence=case_items.evidence";
+const CUSTOMER_FIELDS: &str = "customer_number, name, type, segment, language, country, street, \
+    house_number, postcode, city, phone, fax, email_general, email_invoice, website, \
+    account_manager, product_lines";
+const CONTACT_FIELDS: &str = "contact_id, first_name, last_name, role, email, mobile, language";
+const ORDER_FIELDS: &str = "order_number, customer_number, order_date, requested_delivery, \
+    status, customer_po, order_channel, currency, net_value_cents";
+const LINE_FIELDS: &str =
+    "line, sku, description, quantity, unit, unit_price_cents, line_value_cents";
+const DELIVERY_FIELDS: &str = "delivery_number, order_number, carrier, tracking_number, status, \
+    ship_date, expected_date, delivered_date";
+
+/// Items as the related view lists them, for `WHERE` conditions on `items`.
+const RELATED_FROM: &str = "items LEFT JOIN users ON users.id = items.assigned_user_id \
+    LEFT JOIN case_items ON case_items.item_id = items.id";
+
+/// An order (the table `orders`) with its lines and deliveries.
+fn order_with_deliveries<D: JsonSql>() -> String {
+    D::object(&[
+        pair("order", record::<D>("orders", ORDER_FIELDS)),
+        pair(
+            "lines",
+            D::array(
+                &record::<D>("order_lines", LINE_FIELDS),
+                "order_lines WHERE order_lines.order_number = orders.order_number",
+                "order_lines.line",
+            ),
+        ),
+        pair(
+            "deliveries",
+            D::array(
+                &record::<D>("deliveries", DELIVERY_FIELDS),
+                "deliveries WHERE deliveries.order_number = orders.order_number",
+                "deliveries.expected_date, deliveries.delivery_number",
+            ),
+        ),
+    ])
+}
+
+/// The statement behind [`ItemViewStore::item_view_sources`], `$1` being the item's id. Each
+/// part reads what the single reads did, with the same filters and order: the item with its
+/// queue and owner, links, attachments, assignments, outbound messages, its case with the
+/// members, the timeline of each applied customer, the applied orders and the customers the
+/// panel may show with their open orders.
+///
+/// [`ItemViewStore::item_view_sources`]: switchboard_core::item_view::ItemViewStore::item_view_sources
+pub(crate) fn item_view_statement<D: JsonSql>() -> String {
+    let related = record::<D>("items", RELATED_FIELDS);
+    let order = order_with_deliveries::<D>();
+    let open_statuses = OPEN_ORDER_STATUSES
+        .iter()
+        .map(|status| format!("'{status}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let applied_orders = "links JOIN orders ON orders.order_number = links.key \
+        WHERE links.item_id = $1 AND links.kind = 'order' AND links.applied = TRUE";
+    let item = format!(
+        "SELECT {} FROM items LEFT JOIN queues ON queues.id = items.queue_id \
+         LEFT JOIN users ON users.id = items.assigned_user_id WHERE items.id = $1",
+        record::<D>("items", ITEM_FIELDS)
+    );
+    let case = format!(
+        "SELECT {} FROM case_items JOIN cases ON cases.id = case_items.case_id \
+         WHERE case_items.item_id = $1",
+        D::object(&[
+            pair("id", "cases.id".into()),
+            pair("customer_number", "cases.customer_number".into()),
+            pair("opened_at", "cases.opened_at".into()),
+            pair(
+                "members",
+                D::array(
+                    &related,
+                    &format!("{RELATED_FROM} WHERE case_items.case_id = cases.id"),
+                    "items.received_at, items.id",
+                ),
+            ),
+        ])
+    );
+    let timeline = D::array(
+        &related,
+        &format!(
+            "{RELATED_FROM} WHERE items.id IN (SELECT customer_items.id FROM items AS customer_items \
+             JOIN links AS customer_links ON customer_links.item_id = customer_items.id \
+             AND customer_links.kind = 'customer' AND customer_links.applied = TRUE \
+             AND customer_links.key = links.key \
+             WHERE customer_items.id <> $1 AND customer_items.noise IS NULL \
+             ORDER BY customer_items.received_at DESC, customer_items.id DESC LIMIT {})",
+            switchboard_core::case::TIMELINE_LENGTH
+        ),
+        "items.received_at DESC, items.id DESC",
+    );
+    let open_orders = D::array(
+        &order,
+        &format!(
+            "orders WHERE orders.order_number IN (SELECT open_orders.order_number \
+             FROM orders AS open_orders \
+             WHERE open_orders.customer_number = customers.customer_number \
+             AND open_orders.status IN ({open_statuses}) \
+             ORDER BY open_orders.order_date DESC, open_orders.order_number DESC LIMIT {})",
+            OPEN_ORDERS_SHOWN
+        ),
+        "orders.order_date DESC, orders.order_number DESC",
+    );
+    let customer = D::object(&[
+        pair("customer", record::<D>("customers", CUSTOMER_FIELDS)),
+        pair(
+            "contacts",
+            D::array(
+                &record::<D>("contacts", CONTACT_FIELDS),
+                "contacts WHERE contacts.customer_number = customers.customer_number",
+                "contacts.contact_id",
+            ),
+        ),
+        pair("open_orders", open_orders),
+    ]);
+    let document = D::object(&[
+        pair("item", D::nested(&item)),
+        pair(
+            "links",
+            D::array(
+                &record::<D>("links", LINK_FIELDS),
+                "links WHERE links.item_id = $1",
+                "links.id",
+            ),
+        ),
+        pair(
+            "attachments",
+            D::array(
+                &record::<D>("attachments", ATTACHMENT_FIELDS),
+                "attachments WHERE attachments.item_id = $1",
+                "attachments.id",
+            ),
+        ),
+        pair(
+            "assignments",
+            D::array(
+                &record::<D>("assignments", ASSIGNMENT_FIELDS),
+                "assignments JOIN users ON users.id = assignments.user_id \
+                 WHERE assignments.item_id = $1",
+                "assignments.id",
+            ),
+        ),
+        pair(
+            "outbound",
+            D::array(
+                &record::<D>("outbox", OUTBOUND_FIELDS),
+                "outbox WHERE outbox.item_id = $1",
+                "outbox.id",
+            ),
+        ),
+        pair("case", D::nested(&case)),
+        pair(
+            "timelines",
+            D::array(
+                &D::object(&[
+                    pair("customer", "links.key".into()),
+                    pair("items", timeline),
+                ]),
+                "links WHERE links.item_id = $1 AND links.kind = 'customer' \
+                 AND links.applied = TRUE",
+                "links.id",
+            ),
+        ),
+        pair(
+            "linked_orders",
+            D::array(&order, applied_orders, "links.id"),
+        ),
+        pair(
+            "customers",
+            D::array(
+                &customer,
+                &format!(
+                    "customers WHERE customers.customer_number IN (SELECT links.key FROM links \
+                     WHERE links.item_id = $1 AND links.kind = 'customer' \
+                     UNION SELECT orders.customer_number FROM {applied_orders})"
+                ),
+                "customers.customer_number",
+            ),
+        ),
+    ]);
+    format!("SELECT {}", D::text(&document))
+}
+
+/// The document the statement returns.
+#[derive(Deserialize)]
+pub(crate) struct ItemViewDocument {
+    item: Option<ItemRow>,
+    links: Vec<LinkRow>,
+    attachments: Vec<AttachmentRow>,
+    assignments: Vec<AssignmentRow>,
+    outbound: Vec<OutboundRow>,
+    case: Option<CaseDocument>,
+    timelines: Vec<TimelineDocument>,
+    linked_orders: Vec<OrderDocument>,
+    customers: Vec<CustomerDocument>,
+}
+
+#[derive(Deserialize)]
+struct CaseDocument {
+    id: i64,
+    customer_number: String,
+    opened_at: chrono::DateTime<chrono::Utc>,
+    members: Vec<RelatedRow>,
+}
+
+#[derive(Deserialize)]
+struct TimelineDocument {
+    customer: String,
+    items: Vec<RelatedRow>,
+}
+
+#[derive(Deserialize)]
+struct OrderDocument {
+    order: OrderRow,
+    lines: Vec<OrderLineRow>,
+    deliveries: Vec<DeliveryRow>,
+}
+
+#[derive(Deserialize)]
+struct CustomerDocument {
+    customer: CustomerRow,
+    contacts: Vec<ContactRow>,
+    open_orders: Vec<OrderDocument>,
+}
+
+fn related_items(rows: Vec<RelatedRow>) -> Result<Vec<RelatedItem>, CoreError> {
+    rows.into_iter().map(RelatedRow::into_related).collect()
+}
+
+impl OrderDocument {
+    fn into_order(self) -> OrderWithDeliveries {
+        OrderWithDeliveries {
+            order: self.order.into_order(self.lines),
+            deliveries: self
+                .deliveries
+                .into_iter()
+                .map(DeliveryRow::into_delivery)
+                .collect(),
+        }
+    }
+}
+
+impl ItemViewDocument {
+    /// Decodes the statement's text.
+    pub(crate) fn parse(text: &str) -> Result<Self, CoreError> {
+        serde_json::from_str(text).map_err(|error| corrupt("item view", &error.to_string()))
+    }
+
+    /// The page's sources; `None` when the item does not exist.
+    pub(crate) fn into_sources(self) -> Result<Option<ItemViewSources>, CoreError> {
+        let Some(item) = self.item else {
+            return Ok(None);
+        };
+        let (item, queue, _) = item.into_item()?;
+        let case = self
+            .case
+            .map(|case| -> Result<CaseView, CoreError> {
+                Ok(CaseView {
+                    id: switchboard_core::CaseId::new(case.id),
+                    customer_no: case.customer_number,
+                    opened_at: case.opened_at,
+                    members: related_items(case.members)?,
+                })
+            })
+            .transpose()?;
+        Ok(Some(ItemViewSources {
+            item,
+            queue,
+            links: self
+                .links
+                .into_iter()
+                .map(LinkRow::into_link)
+                .collect::<Result<_, _>>()?,
+            attachments: self
+                .attachments
+                .into_iter()
+                .map(AttachmentRow::into_attachment)
+                .collect(),
+            assignments: self
+                .assignments
+                .into_iter()
+                .map(AssignmentRow::into_record)
+                .collect::<Result<_, _>>()?,
+            outbound: self
+                .outbound
+                .into_iter()
+                .map(OutboundRow::into_outbound)
+                .collect::<Result<_, _>>()?,
+            case,
+            timelines: self
+                .timelines
+                .into_iter()
+                .map(|timeline| Ok((timeline.customer, related_items(timeline.items)?)))
+                .collect::<Result<_, CoreError>>()?,
+            panel: PanelSources {
+                linked_orders: self
+                    .linked_orders
+                    .into_iter()
+                    .map(OrderDocument::into_order)
+                    .collect(),
+                customers: self
+                    .customers
+                    .into_iter()
+                    .map(|customer| CustomerWithOrders {
+                        customer: customer.customer.into_customer(customer.contacts),
+                        open_orders: customer
+                            .open_orders
+                            .into_iter()
+                            .map(OrderDocument::into_order)
+                            .collect(),
+                    })
+                    .collect(),
+            },
+        }))
+    }
+}
+
+/// Implements [`switchboard_core::item_view::ItemViewStore`] for `$store` (a struct with a
+/// `pool` field of `sqlx::Pool<$db>`).
+macro_rules! impl_item_view_store {
+    ($store:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl switchboard_core::item_view::ItemViewStore for $store {
+            #[tracing::instrument(skip_all)]
+            async fn item_view_sources(
+                &self,
+                item: switchboard_core::WorkItemId,
+            ) -> switchboard_core::error::CoreResult<
+                Option<switchboard_core::item_view::ItemViewSources>,
+            > {
+                use $crate::json_sql::JsonSql;
+                let text: String =
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(<$db>::statements().item_view.as_str()))
+                        .bind(item.get())
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                $crate::item_view_sql::ItemViewDocument::parse(&text)?.into_sources()
+            }
+        }
+    };
+}
+
+pub(crate) use impl_item_view_store;

@@ -1,0 +1,158 @@
+//! Statements that return a page's data as one JSON document, built with the database's JSON
+//! functions: on SQLite every statement is a round trip to the connection's worker thread, so
+//! a page read in one statement costs one hand-off instead of one per table. Each statement is
+//! written once ([`crate::item_view_sql`], [`crate::work_sql`]) and spelled for each database
+//! by [`JsonSql`].
+
+use std::sync::OnceLock;
+
+/// The JSON statements, spelled for one database.
+pub(crate) struct Statements {
+    /// The item page ([`crate::item_view_sql::item_view_statement`]).
+    pub(crate) item_view: String,
+    /// An agent's work list ([`crate::work_sql::my_work_statement`]).
+    pub(crate) my_work: String,
+}
+
+impl Statements {
+    fn of<D: JsonSql>() -> Self {
+        Self {
+            item_view: crate::item_view_sql::item_view_statement::<D>(),
+            my_work: crate::work_sql::my_work_statement::<D>(),
+        }
+    }
+}
+
+/// How a database spells the JSON the read model builds.
+pub(crate) trait JsonSql {
+    /// An object of `(key, value expression)` pairs.
+    fn object(pairs: &[(String, String)]) -> String;
+    /// A JSON array of `element` over the rows of `from` (tables, joins and `WHERE`), in
+    /// `order`; `[]` when there are none.
+    fn array(element: &str, from: &str, order: &str) -> String;
+    /// A column holding JSON, embedded as JSON (not as a string).
+    fn json_column(expression: &str) -> String;
+    /// A boolean column, as a JSON boolean.
+    fn boolean(expression: &str) -> String;
+    /// A floating-point column, as a JSON number that reads back to the same value.
+    fn real(expression: &str) -> String;
+    /// A scalar subquery yielding one JSON value (or no row: `null`), embedded as JSON.
+    fn nested(subquery: &str) -> String;
+    /// The whole document as text.
+    fn text(expression: &str) -> String;
+    /// The JSON statements in this spelling, built once.
+    fn statements() -> &'static Statements;
+}
+
+impl JsonSql for sqlx::Sqlite {
+    fn object(pairs: &[(String, String)]) -> String {
+        format!("json_object({})", joined_pairs(pairs))
+    }
+
+    fn array(element: &str, from: &str, order: &str) -> String {
+        format!("json((SELECT json_group_array({element} ORDER BY {order}) FROM {from}))")
+    }
+
+    fn json_column(expression: &str) -> String {
+        format!("json({expression})")
+    }
+
+    fn boolean(expression: &str) -> String {
+        format!("json(CASE WHEN {expression} THEN 'true' ELSE 'false' END)")
+    }
+
+    fn real(expression: &str) -> String {
+        // SQLite's JSON writes 15 significant digits; 17 always read back exactly.
+        format!("json(printf('%!.17g', {expression}))")
+    }
+
+    fn nested(subquery: &str) -> String {
+        format!("json(({subquery}))")
+    }
+
+    fn text(expression: &str) -> String {
+        expression.to_owned()
+    }
+
+    fn statements() -> &'static Statements {
+        static STATEMENTS: OnceLock<Statements> = OnceLock::new();
+        STATEMENTS.get_or_init(Statements::of::<Self>)
+    }
+}
+
+impl JsonSql for sqlx::Postgres {
+    fn object(pairs: &[(String, String)]) -> String {
+        format!("json_build_object({})", joined_pairs(pairs))
+    }
+
+    fn array(element: &str, from: &str, order: &str) -> String {
+        format!("(SELECT COALESCE(json_agg({element} ORDER BY {order}), '[]'::json) FROM {from})")
+    }
+
+    fn json_column(expression: &str) -> String {
+        expression.to_owned()
+    }
+
+    fn boolean(expression: &str) -> String {
+        expression.to_owned()
+    }
+
+    fn real(expression: &str) -> String {
+        expression.to_owned()
+    }
+
+    fn nested(subquery: &str) -> String {
+        format!("({subquery})")
+    }
+
+    fn text(expression: &str) -> String {
+        format!("({expression})::text")
+    }
+
+    fn statements() -> &'static Statements {
+        static STATEMENTS: OnceLock<Statements> = OnceLock::new();
+        STATEMENTS.get_or_init(Statements::of::<Self>)
+    }
+}
+
+fn joined_pairs(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(key, value)| format!("'{key}', {value}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The columns `fields` lists, comma-separated, each `key`, `key=expression` (the expression
+/// defaults to `table.key`; it holds no comma) and optionally `:json`, `:bool` or `:real`, as
+/// `(key, value)` pairs of an object.
+pub(crate) fn fields<D: JsonSql>(table: &str, fields: &str) -> Vec<(String, String)> {
+    fields
+        .split(',')
+        .map(str::trim)
+        .map(|field| {
+            let (field, kind) = field.split_once(':').unwrap_or((field, ""));
+            let (key, expression) = match field.split_once('=') {
+                Some((key, expression)) => (key.to_owned(), expression.to_owned()),
+                None => (field.to_owned(), format!("{table}.{field}")),
+            };
+            let value = match kind {
+                "json" => D::json_column(&expression),
+                "bool" => D::boolean(&expression),
+                "real" => D::real(&expression),
+                _ => expression,
+            };
+            (key, value)
+        })
+        .collect()
+}
+
+/// An object of the columns `spec` lists (see [`fields`]).
+pub(crate) fn record<D: JsonSql>(table: &str, spec: &str) -> String {
+    D::object(&fields::<D>(table, spec))
+}
+
+/// A `(key, value expression)` pair of an object.
+pub(crate) fn pair(key: &str, value: String) -> (String, String) {
+    (key.to_owned(), value)
+}
