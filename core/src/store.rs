@@ -184,6 +184,10 @@ pub trait Store:
         limit: u32,
     ) -> CoreResult<Vec<Inbound>>;
 
+    /// The raw bytes of a landed input when they are kept in its row (inputs up to
+    /// [`crate::inbound::INLINE_RAW_MAX`]); `None` when they are in the blob store.
+    async fn inbound_raw(&self, id: InboundId) -> CoreResult<Option<Vec<u8>>>;
+
     /// Sets a landed input's state and error, counting an attempt.
     async fn set_inbound_state(
         &self,

@@ -30,8 +30,8 @@ macro_rules! impl_intake_writes {
                 let mut rows = std::collections::HashMap::new();
                 for chunk in inbounds.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO inbound (channel, source, idem_key, fingerprint, blob, size, \
-                         received_at, state, created_at, updated_at) ",
+                        "INSERT INTO inbound (channel, source, idem_key, fingerprint, blob, raw, \
+                         size, received_at, state, created_at, updated_at) ",
                     );
                     insert.push_values(chunk, |mut row, inbound| {
                         row.push_bind(inbound.channel.as_str())
@@ -39,6 +39,7 @@ macro_rules! impl_intake_writes {
                             .push_bind(inbound.idem_key.clone())
                             .push_bind(inbound.fingerprint.clone())
                             .push_bind(inbound.blob.clone())
+                            .push_bind(inbound.raw.clone())
                             .push_bind(inbound.size)
                             .push_bind(inbound.received_at)
                             .push_bind("landed")

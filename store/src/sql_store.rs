@@ -509,6 +509,20 @@ macro_rules! impl_store {
             }
 
             #[tracing::instrument(skip_all)]
+            async fn inbound_raw(
+                &self,
+                id: switchboard_core::InboundId,
+            ) -> switchboard_core::error::CoreResult<Option<Vec<u8>>> {
+                let raw: Option<Option<Vec<u8>>> =
+                    sqlx::query_scalar("SELECT raw FROM inbound WHERE id = $1")
+                        .bind(id.get())
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                raw.ok_or_else(|| switchboard_core::CoreError::not_found(format!("inbound {id}")))
+            }
+
+            #[tracing::instrument(skip_all)]
             async fn set_inbound_state(
                 &self,
                 id: switchboard_core::InboundId,

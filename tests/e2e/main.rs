@@ -23,6 +23,7 @@ mod imap_source;
 mod ingest_documents;
 mod ingest_email;
 mod ingest_voicemail;
+mod landing_inline;
 mod mail_acknowledgement;
 mod migrations;
 mod recording_fetch;

@@ -38,6 +38,7 @@ async fn pages_are_stored_once_and_a_read_finishes_once() {
                 idem_key: "doc-1".into(),
                 fingerprint: "doc-1".into(),
                 blob: "blob-1".into(),
+                raw: None,
                 size: 10,
                 received_at: Utc::now(),
             })

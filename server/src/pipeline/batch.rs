@@ -12,10 +12,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::Utc;
-use switchboard_core::inbound::{Inbound, InboundState, NewInbound};
+use switchboard_core::inbound::{INLINE_RAW_MAX, Inbound, InboundState, NewInbound};
 use switchboard_core::item::{Channel, NewItem, NoiseKind};
 use switchboard_core::store::{InboundCompletion, ItemPlacement};
 use switchboard_core::{CoreError, InboundId};
+use switchboard_store::BlobStore;
 
 use super::enrich::ThreadContext;
 use super::parse::{self, ParseFailure, Parsed};
@@ -96,6 +97,11 @@ impl Unwritten {
     }
 }
 
+/// Whether an input's bytes are kept in its inbound row rather than a blob file.
+fn is_inline(raw: &[u8]) -> bool {
+    raw.len() <= INLINE_RAW_MAX
+}
+
 impl Pipeline {
     /// Lands and processes the inputs a source hands over at once (an IMAP fetch, a folder
     /// scan), in order; one outcome per input, with the meaning of [`Pipeline::ingest_raw`]'s:
@@ -160,7 +166,8 @@ impl Pipeline {
             .collect()
     }
 
-    /// Stores every input's bytes and lands them all in one transaction.
+    /// Lands every input in one transaction: the bytes of inputs up to [`INLINE_RAW_MAX`] in
+    /// their rows, larger ones in the blob store first (one durability barrier for all).
     pub(super) async fn land_batch(
         &self,
         channel: Channel,
@@ -173,20 +180,24 @@ impl Pipeline {
         }
         let blobs = self.blobs.clone();
         let prepared = tokio::task::spawn_blocking(move || {
-            let contents: Vec<&[u8]> = inputs.iter().map(|input| input.raw.as_slice()).collect();
-            let addresses = blobs.put_all(&contents)?;
+            let large: Vec<&[u8]> = inputs
+                .iter()
+                .map(|input| input.raw.as_slice())
+                .filter(|raw| !is_inline(raw))
+                .collect();
+            blobs.put_all(&large)?;
             Ok::<_, CoreError>(
                 inputs
                     .into_iter()
-                    .zip(addresses)
-                    .map(|(input, blob)| {
+                    .map(|input| {
                         let keys = landing::keys(channel, &input.raw);
                         let new = NewInbound {
                             channel,
                             source: input.source,
                             idem_key: keys.idem_key,
                             fingerprint: keys.fingerprint,
-                            blob,
+                            blob: BlobStore::address_of(&input.raw),
+                            raw: is_inline(&input.raw).then(|| input.raw.clone()),
                             size: i64::try_from(input.raw.len()).unwrap_or(i64::MAX),
                             received_at: Utc::now(),
                         };

@@ -346,7 +346,7 @@ impl Pipeline {
     ) -> Result<usize, CoreError> {
         let mut finished = 0;
         for document in unfinished {
-            let raw = self.blob(&document.inbound.blob).await?;
+            let raw = self.raw_of(&document.inbound).await?;
             let outcome = self
                 .process_document(&document.inbound, Arc::new(raw), Some(document.item))
                 .await?;

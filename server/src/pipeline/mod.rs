@@ -257,7 +257,7 @@ impl Pipeline {
                 let Some(last) = pending.last() else { break };
                 after = Some(last.id);
                 for inbound in pending {
-                    let raw = self.blob(&inbound.blob).await?;
+                    let raw = self.raw_of(&inbound).await?;
                     let outcome = self.process(&inbound, Arc::new(raw)).await?;
                     tracing::info!(inbound = %inbound.id, outcome = ?outcome, "reprocessed landed input");
                     processed += usize::from(outcome.item().is_some());
@@ -267,10 +267,13 @@ impl Pipeline {
         Ok(processed + self.resume_documents(unfinished).await?)
     }
 
-    /// Reads a blob's bytes.
-    async fn blob(&self, address: &str) -> Result<Vec<u8>, CoreError> {
+    /// Reads a landed input's bytes: from its row when kept there, else from the blob store.
+    async fn raw_of(&self, inbound: &Inbound) -> Result<Vec<u8>, CoreError> {
+        if let Some(raw) = self.store.inbound_raw(inbound.id).await? {
+            return Ok(raw);
+        }
         let blobs = self.blobs.clone();
-        let address = address.to_owned();
+        let address = inbound.blob.clone();
         tokio::task::spawn_blocking(move || blobs.get(&address))
             .await
             .map_err(|error| CoreError::Internal(format!("blob task failed: {error}")))?
