@@ -3,6 +3,7 @@
 
 mod classify;
 mod defaults;
+mod prefilter;
 mod product_lines;
 
 pub use classify::{Classification, IntentClassifier, IntentError};

@@ -6,6 +6,7 @@ use regex::{Regex, RegexBuilder};
 use switchboard_core::item::{Intent, Language};
 
 use super::IntentRules;
+use super::prefilter::RulePrefilter;
 use crate::linking::{Place, Segments};
 
 /// Extra distinct matches of one rule that still add weight.
@@ -47,6 +48,8 @@ struct CompiledRule {
 /// Classifies items by intent with a compiled rule table.
 pub struct IntentClassifier {
     rules: Vec<CompiledRule>,
+    /// Tells which rules may match a text, so the others' regexes are not run.
+    prefilter: RulePrefilter,
     pub(crate) line_rules: Vec<(String, Regex)>,
     table: IntentRules,
 }
@@ -77,8 +80,10 @@ impl IntentClassifier {
         for rule in &table.product_lines {
             line_rules.push((rule.line.clone(), case_insensitive(&rule.pattern)?));
         }
+        let prefilter = RulePrefilter::new(table.rules.iter().map(|rule| rule.pattern.as_str()));
         Ok(Self {
             rules,
+            prefilter,
             line_rules,
             table,
         })
@@ -105,7 +110,9 @@ impl IntentClassifier {
                 Place::Quoted => self.table.quoted_factor,
                 Place::Text | Place::Sender => 1.0,
             };
-            for rule in &self.rules {
+            let candidates = self.prefilter.candidates(part);
+            let rules = self.rules.iter().zip(candidates);
+            for rule in rules.filter_map(|(rule, candidate)| candidate.then_some(rule)) {
                 let mut matches = rule.regex.find_iter(part);
                 let Some(found) = matches.next() else {
                     continue;
