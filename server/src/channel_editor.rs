@@ -1,9 +1,11 @@
-//! The IMAP accounts and watched folders in force on this node: the configuration file's, or
-//! the lists an admin saved (the `settings` rows [`SAVED_IMAP_SETTING`] and
-//! [`SAVED_WATCH_SETTING`], JSON in the file's shape; empty: the file's). A list an admin saves
-//! is checked first — each new or changed mailbox is logged in to and its folder selected, each
-//! folder must exist and be readable — and then put in force by restarting only the workers
-//! whose settings changed ([`ChannelWorkers`]). Other nodes follow the saved rows within seconds
+//! The IMAP accounts, watched folders and SMTP relay in force on this node: the configuration
+//! file's, or those an admin saved (the `settings` rows [`SAVED_IMAP_SETTING`],
+//! [`SAVED_WATCH_SETTING`] and [`SAVED_SMTP_SETTING`], JSON in the file's shape; empty: the
+//! file's). A change an admin saves is checked first — each new or changed mailbox is logged in
+//! to and its folder selected, each folder must exist and be readable, the relay is connected
+//! and logged in to — and then put in force: only the workers whose settings changed restart
+//! ([`ChannelWorkers`]), and the outbox sends the next message through the new relay
+//! ([`RelayInForce`]). Other nodes follow the saved rows within seconds
 //! ([`ChannelEditor::follow`]). Passwords are never shown, logged or audited.
 
 use std::path::Path;
@@ -21,13 +23,17 @@ use tokio::sync::Mutex;
 
 use crate::channel_forms::{imap_accounts, shown_account, shown_folder, watch_folders};
 use crate::channel_workers::ChannelWorkers;
-use crate::mail::{ImapAccount, imap};
+use crate::mail::relay_check::check_relay;
+use crate::mail::{ImapAccount, RelayInForce, SmtpRelay, imap};
+use crate::relay_form::{shown_relay, smtp_relay};
 use crate::watch::WatchFolder;
 
 /// The `settings` row holding the IMAP accounts an admin saved.
 pub const SAVED_IMAP_SETTING: &str = "channels.imap";
 /// The `settings` row holding the watched folders an admin saved.
 pub const SAVED_WATCH_SETTING: &str = "channels.watch";
+/// The `settings` row holding the SMTP relay an admin saved.
+pub const SAVED_SMTP_SETTING: &str = "channels.smtp";
 /// The longest a mailbox check (connect, log in, select the folder) may take.
 const MAILBOX_CHECK_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -39,15 +45,26 @@ struct InForce {
     /// The saved rows last put in force (`None` or empty: the file's).
     imap_row: Option<String>,
     watch_row: Option<String>,
+    smtp_row: Option<String>,
     /// Whether the workers were started at all.
     applied: bool,
+}
+
+/// The channels of the configuration file, in force until an admin saves others.
+pub struct ChannelFiles {
+    /// `[[mail.imap]]`.
+    pub imap: Vec<ImapAccount>,
+    /// `[[watch]]`.
+    pub folders: Vec<WatchFolder>,
+    /// The relay the outbox sends through, holding `[mail.smtp]`; `None` where no outbox runs
+    /// (the relay is then not edited here).
+    pub relay: Option<RelayInForce>,
 }
 
 /// This node's channel settings: shown to and changed by admins, followed from the database.
 pub struct ChannelEditor {
     store: Arc<dyn Store>,
-    file_imap: Vec<ImapAccount>,
-    file_folders: Vec<WatchFolder>,
+    files: ChannelFiles,
     in_force: Mutex<InForce>,
 }
 
@@ -56,23 +73,22 @@ fn saved(row: Option<&str>) -> Option<&str> {
 }
 
 impl ChannelEditor {
-    /// Starts `workers` with the saved lists, else the file's (`file_imap`, `file_folders`).
+    /// Starts `workers` with the saved lists, else the file's, and puts the saved relay in force.
     pub async fn start(
         store: Arc<dyn Store>,
-        file_imap: Vec<ImapAccount>,
-        file_folders: Vec<WatchFolder>,
+        files: ChannelFiles,
         workers: ChannelWorkers,
     ) -> anyhow::Result<Arc<Self>> {
         let editor = Arc::new(Self {
             store,
-            file_imap,
-            file_folders,
+            files,
             in_force: Mutex::new(InForce {
                 workers,
                 imap: Vec::new(),
                 folders: Vec::new(),
                 imap_row: None,
                 watch_row: None,
+                smtp_row: None,
                 applied: false,
             }),
         });
@@ -85,18 +101,33 @@ impl ChannelEditor {
     pub async fn refresh(&self) -> anyhow::Result<()> {
         let imap_row = self.store.setting(SAVED_IMAP_SETTING).await?;
         let watch_row = self.store.setting(SAVED_WATCH_SETTING).await?;
+        let smtp_row = match &self.files.relay {
+            Some(_) => self.store.setting(SAVED_SMTP_SETTING).await?,
+            None => None,
+        };
         let mut in_force = self.in_force.lock().await;
-        if in_force.applied && in_force.imap_row == imap_row && in_force.watch_row == watch_row {
+        if in_force.applied
+            && in_force.imap_row == imap_row
+            && in_force.watch_row == watch_row
+            && in_force.smtp_row == smtp_row
+        {
             return Ok(());
         }
         let imap = match saved(imap_row.as_deref()) {
             Some(row) => serde_json::from_str(row).context("saved IMAP accounts unreadable")?,
-            None => self.file_imap.clone(),
+            None => self.files.imap.clone(),
         };
         let folders = match saved(watch_row.as_deref()) {
             Some(row) => serde_json::from_str(row).context("saved watched folders unreadable")?,
-            None => self.file_folders.clone(),
+            None => self.files.folders.clone(),
         };
+        if let Some(relay) = &self.files.relay {
+            let saved_relay: SmtpRelay = match saved(smtp_row.as_deref()) {
+                Some(row) => serde_json::from_str(row).context("saved SMTP relay unreadable")?,
+                None => relay.file().clone(),
+            };
+            relay.put_in_force(saved_relay);
+        }
         let changes = in_force.workers.apply(&imap, &folders).await?;
         if changes.started + changes.stopped > 0 {
             tracing::info!(
@@ -109,6 +140,7 @@ impl ChannelEditor {
         in_force.folders = folders;
         in_force.imap_row = imap_row;
         in_force.watch_row = watch_row;
+        in_force.smtp_row = smtp_row;
         in_force.applied = true;
         Ok(())
     }
@@ -134,6 +166,7 @@ impl ChannelEditor {
     fn row_of(list: ChannelList) -> &'static str {
         match list {
             ChannelList::Imap => SAVED_IMAP_SETTING,
+            ChannelList::Smtp => SAVED_SMTP_SETTING,
             ChannelList::Watch => SAVED_WATCH_SETTING,
         }
     }
@@ -144,6 +177,14 @@ impl ChannelEditor {
         self.refresh()
             .await
             .map_err(|error| CoreError::Internal(format!("{error:#}")))
+    }
+
+    /// The relay handle, when this node edits the relay.
+    fn relay(&self) -> CoreResult<&RelayInForce> {
+        self.files
+            .relay
+            .as_ref()
+            .ok_or_else(|| CoreError::not_found("the SMTP relay on this node"))
     }
 }
 
@@ -201,12 +242,20 @@ async fn check_folder(path: &Path) -> Result<(), String> {
 
 #[async_trait::async_trait]
 impl ChannelSettingsEditor for ChannelEditor {
+    fn offers(&self, list: ChannelList) -> bool {
+        list != ChannelList::Smtp || self.files.relay.is_some()
+    }
+
     async fn shown(&self, list: ChannelList) -> CoreResult<ShownList> {
         let in_force = self.in_force.lock().await;
         Ok(match list {
             ChannelList::Imap => ShownList {
                 entries: in_force.imap.iter().map(shown_account).collect(),
                 saved: saved(in_force.imap_row.as_deref()).is_some(),
+            },
+            ChannelList::Smtp => ShownList {
+                entries: vec![shown_relay(&self.relay()?.current())],
+                saved: saved(in_force.smtp_row.as_deref()).is_some(),
             },
             ChannelList::Watch => ShownList {
                 entries: in_force.folders.iter().map(shown_folder).collect(),
@@ -245,6 +294,16 @@ impl ChannelSettingsEditor for ChannelEditor {
                     return Ok(Err(problems));
                 }
                 serde_json::to_string(&accounts)
+            }
+            ChannelList::Smtp => {
+                let relay = match smtp_relay(&entries, &self.relay()?.current()) {
+                    Ok(relay) => relay,
+                    Err(problems) => return Ok(Err(problems)),
+                };
+                if let Err(refused) = check_relay(&relay).await {
+                    return Ok(Err(vec![problem(0, refused.field, refused.reason)]));
+                }
+                serde_json::to_string(&relay)
             }
             ChannelList::Watch => {
                 let folders = match watch_folders(&entries) {

@@ -12,14 +12,14 @@ use crate::mail::{ImapAccount, ProcessedAction, Secret, Security};
 use crate::watch::WatchFolder;
 
 /// Reads one entry's fields, collecting every problem with its field.
-struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     entry: &'a Entry,
     position: usize,
-    problems: Vec<EntryProblem>,
+    pub(crate) problems: Vec<EntryProblem>,
 }
 
 impl<'a> Fields<'a> {
-    fn new(entry: &'a Entry, position: usize) -> Self {
+    pub(crate) fn new(entry: &'a Entry, position: usize) -> Self {
         Self {
             entry,
             position,
@@ -27,7 +27,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn refuse(&mut self, field: &str, reason: impl Into<String>) {
+    pub(crate) fn refuse(&mut self, field: &str, reason: impl Into<String>) {
         self.problems.push(EntryProblem {
             entry: self.position + 1,
             field: field.to_owned(),
@@ -36,12 +36,12 @@ impl<'a> Fields<'a> {
     }
 
     /// The trimmed text of a field; empty when absent.
-    fn text(&self, field: &str) -> &'a str {
+    pub(crate) fn text(&self, field: &str) -> &'a str {
         self.entry.get(field).map_or("", |value| value.trim())
     }
 
     /// A required text without spaces or control characters.
-    fn word(&mut self, field: &str, what: &str) -> String {
+    pub(crate) fn word(&mut self, field: &str, what: &str) -> String {
         let value = self.text(field);
         if value.is_empty() {
             self.refuse(field, format!("{what} is required"));
@@ -52,7 +52,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A whole number from `min` to `max`, or `default` when empty.
-    fn number<T>(&mut self, field: &str, min: T, max: T, default: Option<T>) -> Option<T>
+    pub(crate) fn number<T>(&mut self, field: &str, min: T, max: T, default: Option<T>) -> Option<T>
     where
         T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
     {
@@ -69,12 +69,12 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn flag(&self, field: &str) -> bool {
+    pub(crate) fn flag(&self, field: &str) -> bool {
         matches!(self.text(field), "true" | "on" | "1" | "yes")
     }
 
     /// Checks that only the fields of `list` are present (a typo would otherwise be ignored).
-    fn only(&mut self, list: ChannelList) {
+    pub(crate) fn only(&mut self, list: ChannelList) {
         let known: Vec<&str> = list.fields().iter().map(|field| field.name).collect();
         let unknown: Vec<String> = self
             .entry
@@ -85,6 +85,33 @@ impl<'a> Fields<'a> {
         for name in unknown {
             self.refuse(&name, format!("unknown field; known: {}", known.join(", ")));
         }
+    }
+
+    /// The connection security (default tls), refusing plain to anything but this host.
+    pub(crate) fn security(&mut self, host: &str) -> Security {
+        let security = match self.text("security") {
+            "" | "tls" => Security::Tls,
+            "starttls" => Security::Starttls,
+            "plain" => Security::Plain,
+            _ => {
+                self.refuse("security", "tls, starttls or plain");
+                Security::Tls
+            }
+        };
+        if !host.is_empty()
+            && let Err(error) = security.check_host(host)
+        {
+            self.refuse("security", error.to_string());
+        }
+        security
+    }
+
+    /// The typed secret of `field`; `None` when left empty (keep the saved one).
+    pub(crate) fn typed_secret(&self, field: &str) -> Option<Secret> {
+        self.entry
+            .get(field)
+            .filter(|typed| !typed.is_empty())
+            .map(Secret::new)
     }
 }
 
@@ -104,37 +131,17 @@ pub fn imap_accounts(
             fields.refuse("name", format!("another account is named {name:?}"));
         }
         let host = fields.word("host", "a host");
-        let security = match fields.text("security") {
-            "" | "tls" => Security::Tls,
-            "starttls" => Security::Starttls,
-            "plain" => Security::Plain,
-            _ => {
-                fields.refuse("security", "tls, starttls or plain");
-                Security::Tls
-            }
-        };
-        if !host.is_empty()
-            && let Err(error) = security.check_host(&host)
-        {
-            fields.refuse("security", error.to_string());
-        }
+        let security = fields.security(&host);
         let port = fields.number("port", 1u16, u16::MAX, None);
         let user = fields.word("user", "a login");
-        let typed = entry
-            .get("password")
-            .map(String::as_str)
-            .unwrap_or_default();
-        let password = if typed.is_empty() {
-            let kept = current.iter().find(|account| account.name == name);
-            match kept {
-                Some(account) => account.password.clone(),
-                None => {
-                    fields.refuse("password", "a new account needs its password");
-                    Secret::default()
-                }
+        let kept = current.iter().find(|account| account.name == name);
+        let password = match (fields.typed_secret("password"), kept) {
+            (Some(typed), _) => typed,
+            (None, Some(account)) => account.password.clone(),
+            (None, None) => {
+                fields.refuse("password", "a new account needs its password");
+                Secret::default()
             }
-        } else {
-            Secret::new(typed)
         };
         let folder = match fields.text("folder") {
             "" => "INBOX".to_owned(),
@@ -233,7 +240,8 @@ pub fn watch_folders(entries: &[Entry]) -> Result<Vec<WatchFolder>, Vec<EntryPro
     }
 }
 
-fn shown(fields: &[(&str, String)], password_set: bool) -> ShownEntry {
+/// An entry as shown: its fields (never a password) and whether its password is set.
+pub(crate) fn shown(fields: &[(&str, String)], password_set: bool) -> ShownEntry {
     ShownEntry {
         fields: fields
             .iter()
@@ -243,13 +251,17 @@ fn shown(fields: &[(&str, String)], password_set: bool) -> ShownEntry {
     }
 }
 
-/// An account as the admin sees it: every field but the password, and whether it is set.
-pub fn shown_account(account: &ImapAccount) -> ShownEntry {
-    let security = match account.security {
+/// The security's name in forms and the configuration file.
+pub(crate) fn security_name(security: Security) -> &'static str {
+    match security {
         Security::Tls => "tls",
         Security::Starttls => "starttls",
         Security::Plain => "plain",
-    };
+    }
+}
+
+/// An account as the admin sees it: every field but the password, and whether it is set.
+pub fn shown_account(account: &ImapAccount) -> ShownEntry {
     let (flag, move_to) = match &account.processed {
         ProcessedAction::Flag(flag) => (flag.clone(), String::new()),
         ProcessedAction::MoveTo(folder) => (String::new(), folder.clone()),
@@ -259,7 +271,7 @@ pub fn shown_account(account: &ImapAccount) -> ShownEntry {
             ("name", account.name.clone()),
             ("host", account.host.clone()),
             ("port", account.port().to_string()),
-            ("security", security.to_owned()),
+            ("security", security_name(account.security).to_owned()),
             ("user", account.user.clone()),
             ("folder", account.folder.clone()),
             ("processed_flag", flag),
@@ -284,16 +296,18 @@ pub fn shown_folder(folder: &WatchFolder) -> ShownEntry {
     )
 }
 
+/// An entry of the given fields, for unit tests.
+#[cfg(test)]
+pub(crate) fn entry(fields: &[(&str, &str)]) -> Entry {
+    fields
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn entry(fields: &[(&str, &str)]) -> Entry {
-        fields
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-            .collect()
-    }
 
     fn saved_account() -> ImapAccount {
         ImapAccount {

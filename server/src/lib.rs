@@ -18,6 +18,7 @@ pub mod mail;
 pub mod master_csv;
 pub mod periodic;
 pub mod pipeline;
+pub mod relay_form;
 pub mod session_sweeper;
 pub mod sla_settings;
 pub mod stop_signal;

@@ -105,11 +105,17 @@ impl Browser {
 
     /// Types into the field named `name`.
     pub async fn fill(&self, name: &str, text: &str) {
+        self.fill_in("body", name, text).await;
+    }
+
+    /// Types into the field named `name` inside the element `scope` selects (a form of several
+    /// on the page).
+    pub async fn fill_in(&self, scope: &str, name: &str, text: &str) {
         let field = self
             .client
-            .find(Locator::Css(&format!("[name='{name}']")))
+            .find(Locator::Css(&format!("{scope} [name='{name}']")))
             .await
-            .unwrap_or_else(|error| panic!("no field {name}: {error}"));
+            .unwrap_or_else(|error| panic!("no field {name} in {scope}: {error}"));
         field
             .clear()
             .await

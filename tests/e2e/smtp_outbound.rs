@@ -12,9 +12,9 @@ use switchboard_core::item::Channel;
 use switchboard_core::store::Store;
 use switchboard_core::user::Role;
 use switchboard_server::mail::compose::ReplyComposer;
-use switchboard_server::mail::{Security, SmtpRelay, outbox};
+use switchboard_server::mail::{SmtpRelay, outbox};
 use switchboard_server::pipeline::{IngestOutcome, Pipeline};
-use switchboard_tests::smtp_sink::SmtpSink;
+use switchboard_tests::smtp_sink::{SmtpSink, plain_relay};
 use switchboard_tests::{corpus_pipeline, token};
 use switchboard_web::{AppState, WebConfig, create_app};
 use tokio::sync::Notify;
@@ -29,16 +29,8 @@ const SECRET: &[u8] = b"test-reference-secret";
 
 fn relay(sink: &SmtpSink, max_attempts: i32) -> SmtpRelay {
     SmtpRelay {
-        host: "127.0.0.1".into(),
-        port: Some(sink.port),
-        security: Security::Plain,
-        user: None,
-        password: None,
-        from: "klantenservice@velora.example.nl".into(),
-        from_name: Some("Velora Klantenservice".into()),
         max_attempts,
-        first_retry_seconds: 0,
-        max_retry_seconds: 0,
+        ..plain_relay(sink.port)
     }
 }
 

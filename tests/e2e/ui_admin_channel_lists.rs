@@ -13,7 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::test;
 use switchboard_core::store::Store;
 use switchboard_core::user::Role;
-use switchboard_server::channel_editor::{ChannelEditor, SAVED_IMAP_SETTING};
+use switchboard_server::channel_editor::{ChannelEditor, ChannelFiles, SAVED_IMAP_SETTING};
 use switchboard_server::channel_workers::ChannelWorkers;
 use switchboard_server::mail::{ImapAccount, ProcessedAction};
 use switchboard_tests::dovecot::Dovecot;
@@ -46,7 +46,12 @@ async fn editing(
     let (store, pipeline) = corpus_pipeline(folder).await;
     let url = switchboard_store::testing::sqlite_url(folder);
     let workers = ChannelWorkers::new(Arc::new(pipeline), None, url);
-    let editor = ChannelEditor::start(store.clone(), file_imap, Vec::new(), workers)
+    let files = ChannelFiles {
+        imap: file_imap,
+        folders: Vec::new(),
+        relay: None,
+    };
+    let editor = ChannelEditor::start(store.clone(), files, workers)
         .await
         .unwrap();
     let state =

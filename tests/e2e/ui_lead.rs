@@ -20,7 +20,8 @@ use switchboard_core::user::AgentStatus;
 use switchboard_core::work::item_detail;
 use switchboard_server::dispatch::{DispatchHandle, DispatchSettings};
 use switchboard_server::mail::compose::ReplyComposer;
-use switchboard_server::mail::{Security, SmtpRelay, outbox};
+use switchboard_server::mail::{SmtpRelay, outbox};
+use switchboard_tests::smtp_sink::{closed_port, plain_relay};
 use switchboard_tests::ui_session::{UiSession, body_text, location};
 use switchboard_tests::{stores, user_id};
 use switchboard_web::{AppState, WebConfig, create_app};
@@ -248,30 +249,6 @@ async fn the_board_shows_why_items_wait_and_its_forms_rebalance_on_both_database
     }
 }
 
-fn relay_to(port: u16) -> SmtpRelay {
-    SmtpRelay {
-        host: "127.0.0.1".into(),
-        port: Some(port),
-        security: Security::Plain,
-        user: None,
-        password: None,
-        from: "klantenservice@velora.example.nl".into(),
-        from_name: None,
-        max_attempts: 1,
-        first_retry_seconds: 0,
-        max_retry_seconds: 0,
-    }
-}
-
-/// A local port nothing listens on.
-fn closed_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[actix_web::test]
 async fn a_reply_from_the_item_view_is_queued_and_its_relay_answer_shown() {
     let folder = tempfile::tempdir().unwrap();
@@ -322,7 +299,11 @@ async fn a_reply_from_the_item_view_is_queued_and_its_relay_answer_shown() {
     assert!(html.contains("Uw pakket komt morgen."), "the text is kept");
 
     // With a relay that is down: queued, then failed with the relay's answer on the item.
-    let relay = relay_to(closed_port());
+    let relay = SmtpRelay {
+        max_attempts: 1,
+        from_name: None,
+        ..plain_relay(closed_port())
+    };
     let composer = ReplyComposer::new(
         store.clone(),
         relay.clone(),

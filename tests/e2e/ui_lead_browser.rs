@@ -21,8 +21,8 @@ use switchboard_core::user::{AgentStatus, NewUser, Role};
 use switchboard_core::work::item_detail;
 use switchboard_core::{Login, UserId, WorkItemId};
 use switchboard_server::mail::compose::ReplyComposer;
-use switchboard_server::mail::{Security, SmtpRelay, outbox};
-use switchboard_tests::smtp_sink::SmtpSink;
+use switchboard_server::mail::outbox;
+use switchboard_tests::smtp_sink::{SmtpSink, plain_relay};
 use switchboard_web::{AppState, WebConfig, create_app};
 use tokio::sync::Notify;
 
@@ -30,7 +30,7 @@ use crate::browser_support::Browser;
 use crate::ui_browser::{demo_store, serve, sign_in};
 
 /// Serves `state` on a free local port; returns its base URL.
-fn serve_state(state: AppState, router: Arc<dyn RouterHandle>) -> String {
+pub(crate) fn serve_state(state: AppState, router: Arc<dyn RouterHandle>) -> String {
     let router = actix_web::web::Data::from(router);
     let server =
         actix_web::HttpServer::new(move || create_app(state.clone()).app_data(router.clone()))
@@ -286,18 +286,7 @@ async fn a_lead_replies_from_the_item_view_and_the_mail_reaches_the_smtp_server(
     let sink = SmtpSink::start(0);
     let folder = tempfile::tempdir().unwrap();
     let (store, router) = demo_store(folder.path()).await;
-    let relay = SmtpRelay {
-        host: "127.0.0.1".into(),
-        port: Some(sink.port),
-        security: Security::Plain,
-        user: None,
-        password: None,
-        from: "klantenservice@velora.example.nl".into(),
-        from_name: Some("Velora Klantenservice".into()),
-        max_attempts: 3,
-        first_retry_seconds: 0,
-        max_retry_seconds: 0,
-    };
+    let relay = plain_relay(sink.port);
     let queued = Arc::new(Notify::new());
     let composer = ReplyComposer::new(
         store.clone(),

@@ -1,6 +1,6 @@
 //! A real SMTP server for tests: `tests/smtp_sink.py` on aiosmtpd (Debian `python3-aiosmtpd`,
 //! run with the system Python), storing accepted messages in a temporary folder, optionally
-//! answering 451 to the first messages. Stopped on drop.
+//! answering 451 to the first messages or requiring a login. Stopped on drop.
 #![expect(
     clippy::unwrap_used,
     reason = "a test harness fails loudly on any unexpected error"
@@ -9,6 +9,32 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+
+/// A relay on this host without login (`plain`, as only this host allows), from the corpus
+/// company's service address, retrying at once up to 3 attempts.
+pub fn plain_relay(port: u16) -> switchboard_server::mail::SmtpRelay {
+    switchboard_server::mail::SmtpRelay {
+        host: "127.0.0.1".into(),
+        port: Some(port),
+        security: switchboard_server::mail::Security::Plain,
+        user: None,
+        password: None,
+        from: "klantenservice@velora.example.nl".into(),
+        from_name: Some("Velora Klantenservice".into()),
+        max_attempts: 3,
+        first_retry_seconds: 0,
+        max_retry_seconds: 0,
+    }
+}
+
+/// A local port nothing listens on.
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
 
 /// A running SMTP sink.
 pub struct SmtpSink {
@@ -21,6 +47,15 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts the sink; it refuses the first `fail_first` messages with 451.
     pub fn start(fail_first: usize) -> Self {
+        Self::spawn(fail_first, None)
+    }
+
+    /// Starts a sink that takes mail only after AUTH as `user` with `password`.
+    pub fn start_with_login(user: &str, password: &str) -> Self {
+        Self::spawn(0, Some(format!("{user}:{password}")))
+    }
+
+    fn spawn(fail_first: usize, login: Option<String>) -> Self {
         let folder = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -33,6 +68,7 @@ impl SmtpSink {
             .arg(folder.path())
             .arg(port.to_string())
             .arg(fail_first.to_string())
+            .args(login)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

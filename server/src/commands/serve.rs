@@ -11,7 +11,7 @@ use switchboard_web::api::webhook_secret::WebhookSecret;
 use switchboard_web::{AppState, WebConfig};
 
 use super::open_store;
-use crate::channel_editor::ChannelEditor;
+use crate::channel_editor::{ChannelEditor, ChannelFiles};
 use crate::channel_workers::ChannelWorkers;
 use crate::config::Config;
 use crate::demo::{self, DemoOutcome};
@@ -30,7 +30,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
         }
     }
     let router = crate::dispatch::start(store.clone(), &config.database_url());
-    let outbox = crate::mail::start_outbox(&config, store.clone())?;
+    let outbox = crate::mail::prepare_outbox(&config, store.clone())?;
     let acknowledger = outbox.as_ref().map(|outbox| outbox.acknowledger.clone());
     let (pipeline_settings, sla_version) =
         crate::sla_settings::pipeline_settings(&config, store.as_ref()).await?;
@@ -73,17 +73,23 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     let indexer = indexer.spawn();
     let router_data = actix_web::web::Data::from(router.as_router_handle());
     let pipeline = Arc::new(pipeline);
-    // Mailboxes and watched folders: the file's, or the lists an admin saved (followed from
-    // the database, so a change on any node reaches this one within seconds).
+    // Mailboxes, watched folders and the SMTP relay: the file's, or those an admin saved
+    // (followed from the database, so a change on any node reaches this one within seconds).
     let workers = ChannelWorkers::new(pipeline.clone(), acknowledger, config.database_url());
     let channel_editor = ChannelEditor::start(
         store.clone(),
-        config.mail.imap.clone(),
-        config.watch.clone(),
+        ChannelFiles {
+            imap: config.mail.imap.clone(),
+            folders: config.watch.clone(),
+            relay: outbox.as_ref().map(|outbox| outbox.relay.clone()),
+        },
         workers,
     )
     .await?;
     channel_editor.follow(std::time::Duration::from_secs(5));
+    if let Some(outbox) = &outbox {
+        outbox.start_sending();
+    }
     let state = AppState::new(
         store,
         WebConfig {

@@ -21,6 +21,7 @@ use switchboard_core::{CoreError, WorkItemId};
 use tokio::sync::Notify;
 
 use super::acknowledge::{self, AcknowledgementSettings, Template};
+use super::relay_in_force::RelayInForce;
 use super::settings::SmtpRelay;
 
 /// The longest reply text accepted, in characters.
@@ -28,10 +29,11 @@ const MAX_REPLY_CHARS: usize = 100_000;
 /// The most Cc recipients on one reply.
 const MAX_CC: usize = 20;
 
-/// Composes replies with the relay's settings and queues them in the store's outbox.
+/// Composes replies with the settings of the relay in force and queues them in the store's
+/// outbox.
 pub struct ReplyComposer {
     store: Arc<dyn Store>,
-    relay: SmtpRelay,
+    relay: RelayInForce,
     secret: TokenSecret,
     queued: Arc<Notify>,
     templates: Vec<ReplyTemplate>,
@@ -41,13 +43,13 @@ impl ReplyComposer {
     /// A composer; `queued` is notified after each queued message, to wake the sender.
     pub fn new(
         store: Arc<dyn Store>,
-        relay: SmtpRelay,
+        relay: impl Into<RelayInForce>,
         secret: TokenSecret,
         queued: Arc<Notify>,
     ) -> Self {
         Self {
             store,
-            relay,
+            relay: relay.into(),
             secret,
             queued,
             templates: super::templates::default_reply_templates(),
@@ -75,7 +77,8 @@ impl OutboundMail for ReplyComposer {
             .await?
             .ok_or_else(|| CoreError::not_found(format!("item {item}")))?;
         let unique = format!("{:016x}", rand::random::<u64>());
-        let composed = compose_reply(&found, request, &self.relay, &self.secret, &unique)?;
+        let relay = self.relay.current();
+        let composed = compose_reply(&found, request, &relay, &self.secret, &unique)?;
         let queued = self
             .store
             .queue_reply(&composed, by, chrono::Utc::now())
@@ -319,7 +322,7 @@ fn with_thread_headers(builder: MessageBuilder, details: &serde_json::Value) -> 
 /// Acknowledges fresh messages on mailboxes that ask for it, through the outbox.
 pub struct Acknowledger {
     store: Arc<dyn Store>,
-    relay: SmtpRelay,
+    relay: RelayInForce,
     secret: TokenSecret,
     settings: AcknowledgementSettings,
     own_addresses: Vec<String>,
@@ -330,7 +333,7 @@ impl Acknowledger {
     /// An acknowledger sending through `relay`; `queued` wakes the outbox sender.
     pub fn new(
         store: Arc<dyn Store>,
-        relay: SmtpRelay,
+        relay: impl Into<RelayInForce>,
         secret: TokenSecret,
         settings: AcknowledgementSettings,
         own_addresses: Vec<String>,
@@ -338,7 +341,7 @@ impl Acknowledger {
     ) -> Self {
         Self {
             store,
-            relay,
+            relay: relay.into(),
             secret,
             settings,
             own_addresses,
@@ -371,8 +374,8 @@ impl Acknowledger {
         }
         let template = self.settings.templates.for_language(found.language);
         let unique = format!("{:016x}", rand::random::<u64>());
-        let composed =
-            compose_acknowledgement(&found, template, &self.relay, &self.secret, &unique)?;
+        let relay = self.relay.current();
+        let composed = compose_acknowledgement(&found, template, &relay, &self.secret, &unique)?;
         let now = chrono::Utc::now();
         let since = now - chrono::TimeDelta::hours(self.settings.per_sender_hours.max(0));
         let queued = self

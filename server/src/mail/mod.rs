@@ -5,10 +5,13 @@ pub mod acknowledge;
 pub mod compose;
 pub mod imap;
 pub mod outbox;
+pub mod relay_check;
+pub mod relay_in_force;
 pub mod settings;
 pub mod stream;
 pub mod templates;
 
+pub use relay_in_force::RelayInForce;
 pub use settings::{ImapAccount, MailSettings, ProcessedAction, Secret, Security, SmtpRelay};
 
 use std::sync::Arc;
@@ -21,20 +24,39 @@ use tokio::sync::Notify;
 use crate::config::Config;
 
 /// What the outbox offers the rest of the node: replies for the API, acknowledgements for the
-/// mailboxes.
+/// mailboxes, and the relay in force (which an admin may replace).
 pub struct Outbox {
     /// Composes and queues agents' replies.
     pub mail: Arc<dyn OutboundMail>,
     /// Acknowledges fresh messages.
     pub acknowledger: Arc<compose::Acknowledger>,
+    /// The relay messages go out through.
+    pub relay: RelayInForce,
+    store: Arc<dyn Store>,
+    queued: Arc<Notify>,
+    lock_url: Option<String>,
 }
 
-/// Starts the outbox sender when an SMTP relay is configured, and returns the composer the HTTP
-/// API queues replies with. Replies need the reference secret: their tokens are signed with it.
-pub fn start_outbox(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Option<Outbox>> {
+impl Outbox {
+    /// Starts the sender, through the relay in force from then on.
+    pub fn start_sending(&self) {
+        tokio::spawn(outbox::run(
+            self.store.clone(),
+            self.relay.clone(),
+            self.queued.clone(),
+            self.lock_url.clone(),
+        ));
+    }
+}
+
+/// The outbox when an SMTP relay is configured: the composer the HTTP API queues replies with,
+/// and the sender, started by [`Outbox::start_sending`] once the relay an admin saved (if any)
+/// is in force. Replies need the reference secret: their tokens are signed with it.
+pub fn prepare_outbox(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Option<Outbox>> {
     let Some((relay, secret)) = relay_and_secret(config)? else {
         return Ok(None);
     };
+    let relay = RelayInForce::new(relay);
     let queued = Arc::new(Notify::new());
     let composer =
         compose::ReplyComposer::new(store.clone(), relay.clone(), secret.clone(), queued.clone())
@@ -46,10 +68,13 @@ pub fn start_outbox(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Op
         secret,
         &queued,
     ));
-    tokio::spawn(outbox::run(store, relay, queued, lock_url(config)));
     Ok(Some(Outbox {
         mail: Arc::new(composer),
         acknowledger,
+        relay,
+        store,
+        queued,
+        lock_url: lock_url(config),
     }))
 }
 
@@ -65,7 +90,11 @@ pub fn queueing_acknowledger(
     };
     let queued = Arc::new(Notify::new());
     Ok(Some(Arc::new(new_acknowledger(
-        config, store, relay, secret, &queued,
+        config,
+        store,
+        RelayInForce::new(relay),
+        secret,
+        &queued,
     ))))
 }
 
@@ -88,7 +117,7 @@ fn relay_and_secret(config: &Config) -> anyhow::Result<Option<(SmtpRelay, TokenS
 fn new_acknowledger(
     config: &Config,
     store: Arc<dyn Store>,
-    relay: SmtpRelay,
+    relay: RelayInForce,
     secret: TokenSecret,
     queued: &Arc<Notify>,
 ) -> compose::Acknowledger {

@@ -1,6 +1,7 @@
-//! The outbox sender: sends queued messages through the SMTP relay with lettre, records each
-//! attempt, retries failures with exponential backoff and marks a message failed after the last
-//! attempt (it stays visible on its item). On PostgreSQL one node sends at a time (an advisory
+//! The outbox sender: sends queued messages through the SMTP relay in force with lettre (a
+//! relay an admin puts in force is used from the next round on), records each attempt, retries
+//! failures with exponential backoff and marks a message failed after the last attempt (it
+//! stays visible on its item). On PostgreSQL one node sends at a time (an advisory
 //! lock), so no message goes out twice from two nodes.
 
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use switchboard_core::outbox::{DueOutbound, RetryPolicy};
 use switchboard_core::store::Store;
 use tokio::sync::Notify;
 
+use super::relay_in_force::RelayInForce;
 use super::settings::{Security, SmtpRelay};
 use crate::advisory_lock::{self, AdvisoryLock};
 
@@ -23,21 +25,16 @@ const BATCH: i64 = 50;
 
 type Transport = AsyncSmtpTransport<Tokio1Executor>;
 
-/// Sends the outbox for the life of the process; `queued` wakes it when a message is queued.
+/// Sends the outbox for the life of the process through the relay in force; `queued` wakes it
+/// when a message is queued.
 pub async fn run(
     store: Arc<dyn Store>,
-    relay: SmtpRelay,
+    relay: impl Into<RelayInForce>,
     queued: Arc<Notify>,
     lock_url: Option<String>,
 ) {
-    let transport = match transport(&relay) {
-        Ok(transport) => transport,
-        Err(error) => {
-            tracing::error!(error = %error, "smtp relay misconfigured; replies stay queued");
-            return;
-        }
-    };
-    let policy = relay.retry_policy();
+    let mut relay = relay.into().subscribe();
+    let mut sender = Sender::of(&relay.borrow_and_update());
     loop {
         let mut lock = match &lock_url {
             Some(url) => match AdvisoryLock::acquire(url, advisory_lock::key_for("outbox")).await {
@@ -57,12 +54,40 @@ pub async fn run(
                 tracing::warn!(%error, "outbox lock lost");
                 break;
             }
-            if let Err(error) = send_due(store.as_ref(), &transport, &policy).await {
+            if relay.has_changed().unwrap_or(false) {
+                sender = Sender::of(&relay.borrow_and_update());
+                tracing::info!("outbox sends through the relay now in force");
+            }
+            if let Some(Sender { transport, policy }) = &sender
+                && let Err(error) = send_due(store.as_ref(), transport, policy).await
+            {
                 tracing::warn!(error = %error, "outbox round failed");
             }
             tokio::select! {
                 _ = queued.notified() => {}
                 _ = tokio::time::sleep(TICK) => {}
+            }
+        }
+    }
+}
+
+/// The connection and retry policy of one relay.
+struct Sender {
+    transport: Transport,
+    policy: RetryPolicy,
+}
+
+impl Sender {
+    /// The sender for `relay`; `None` (messages stay queued) when it is misconfigured.
+    fn of(relay: &SmtpRelay) -> Option<Self> {
+        match transport(relay) {
+            Ok(transport) => Some(Self {
+                transport,
+                policy: relay.retry_policy(),
+            }),
+            Err(error) => {
+                tracing::error!(error = %error, "smtp relay misconfigured; replies stay queued");
+                None
             }
         }
     }

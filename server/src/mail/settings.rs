@@ -124,7 +124,7 @@ impl ImapAccount {
 }
 
 /// The SMTP relay replies go out through (`[mail.smtp]`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpRelay {
     /// Relay host name (also the TLS server name).

@@ -1,15 +1,17 @@
-//! Channel settings an admin edits while serving (admin role): the IMAP accounts read and the
-//! watched folders scanned (fax gateways, scanners and mail drops among them), saved in the
-//! database over the configuration file's. The node behind the
-//! [`ChannelSettingsEditor`] port checks them (a mailbox is logged in to and its folder
-//! selected, a folder must exist and be readable), saves them and restarts the affected
-//! workers. Passwords are write-only: never returned, never logged, never audited; a missing or
-//! empty one keeps the password saved for the entry of the same name.
+//! Channel settings an admin edits while serving (admin role): the IMAP accounts read, the
+//! SMTP relay replies go out through (a list of exactly one entry) and the watched folders
+//! scanned (fax gateways, scanners and mail drops among them), saved in the database over the
+//! configuration file's. The node behind the [`ChannelSettingsEditor`] port checks them (a
+//! mailbox is logged in to and its folder selected, the relay is connected to and logged in
+//! to, a folder must exist and be readable), saves them and puts them in force without a
+//! restart. Passwords are write-only: never returned, never logged, never audited; a missing or
+//! empty one keeps the password saved for the entry of the same name (for the relay: the
+//! relay's).
 //!
-//! `GET /api/v1/channel-settings/{list}` shows a list (`imap` or `watch`) and where it comes
-//! from; `PUT` with `{"entries": [...]}` replaces it, with `{"use_file": true}` returns to the
-//! configuration file's. Both changes are audited (`channel.imap_changed`,
-//! `channel.watch_changed`) with the entries' names, never a secret.
+//! `GET /api/v1/channel-settings/{list}` shows a list (`imap`, `smtp` or `watch`) and where it
+//! comes from; `PUT` with `{"entries": [...]}` replaces it, with `{"use_file": true}` returns to
+//! the configuration file's. Every change is audited (`channel.imap_changed`,
+//! `channel.smtp_changed`, `channel.watch_changed`) with the entries' names, never a secret.
 
 use std::collections::BTreeMap;
 
@@ -30,6 +32,8 @@ use crate::state::AppState;
 pub enum ChannelList {
     /// `[[mail.imap]]`: the mailboxes read.
     Imap,
+    /// `[mail.smtp]`: the relay replies go out through (one entry).
+    Smtp,
     /// `[[watch]]`: the folders scanned.
     Watch,
 }
@@ -79,6 +83,22 @@ const IMAP_FIELDS: &[FieldSpec] = &[
     field("acknowledge", FieldInput::Checkbox),
 ];
 
+const SMTP_FIELDS: &[FieldSpec] = &[
+    field("host", FieldInput::Text),
+    field("port", FieldInput::Number),
+    field(
+        "security",
+        FieldInput::Choice(&["tls", "starttls", "plain"]),
+    ),
+    field("user", FieldInput::Text),
+    field("password", FieldInput::Password),
+    field("from", FieldInput::Text),
+    field("from_name", FieldInput::Text),
+    field("max_attempts", FieldInput::Number),
+    field("first_retry_seconds", FieldInput::Number),
+    field("max_retry_seconds", FieldInput::Number),
+];
+
 const WATCH_FIELDS: &[FieldSpec] = &[
     field("path", FieldInput::Text),
     field(
@@ -90,15 +110,21 @@ const WATCH_FIELDS: &[FieldSpec] = &[
 ];
 
 impl ChannelList {
-    /// Both lists, in page order.
-    pub const ALL: [Self; 2] = [Self::Imap, Self::Watch];
+    /// Every list, in page order.
+    pub const ALL: [Self; 3] = [Self::Imap, Self::Smtp, Self::Watch];
 
     /// The list's name in paths and audit events.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Imap => "imap",
+            Self::Smtp => "smtp",
             Self::Watch => "watch",
         }
+    }
+
+    /// Whether the list holds exactly one entry (the relay) rather than any number.
+    pub fn is_single(self) -> bool {
+        self == Self::Smtp
     }
 
     /// The list named `name`, if any.
@@ -110,6 +136,7 @@ impl ChannelList {
     pub fn fields(self) -> &'static [FieldSpec] {
         match self {
             Self::Imap => IMAP_FIELDS,
+            Self::Smtp => SMTP_FIELDS,
             Self::Watch => WATCH_FIELDS,
         }
     }
@@ -123,6 +150,7 @@ impl ChannelList {
     pub fn audit_action(self) -> &'static str {
         match self {
             Self::Imap => "channel.imap_changed",
+            Self::Smtp => "channel.smtp_changed",
             Self::Watch => "channel.watch_changed",
         }
     }
@@ -163,6 +191,9 @@ pub struct EntryProblem {
 /// The serving node's channel settings: shows them, checks, saves and puts them in force.
 #[async_trait::async_trait]
 pub trait ChannelSettingsEditor: Send + Sync {
+    /// Whether this node edits `list` (the relay only where replies are sent).
+    fn offers(&self, list: ChannelList) -> bool;
+
     /// The list in force, without secret values.
     async fn shown(&self, list: ChannelList) -> CoreResult<ShownList>;
 
@@ -187,12 +218,15 @@ pub enum ListChange {
     UseFile,
 }
 
-/// The editor of this node, or 404 when it does not run channel workers.
-pub fn editor(state: &AppState) -> Result<&dyn ChannelSettingsEditor, ApiError> {
+/// The editor of this node for `list`, or 404 when it does not edit that list.
+pub fn editor(state: &AppState, list: ChannelList) -> Result<&dyn ChannelSettingsEditor, ApiError> {
     state
         .channel_settings
         .as_deref()
-        .ok_or_else(|| CoreError::not_found("channel settings on this node").into())
+        .filter(|editor| editor.offers(list))
+        .ok_or_else(|| {
+            CoreError::not_found(format!("{} channel settings on this node", list.as_str())).into()
+        })
 }
 
 /// Applies `change` to `list` and audits it (names of the entries, never a secret); refused
@@ -203,7 +237,7 @@ pub async fn change_list(
     list: ChannelList,
     change: ListChange,
 ) -> Result<Result<(), Vec<EntryProblem>>, ApiError> {
-    let editor = editor(state)?;
+    let editor = editor(state, list)?;
     let details = match change {
         ListChange::UseFile => {
             editor.use_file(list).await?;
@@ -243,7 +277,7 @@ pub fn routes() -> Vec<RouteDef> {
 
 fn list_of(name: &str) -> Result<ChannelList, ApiError> {
     ChannelList::parse(name).ok_or_else(|| {
-        CoreError::not_found(format!("channel settings {name:?} (imap or watch)")).into()
+        CoreError::not_found(format!("channel settings {name:?} (imap, smtp or watch)")).into()
     })
 }
 
@@ -251,8 +285,8 @@ fn list_of(name: &str) -> Result<ChannelList, ApiError> {
     get,
     path = "/api/v1/channel-settings/{list}",
     tag = "admin",
-    summary = "IMAP accounts or watched folders in force, without passwords",
-    params(("list" = String, Path, description = "imap or watch")),
+    summary = "IMAP accounts, SMTP relay or watched folders in force, without passwords",
+    params(("list" = String, Path, description = "imap, smtp or watch")),
     responses((status = 200, description = "the list", body = Object), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it"), (status = 404, description = "no such list on this node")),
     security(("bearer" = []))
 )]
@@ -262,7 +296,7 @@ async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let list = list_of(&list)?;
-    Ok(HttpResponse::Ok().json(editor(&state)?.shown(list).await?))
+    Ok(HttpResponse::Ok().json(editor(&state, list)?.shown(list).await?))
 }
 
 /// A replacement list, or a return to the file's.
@@ -320,8 +354,8 @@ fn refused(problems: Vec<EntryProblem>) -> ApiError {
     put,
     path = "/api/v1/channel-settings/{list}",
     tag = "admin",
-    summary = "Replace the IMAP accounts or watched folders (saved over the file's), or return to the file's",
-    params(("list" = String, Path, description = "imap or watch")),
+    summary = "Replace the IMAP accounts, SMTP relay or watched folders (checked, saved over the file's), or return to the file's",
+    params(("list" = String, Path, description = "imap, smtp or watch")),
     request_body = Replacement,
     responses((status = 204, description = "saved and in force"), (status = 400, description = "refused, with a problem per entry and field"), (status = 401, description = "no valid credentials"), (status = 403, description = "the caller's role does not allow it"), (status = 404, description = "no such list on this node")),
     security(("bearer" = []))
@@ -374,7 +408,10 @@ mod tests {
     fn lists_are_named_and_keyed_by_their_first_field() {
         assert_eq!(ChannelList::parse("imap"), Some(ChannelList::Imap));
         assert_eq!(ChannelList::parse("watch"), Some(ChannelList::Watch));
-        assert_eq!(ChannelList::parse("smtp"), None);
+        assert_eq!(ChannelList::parse("smtp"), Some(ChannelList::Smtp));
+        assert_eq!(ChannelList::parse("fax"), None);
+        assert_eq!(ChannelList::Smtp.key_field(), "host");
+        assert!(ChannelList::Smtp.is_single() && !ChannelList::Imap.is_single());
         assert_eq!(ChannelList::Imap.key_field(), "name");
         assert_eq!(ChannelList::Watch.key_field(), "path");
     }

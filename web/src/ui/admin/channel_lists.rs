@@ -1,7 +1,8 @@
-//! The editable channel lists on the channels page: IMAP accounts (`POST /admin/channels/imap`)
-//! and watched folders, fax gateways among them (`POST /admin/channels/watch`). Each list is one
-//! form of rows (fields named `{field}.{row}`, a `remove.{row}` box per row, an empty row to add
-//! one), or `use_file` to return to the configuration file's. A password field is always empty:
+//! The editable channel lists on the channels page: IMAP accounts (`POST /admin/channels/imap`),
+//! the SMTP relay (`POST /admin/channels/smtp`, one row, never removed) and watched folders, fax
+//! gateways among them (`POST /admin/channels/watch`). Each list is one form of rows (fields
+//! named `{field}.{row}`, a `remove.{row}` box per row, an empty row to add one), or `use_file`
+//! to return to the configuration file's. A password field is always empty:
 //! typing one replaces it, leaving it empty keeps the saved one. A refused list is shown again
 //! as typed (passwords excepted) with each problem, and nothing is changed.
 
@@ -39,6 +40,8 @@ pub(super) struct Row {
 /// One list's form.
 pub(super) struct ListForm {
     pub list: &'static str,
+    /// One entry only (the relay): no row to add, none to remove.
+    pub single: bool,
     /// Saved by an admin over the file's.
     pub saved: bool,
     pub rows: Vec<Row>,
@@ -86,17 +89,17 @@ fn row(list: ChannelList, index: usize, fields: &Entry, password_set: bool, is_n
 impl ListForm {
     /// The form of `shown`, with an empty row to add an entry.
     pub(super) fn of(list: ChannelList, shown: &ShownList) -> Self {
-        let mut rows: Vec<Row> = shown
+        let rows: Vec<Row> = shown
             .entries
             .iter()
             .enumerate()
             .map(|(index, entry)| row(list, index, &entry.fields, entry.password_set, false))
             .collect();
-        rows.push(row(list, rows.len(), &Entry::new(), false, true));
         Self {
             list: list.as_str(),
+            single: list.is_single(),
+            rows: with_new_row(list, rows),
             saved: shown.saved,
-            rows,
             problems: Vec::new(),
         }
     }
@@ -108,16 +111,16 @@ impl ListForm {
         typed: &[Entry],
         problems: &[EntryProblem],
     ) -> Self {
-        let mut rows: Vec<Row> = typed
+        let rows: Vec<Row> = typed
             .iter()
             .enumerate()
             .map(|(index, entry)| row(list, index, entry, false, false))
             .collect();
-        rows.push(row(list, rows.len(), &Entry::new(), false, true));
         Self {
             list: list.as_str(),
+            single: list.is_single(),
             saved,
-            rows,
+            rows: with_new_row(list, rows),
             problems: problems
                 .iter()
                 .map(|problem| {
@@ -132,6 +135,14 @@ impl ListForm {
                 .collect(),
         }
     }
+}
+
+/// `rows` and the empty row that adds an entry; a single-entry list gets it only when empty.
+fn with_new_row(list: ChannelList, mut rows: Vec<Row>) -> Vec<Row> {
+    if !list.is_single() || rows.is_empty() {
+        rows.push(row(list, rows.len(), &Entry::new(), false, true));
+    }
+    rows
 }
 
 /// The highest row number a form may post (a bound on what is read).
@@ -246,5 +257,25 @@ mod tests {
             .find(|cell| cell.name == "password")
             .unwrap();
         assert!(password.value.is_empty() && password.password_set);
+    }
+
+    #[test]
+    fn the_relay_form_has_one_row_and_none_to_add() {
+        let mut fields = Entry::new();
+        fields.insert("host".into(), "smtp.example.nl".into());
+        let shown = ShownList {
+            entries: vec![crate::api::channel_settings::ShownEntry {
+                fields,
+                password_set: false,
+            }],
+            saved: false,
+        };
+        let form = ListForm::of(ChannelList::Smtp, &shown);
+        assert!(form.single);
+        assert_eq!(form.rows.len(), 1);
+        assert!(!form.rows[0].is_new);
+        let empty = ListForm::of(ChannelList::Smtp, &ShownList::default());
+        assert_eq!(empty.rows.len(), 1);
+        assert!(empty.rows[0].is_new);
     }
 }

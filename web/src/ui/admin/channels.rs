@@ -1,6 +1,6 @@
 //! Channels (`/admin/channels`): the IMAP mailboxes, the SMTP relay, the voicemail webhook and
 //! the watched folders. On a node that runs channel workers, the IMAP accounts and watched
-//! folders are edited here ([`super::channel_lists`]), saved over the configuration file's and
+//! folders (and the SMTP relay, where replies are sent) are edited here ([`super::channel_lists`]), saved over the configuration file's and
 //! put in force without a restart. The other settings live in the configuration file and
 //! environment, shown read-only; a secret is shown as set or not set, never its value (the
 //! overview never holds one). The voicemail webhook's secret can be replaced here, write-only
@@ -79,6 +79,7 @@ impl ChannelsPage<'_> {
     fn list_title(&self, list: &str) -> &'static str {
         match list {
             "imap" => "admin.channels.imap_accounts",
+            "smtp" => "admin.channels.smtp_relay",
             _ => "admin.channels.watched_folders",
         }
     }
@@ -86,6 +87,7 @@ impl ChannelsPage<'_> {
     fn list_help(&self, list: &str) -> &'static str {
         match list {
             "imap" => "admin.channels.imap_help",
+            "smtp" => "admin.channels.smtp_help",
             _ => "admin.channels.watch_help",
         }
     }
@@ -99,8 +101,17 @@ async fn page_of<'a>(
 ) -> Result<ChannelsPage<'a>, ApiError> {
     let mut refused = refused;
     let mut lists = Vec::new();
+    let mut edited_kinds = Vec::new();
     if let Some(editor) = &state.channel_settings {
-        for list in ChannelList::ALL {
+        for list in ChannelList::ALL
+            .into_iter()
+            .filter(|list| editor.offers(*list))
+        {
+            edited_kinds.push(match list {
+                ChannelList::Imap => "imap",
+                ChannelList::Smtp => "smtp",
+                ChannelList::Watch => "folder",
+            });
             let form = match refused.take_if(|form| form.list == list.as_str()) {
                 Some(form) => form,
                 None => ListForm::of(list, &editor.shown(list).await?),
@@ -108,12 +119,11 @@ async fn page_of<'a>(
             lists.push(form);
         }
     }
-    let edited = state.channel_settings.is_some();
     let channels = state
         .channels
         .channels
         .iter()
-        .filter(|channel| !(edited && matches!(channel.kind, "imap" | "folder")))
+        .filter(|channel| !edited_kinds.contains(&channel.kind))
         .collect();
     Ok(ChannelsPage {
         chrome: Chrome::of(request, state, "admin"),
@@ -144,6 +154,7 @@ pub(super) async fn page(
         "admin.channels.secret_file",
         "admin.channels.secret_kept",
         "admin.channels.list_saved",
+        "admin.channels.relay_saved",
         "admin.channels.list_file",
     ]);
     render(&page)
@@ -191,7 +202,7 @@ pub(super) async fn change_webhook_secret(
     Ok(see_other(&format!("/admin/channels?done={done}")))
 }
 
-/// `POST /admin/channels/{list}`: the IMAP accounts (`imap`) or watched folders (`watch`) as
+/// `POST /admin/channels/{list}`: the IMAP accounts (`imap`), relay (`smtp`) or folders (`watch`) as
 /// posted, or `use_file`; a refused list is shown again as typed with its problems (`400`).
 pub(super) async fn change_list(
     caller: Authed<AdminRole>,
@@ -207,9 +218,10 @@ pub(super) async fn change_list(
         ListChange::Entries(entries) => entries.clone(),
         ListChange::UseFile => Vec::new(),
     };
-    let done = match &change {
-        ListChange::Entries(_) => "list_saved",
-        ListChange::UseFile => "list_file",
+    let done = match (&change, list.is_single()) {
+        (ListChange::Entries(_), true) => "relay_saved",
+        (ListChange::Entries(_), false) => "list_saved",
+        (ListChange::UseFile, _) => "list_file",
     };
     if let Err(problems) = change_channel_list(&state, &caller.identity, list, change).await? {
         let saved = match &state.channel_settings {
