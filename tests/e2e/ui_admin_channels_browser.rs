@@ -49,6 +49,10 @@ async fn an_admin_fixes_a_watched_folder_and_points_the_relay_at_a_working_serve
             .await
             .contains("SMTP relay")
     );
+    let placeholder = browser
+        .script(r#"return document.querySelector('#list-smtp [name="password.0"]').placeholder"#)
+        .await;
+    assert_eq!(placeholder, serde_json::json!("only with a user"));
     browser.screenshot("admin-channels-lists").await;
 
     // A folder that does not exist: refused at its row, nothing saved.
