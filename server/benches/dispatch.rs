@@ -103,6 +103,7 @@ async fn insert_chunk(store: &Arc<dyn Store>, numbers: std::ops::Range<usize>) {
             idem_key: format!("bench-{number}"),
             fingerprint: format!("{number:064x}"),
             blob: format!("bench/{number}"),
+            raw: Some(b"hello".to_vec()),
             size: 5,
             received_at: Utc::now(),
         })
