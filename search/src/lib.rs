@@ -2,6 +2,7 @@
 //! classification. The tantivy index of items, customers and orders joins later; everything here
 //! is pure and works on an in-memory [`linking::MasterSnapshot`].
 
+mod fold;
 pub mod index;
 pub mod intent;
 pub mod linking;

@@ -29,6 +29,7 @@ mod normalise;
 mod query;
 mod schema;
 mod search;
+mod snippet_window;
 mod words;
 mod writer;
 

@@ -294,19 +294,16 @@ impl FieldSnippets {
         })
     }
 
-    /// Builds the snippet; long texts are analysed only around the first probable match.
+    /// Builds the snippet; long texts are analysed only around the words that may match (see
+    /// [`snippet_window`](super::snippet_window)).
     fn snippet(&self, text: &str) -> Option<tantivy::snippet::Snippet> {
         if self.probes.is_empty() {
             return None;
         }
-        if let Some(window) = window(text, &self.probes) {
-            let snippet = self.generator.snippet(window);
-            if !snippet.is_empty() {
-                return Some(snippet);
-            }
-        }
-        let snippet = self.generator.snippet(text);
-        (!snippet.is_empty()).then_some(snippet)
+        super::snippet_window::windows(text, &self.probes)
+            .into_iter()
+            .map(|window| self.generator.snippet(window))
+            .find(|snippet| !snippet.is_empty())
     }
 }
 
@@ -344,31 +341,6 @@ fn in_language(
         field,
         SNIPPET_CHARS,
     ))
-}
-
-/// Bytes before and after a probable match that the snippet analyser reads.
-const WINDOW_BEFORE: usize = 120;
-const WINDOW_AFTER: usize = 480;
-
-/// Returns the part of a long text around the first probe found, if any is found.
-fn window<'t>(text: &'t str, probes: &[String]) -> Option<&'t str> {
-    if text.len() <= WINDOW_BEFORE + WINDOW_AFTER {
-        return None;
-    }
-    let lower = text.to_ascii_lowercase();
-    let first = probes
-        .iter()
-        .filter_map(|probe| lower.find(probe.as_str()))
-        .min()?;
-    let mut start = first.saturating_sub(WINDOW_BEFORE);
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    let mut end = (first + WINDOW_AFTER).min(text.len());
-    while !text.is_char_boundary(end) {
-        end += 1;
-    }
-    Some(&text[start..end])
 }
 
 impl Snippets<'_> {

@@ -54,27 +54,11 @@ pub struct InMemoryNameMatcher {
 
 /// Returns lower-case words with diacritics folded and punctuation dropped.
 pub fn name_words(text: &str) -> Vec<String> {
-    let folded: String = text.chars().map(fold).collect();
-    folded
+    crate::fold::folded(text)
         .split(|c: char| !(c.is_alphanumeric() || c == '&'))
         .filter(|word| !word.is_empty())
         .map(str::to_owned)
         .collect()
-}
-
-fn fold(character: char) -> char {
-    let lower = character.to_lowercase().next().unwrap_or(character);
-    match lower {
-        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
-        'é' | 'è' | 'ê' | 'ë' => 'e',
-        'í' | 'ì' | 'î' | 'ï' => 'i',
-        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' => 'o',
-        'ú' | 'ù' | 'û' | 'ü' => 'u',
-        'ç' => 'c',
-        'ñ' => 'n',
-        'ß' => 's',
-        other => other,
-    }
 }
 
 impl InMemoryNameMatcher {
