@@ -17,8 +17,8 @@ pub(crate) struct Statements {
 impl Statements {
     fn of<D: JsonSql>() -> Self {
         Self {
-            item_view: crate::item_view_sql::item_view_statement::<D>(),
-            my_work: crate::work_sql::my_work_statement::<D>(),
+            item_view: D::parameters(crate::item_view_sql::item_view_statement::<D>()),
+            my_work: D::parameters(crate::work_sql::my_work_statement::<D>()),
         }
     }
 }
@@ -40,6 +40,8 @@ pub(crate) trait JsonSql {
     fn nested(subquery: &str) -> String;
     /// The whole document as text.
     fn text(expression: &str) -> String;
+    /// `statement` with its parameter `$1` read the way this database plans best.
+    fn parameters(statement: String) -> String;
     /// The JSON statements in this spelling, built once.
     fn statements() -> &'static Statements;
 }
@@ -72,6 +74,14 @@ impl JsonSql for sqlx::Sqlite {
 
     fn text(expression: &str) -> String {
         expression.to_owned()
+    }
+
+    fn parameters(statement: String) -> String {
+        // With STAT4 statistics (the bundled SQLite has them, `ANALYZE` fills them), a bound
+        // parameter compared with an indexed column makes SQLite prepare the statement again
+        // whenever its value changes — for these long statements, on every call. Read through
+        // a subquery, the value is no input to the plan and the prepared statement is reused.
+        statement.replace("$1", "(SELECT $1)")
     }
 
     fn statements() -> &'static Statements {
@@ -107,6 +117,10 @@ impl JsonSql for sqlx::Postgres {
 
     fn text(expression: &str) -> String {
         format!("({expression})::text")
+    }
+
+    fn parameters(statement: String) -> String {
+        statement
     }
 
     fn statements() -> &'static Statements {
