@@ -236,17 +236,11 @@ async fn an_admin_points_a_mailbox_at_another_folder_and_the_reader_follows_with
     wait_for_items(&store, 4).await;
     assert_eq!(dovecot.count("Orders", "UNKEYWORD $Switchboard").await, 1);
 
-    let events = store
-        .recent_events("channel.imap_changed", 10)
-        .await
-        .unwrap();
-    let sources: Vec<&str> = events
-        .iter()
-        .map(|event| event.details["source"].as_str().unwrap())
-        .collect();
+    let audited = switchboard_tests::audited_changes(&store, "channel.imap_changed").await;
+    let sources: Vec<&str> = audited.iter().map(|(source, _)| source.as_str()).collect();
     assert_eq!(sources, vec!["file", "admin"]);
-    for event in &events {
-        assert!(!event.details.to_string().contains(PASSWORD));
+    for (_, details) in &audited {
+        assert!(!details.contains(PASSWORD));
     }
     editor.stop().await;
 }

@@ -151,17 +151,12 @@ async fn an_admin_replaces_the_webhook_secret_write_only_on_every_database() {
         let refused = test::call_service(&app, callback(ADMIN_SECRET, "call-6").to_request()).await;
         assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "{label}");
 
-        let events = store
-            .recent_events("channel.webhook_secret_changed", 10)
-            .await
-            .unwrap();
-        let sources: Vec<&str> = events
-            .iter()
-            .map(|event| event.details["source"].as_str().unwrap())
-            .collect();
+        let audited =
+            switchboard_tests::audited_changes(&store, "channel.webhook_secret_changed").await;
+        let sources: Vec<&str> = audited.iter().map(|(source, _)| source.as_str()).collect();
         assert_eq!(sources, vec!["file", "admin"], "{label}");
-        for event in &events {
-            assert!(shows_no_secret(&event.details.to_string()), "{label}");
+        for (_, details) in &audited {
+            assert!(shows_no_secret(details), "{label}");
         }
         follower.abort();
     }

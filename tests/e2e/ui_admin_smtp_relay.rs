@@ -289,17 +289,11 @@ async fn an_admin_points_replies_at_another_relay_and_the_next_reply_goes_throug
         assert_eq!(relay.current(), plain_relay(file_sink.port));
 
         // Every change is audited, never with the password.
-        let events = store
-            .recent_events("channel.smtp_changed", 10)
-            .await
-            .unwrap();
-        let sources: Vec<&str> = events
-            .iter()
-            .map(|event| event.details["source"].as_str().unwrap())
-            .collect();
+        let audited = switchboard_tests::audited_changes(&store, "channel.smtp_changed").await;
+        let sources: Vec<&str> = audited.iter().map(|(source, _)| source.as_str()).collect();
         assert_eq!(sources, vec!["file", "admin", "admin"], "{label}");
-        for event in &events {
-            assert!(!event.details.to_string().contains(RELAY_PASSWORD));
+        for (_, details) in &audited {
+            assert!(!details.contains(RELAY_PASSWORD));
         }
         follower.abort();
         editor.stop().await;

@@ -243,3 +243,21 @@ pub async fn wait_for_items(store: &Arc<dyn Store>, expected: i64, within: std::
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// The latest audit events of `action` (at most 10, newest first) as the `source` each names and
+/// its details as JSON text, for checking who changed a setting and that no secret was recorded.
+pub async fn audited_changes(store: &Arc<dyn Store>, action: &str) -> Vec<(String, String)> {
+    store
+        .recent_events(action, 10)
+        .await
+        .unwrap_or_else(|error| panic!("cannot read {action} events: {error}"))
+        .into_iter()
+        .map(|event| {
+            let source = event.details["source"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{action} event without a source: {}", event.details))
+                .to_owned();
+            (source, event.details.to_string())
+        })
+        .collect()
+}

@@ -100,10 +100,8 @@ impl Folded {
         }
     }
 
+    /// Lower-cased and folded character by character (for a text that is not all ASCII).
     fn of(text: &str) -> Self {
-        if text.is_ascii() {
-            return Self::lower_ascii(text);
-        }
         let mut folded = String::with_capacity(text.len());
         let mut origins = Vec::with_capacity(text.len());
         for (offset, character) in text.char_indices() {

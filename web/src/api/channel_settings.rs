@@ -66,14 +66,14 @@ const fn field(name: &'static str, input: FieldInput) -> FieldSpec {
     FieldSpec { name, input }
 }
 
+/// How a mail connection is secured (IMAP and SMTP alike).
+const CONNECTION_SECURITY: FieldInput = FieldInput::Choice(&["tls", "starttls", "plain"]);
+
 const IMAP_FIELDS: &[FieldSpec] = &[
     field("name", FieldInput::Text),
     field("host", FieldInput::Text),
     field("port", FieldInput::Number),
-    field(
-        "security",
-        FieldInput::Choice(&["tls", "starttls", "plain"]),
-    ),
+    field("security", CONNECTION_SECURITY),
     field("user", FieldInput::Text),
     field("password", FieldInput::Password),
     field("folder", FieldInput::Text),
@@ -86,10 +86,7 @@ const IMAP_FIELDS: &[FieldSpec] = &[
 const SMTP_FIELDS: &[FieldSpec] = &[
     field("host", FieldInput::Text),
     field("port", FieldInput::Number),
-    field(
-        "security",
-        FieldInput::Choice(&["tls", "starttls", "plain"]),
-    ),
+    field("security", CONNECTION_SECURITY),
     field("user", FieldInput::Text),
     field("password", FieldInput::Password),
     field("from", FieldInput::Text),
