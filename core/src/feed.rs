@@ -190,8 +190,10 @@ pub struct SearchMatch {
 pub struct SearchPage {
     /// Hits, best first.
     pub matches: Vec<SearchMatch>,
-    /// Every match, when counted.
+    /// The matches, when counted; counting stops at 10,000 (no page reaches further).
     pub total: Option<usize>,
+    /// Whether counting stopped there: there are at least `total` matches.
+    pub total_capped: bool,
     /// Whether hits follow this page.
     pub has_more: bool,
 }

@@ -81,6 +81,47 @@ fn the_writer_commits_on_its_own_timer() {
     assert_eq!(items(&index, "charlie"), vec![9]);
 }
 
+/// Nice values of this process's threads whose names start with `prefix` (Linux).
+#[cfg(target_os = "linux")]
+fn nice_of_threads(prefix: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| {
+            let path = task.ok()?.path();
+            let name = std::fs::read_to_string(path.join("comm")).ok()?;
+            let stat = std::fs::read_to_string(path.join("stat")).ok()?;
+            // Fields after the parenthesised name; the nice value is the 19th field overall.
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            name.starts_with(prefix)
+                .then(|| fields.get(16)?.parse().ok())?
+        })
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn writing_threads_yield_the_cpu_to_requests() {
+    let own = rustix::process::getpriority_process(None).unwrap();
+    let (_dir, index) = open();
+    index
+        .apply(vec![(
+            1,
+            Change::Upsert(item(1, None, "Priority", "delta")),
+        )])
+        .unwrap();
+    index.commit().unwrap();
+    // Writer loop, tantivy's indexing threads (restarted by the commit) and merge threads.
+    for prefix in ["search-index-wr", "thrd-tantivy-in", "merge_thread_"] {
+        let nices = nice_of_threads(prefix);
+        assert!(!nices.is_empty(), "no {prefix} thread");
+        for nice in nices {
+            assert!(nice >= own.max(10), "{prefix} runs at nice {nice}");
+        }
+    }
+    // The thread that opened the index (a request thread, here the test's) keeps its priority.
+    assert_eq!(rustix::process::getpriority_process(None).unwrap(), own);
+}
+
 #[test]
 fn a_language_first_seen_after_opening_is_searched() {
     let (_dir, index) = open();

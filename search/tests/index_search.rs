@@ -9,7 +9,7 @@ use index_support::{customer, hits, item, item_hit, open, order};
 use switchboard_core::item::{Channel, ItemStatus, Language};
 use switchboard_core::{CustomerNo, QueueId};
 use switchboard_search::index::{
-    Change, DocKind, HitId, MasterChange, MatchMode, SearchQuery, SnippetField,
+    Change, DocKind, HitId, MAX_COUNT, MasterChange, MatchMode, SearchQuery, SnippetField,
 };
 
 #[test]
@@ -265,6 +265,42 @@ fn pages_split_the_hits_without_overlap() {
             .search(&SearchQuery::new("factuur").page(10_000, 10))
             .is_err()
     );
+}
+
+#[test]
+fn counting_stops_at_the_deepest_page_and_skips_deleted_items() {
+    let (_dir, index) = open();
+    let invoice = |id: i64, text: &str| {
+        (
+            id,
+            Change::Upsert(item(id, Some(Language::Dutch), "Vraag", text)),
+        )
+    };
+    let over = i64::try_from(MAX_COUNT).unwrap() + 2;
+    index
+        .apply(
+            (1..=over)
+                .map(|id| invoice(id, "factuur klopt niet"))
+                .collect(),
+        )
+        .unwrap();
+    index.commit().unwrap();
+    let mut query = SearchQuery::new("factuur").page(0, 10);
+    query.count_total = true;
+    let page = index.search(&query).unwrap();
+    assert_eq!((page.total, page.total_capped), (Some(MAX_COUNT), true));
+
+    // Five items no longer mention it: their old documents are deleted, not yet merged away.
+    index
+        .apply((1..=5).map(|id| invoice(id, "levering te laat")).collect())
+        .unwrap();
+    index.commit().unwrap();
+    let page = index.search(&query).unwrap();
+    assert_eq!(
+        (page.total, page.total_capped),
+        (Some(MAX_COUNT - 3), false)
+    );
+    assert_eq!(page.hits.len(), 10);
 }
 
 #[test]

@@ -94,6 +94,13 @@ async fn finds_records(setup: &Setup, state: &AppState) {
     assert_eq!(before["hits"].as_array().unwrap().len(), 0, "{label}");
     let listing = setup.hits(state, "kind=item&limit=200").await;
     assert_eq!(listing.len(), 40, "{label}: {:?}", keys(&listing));
+    // Every item counted: far fewer than where counting stops.
+    let (_, counted) = setup.get(state, "kind=item&limit=5").await;
+    assert_eq!(
+        (&counted["total"], &counted["total_capped"]),
+        (&serde_json::json!(40), &serde_json::json!(false)),
+        "{label}"
+    );
     hits_show_the_stored_items(setup, &listing).await;
 }
 

@@ -26,6 +26,7 @@ mod handle;
 mod identifiers;
 mod layout;
 mod normalise;
+mod priority;
 mod query;
 mod schema;
 mod search;
@@ -42,5 +43,5 @@ pub use normalise::identifier_key;
 pub use query::{MatchMode, SearchQuery};
 pub use schema::DocKind;
 pub use search::{
-    HitId, HitSnippet, MAX_LIMIT, MAX_WINDOW, SearchHit, SearchResults, SnippetField,
+    HitId, HitSnippet, MAX_COUNT, MAX_LIMIT, MAX_WINDOW, SearchHit, SearchResults, SnippetField,
 };

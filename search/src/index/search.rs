@@ -5,10 +5,10 @@ use serde::Serialize;
 use switchboard_core::{CustomerNo, OrderNo, WorkItemId};
 use tantivy::collector::{Collector, TopDocs};
 use tantivy::columnar::Column;
-use tantivy::query::Query;
+use tantivy::query::{EnableScoring, Query};
 use tantivy::schema::{Field, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
+use tantivy::{DocAddress, DocSet, Order, Searcher, TERMINATED, TantivyDocument};
 
 use super::analysis::{Slot, analyser};
 use super::error::IndexError;
@@ -20,6 +20,9 @@ use super::schema::{DocKind, ITEM_ID};
 pub const MAX_LIMIT: usize = 200;
 /// Deepest hit a page may reach (offset + limit).
 pub const MAX_WINDOW: usize = 10_000;
+/// Matches counted at most: no page reaches further, and counting every match of a common word
+/// over a million items would cost more than the page itself (search engines stop there too).
+pub const MAX_COUNT: usize = MAX_WINDOW;
 /// Characters of a snippet around the best match.
 const SNIPPET_CHARS: usize = 160;
 
@@ -96,8 +99,10 @@ pub struct SearchHit {
 pub struct SearchResults {
     /// The hits, best first (listings: newest first).
     pub hits: Vec<SearchHit>,
-    /// Every match, when counting was asked for.
+    /// The matches, when counting was asked for, up to [`MAX_COUNT`].
     pub total: Option<usize>,
+    /// Whether counting stopped at [`MAX_COUNT`]: there are at least `total` matches.
+    pub total_capped: bool,
     /// Whether hits follow this page.
     pub has_more: bool,
 }
@@ -176,7 +181,8 @@ pub(crate) fn run(
     }
     Ok(SearchResults {
         hits,
-        total,
+        total: total.map(|count| count.min(MAX_COUNT)),
+        total_capped: total.is_some_and(|count| count > MAX_COUNT),
         has_more,
     })
 }
@@ -189,10 +195,32 @@ fn collect<C: Collector>(
 ) -> Result<(C::Fruit, Option<usize>), IndexError> {
     let fruit = searcher.search(query, &collector)?;
     // Counted apart from the page: a top-k collector alone skips blocks that cannot reach the
-    // page (collected together with `Count`, every match would be scored), and counting
-    // scores nothing (a single term's count is read off its postings when nothing is deleted).
-    let total = count.then(|| query.count(searcher)).transpose()?;
+    // page (collected together with `Count`, every match would be scored).
+    let total = count
+        .then(|| count_up_to(searcher, query, MAX_COUNT + 1))
+        .transpose()?;
     Ok((fruit, total))
+}
+
+/// Counts the matches, stopping once `cap` are found; scores nothing.
+fn count_up_to(searcher: &Searcher, query: &dyn Query, cap: usize) -> Result<usize, IndexError> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut found = 0;
+    for reader in searcher.segment_readers() {
+        if found >= cap {
+            break;
+        }
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let alive = reader.alive_bitset();
+        let mut doc = scorer.doc();
+        while doc != TERMINATED && found < cap {
+            if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                found += 1;
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok(found)
 }
 
 /// Reads item hits' ids from the fast field, without loading stored documents; opens each

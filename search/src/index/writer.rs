@@ -18,6 +18,7 @@ use super::error::IndexError;
 use super::generation::{Generation, Payload};
 use super::handle::Shared;
 use super::layout::Layout;
+use super::priority::yield_to_requests;
 
 /// What the handle asks of the writer thread.
 pub(crate) enum Command {
@@ -44,11 +45,24 @@ pub(crate) enum Command {
     Abandon,
 }
 
-/// Opens a writer on a generation.
+/// Opens a writer on a generation, from a thread at the writing threads' priority, so the
+/// indexing and merge threads tantivy starts inherit it ([`priority`](super::priority)).
 pub(crate) fn open_writer(
     generation: &Generation,
     config: &IndexConfig,
 ) -> Result<IndexWriter, IndexError> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                yield_to_requests();
+                writer_on(generation, config)
+            })
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+fn writer_on(generation: &Generation, config: &IndexConfig) -> Result<IndexWriter, IndexError> {
     let writer = generation
         .index
         .writer_with_num_threads(config.threads(), config.writer_memory())?;
@@ -85,6 +99,8 @@ pub(crate) struct WriterLoop {
 impl WriterLoop {
     /// Runs until shut down or until every handle is gone.
     pub(crate) fn run(mut self, commands: &Receiver<Command>) {
+        // Commits restart tantivy's indexing threads from this thread.
+        yield_to_requests();
         loop {
             match commands.recv_timeout(self.wait()) {
                 Ok(Command::Shutdown { reply }) => {

@@ -48,6 +48,7 @@ impl SearchIndex for IndexSearch {
         Ok(SearchPage {
             matches,
             total: results.total,
+            total_capped: results.total_capped,
             has_more: results.has_more,
         })
     }

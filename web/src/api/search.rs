@@ -57,6 +57,8 @@ struct Params {
 pub(crate) struct SearchResponse {
     pub(crate) hits: Vec<Hit>,
     pub(crate) total: Option<usize>,
+    /// Whether `total` is where counting stopped (at least that many match).
+    pub(crate) total_capped: bool,
     offset: usize,
     limit: usize,
     pub(crate) has_more: bool,
@@ -108,7 +110,7 @@ pub(crate) enum HitRecord {
     tag = "search",
     summary = "Searches items, customers and orders",
     params(("q" = Option<String>, Query, description = "words in tantivy syntax"), ("kind" = Option<String>, Query, description = "item, customer or order"), ("channel" = Option<String>, Query, description = "items: comma-separated channels"), ("status" = Option<String>, Query, description = "items: comma-separated statuses"), ("customer" = Option<String>, Query, description = "a customer number"), ("queue" = Option<String>, Query, description = "a queue name or id"), ("from" = Option<String>, Query, description = "received at or after"), ("to" = Option<String>, Query, description = "received up to"), ("offset" = Option<String>, Query, description = "page start"), ("limit" = Option<String>, Query, description = "page size, 1-200"), ("mode" = Option<String>, Query, description = "and or or")),
-    responses((status = 200, description = "hits, total, offset, limit, has_more", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 503, description = "not available on this node")),
+    responses((status = 200, description = "hits, total (counted up to 10,000), total_capped, offset, limit, has_more", body = Object), (status = 400, description = "bad input"), (status = 401, description = "no valid credentials"), (status = 503, description = "not available on this node")),
     security(("bearer" = []))
 )]
 async fn search(
@@ -137,6 +139,7 @@ pub(crate) async fn search_hits(
         return Ok(SearchResponse {
             hits: Vec::new(),
             total: Some(0),
+            total_capped: false,
             offset: 0,
             limit: DEFAULT_LIMIT,
             has_more: false,
@@ -144,12 +147,13 @@ pub(crate) async fn search_hits(
     };
     let (offset, limit) = (search.offset, search.limit);
     let page = index.search(search).await?;
-    let total = page.total;
+    let (total, total_capped) = (page.total, page.total_capped);
     let has_more = page.has_more;
     let hits = enrich(page, state).await?;
     Ok(SearchResponse {
         hits,
         total,
+        total_capped,
         offset,
         limit,
         has_more,

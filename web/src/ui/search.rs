@@ -30,6 +30,7 @@ struct SearchPage<'a> {
     kind: String,
     searched: bool,
     total: Option<usize>,
+    total_capped: bool,
     hits: Vec<HitView>,
     problem: Option<String>,
 }
@@ -107,6 +108,7 @@ pub(super) async fn page(
         kind,
         searched,
         total: None,
+        total_capped: false,
         hits: Vec::new(),
         problem: None,
     };
@@ -121,6 +123,7 @@ pub(super) async fn page(
         match search_hits(&query_string, &state).await {
             Ok(found) => {
                 page.total = found.total;
+                page.total_capped = found.total_capped;
                 page.hits = found
                     .hits
                     .into_iter()
