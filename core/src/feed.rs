@@ -3,7 +3,7 @@
 //! is a projection: it returns ids, and the store supplies the records.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::CoreResult;
@@ -55,6 +55,30 @@ pub struct ItemHitRecord {
     pub customer_no: Option<CustomerNo>,
 }
 
+/// A customer's summary as a search hit shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerHitRecord {
+    /// The customer number as master data writes it.
+    pub number: CustomerNo,
+    /// The name.
+    pub name: String,
+    /// The city.
+    pub city: Option<String>,
+}
+
+/// An order's summary as a search hit shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderHitRecord {
+    /// The order number.
+    pub number: OrderNo,
+    /// Its customer.
+    pub customer_no: CustomerNo,
+    /// The order status as the ERP writes it.
+    pub status: String,
+    /// When it was ordered.
+    pub order_date: Option<NaiveDate>,
+}
+
 /// A cheap fingerprint of the master data the index shows (customers with contacts, orders
 /// with lines and deliveries): when it changes, the indexer reads master data again.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -83,6 +107,17 @@ pub trait ChangeFeed: Send + Sync {
     /// Reads the summaries of the items with these ids, in one statement per 500 ids and without
     /// their text; ids of missing items are left out, the order is the store's.
     async fn item_hit_records(&self, ids: &[WorkItemId]) -> CoreResult<Vec<ItemHitRecord>>;
+
+    /// Reads the summaries of the customers with these numbers (exactly as master data writes
+    /// them), in one statement per 500; missing ones are left out, the order is the store's.
+    async fn customer_hit_records(
+        &self,
+        numbers: &[CustomerNo],
+    ) -> CoreResult<Vec<CustomerHitRecord>>;
+
+    /// Reads the summaries of the orders with these numbers, in one statement per 500; missing
+    /// ones are left out, the order is the store's.
+    async fn order_hit_records(&self, numbers: &[OrderNo]) -> CoreResult<Vec<OrderHitRecord>>;
 
     /// Returns the fingerprint of the indexed master data.
     async fn master_version(&self) -> CoreResult<MasterVersion>;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use switchboard_core::feed::{IndexableItem, ItemHitRecord};
+use switchboard_core::feed::{CustomerHitRecord, IndexableItem, ItemHitRecord, OrderHitRecord};
 use switchboard_core::item::{Channel, ItemStatus, SenderIdentity};
 use switchboard_core::link::LinkKind;
 use switchboard_core::{CoreError, CustomerNo, OrderNo, WorkItemId};
@@ -70,6 +70,52 @@ impl ItemHitRow {
             queue: self.queue_name,
             customer_no: self.customer_no.map(CustomerNo::new),
         })
+    }
+}
+
+/// A customer's summary as a search hit shows it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CustomerHitRow {
+    customer_number: String,
+    name: String,
+    city: Option<String>,
+}
+
+/// The columns [`CustomerHitRow`] reads; the caller appends the number list and closes it.
+pub(crate) const CUSTOMER_HIT_SELECT: &str =
+    "SELECT customer_number, name, city FROM customers WHERE customer_number IN (";
+
+impl From<CustomerHitRow> for CustomerHitRecord {
+    fn from(row: CustomerHitRow) -> Self {
+        Self {
+            number: CustomerNo::new(row.customer_number),
+            name: row.name,
+            city: row.city,
+        }
+    }
+}
+
+/// An order's summary as a search hit shows it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrderHitRow {
+    order_number: String,
+    customer_number: String,
+    status: String,
+    order_date: Option<chrono::NaiveDate>,
+}
+
+/// The columns [`OrderHitRow`] reads; the caller appends the number list and closes it.
+pub(crate) const ORDER_HIT_SELECT: &str =
+    "SELECT order_number, customer_number, status, order_date FROM orders WHERE order_number IN (";
+
+impl From<OrderHitRow> for OrderHitRecord {
+    fn from(row: OrderHitRow) -> Self {
+        Self {
+            number: OrderNo::new(row.order_number),
+            customer_no: CustomerNo::new(row.customer_number),
+            status: row.status,
+            order_date: row.order_date,
+        }
     }
 }
 
@@ -219,6 +265,54 @@ macro_rules! impl_change_feed {
             }
 
             #[tracing::instrument(skip_all)]
+            async fn customer_hit_records(
+                &self,
+                numbers: &[switchboard_core::CustomerNo],
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::feed::CustomerHitRecord>>
+            {
+                let mut records = Vec::with_capacity(numbers.len());
+                for chunk in numbers.chunks($crate::feed_sql::IDS_PER_STATEMENT) {
+                    let keys: Vec<String> = chunk
+                        .iter()
+                        .map(|number| number.as_str().to_owned())
+                        .collect();
+                    let rows: Vec<$crate::feed_sql::CustomerHitRow> = Self::rows_with_ids(
+                        $crate::feed_sql::CUSTOMER_HIT_SELECT,
+                        &keys,
+                        ")",
+                        &self.pool,
+                    )
+                    .await?;
+                    records.extend(rows.into_iter().map(Into::into));
+                }
+                Ok(records)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn order_hit_records(
+                &self,
+                numbers: &[switchboard_core::OrderNo],
+            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::feed::OrderHitRecord>>
+            {
+                let mut records = Vec::with_capacity(numbers.len());
+                for chunk in numbers.chunks($crate::feed_sql::IDS_PER_STATEMENT) {
+                    let keys: Vec<String> = chunk
+                        .iter()
+                        .map(|number| number.as_str().to_owned())
+                        .collect();
+                    let rows: Vec<$crate::feed_sql::OrderHitRow> = Self::rows_with_ids(
+                        $crate::feed_sql::ORDER_HIT_SELECT,
+                        &keys,
+                        ")",
+                        &self.pool,
+                    )
+                    .await?;
+                    records.extend(rows.into_iter().map(Into::into));
+                }
+                Ok(records)
+            }
+
+            #[tracing::instrument(skip_all)]
             async fn indexable_items_after(
                 &self,
                 after: Option<switchboard_core::WorkItemId>,
@@ -295,14 +389,15 @@ macro_rules! impl_change_feed {
 
         impl $store {
             /// Runs `head <ids, comma separated> tail` and reads the rows.
-            async fn rows_with_ids<T>(
+            async fn rows_with_ids<T, K>(
                 head: &str,
-                ids: &[i64],
+                ids: &[K],
                 tail: &str,
                 pool: &sqlx::Pool<$db>,
             ) -> switchboard_core::error::CoreResult<Vec<T>>
             where
                 T: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+                K: for<'q> sqlx::Encode<'q, $db> + sqlx::Type<$db> + Clone + Send + Sync + 'static,
             {
                 if ids.is_empty() {
                     return Ok(Vec::new());
@@ -310,7 +405,7 @@ macro_rules! impl_change_feed {
                 let mut builder = sqlx::QueryBuilder::<$db>::new(head);
                 let mut separated = builder.separated(", ");
                 for id in ids {
-                    separated.push_bind(*id);
+                    separated.push_bind(id.clone());
                 }
                 builder.push(tail);
                 builder

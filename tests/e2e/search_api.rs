@@ -43,6 +43,20 @@ async fn finds_records(setup: &Setup, state: &AppState) {
     );
     assert_eq!(by_tracking[0]["customer"], "0000111593");
     assert_eq!(by_tracking[0]["status"], "invoiced");
+    assert!(by_tracking[0]["order_date"].is_string(), "{by_tracking:?}");
+
+    // All kinds at once: every hit carries its record's summary, read one statement per kind.
+    let mixed = setup.hits(state, "q=118084&limit=50").await;
+    for kind in ["customer", "order"] {
+        assert!(
+            mixed.iter().any(|hit| hit["kind"] == kind),
+            "{label}: no {kind} in {mixed:?}"
+        );
+    }
+    for hit in mixed.iter().filter(|hit| hit["kind"] == "order") {
+        assert_eq!(hit["customer"], "0000118084", "{label}: {hit}");
+        assert!(hit["status"].is_string(), "{label}: {hit}");
+    }
 
     // e0004 asks "Graag bestellen wij" under the subject "Bestelling INK89375".
     let dutch = setup

@@ -14,7 +14,7 @@ use switchboard_core::feed::{
     SearchIndex, SearchKind, SearchMode, SearchPage, SearchRequest, SearchSnippet, SearchTarget,
 };
 use switchboard_core::item::{Channel, ItemStatus};
-use switchboard_core::{CoreError, CustomerNo, QueueId, WorkItemId};
+use switchboard_core::{CoreError, CustomerNo, OrderNo, QueueId, WorkItemId};
 
 use crate::auth::{AgentRole, Authed};
 use crate::error::ApiError;
@@ -291,20 +291,35 @@ fn time(raw: &str, name: &str, upper: bool) -> Result<DateTime<Utc>, CoreError> 
 
 /// Adds each hit's record from the store; hits whose record is gone are left out.
 async fn enrich(page: SearchPage, state: &AppState) -> Result<Vec<Hit>, CoreError> {
-    let item_ids: Vec<WorkItemId> = page
-        .matches
-        .iter()
-        .filter_map(|hit| match &hit.target {
-            SearchTarget::Item(id) => Some(*id),
-            _ => None,
-        })
-        .collect();
+    let (mut item_ids, mut customer_nos, mut order_nos) = (Vec::new(), Vec::new(), Vec::new());
+    for hit in &page.matches {
+        match &hit.target {
+            SearchTarget::Item(id) => item_ids.push(*id),
+            SearchTarget::Customer(number) => customer_nos.push(number.clone()),
+            SearchTarget::Order(number) => order_nos.push(number.clone()),
+        }
+    }
+    // One statement per kind of record hit, however many hits.
     let mut items: HashMap<WorkItemId, _> = state
         .store
         .item_hit_records(&item_ids)
         .await?
         .into_iter()
         .map(|item| (item.id, item))
+        .collect();
+    let mut customers: HashMap<CustomerNo, _> = state
+        .store
+        .customer_hit_records(&customer_nos)
+        .await?
+        .into_iter()
+        .map(|customer| (customer.number.clone(), customer))
+        .collect();
+    let mut orders: HashMap<OrderNo, _> = state
+        .store
+        .order_hit_records(&order_nos)
+        .await?
+        .into_iter()
+        .map(|order| (order.number.clone(), order))
         .collect();
     let mut hits = Vec::with_capacity(page.matches.len());
     for hit in page.matches {
@@ -323,10 +338,8 @@ async fn enrich(page: SearchPage, state: &AppState) -> Result<Vec<Hit>, CoreErro
                 customer_no: found.customer_no.map(|number| number.as_str().to_owned()),
             }),
             SearchTarget::Customer(number) => {
-                state
-                    .store
-                    .customer(number.as_str())
-                    .await?
+                customers
+                    .remove(number)
                     .map(|customer| HitRecord::Customer {
                         id: number.as_str().to_owned(),
                         number: number.as_str().to_owned(),
@@ -334,19 +347,13 @@ async fn enrich(page: SearchPage, state: &AppState) -> Result<Vec<Hit>, CoreErro
                         city: customer.city,
                     })
             }
-            SearchTarget::Order(number) => {
-                state
-                    .store
-                    .order(number.as_str())
-                    .await?
-                    .map(|order| HitRecord::Order {
-                        id: number.as_str().to_owned(),
-                        number: number.as_str().to_owned(),
-                        customer: order.customer_no.as_str().to_owned(),
-                        status: order.status,
-                        order_date: order.order_date,
-                    })
-            }
+            SearchTarget::Order(number) => orders.remove(number).map(|order| HitRecord::Order {
+                id: number.as_str().to_owned(),
+                number: number.as_str().to_owned(),
+                customer: order.customer_no.as_str().to_owned(),
+                status: order.status,
+                order_date: order.order_date,
+            }),
         };
         match record {
             Some(record) => hits.push(Hit {
