@@ -3,10 +3,13 @@
 //! [`switchboard_core::case::CaseStore`]; written once and expanded for each database by
 //! [`impl_case_store!`]. The grouping rules themselves are [`switchboard_core::case::decide`]
 //! (placing one item, merging the cases it ties) and [`switchboard_core::case::regroup`]
-//! (examining a case again after a member left or changed).
+//! (examining a case again after a member left or changed), applied in memory by
+//! [`switchboard_core::case::CaseBook`] to everything a batch of placements can touch.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use switchboard_core::case::{CaseSubject, RelatedItem};
+use switchboard_core::case::{BookItem, BookMember, CaseBook, CaseRule, RelatedItem};
 use switchboard_core::item::{Channel, ItemStatus};
 use switchboard_core::link::LinkKind;
 use switchboard_core::{CaseId, CoreError, WorkItemId};
@@ -19,9 +22,6 @@ pub(crate) const RELATED_SELECT: &str = "SELECT items.id, items.channel, items.s
      case_items.evidence FROM items \
      LEFT JOIN users ON users.id = items.assigned_user_id \
      LEFT JOIN case_items ON case_items.item_id = items.id";
-
-/// Statuses of items that are still work: a case with such a member is open.
-pub(crate) const OPEN_STATUSES: &str = "('new', 'queued', 'offered', 'assigned', 'waiting')";
 
 /// An item as the related view lists it, as the database returns it.
 #[derive(sqlx::FromRow, serde::Deserialize)]
@@ -53,27 +53,65 @@ impl RelatedRow {
     }
 }
 
-/// What the grouping reads of `item`, from the applied links `(item, kind, key)` of it (and
-/// of other items, which are passed over) in the order they were made.
-pub(crate) fn subject_of(
-    item: i64,
-    received_at: DateTime<Utc>,
-    noise: bool,
+/// The columns of a [`CaseItemRow`], for `WHERE` (or `JOIN … WHERE`) clauses to follow.
+pub(crate) const CASE_ITEM_SELECT: &str = "SELECT items.id, items.received_at, items.noise, \
+     items.status, case_items.case_id, case_items.evidence FROM items \
+     LEFT JOIN case_items ON case_items.item_id = items.id";
+
+/// An item as case placement reads it: id, received time, noise, status, and its case and
+/// evidence when it is in one.
+pub(crate) type CaseItemRow = (
+    i64,
+    DateTime<Utc>,
+    Option<String>,
+    String,
+    Option<i64>,
+    Option<String>,
+);
+
+/// Builds the book of case placement from the items read (each once), their applied
+/// customer and order links `(item, kind, key)` in the order they were made, and the customer
+/// of each case they are in.
+pub(crate) fn case_book(
+    rule: CaseRule,
+    rows: Vec<CaseItemRow>,
     links: &[(i64, String, String)],
-) -> CaseSubject {
-    let keys = |kind: LinkKind| {
-        links
-            .iter()
-            .filter(move |(of, stored, _)| *of == item && stored == kind.as_str())
-            .map(|(_, _, key)| key.clone())
-    };
-    CaseSubject {
-        item: WorkItemId::new(item),
-        received_at,
-        customer: keys(LinkKind::Customer).next(),
-        orders: keys(LinkKind::Order).collect(),
-        noise,
+    cases: Vec<(i64, String)>,
+) -> Result<CaseBook, CoreError> {
+    let mut keys: HashMap<i64, (Vec<String>, Vec<String>)> = HashMap::new();
+    for (item, kind, key) in links {
+        let (customers, orders) = keys.entry(*item).or_default();
+        if kind == LinkKind::Customer.as_str() {
+            customers.push(key.clone());
+        } else if kind == LinkKind::Order.as_str() {
+            orders.push(key.clone());
+        }
     }
+    let mut items = Vec::with_capacity(rows.len());
+    let mut memberships = Vec::new();
+    for (id, received_at, noise, status, case, evidence) in rows {
+        let (customers, orders) = keys.remove(&id).unwrap_or_default();
+        items.push(BookItem {
+            id: WorkItemId::new(id),
+            received_at,
+            noise: noise.is_some(),
+            status: parse_enum("status", &status, ItemStatus::parse)?,
+            customers,
+            orders,
+        });
+        if let (Some(case), Some(evidence)) = (case, evidence) {
+            memberships.push(BookMember {
+                item: WorkItemId::new(id),
+                case: CaseId::new(case),
+                evidence,
+            });
+        }
+    }
+    let cases = cases
+        .into_iter()
+        .map(|(id, customer)| (CaseId::new(id), customer))
+        .collect();
+    Ok(CaseBook::new(rule, items, memberships, cases))
 }
 
 /// Implements case placement and [`switchboard_core::case::CaseStore`] on `$store` (a struct
@@ -147,348 +185,298 @@ macro_rules! impl_case_store {
         }
 
         impl $store {
-            /// Places an item in its case — or takes it out of the one it is in — from its
-            /// applied links as `tx` sees them; the customer's other items within the window
-            /// are the candidates. Decisions for one customer are serialised
-            /// (`lock_customer`). The case the item leaves, and the one it ends in, are then
-            /// examined again (`regroup_case`).
+            /// Places one item in its case — or takes it out of the one it is in — from its
+            /// applied links as `tx` sees them ([`Self::place_in_cases`]).
             pub(crate) async fn place_in_case(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 item: i64,
                 rule: &switchboard_core::case::CaseRule,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<()> {
-                use switchboard_core::case::{CaseTarget, decide};
-
-                let Some(subject) = Self::case_subject(tx, item).await? else {
-                    return Ok(());
-                };
-                let candidates = match &subject.customer {
-                    Some(customer) => {
-                        Self::lock_customer(tx, customer).await?;
-                        Self::case_candidates(tx, &subject, rule).await?
-                    }
-                    None => Vec::new(),
-                };
-                let decision = decide(&subject, &candidates, rule);
-                let current: Option<i64> =
-                    sqlx::query_scalar("SELECT case_id FROM case_items WHERE item_id = $1")
-                        .bind(item)
-                        .fetch_optional(&mut **tx)
-                        .await
-                        .map_err($crate::error::db_error)?;
-                if let Some(current) = current {
-                    let current_case = switchboard_core::CaseId::new(current);
-                    // Staying, or moving along with its case as that case merges.
-                    let stays = decision.as_ref().is_some_and(|decision| {
-                        decision.target == CaseTarget::Existing(current_case)
-                            || decision.merged.contains(&current_case)
-                    });
-                    if !stays {
-                        Self::remove_from_case(tx, item).await?;
-                        Self::regroup_case(tx, current, rule, now).await?;
-                    }
-                }
-                let Some(decision) = decision else {
-                    return Ok(());
-                };
-                let case_id: i64 = match decision.target {
-                    CaseTarget::Existing(case) => case.get(),
-                    CaseTarget::New => sqlx::query_scalar(
-                        "INSERT INTO cases (customer_number, opened_at) VALUES ($1, $2) RETURNING id",
-                    )
-                    .bind(&decision.customer)
-                    .bind(now)
-                    .fetch_one(&mut **tx)
-                    .await
-                    .map_err($crate::error::db_error)?,
-                };
-                for merged in &decision.merged {
-                    Self::merge_case(tx, merged.get(), case_id).await?;
-                }
-                for join in &decision.joins {
-                    sqlx::query(
-                        "INSERT INTO case_items (item_id, case_id, evidence, joined_at) \
-                         VALUES ($1, $2, $3, $4) ON CONFLICT (item_id) DO UPDATE SET \
-                         case_id = excluded.case_id, evidence = excluded.evidence",
-                    )
-                    .bind(join.item.get())
-                    .bind(case_id)
-                    .bind(join.reason.to_string())
-                    .bind(now)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err($crate::error::db_error)?;
-                }
-                // The item's links may have changed while it stayed: the case may not hold
-                // together any more, and its evidence follows the members as they are now.
-                Self::regroup_case(tx, case_id, rule, now).await
+                Self::place_in_cases(tx, &[item], rule, now).await
             }
 
-            /// Moves the members of case `from` into case `into` and ends `from`.
-            async fn merge_case(
+            /// Places items in their cases one after another, exactly as one by one: the
+            /// customers' other items within the window are the candidates, and the case each
+            /// leaves and the one it ends in are examined again. Decisions for one customer are
+            /// serialised (`lock_customers`). The cases and items the placements can touch are
+            /// read once into a [`switchboard_core::case::CaseBook`], and its writes are made
+            /// a statement per kind.
+            pub(crate) async fn place_in_cases(
                 tx: &mut sqlx::Transaction<'_, $db>,
-                from: i64,
-                into: i64,
-            ) -> switchboard_core::error::CoreResult<()> {
-                debug_assert_ne!(from, into, "a case merges into another");
-                sqlx::query("UPDATE case_items SET case_id = $1 WHERE case_id = $2")
-                    .bind(into)
-                    .bind(from)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err($crate::error::db_error)?;
-                Self::end_case(tx, from).await
-            }
-
-            /// Ends a case that has no members any more.
-            async fn end_case(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                case: i64,
-            ) -> switchboard_core::error::CoreResult<()> {
-                sqlx::query("DELETE FROM cases WHERE id = $1")
-                    .bind(case)
-                    .execute(&mut **tx)
-                    .await
-                    .map(|_| ())
-                    .map_err($crate::error::db_error)
-            }
-
-            /// Takes an item out of whatever case it is in.
-            async fn remove_from_case(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                item: i64,
-            ) -> switchboard_core::error::CoreResult<()> {
-                sqlx::query("DELETE FROM case_items WHERE item_id = $1")
-                    .bind(item)
-                    .execute(&mut **tx)
-                    .await
-                    .map(|_| ())
-                    .map_err($crate::error::db_error)
-            }
-
-            /// Serialises the case decisions about one customer: PostgreSQL locks the
-            /// customer's row (a no-op update of a column that is no key, so no foreign key is
-            /// checked and the master-data fingerprint stays), SQLite holds its one write lock
-            /// already.
-            async fn lock_customer(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                customer: &str,
-            ) -> switchboard_core::error::CoreResult<()> {
-                sqlx::query("UPDATE customers SET updated_at = updated_at WHERE customer_number = $1")
-                    .bind(customer)
-                    .execute(&mut **tx)
-                    .await
-                    .map(|_| ())
-                    .map_err($crate::error::db_error)
-            }
-
-            /// Examines the members of `case` again ([`switchboard_core::case::regroup`]):
-            /// members that no longer belong leave, a part that broke off becomes a new case,
-            /// a case left with no group ends, and each member's evidence is brought up to date.
-            /// The case's customer is locked too, as an item that changed customer leaves a case
-            /// of another customer than the one it is placed for.
-            async fn regroup_case(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                case: i64,
+                items: &[i64],
                 rule: &switchboard_core::case::CaseRule,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<()> {
-                let customer: Option<String> =
-                    sqlx::query_scalar("SELECT customer_number FROM cases WHERE id = $1")
-                        .bind(case)
-                        .fetch_optional(&mut **tx)
-                        .await
-                        .map_err($crate::error::db_error)?;
-                let Some(customer) = customer else {
+                if items.is_empty() {
                     return Ok(());
-                };
-                Self::lock_customer(tx, &customer).await?;
-                let rows: Vec<(i64, chrono::DateTime<chrono::Utc>, Option<String>, String)> =
-                    sqlx::query_as(
-                        "SELECT items.id, items.received_at, items.noise, case_items.evidence \
-                         FROM case_items JOIN items ON items.id = case_items.item_id \
-                         WHERE case_items.case_id = $1 ORDER BY items.id",
-                    )
-                    .bind(case)
-                    .fetch_all(&mut **tx)
-                    .await
-                    .map_err($crate::error::db_error)?;
-                let ids: Vec<i64> = rows.iter().map(|(id, ..)| *id).collect();
-                let links = Self::applied_links_of(tx, &ids).await?;
-                let members: Vec<switchboard_core::case::CaseSubject> = rows
-                    .iter()
-                    .map(|(id, received_at, noise, _)| {
-                        $crate::case_sql::subject_of(*id, *received_at, noise.is_some(), &links)
-                    })
-                    .collect();
-                let regrouping = switchboard_core::case::regroup(&customer, &members, rule);
-                for leaving in &regrouping.leaving {
-                    Self::remove_from_case(tx, leaving.get()).await?;
                 }
-                if regrouping.groups.is_empty() {
-                    return Self::end_case(tx, case).await;
+                let mut book = Self::case_book_in(tx, items, rule).await?;
+                for item in items {
+                    book.place(switchboard_core::WorkItemId::new(*item));
                 }
-                for (position, group) in regrouping.groups.iter().enumerate() {
-                    let group_case: i64 = if position == 0 {
-                        case
-                    } else {
-                        sqlx::query_scalar(
-                            "INSERT INTO cases (customer_number, opened_at) VALUES ($1, $2) \
-                             RETURNING id",
-                        )
-                        .bind(&customer)
-                        .bind(now)
-                        .fetch_one(&mut **tx)
-                        .await
-                        .map_err($crate::error::db_error)?
+                Self::write_case_steps_in(tx, book.into_steps(), now).await
+            }
+
+            /// Reads what placing `items` can touch: the items, their customers' items within
+            /// the window of them, every member of those items' cases, their applied customer
+            /// and order links, and the cases' customers (locked before anything is read).
+            async fn case_book_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                items: &[i64],
+                rule: &switchboard_core::case::CaseRule,
+            ) -> switchboard_core::error::CoreResult<switchboard_core::case::CaseBook> {
+                let subject_links = Self::applied_links_of(tx, items, &["customer"]).await?;
+                let mut customers: Vec<String> =
+                    subject_links.iter().map(|(_, _, key)| key.clone()).collect();
+                customers.sort_unstable();
+                customers.dedup();
+                Self::lock_customers(tx, &customers).await?;
+                let mut rows = Self::case_item_rows(tx, "items.id", items).await?;
+                let mut near: Vec<(String, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> =
+                    Vec::new();
+                for (item, _, customer) in &subject_links {
+                    let Some(row) = rows.iter().find(|row| row.0 == *item) else {
+                        continue;
                     };
-                    for join in group {
-                        let evidence = join.reason.to_string();
-                        let unchanged = group_case == case
-                            && rows.iter().any(|(id, _, _, stored)| {
-                                *id == join.item.get() && *stored == evidence
-                            });
-                        if unchanged {
-                            continue;
+                    let (from, to) = (row.1 - rule.window(), row.1 + rule.window());
+                    match near.iter_mut().find(|(key, ..)| key == customer) {
+                        Some((_, start, end)) => {
+                            *start = (*start).min(from);
+                            *end = (*end).max(to);
                         }
-                        sqlx::query(
-                            "UPDATE case_items SET case_id = $1, evidence = $2 WHERE item_id = $3",
-                        )
-                        .bind(group_case)
-                        .bind(&evidence)
-                        .bind(join.item.get())
+                        None => near.push((customer.clone(), from, to)),
+                    }
+                }
+                rows.extend(Self::customer_item_rows(tx, &near).await?);
+                let mut cases: Vec<i64> = rows.iter().filter_map(|row| row.4).collect();
+                cases.sort_unstable();
+                cases.dedup();
+                rows.extend(Self::case_item_rows(tx, "case_items.case_id", &cases).await?);
+                rows.sort_unstable_by_key(|row| row.0);
+                rows.dedup_by_key(|row| row.0);
+                let ids: Vec<i64> = rows.iter().map(|row| row.0).collect();
+                let links = Self::applied_links_of(tx, &ids, &["customer", "order"]).await?;
+                let case_customers = Self::case_customers(tx, &cases).await?;
+                let unlocked: Vec<String> = case_customers
+                    .iter()
+                    .map(|(_, customer)| customer.clone())
+                    .filter(|customer| customers.binary_search(customer).is_err())
+                    .collect();
+                Self::lock_customers(tx, &unlocked).await?;
+                $crate::case_sql::case_book(*rule, rows, &links, case_customers)
+            }
+
+            /// Serialises the case decisions about these customers: PostgreSQL locks their
+            /// rows (a no-op update of a column that is no key, so no foreign key is checked and
+            /// the master-data fingerprint stays), SQLite holds its one write lock already.
+            async fn lock_customers(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                customers: &[String],
+            ) -> switchboard_core::error::CoreResult<()> {
+                for chunk in customers.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
+                    let mut lock = sqlx::QueryBuilder::<$db>::new(
+                        "UPDATE customers SET updated_at = updated_at WHERE customer_number IN ",
+                    );
+                    $crate::bind::push_in_list(&mut lock, chunk.iter().cloned());
+                    lock.build()
                         .execute(&mut **tx)
                         .await
                         .map_err($crate::error::db_error)?;
-                    }
                 }
                 Ok(())
             }
 
-            /// The applied customer and order links of `items`: (item, kind, key), in the
-            /// order they were made.
+            /// The items (with their case membership) whose `column` is one of `values`.
+            async fn case_item_rows(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                column: &'static str,
+                values: &[i64],
+            ) -> switchboard_core::error::CoreResult<Vec<$crate::case_sql::CaseItemRow>> {
+                let mut rows = Vec::new();
+                for chunk in values.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
+                    let mut select = sqlx::QueryBuilder::<$db>::new(format!(
+                        "{} WHERE {column} IN ",
+                        $crate::case_sql::CASE_ITEM_SELECT
+                    ));
+                    $crate::bind::push_in_list(&mut select, chunk.iter().copied());
+                    let found: Vec<$crate::case_sql::CaseItemRow> = select
+                        .build_query_as()
+                        .fetch_all(&mut **tx)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                    rows.extend(found);
+                }
+                Ok(rows)
+            }
+
+            /// The items linked (applied) to each customer and received within its span,
+            /// noise, discarded and failed items left out: the candidates of placements.
+            async fn customer_item_rows(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                spans: &[(String, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)],
+            ) -> switchboard_core::error::CoreResult<Vec<$crate::case_sql::CaseItemRow>> {
+                let mut rows = Vec::new();
+                for chunk in spans.chunks($crate::intake_sql::ROWS_PER_STATEMENT / 4) {
+                    let mut select = sqlx::QueryBuilder::<$db>::new(format!(
+                        "{} JOIN links ON links.item_id = items.id AND links.kind = 'customer' \
+                         AND links.applied = ",
+                        $crate::case_sql::CASE_ITEM_SELECT
+                    ));
+                    select.push_bind(true).push(
+                        " WHERE items.noise IS NULL AND items.status NOT IN ('discarded', 'failed') \
+                         AND (",
+                    );
+                    for (position, (customer, from, to)) in chunk.iter().enumerate() {
+                        if position > 0 {
+                            select.push(" OR ");
+                        }
+                        select
+                            .push("(links.key = ")
+                            .push_bind(customer.clone())
+                            .push(" AND items.received_at >= ")
+                            .push_bind(*from)
+                            .push(" AND items.received_at <= ")
+                            .push_bind(*to)
+                            .push(")");
+                    }
+                    select.push(")");
+                    let found: Vec<$crate::case_sql::CaseItemRow> = select
+                        .build_query_as()
+                        .fetch_all(&mut **tx)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                    rows.extend(found);
+                }
+                Ok(rows)
+            }
+
+            /// The applied links of `kinds` of `items`: (item, kind, key), in the order they
+            /// were made.
             async fn applied_links_of(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 items: &[i64],
+                kinds: &[&str],
             ) -> switchboard_core::error::CoreResult<Vec<(i64, String, String)>> {
-                if items.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let mut links = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT item_id, kind, key FROM links \
-                     WHERE kind IN ('customer', 'order') AND applied = ",
-                );
-                links.push_bind(true).push(" AND item_id IN (");
-                let mut separated = links.separated(", ");
-                for item in items {
-                    separated.push_bind(*item);
-                }
-                links.push(") ORDER BY id");
-                links
-                    .build_query_as()
-                    .fetch_all(&mut **tx)
-                    .await
-                    .map_err($crate::error::db_error)
-            }
-
-            /// Reads what the grouping needs of an item: time, noise and applied links.
-            async fn case_subject(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                item: i64,
-            ) -> switchboard_core::error::CoreResult<Option<switchboard_core::case::CaseSubject>>
-            {
-                let found: Option<(chrono::DateTime<chrono::Utc>, Option<String>)> =
-                    sqlx::query_as("SELECT received_at, noise FROM items WHERE id = $1")
-                        .bind(item)
-                        .fetch_optional(&mut **tx)
-                        .await
-                        .map_err($crate::error::db_error)?;
-                let Some((received_at, noise)) = found else {
-                    return Ok(None);
-                };
-                let links = Self::applied_links_of(tx, &[item]).await?;
-                Ok(Some($crate::case_sql::subject_of(
-                    item,
-                    received_at,
-                    noise.is_some(),
-                    &links,
-                )))
-            }
-
-            /// The customer's other items within the window (noise, discarded and failed
-            /// items left out), with their applied orders and their case.
-            async fn case_candidates(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                subject: &switchboard_core::case::CaseSubject,
-                rule: &switchboard_core::case::CaseRule,
-            ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::case::CaseCandidate>>
-            {
-                let rows: Vec<(i64, chrono::DateTime<chrono::Utc>, Option<i64>)> = sqlx::query_as(
-                    "SELECT items.id, items.received_at, case_items.case_id FROM items \
-                     JOIN links ON links.item_id = items.id AND links.kind = 'customer' \
-                     AND links.applied = $1 AND links.key = $2 \
-                     LEFT JOIN case_items ON case_items.item_id = items.id \
-                     WHERE items.id <> $3 AND items.noise IS NULL \
-                     AND items.status NOT IN ('discarded', 'failed') \
-                     AND items.received_at >= $4 AND items.received_at <= $5 ORDER BY items.id",
-                )
-                .bind(true)
-                .bind(subject.customer.as_deref())
-                .bind(subject.item.get())
-                .bind(subject.received_at - rule.window())
-                .bind(subject.received_at + rule.window())
-                .fetch_all(&mut **tx)
-                .await
-                .map_err($crate::error::db_error)?;
-                if rows.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let ids: Vec<i64> = rows.iter().map(|(id, _, _)| *id).collect();
-                let orders: Vec<(i64, String)> = Self::applied_links_of(tx, &ids)
-                    .await?
-                    .into_iter()
-                    .filter(|(_, kind, _)| kind == switchboard_core::link::LinkKind::Order.as_str())
-                    .map(|(item, _, key)| (item, key))
-                    .collect();
-                let mut cases: Vec<i64> = rows.iter().filter_map(|(_, _, case)| *case).collect();
-                cases.sort_unstable();
-                cases.dedup();
-                let open_cases: Vec<i64> = if cases.is_empty() {
-                    Vec::new()
-                } else {
-                    let mut open = sqlx::QueryBuilder::<$db>::new(
-                        "SELECT DISTINCT case_items.case_id FROM case_items \
-                         JOIN items ON items.id = case_items.item_id WHERE items.status IN ",
-                    );
-                    open.push($crate::case_sql::OPEN_STATUSES)
-                        .push(" AND case_items.case_id IN (");
-                    let mut separated = open.separated(", ");
-                    for case in &cases {
-                        separated.push_bind(*case);
-                    }
-                    open.push(")");
-                    open.build_query_scalar::<i64>()
+                let mut links = Vec::new();
+                for chunk in items.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
+                    let mut select =
+                        sqlx::QueryBuilder::<$db>::new("SELECT item_id, kind, key FROM links WHERE kind IN ");
+                    $crate::bind::push_in_list(&mut select, kinds.iter().copied());
+                    select.push(" AND applied = ").push_bind(true).push(" AND item_id IN ");
+                    $crate::bind::push_in_list(&mut select, chunk.iter().copied());
+                    select.push(" ORDER BY id");
+                    let found: Vec<(i64, String, String)> = select
+                        .build_query_as()
                         .fetch_all(&mut **tx)
                         .await
-                        .map_err($crate::error::db_error)?
+                        .map_err($crate::error::db_error)?;
+                    links.extend(found);
+                }
+                Ok(links)
+            }
+
+            /// The customer each case was opened for.
+            async fn case_customers(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                cases: &[i64],
+            ) -> switchboard_core::error::CoreResult<Vec<(i64, String)>> {
+                let mut customers = Vec::new();
+                for chunk in cases.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
+                    let mut select = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT id, customer_number FROM cases WHERE id IN ",
+                    );
+                    $crate::bind::push_in_list(&mut select, chunk.iter().copied());
+                    let found: Vec<(i64, String)> = select
+                        .build_query_as()
+                        .fetch_all(&mut **tx)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                    customers.extend(found);
+                }
+                Ok(customers)
+            }
+
+            /// Makes the book's writes in order: cases are opened (the book's numbers replaced
+            /// by the stored ones) and ended where the placements did it, memberships between.
+            async fn write_case_steps_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                steps: Vec<switchboard_core::case::CaseStep>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> switchboard_core::error::CoreResult<()> {
+                use switchboard_core::case::CaseStep;
+
+                let mut stored: std::collections::HashMap<switchboard_core::CaseId, i64> =
+                    std::collections::HashMap::new();
+                let number = |stored: &std::collections::HashMap<switchboard_core::CaseId, i64>,
+                              case: switchboard_core::CaseId| {
+                    stored.get(&case).copied().unwrap_or(case.get())
                 };
-                Ok(rows
-                    .into_iter()
-                    .map(|(id, received_at, case)| switchboard_core::case::CaseCandidate {
-                        item: switchboard_core::WorkItemId::new(id),
-                        received_at,
-                        orders: orders
-                            .iter()
-                            .filter(|(item, _)| *item == id)
-                            .map(|(_, key)| key.clone())
-                            .collect(),
-                        case: case.map(|case| switchboard_core::case::CandidateCase {
-                            id: switchboard_core::CaseId::new(case),
-                            open: open_cases.contains(&case),
-                        }),
-                    })
-                    .collect())
+                for step in steps {
+                    match step {
+                        CaseStep::Open {
+                            provisional,
+                            customer,
+                        } => {
+                            let id: i64 = sqlx::query_scalar(
+                                "INSERT INTO cases (customer_number, opened_at) VALUES ($1, $2) \
+                                 RETURNING id",
+                            )
+                            .bind(&customer)
+                            .bind(now)
+                            .fetch_one(&mut **tx)
+                            .await
+                            .map_err($crate::error::db_error)?;
+                            stored.insert(provisional, id);
+                        }
+                        CaseStep::Remove(items) => {
+                            for chunk in items.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
+                                let mut delete = sqlx::QueryBuilder::<$db>::new(
+                                    "DELETE FROM case_items WHERE item_id IN ",
+                                );
+                                $crate::bind::push_in_list(
+                                    &mut delete,
+                                    chunk.iter().map(|item| item.get()),
+                                );
+                                delete
+                                    .build()
+                                    .execute(&mut **tx)
+                                    .await
+                                    .map_err($crate::error::db_error)?;
+                            }
+                        }
+                        CaseStep::Upsert(members) => {
+                            for chunk in members.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
+                                let mut upsert = sqlx::QueryBuilder::<$db>::new(
+                                    "INSERT INTO case_items (item_id, case_id, evidence, joined_at) ",
+                                );
+                                upsert.push_values(chunk, |mut row, member| {
+                                    row.push_bind(member.item.get())
+                                        .push_bind(number(&stored, member.case))
+                                        .push_bind(member.evidence.clone())
+                                        .push_bind(now);
+                                });
+                                upsert.push(
+                                    " ON CONFLICT (item_id) DO UPDATE SET case_id = excluded.case_id, \
+                                     evidence = excluded.evidence",
+                                );
+                                upsert
+                                    .build()
+                                    .execute(&mut **tx)
+                                    .await
+                                    .map_err($crate::error::db_error)?;
+                            }
+                        }
+                        CaseStep::End(case) => {
+                            sqlx::query("DELETE FROM cases WHERE id = $1")
+                                .bind(number(&stored, case))
+                                .execute(&mut **tx)
+                                .await
+                                .map_err($crate::error::db_error)?;
+                        }
+                    }
+                }
+                Ok(())
             }
         }
     };

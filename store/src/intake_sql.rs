@@ -306,15 +306,19 @@ macro_rules! impl_intake_writes {
                     }
                 }
                 Self::insert_item_rows_in(tx, inputs, &ids, now).await?;
-                for (input, id) in inputs.iter().zip(&ids) {
-                    // A new item that is noise or has no applied customer is in no case: nothing to decide.
-                    let has_customer = input.placement.links.iter().any(|link| {
-                        link.applied && link.kind == switchboard_core::link::LinkKind::Customer
-                    });
-                    if has_customer && input.item.noise.is_none() {
-                        Self::place_in_case(tx, *id, cases, now).await?;
-                    }
-                }
+                // A new item that is noise or has no applied customer is in no case: nothing to decide.
+                let placed: Vec<i64> = inputs
+                    .iter()
+                    .zip(&ids)
+                    .filter(|(input, _)| {
+                        input.item.noise.is_none()
+                            && input.placement.links.iter().any(|link| {
+                                link.applied && link.kind == switchboard_core::link::LinkKind::Customer
+                            })
+                    })
+                    .map(|(_, id)| *id)
+                    .collect();
+                Self::place_in_cases(tx, &placed, cases, now).await?;
                 Ok(ids.into_iter().map(switchboard_core::WorkItemId::new).collect())
             }
 

@@ -28,11 +28,13 @@
 //! no order with another leave, a loose member stays only when exactly one part is near it, and
 //! a case with fewer than two members left dissolves.
 
+mod book;
 mod decide;
 mod regroup;
 #[cfg(test)]
 mod test_support;
 
+pub use book::{BookItem, BookMember, CaseBook, CaseStep};
 pub use decide::decide;
 pub use regroup::{Regrouping, regroup};
 
