@@ -1,6 +1,6 @@
 //! The `Store` port: every use case the rest of Switchboard needs from the system of record.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -227,6 +227,13 @@ pub trait Store:
 
     /// Reads an item's links.
     async fn links_of(&self, id: WorkItemId) -> CoreResult<Vec<Link>>;
+
+    /// Reads the links of those of `ids` that exist, by item (an item without links has an
+    /// empty list; a missing item is left out).
+    async fn links_of_items(
+        &self,
+        ids: &[WorkItemId],
+    ) -> CoreResult<HashMap<WorkItemId, Vec<Link>>>;
 
     /// Creates or updates the task item with this external id (channel `task`, source =
     /// `external_id`): an update rewrites subject, text, priority, required skills, details and

@@ -652,6 +652,45 @@ macro_rules! impl_store {
             }
 
             #[tracing::instrument(skip_all)]
+            async fn links_of_items(
+                &self,
+                ids: &[switchboard_core::WorkItemId],
+            ) -> switchboard_core::error::CoreResult<
+                std::collections::HashMap<switchboard_core::WorkItemId, Vec<switchboard_core::link::Link>>,
+            > {
+                let mut found = std::collections::HashMap::new();
+                for chunk in ids.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
+                    let mut items =
+                        sqlx::QueryBuilder::<$db>::new("SELECT id FROM items WHERE id IN ");
+                    $crate::bind::push_in_list(&mut items, chunk.iter().map(|id| id.get()));
+                    let existing: Vec<i64> = items
+                        .build_query_scalar()
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                    for id in &existing {
+                        found.insert(switchboard_core::WorkItemId::new(*id), Vec::new());
+                    }
+                    let mut links = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT id, item_id, kind, key, confidence, origin, applied, evidence \
+                         FROM links WHERE item_id IN ",
+                    );
+                    $crate::bind::push_in_list(&mut links, chunk.iter().map(|id| id.get()));
+                    links.push(" ORDER BY id");
+                    let rows: Vec<$crate::rows::LinkRow> = links
+                        .build_query_as()
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                    for row in rows {
+                        let link = row.into_link()?;
+                        found.entry(link.item_id).or_insert_with(Vec::new).push(link);
+                    }
+                }
+                Ok(found)
+            }
+
+            #[tracing::instrument(skip_all)]
             async fn upsert_task(
                 &self,
                 external_id: &str,

@@ -283,3 +283,37 @@ async fn a_remembered_sender_links_the_next_message_automatically() {
         export.links
     );
 }
+
+#[tokio::test]
+async fn the_links_of_several_items_are_read_at_once_and_missing_items_left_out() {
+    let folder = tempfile::tempdir().unwrap();
+    for (label, store, _) in stores(folder.path()).await {
+        import_master(&store).await;
+        let (customer, suggested, _) = two_customers(&store.master_data().await.unwrap());
+        let first = suggested_item(&store, &suggested).await;
+        let second = suggested_item(&store, &customer).await;
+        let bare = store
+            .insert_item(
+                &NewItem::new(Channel::Email, "bare.eml", Utc::now(), "Hallo"),
+                &ItemPlacement::default(),
+            )
+            .await
+            .unwrap();
+        let missing = WorkItemId::new(second.get() + 1_000);
+
+        let read = store
+            .links_of_items(&[first, second, bare, missing])
+            .await
+            .unwrap();
+        assert_eq!(read.len(), 3, "{label}: the missing item is left out");
+        for item in [first, second, bare] {
+            assert_eq!(
+                read[&item],
+                store.links_of(item).await.unwrap(),
+                "{label}: item {item} reads as alone"
+            );
+        }
+        assert!(read[&bare].is_empty(), "{label}");
+        assert_eq!(read[&second][0].key, customer, "{label}");
+    }
+}

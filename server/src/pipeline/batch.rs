@@ -97,6 +97,28 @@ impl Unwritten {
     }
 }
 
+/// Splits parsed inputs into runs that can be threaded with one read: a run ends before an
+/// input that replies to one before it not written yet (among them those `unwritten` holds the
+/// Message-IDs of), so each later run begins with a write.
+fn threading_runs(inputs: Vec<ParsedInput>, unwritten: &HashSet<String>) -> Vec<Vec<ParsedInput>> {
+    let mut runs: Vec<Vec<ParsedInput>> = Vec::new();
+    let mut run = Vec::new();
+    let mut before: HashSet<String> = unwritten.clone();
+    for input in inputs {
+        if let Ok(parsed) = &input.parsed {
+            if parsed.reply_ids.iter().any(|id| before.contains(id)) {
+                runs.push(std::mem::take(&mut run));
+                before.clear();
+            }
+            before.extend(parsed.item.message_id.clone());
+        }
+        run.push(input);
+    }
+    runs.push(run);
+    runs.retain(|run| !run.is_empty());
+    runs
+}
+
 /// Whether an input's bytes are kept in its inbound row rather than a blob file.
 fn is_inline(raw: &[u8]) -> bool {
     raw.len() <= INLINE_RAW_MAX
@@ -317,64 +339,120 @@ impl Pipeline {
                 false
             }
         };
-        for input in parsed {
-            let ParsedInput {
-                index,
-                inbound,
-                raw,
-                parsed,
-                placement,
-            } = input;
-            let pending = match parsed {
-                Ok(parsed) => {
-                    if unwritten.holds_parent_of(&parsed) {
-                        self.write(unwritten, outcomes).await;
-                    }
-                    let noise = parsed.item.noise;
-                    let prepared = async {
-                        if !attachments_stored {
-                            self.store_attachments(&parsed.item).await?;
-                        }
-                        let placement = match placement {
-                            Some(placement) => placement,
-                            None => self.place(&inbound, &parsed).await?,
-                        };
-                        Ok::<_, CoreError>((parsed.item, placement))
-                    }
+        for run in threading_runs(parsed, &unwritten.message_ids) {
+            let starts_after_parent = run
+                .first()
+                .and_then(|input| input.parsed.as_ref().ok())
+                .is_some_and(|parsed| unwritten.holds_parent_of(parsed));
+            if starts_after_parent {
+                self.write(unwritten, outcomes).await;
+            }
+            let mut threads = self.threads_of_run(&run).await;
+            for input in run {
+                let thread = match &mut threads {
+                    Ok(threads) => Ok(threads.remove(&input.index)),
+                    Err(error) => Err(error.clone()),
+                };
+                self.persist_one(input, thread, attachments_stored, unwritten, outcomes)
                     .await;
-                    match prepared {
-                        Ok((item, placement)) => Pending {
-                            index,
-                            inbound: inbound.id,
-                            raw,
-                            item,
-                            placement,
-                            kind: PendingKind::Ingested(noise),
-                        },
-                        Err(error) => {
-                            outcomes[index] = Some(Err(error));
-                            continue;
-                        }
+            }
+        }
+    }
+
+    /// Threads the inputs of a run that are not placed yet (replies), with one read for all;
+    /// by position in the batch.
+    async fn threads_of_run(
+        &self,
+        run: &[ParsedInput],
+    ) -> Result<HashMap<usize, ThreadContext>, CoreError> {
+        let unplaced: Vec<(usize, &Parsed)> = run
+            .iter()
+            .filter(|input| input.placement.is_none())
+            .filter_map(|input| Some((input.index, input.parsed.as_ref().ok()?)))
+            .collect();
+        if unplaced.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let parsed: Vec<&Parsed> = unplaced.iter().map(|(_, parsed)| *parsed).collect();
+        let threads = self.threads_of(&parsed).await?;
+        Ok(unplaced
+            .iter()
+            .map(|(index, _)| *index)
+            .zip(threads)
+            .collect())
+    }
+
+    /// Prepares one parsed input of a run (its thread read already, or why not) and adds it to
+    /// `unwritten`.
+    async fn persist_one(
+        &self,
+        input: ParsedInput,
+        thread: Result<Option<ThreadContext>, CoreError>,
+        attachments_stored: bool,
+        unwritten: &mut Unwritten,
+        outcomes: &mut [Option<Outcome>],
+    ) {
+        let ParsedInput {
+            index,
+            inbound,
+            raw,
+            parsed,
+            placement,
+        } = input;
+        let pending = match parsed {
+            Ok(parsed) => {
+                debug_assert!(
+                    !unwritten.holds_parent_of(&parsed),
+                    "a run never replies to an unwritten item"
+                );
+                let noise = parsed.item.noise;
+                let prepared = async {
+                    if !attachments_stored {
+                        self.store_attachments(&parsed.item).await?;
                     }
+                    let placement = match placement {
+                        Some(placement) => placement,
+                        None => self.enricher.placement(
+                            &parsed.item,
+                            &thread?.unwrap_or_default(),
+                            inbound.received_at,
+                        ),
+                    };
+                    Ok::<_, CoreError>((parsed.item, placement))
                 }
-                Err(ParseFailure::Deferred(reason)) => {
-                    outcomes[index] = Some(self.defer(&inbound, reason).await);
-                    continue;
-                }
-                Err(ParseFailure::Unreadable(reason)) => {
-                    let (item, placement) = failed_intake(&inbound, &reason);
-                    Pending {
+                .await;
+                match prepared {
+                    Ok((item, placement)) => Pending {
                         index,
                         inbound: inbound.id,
                         raw,
                         item,
                         placement,
-                        kind: PendingKind::Failed(reason),
+                        kind: PendingKind::Ingested(noise),
+                    },
+                    Err(error) => {
+                        outcomes[index] = Some(Err(error));
+                        return;
                     }
                 }
-            };
-            unwritten.push(pending);
-        }
+            }
+            Err(ParseFailure::Deferred(reason)) => {
+                outcomes[index] = Some(self.defer(&inbound, reason).await);
+                return;
+            }
+            Err(ParseFailure::Unreadable(reason)) => {
+                let (item, placement) = failed_intake(&inbound, &reason);
+                Pending {
+                    index,
+                    inbound: inbound.id,
+                    raw,
+                    item,
+                    placement,
+                    kind: PendingKind::Failed(reason),
+                }
+            }
+        };
+        unwritten.push(pending);
     }
 
     /// Writes the unwritten items in one transaction. When it fails, each is written alone, so

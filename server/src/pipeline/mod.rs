@@ -15,11 +15,11 @@ pub mod task;
 
 use std::sync::Arc;
 
-use switchboard_core::CoreError;
 use switchboard_core::inbound::{Inbound, InboundState, ThreadCandidate};
 use switchboard_core::ingest::Ingestor;
 use switchboard_core::item::{Channel, NewItem};
 use switchboard_core::store::Store;
+use switchboard_core::{CoreError, WorkItemId};
 use switchboard_router::rules::{RuleSet, ValidRuleSet, validate};
 use switchboard_router::sla::{SlaPolicy, SlaSettings};
 use switchboard_search::linking::LinkingConfig;
@@ -362,7 +362,7 @@ impl Pipeline {
         inbound: &Inbound,
         parsed: &Parsed,
     ) -> Result<switchboard_core::store::ItemPlacement, CoreError> {
-        let thread = self.thread_of(parsed).await?;
+        let thread = self.threads_of(&[parsed]).await?.pop().unwrap_or_default();
         Ok(self
             .enricher
             .placement(&parsed.item, &thread, inbound.received_at))
@@ -396,29 +396,51 @@ impl Pipeline {
         .map_err(|error| CoreError::Internal(format!("blob task failed: {error}")))?
     }
 
-    /// Finds the parent: the nearest Message-ID it replies to that we know, else the item named
-    /// by a verified reference token. Subjects alone never thread.
-    async fn thread_of(&self, parsed: &Parsed) -> Result<ThreadContext, CoreError> {
-        let candidates = self.store.thread_candidates(&parsed.reply_ids).await?;
-        let by_message_id = parsed.reply_ids.iter().find_map(|id| {
-            candidates
-                .iter()
-                .rev()
-                .find(|candidate: &&ThreadCandidate| candidate.message_id == *id)
-                .map(|candidate| candidate.item_id)
-        });
-        let parent = match by_message_id.or(parsed.token_item) {
-            Some(parent) if self.store.item(parent).await?.is_some() => Some(parent),
-            _ => None,
+    /// Finds each item's parent: the nearest Message-ID it replies to that we know, else the
+    /// item named by a verified reference token. Subjects alone never thread. One read of the
+    /// candidates and one of the parents' links for all of them.
+    async fn threads_of(&self, parsed: &[&Parsed]) -> Result<Vec<ThreadContext>, CoreError> {
+        let mut message_ids: Vec<String> = parsed
+            .iter()
+            .flat_map(|parsed| parsed.reply_ids.iter().cloned())
+            .collect();
+        message_ids.sort_unstable();
+        message_ids.dedup();
+        let candidates = self.store.thread_candidates(&message_ids).await?;
+        let parents: Vec<Option<WorkItemId>> = parsed
+            .iter()
+            .map(|parsed| {
+                let by_message_id = parsed.reply_ids.iter().find_map(|id| {
+                    candidates
+                        .iter()
+                        .rev()
+                        .find(|candidate: &&ThreadCandidate| candidate.message_id == *id)
+                        .map(|candidate| candidate.item_id)
+                });
+                by_message_id.or(parsed.token_item)
+            })
+            .collect();
+        let mut wanted: Vec<WorkItemId> = parents.iter().flatten().copied().collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let found = if wanted.is_empty() {
+            std::collections::HashMap::new()
+        } else {
+            self.store.links_of_items(&wanted).await?
         };
-        let parent_links = match parent {
-            Some(parent) => self.store.links_of(parent).await?,
-            None => Vec::new(),
-        };
-        Ok(ThreadContext {
-            parent,
-            parent_links,
-        })
+        Ok(parents
+            .into_iter()
+            .map(|parent| {
+                // A token may name an item that does not exist: no parent then.
+                let parent = parent.filter(|parent| found.contains_key(parent));
+                ThreadContext {
+                    parent,
+                    parent_links: parent
+                        .and_then(|parent| found.get(&parent).cloned())
+                        .unwrap_or_default(),
+                }
+            })
+            .collect())
     }
 }
 
