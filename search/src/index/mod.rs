@@ -31,6 +31,7 @@ mod query;
 mod schema;
 mod search;
 mod snippet_window;
+mod top_k;
 mod words;
 mod writer;
 

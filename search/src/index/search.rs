@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use switchboard_core::{CustomerNo, OrderNo, WorkItemId};
-use tantivy::collector::{Collector, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
 use tantivy::query::{EnableScoring, Query};
 use tantivy::schema::{Field, Value};
@@ -15,6 +15,7 @@ use super::error::IndexError;
 use super::generation::Generation;
 use super::query::{BuiltQuery, MatchMode, SearchQuery, build};
 use super::schema::{DocKind, ITEM_ID};
+use super::top_k;
 
 /// Most hits one page may hold.
 pub const MAX_LIMIT: usize = 200;
@@ -124,24 +125,26 @@ pub(crate) fn run(
     let BuiltQuery { query, listing } =
         build(search, &generation.fields, &parsers, default_mode, region);
     let searcher = generation.reader.searcher();
-    let top = TopDocs::with_limit(limit + 1).and_offset(search.offset);
-    let (mut scored, total): (Vec<(f32, DocAddress)>, Option<usize>) = if listing {
-        let newest = top.order_by_fast_field::<i64>("date", Order::Desc);
-        let (docs, total) = collect(&searcher, query.as_ref(), newest, search.count_total)?;
-        (
-            docs.into_iter()
-                .map(|(_, address)| (0.0, address))
-                .collect(),
-            total,
-        )
+    let mut scored: Vec<(f32, DocAddress)> = if listing {
+        let newest = TopDocs::with_limit(limit + 1)
+            .and_offset(search.offset)
+            .order_by_fast_field::<i64>("date", Order::Desc);
+        searcher
+            .search(query.as_ref(), &newest)?
+            .into_iter()
+            .map(|(_, address)| (0.0, address))
+            .collect()
     } else {
-        collect(
-            &searcher,
-            query.as_ref(),
-            top.order_by_score(),
-            search.count_total,
-        )?
+        let mut best = top_k::best(&searcher, query.as_ref(), search.offset + limit + 1)?;
+        best.drain(..search.offset.min(best.len()));
+        best
     };
+    // Counted apart from the page: the page's pruning skips blocks that cannot reach it
+    // (collected together with a count, every match would be scored).
+    let total = search
+        .count_total
+        .then(|| count_up_to(&searcher, query.as_ref(), MAX_COUNT + 1))
+        .transpose()?;
     let has_more = scored.len() > limit;
     scored.truncate(limit);
 
@@ -185,21 +188,6 @@ pub(crate) fn run(
         total_capped: total.is_some_and(|count| count > MAX_COUNT),
         has_more,
     })
-}
-
-fn collect<C: Collector>(
-    searcher: &Searcher,
-    query: &dyn Query,
-    collector: C,
-    count: bool,
-) -> Result<(C::Fruit, Option<usize>), IndexError> {
-    let fruit = searcher.search(query, &collector)?;
-    // Counted apart from the page: a top-k collector alone skips blocks that cannot reach the
-    // page (collected together with `Count`, every match would be scored).
-    let total = count
-        .then(|| count_up_to(searcher, query, MAX_COUNT + 1))
-        .transpose()?;
-    Ok((fruit, total))
 }
 
 /// Counts the matches, stopping once `cap` are found; scores nothing.
