@@ -192,8 +192,12 @@ impl CaseBook {
         let window = self.rule.window();
         let (from, to) = (subject.received_at - window, subject.received_at + window);
         let mut candidates = Vec::new();
+        // Whether a case is open is asked once per case, not once per member.
+        let mut open: HashMap<CaseId, bool> = HashMap::new();
         for item in self.items.values() {
-            let eligible = item.id != subject.item
+            let links = item.customers.iter().filter(|key| *key == customer).count();
+            let eligible = links > 0
+                && item.id != subject.item
                 && !item.noise
                 && !matches!(item.status, ItemStatus::Discarded | ItemStatus::Failed)
                 && item.received_at >= from
@@ -206,10 +210,9 @@ impl CaseBook {
                 .get(&item.id)
                 .map(|(case, _)| CandidateCase {
                     id: *case,
-                    open: self.is_open(*case),
+                    open: *open.entry(*case).or_insert_with(|| self.is_open(*case)),
                 });
-            let links = item.customers.iter().filter(|key| *key == customer);
-            candidates.extend(links.map(|_| CaseCandidate {
+            candidates.extend((0..links).map(|_| CaseCandidate {
                 item: item.id,
                 received_at: item.received_at,
                 orders: item.orders.clone(),
