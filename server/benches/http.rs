@@ -9,7 +9,10 @@
 //! `HTTP_BENCH_SECONDS` the length of each wrk run (10), `FLOOR_BIN` the floor binary (default
 //! `/work/target-floor/release/floor`; built from `../shared/floor` with
 //! `cargo build --release`). `HTTP_BENCH_TRACE=1 RUST_LOG=sqlx::query=debug` logs the SQL of one
-//! request per page and stops (to see what a page costs).
+//! request per page and stops (to see what a page costs). `HTTP_BENCH_PAGES` measures only the
+//! pages it names (comma-separated `queue`, `item`, `search`; the floor runs only with all
+//! three), e.g. to profile one page with `perf record -p` while it runs; `HTTP_BENCH_KEEP=1`
+//! keeps the seeded database and index and prints their folder (for `EXPLAIN QUERY PLAN`).
 //!
 //! Seeding: the demo company (master data, users, sample items with their links) is created
 //! through the store; its sample items are then copied in one `INSERT … SELECT` (a recursive
@@ -86,7 +89,11 @@ async fn main() {
         println!("wrk not found: install the Debian package wrk");
         return;
     }
-    let folder = tempfile::tempdir().unwrap();
+    let mut folder = tempfile::tempdir().unwrap();
+    if std::env::var("HTTP_BENCH_KEEP").is_ok() {
+        folder.disable_cleanup(true);
+        println!("seeded data kept in {}", folder.path().display());
+    }
     let url = format!("sqlite://{}/bench.db", folder.path().display());
     let store = switchboard_store::open(&url).await.unwrap();
     switchboard_server::demo::prepare(&store).await.unwrap();
@@ -136,20 +143,29 @@ async fn main() {
     let scripts = folder.path();
     let pages = [
         (
+            "queue",
             "queue page /work",
             write_script(scripts, "queue", &sessions, &queue_paths()),
         ),
         (
+            "item",
             "item view /items/{id}",
             write_script(scripts, "item", &sessions, &item_paths(items)),
         ),
         (
+            "search",
             "search /search?q=",
             write_script(scripts, "search", &sessions, &search_paths(&terms)),
         ),
     ];
+    let chosen = std::env::var("HTTP_BENCH_PAGES").ok();
+    let is_chosen = |name: &str| {
+        chosen
+            .as_deref()
+            .is_none_or(|chosen| chosen.split(',').any(|page| page.trim() == name))
+    };
     let mut measured = Vec::new();
-    for (label, script) in &pages {
+    for (_, label, script) in pages.iter().filter(|(name, ..)| is_chosen(name)) {
         wrk(&base, 2, script);
         let figures = wrk(&base, seconds, script);
         if figures.failed > 0 {
@@ -160,7 +176,7 @@ async fn main() {
     handle.stop(true).await;
     let after_load = load_line();
 
-    let floor = floor_http();
+    let floor = chosen.is_none().then(floor_http).flatten();
     println!();
     println!("| page | req/s | p50 ms | p99 ms | p99 ≤ {P99_TARGET_MS} ms | ratio to floor |");
     println!("|---|---:|---:|---:|---|---:|");
@@ -188,7 +204,11 @@ async fn main() {
             "| floor http (1 SQLite point read, wrk -c64) | {:.0} | {:.2} | {:.2} | | 1.00 |",
             floor.requests_per_second, floor.p50_ms, floor.p99_ms
         );
-        let item_view = measured[1].1.requests_per_second / floor.requests_per_second;
+        let item_view = measured
+            .iter()
+            .find(|(label, _)| label.starts_with("item view"))
+            .map_or(f64::NAN, |(_, figures)| figures.requests_per_second)
+            / floor.requests_per_second;
         println!(
             "item view / floor: {item_view:.2} (target ≥ {ITEM_VIEW_TO_FLOOR_TARGET}: {})",
             if item_view >= ITEM_VIEW_TO_FLOOR_TARGET {
