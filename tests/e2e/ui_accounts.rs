@@ -9,8 +9,10 @@ use actix_web::test;
 use chrono::{Duration, Utc};
 use switchboard_core::session::NewSession;
 use switchboard_core::user::Role;
+use switchboard_tests::ui_session::{UiSession, location};
 use switchboard_tests::{stores, user_with_password};
 use switchboard_web::auth::secret_hash;
+use switchboard_web::session_cache::FRESH_FOR;
 use switchboard_web::{AppState, WebConfig, create_app};
 
 fn session_cookie<B>(response: &ServiceResponse<B>) -> Option<Cookie<'static>> {
@@ -307,5 +309,36 @@ async fn a_serving_node_sweeps_stale_sessions_and_keeps_live_ones() {
             store.session(&secret_hash("live")).await.unwrap().is_some(),
             "{label}: a live session must stay"
         );
+    }
+}
+
+/// Each node keeps the sessions it read a moment ago: a sign-out or a disabled user applies at
+/// once on the node that made the change, and on another node once its copy is older than
+/// `session_cache::FRESH_FOR`.
+#[actix_web::test]
+async fn a_change_made_on_another_node_applies_within_seconds() {
+    let folder = tempfile::tempdir().unwrap();
+    for (label, store, _) in stores(folder.path()).await {
+        let user = user_with_password(&store, "nodes", Role::Agent, "secret").await;
+        let session = UiSession::open(&store, user, "nodes").await;
+        let node = |store| create_app(AppState::new(store, WebConfig::default()));
+        let here = test::init_service(node(store.clone())).await;
+        let there = test::init_service(node(store.clone())).await;
+        for app in [&here, &there] {
+            let page = test::call_service(app, session.page("/work").to_request()).await;
+            assert_eq!(page.status(), StatusCode::OK, "{label}");
+        }
+
+        let logout = session.form("/logout", &[]).to_request();
+        assert_eq!(
+            test::call_service(&here, logout).await.status(),
+            StatusCode::SEE_OTHER
+        );
+        let at_once = test::call_service(&here, session.page("/work").to_request()).await;
+        assert_eq!(location(&at_once), "/login?next=%2Fwork", "{label}");
+
+        tokio::time::sleep(FRESH_FOR + std::time::Duration::from_millis(100)).await;
+        let later = test::call_service(&there, session.page("/work").to_request()).await;
+        assert_eq!(location(&later), "/login?next=%2Fwork", "{label}");
     }
 }

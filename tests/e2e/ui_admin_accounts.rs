@@ -84,7 +84,22 @@ async fn an_admin_manages_users_and_tokens_through_the_pages_and_every_change_is
     assert!(body.contains("id=\"user-bert\"") && body.contains("The user is created."));
     assert!(!body.contains("$argon2"));
 
-    // Role.
+    // Role: Bert's session (read, and kept by the node, on his first page) has the new role on
+    // his next request.
+    let with_bert = |path: &str| {
+        test::TestRequest::get()
+            .uri(path)
+            .cookie(bert_cookie.clone())
+            .to_request()
+    };
+    assert_eq!(
+        test::call_service(&app, with_bert("/work")).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        test::call_service(&app, with_bert("/lead")).await.status(),
+        StatusCode::FORBIDDEN
+    );
     let role = test::call_service(
         &app,
         session
@@ -99,6 +114,10 @@ async fn an_admin_manages_users_and_tokens_through_the_pages_and_every_change_is
         .unwrap()
         .unwrap();
     assert_eq!(bert.user.role, Role::Lead);
+    assert_eq!(
+        test::call_service(&app, with_bert("/lead")).await.status(),
+        StatusCode::OK
+    );
 
     // Disable: Bert's open session stops working and he cannot sign in; enable again.
     let disabled = test::call_service(
@@ -109,14 +128,7 @@ async fn an_admin_manages_users_and_tokens_through_the_pages_and_every_change_is
     )
     .await;
     assert_eq!(location(&disabled), "/admin/users?done=disabled");
-    let with_old_session = test::call_service(
-        &app,
-        test::TestRequest::get()
-            .uri("/work")
-            .cookie(bert_cookie.clone())
-            .to_request(),
-    )
-    .await;
+    let with_old_session = test::call_service(&app, with_bert("/work")).await;
     assert!(
         location(&with_old_session).starts_with("/login"),
         "{}",

@@ -9,6 +9,7 @@ pub mod login_limit;
 pub mod metrics;
 pub mod routes;
 pub mod session;
+pub mod session_cache;
 pub mod state;
 pub mod ui;
 

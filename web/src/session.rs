@@ -47,6 +47,7 @@ pub async fn start(state: &AppState, user: &User) -> Result<Cookie<'static>, Api
 pub async fn end(state: &AppState, session: Option<&Session>) -> Result<Cookie<'static>, ApiError> {
     if let Some(session) = session {
         state.store.delete_session(&session.id_hash).await?;
+        state.sessions.forget(&session.id_hash);
     }
     Ok(session_cookie(
         String::new(),
@@ -65,8 +66,10 @@ fn session_cookie(value: String, config: &SessionConfig, max_age: Duration) -> C
         .finish()
 }
 
-/// Finds the live session the request's cookie names; a session past its end or idle time is
-/// deleted and treated as absent.
+/// Finds the live session the request's cookie names (from this node's [`SessionCache`] when it
+/// read it a moment ago); a session past its end or idle time is deleted and treated as absent.
+///
+/// [`SessionCache`]: crate::session_cache::SessionCache
 pub async fn of_request(
     request: &ServiceRequest,
     state: &AppState,
@@ -78,16 +81,25 @@ pub async fn of_request(
         return Ok(None);
     }
     let id_hash = secret_hash(cookie.value());
-    let Some(session) = state.store.session(&id_hash).await? else {
-        return Ok(None);
+    let session = match state.sessions.fresh(&id_hash) {
+        Some(session) => session,
+        None => {
+            let Some(session) = state.store.session(&id_hash).await? else {
+                return Ok(None);
+            };
+            state.sessions.keep(session.clone());
+            session
+        }
     };
     let now = state.clock.now();
     if !session.is_live(now, state.config.sessions.idle_timeout) {
         state.store.delete_session(&id_hash).await?;
+        state.sessions.forget(&id_hash);
         return Ok(None);
     }
     if now - session.last_seen_at >= Duration::seconds(TOUCH_INTERVAL_SECONDS) {
         state.store.touch_session(&id_hash, now).await?;
+        state.sessions.touched(&id_hash, now);
     }
     Ok(Some(session))
 }

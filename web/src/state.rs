@@ -83,6 +83,8 @@ pub struct AppState {
     pub texts: Arc<crate::ui::i18n::Catalog>,
     /// Sign-in attempts per login and address.
     pub login_limiter: Arc<crate::login_limit::LoginLimiter>,
+    /// Sessions this node read a moment ago.
+    pub sessions: Arc<crate::session_cache::SessionCache>,
     /// The configured channels the admin page shows (without secret values).
     pub channels: Arc<crate::ui::admin::ChannelOverview>,
     /// The IMAP accounts and watched folders admins edit, when this node runs their workers.
@@ -110,6 +112,7 @@ impl AppState {
             attachment_bytes: None,
             texts: Arc::new(crate::ui::i18n::Catalog::embedded()),
             login_limiter: Arc::new(crate::login_limit::LoginLimiter::default()),
+            sessions: Arc::new(crate::session_cache::SessionCache::default()),
             channels: Arc::new(crate::ui::admin::ChannelOverview::default()),
             channel_settings: None,
             sla: Arc::new(switchboard_router::sla::SharedSlaPolicy::default()),

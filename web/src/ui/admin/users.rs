@@ -207,6 +207,7 @@ pub(super) async fn change_role(
             not_myself(&request, &state, &login)?;
         }
         state.store.set_role(&user.login, role).await?;
+        state.sessions.forget_user(&user.login);
         let details = serde_json::json!({ "login": login, "from": user.role, "to": role });
         record(&state, &caller.identity, "user.role_changed", details).await
     }
@@ -238,10 +239,9 @@ pub(super) async fn change_active(
         if !active {
             not_myself(&request, &state, &login)?;
         }
-        state
-            .store
-            .set_user_active(&Login::new(login.clone()), active)
-            .await?;
+        let user = Login::new(login.clone());
+        state.store.set_user_active(&user, active).await?;
+        state.sessions.forget_user(&user);
         let action = if active {
             "user.enabled"
         } else {
@@ -281,10 +281,9 @@ pub(super) async fn reset_password(
     let form = form.into_inner();
     let outcome = async {
         let password_hash = hashed(form.password).await?;
-        state
-            .store
-            .set_password(&Login::new(login.clone()), &password_hash)
-            .await?;
+        let user = Login::new(login.clone());
+        state.store.set_password(&user, &password_hash).await?;
+        state.sessions.forget_user(&user);
         let details = serde_json::json!({ "login": login });
         record(&state, &caller.identity, "user.password_reset", details).await
     }
