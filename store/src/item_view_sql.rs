@@ -128,10 +128,13 @@ pub(crate) fn item_view_statement<D: JsonSql>() -> String {
         ),
         "items.received_at DESC, items.id DESC",
     );
+    // The customer's newest open orders. The customer condition outside the subquery repeats
+    // the one inside so that SQLite reads this customer's orders by index, not every order.
     let open_orders = D::array(
         &order,
         &format!(
-            "orders WHERE orders.order_number IN (SELECT open_orders.order_number \
+            "orders WHERE orders.customer_number = customers.customer_number \
+             AND orders.order_number IN (SELECT open_orders.order_number \
              FROM orders AS open_orders \
              WHERE open_orders.customer_number = customers.customer_number \
              AND open_orders.status IN ({open_statuses}) \
