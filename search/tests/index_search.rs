@@ -289,6 +289,15 @@ fn counting_stops_at_the_deepest_page_and_skips_deleted_items() {
     query.count_total = true;
     let page = index.search(&query).unwrap();
     assert_eq!((page.total, page.total_capped), (Some(MAX_COUNT), true));
+    // Every item holds the first word, none the second: with AND nothing matches, with OR all do.
+    let mut both = SearchQuery::new("factuur levering").mode(MatchMode::All);
+    both.count_total = true;
+    let none = index.search(&both).unwrap();
+    assert_eq!((none.total, none.total_capped), (Some(0), false));
+    let mut either = SearchQuery::new("factuur levering").mode(MatchMode::Any);
+    either.count_total = true;
+    let all = index.search(&either).unwrap();
+    assert_eq!((all.total, all.total_capped), (Some(MAX_COUNT), true));
 
     // Five items no longer mention it: their old documents are deleted, not yet merged away.
     index

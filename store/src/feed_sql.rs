@@ -247,21 +247,16 @@ macro_rules! impl_change_feed {
                 ids: &[switchboard_core::WorkItemId],
             ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::feed::ItemHitRecord>>
             {
-                let mut records = Vec::with_capacity(ids.len());
-                for chunk in ids.chunks($crate::feed_sql::IDS_PER_STATEMENT) {
-                    let ids: Vec<i64> = chunk.iter().map(|id| id.get()).collect();
-                    let rows: Vec<$crate::feed_sql::ItemHitRow> = Self::rows_with_ids(
-                        $crate::feed_sql::ITEM_HIT_SELECT,
-                        &ids,
-                        ")",
-                        &self.pool,
-                    )
-                    .await?;
-                    for row in rows {
-                        records.push(row.into_record()?);
-                    }
-                }
-                Ok(records)
+                let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
+                Self::rows_for_keys::<$crate::feed_sql::ItemHitRow, _>(
+                    $crate::feed_sql::ITEM_HIT_SELECT,
+                    &ids,
+                    &self.pool,
+                )
+                .await?
+                .into_iter()
+                .map($crate::feed_sql::ItemHitRow::into_record)
+                .collect()
             }
 
             #[tracing::instrument(skip_all)]
@@ -270,22 +265,17 @@ macro_rules! impl_change_feed {
                 numbers: &[switchboard_core::CustomerNo],
             ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::feed::CustomerHitRecord>>
             {
-                let mut records = Vec::with_capacity(numbers.len());
-                for chunk in numbers.chunks($crate::feed_sql::IDS_PER_STATEMENT) {
-                    let keys: Vec<String> = chunk
-                        .iter()
-                        .map(|number| number.as_str().to_owned())
-                        .collect();
-                    let rows: Vec<$crate::feed_sql::CustomerHitRow> = Self::rows_with_ids(
-                        $crate::feed_sql::CUSTOMER_HIT_SELECT,
-                        &keys,
-                        ")",
-                        &self.pool,
-                    )
-                    .await?;
-                    records.extend(rows.into_iter().map(Into::into));
-                }
-                Ok(records)
+                let keys: Vec<String> = numbers
+                    .iter()
+                    .map(|number| number.as_str().to_owned())
+                    .collect();
+                let rows = Self::rows_for_keys::<$crate::feed_sql::CustomerHitRow, _>(
+                    $crate::feed_sql::CUSTOMER_HIT_SELECT,
+                    &keys,
+                    &self.pool,
+                )
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
             }
 
             #[tracing::instrument(skip_all)]
@@ -294,22 +284,17 @@ macro_rules! impl_change_feed {
                 numbers: &[switchboard_core::OrderNo],
             ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::feed::OrderHitRecord>>
             {
-                let mut records = Vec::with_capacity(numbers.len());
-                for chunk in numbers.chunks($crate::feed_sql::IDS_PER_STATEMENT) {
-                    let keys: Vec<String> = chunk
-                        .iter()
-                        .map(|number| number.as_str().to_owned())
-                        .collect();
-                    let rows: Vec<$crate::feed_sql::OrderHitRow> = Self::rows_with_ids(
-                        $crate::feed_sql::ORDER_HIT_SELECT,
-                        &keys,
-                        ")",
-                        &self.pool,
-                    )
-                    .await?;
-                    records.extend(rows.into_iter().map(Into::into));
-                }
-                Ok(records)
+                let keys: Vec<String> = numbers
+                    .iter()
+                    .map(|number| number.as_str().to_owned())
+                    .collect();
+                let rows = Self::rows_for_keys::<$crate::feed_sql::OrderHitRow, _>(
+                    $crate::feed_sql::ORDER_HIT_SELECT,
+                    &keys,
+                    &self.pool,
+                )
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
             }
 
             #[tracing::instrument(skip_all)]
@@ -388,6 +373,24 @@ macro_rules! impl_change_feed {
         }
 
         impl $store {
+            /// Reads the rows `head` (ending in an open `IN (` list) selects for `keys`, in one
+            /// statement per `IDS_PER_STATEMENT` keys.
+            async fn rows_for_keys<T, K>(
+                head: &str,
+                keys: &[K],
+                pool: &sqlx::Pool<$db>,
+            ) -> switchboard_core::error::CoreResult<Vec<T>>
+            where
+                T: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+                K: for<'q> sqlx::Encode<'q, $db> + sqlx::Type<$db> + Clone + Send + Sync + 'static,
+            {
+                let mut rows = Vec::with_capacity(keys.len());
+                for chunk in keys.chunks($crate::feed_sql::IDS_PER_STATEMENT) {
+                    rows.extend(Self::rows_with_ids(head, chunk, ")", pool).await?);
+                }
+                Ok(rows)
+            }
+
             /// Runs `head <ids, comma separated> tail` and reads the rows.
             async fn rows_with_ids<T, K>(
                 head: &str,

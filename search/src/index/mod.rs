@@ -17,6 +17,7 @@
 
 mod analysis;
 mod config;
+mod count;
 mod docs;
 mod document;
 mod error;

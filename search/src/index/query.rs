@@ -118,6 +118,10 @@ const IDENTIFIER_BOOST: f32 = 3.0;
 pub(crate) struct BuiltQuery {
     pub query: Box<dyn Query>,
     pub listing: bool,
+    /// Whether the query is a plain disjunction of its words (one word, or words with OR, no
+    /// identifiers, syntax or filters): a document holding any one of its terms matches, unless
+    /// the term belongs to a phrase (see [`count`](super::count)).
+    pub disjunction: bool,
 }
 
 /// Builds the tantivy query of a search.
@@ -149,6 +153,18 @@ pub(crate) fn build(
         clauses.push((occur, query));
     }
     let listing = clauses.is_empty();
+    let plain_words = split
+        .text
+        .split_whitespace()
+        .filter(|word| !matches!(*word, "OR" | "||"))
+        .collect::<Vec<_>>();
+    let disjunction = !listing
+        && split.identifiers.is_empty()
+        && (mode == MatchMode::Any || plain_words.len() == 1)
+        && plain_words.iter().all(|word| {
+            !matches!(*word, "AND" | "NOT" | "&&")
+                && word.chars().all(|c| !"+-:\"()[]{}^~*!".contains(c))
+        });
     // Text and identifier fields are per kind; the kind filter is needed only for listings,
     // queries naming fields themselves and exclusions (`-word` alone matches all but it).
     let needs_kind_filter = listing || split.text.contains(':') || split.text.contains('-');
@@ -205,6 +221,7 @@ pub(crate) fn build(
         return BuiltQuery {
             query: main,
             listing,
+            disjunction,
         };
     }
     let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
@@ -217,6 +234,7 @@ pub(crate) fn build(
     BuiltQuery {
         query: Box::new(BooleanQuery::new(all)),
         listing,
+        disjunction: false,
     }
 }
 

@@ -5,17 +5,17 @@ use serde::Serialize;
 use switchboard_core::{CustomerNo, OrderNo, WorkItemId};
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
-use tantivy::query::{EnableScoring, Query};
+use tantivy::query::Query;
 use tantivy::schema::{Field, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, DocSet, Order, Searcher, TERMINATED, TantivyDocument};
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
 
 use super::analysis::{Slot, analyser};
 use super::error::IndexError;
 use super::generation::Generation;
 use super::query::{BuiltQuery, MatchMode, SearchQuery, build};
 use super::schema::{DocKind, ITEM_ID};
-use super::top_k;
+use super::{count, top_k};
 
 /// Most hits one page may hold.
 pub const MAX_LIMIT: usize = 200;
@@ -122,8 +122,11 @@ pub(crate) fn run(
         )));
     }
     let parsers = generation.parsers();
-    let BuiltQuery { query, listing } =
-        build(search, &generation.fields, &parsers, default_mode, region);
+    let BuiltQuery {
+        query,
+        listing,
+        disjunction,
+    } = build(search, &generation.fields, &parsers, default_mode, region);
     let searcher = generation.reader.searcher();
     let mut scored: Vec<(f32, DocAddress)> = if listing {
         let newest = TopDocs::with_limit(limit + 1)
@@ -143,7 +146,7 @@ pub(crate) fn run(
     // (collected together with a count, every match would be scored).
     let total = search
         .count_total
-        .then(|| count_up_to(&searcher, query.as_ref(), MAX_COUNT + 1))
+        .then(|| count::up_to(&searcher, query.as_ref(), disjunction, MAX_COUNT + 1))
         .transpose()?;
     let has_more = scored.len() > limit;
     scored.truncate(limit);
@@ -188,27 +191,6 @@ pub(crate) fn run(
         total_capped: total.is_some_and(|count| count > MAX_COUNT),
         has_more,
     })
-}
-
-/// Counts the matches, stopping once `cap` are found; scores nothing.
-fn count_up_to(searcher: &Searcher, query: &dyn Query, cap: usize) -> Result<usize, IndexError> {
-    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
-    let mut found = 0;
-    for reader in searcher.segment_readers() {
-        if found >= cap {
-            break;
-        }
-        let mut scorer = weight.scorer(reader, 1.0)?;
-        let alive = reader.alive_bitset();
-        let mut doc = scorer.doc();
-        while doc != TERMINATED && found < cap {
-            if alive.is_none_or(|alive| alive.is_alive(doc)) {
-                found += 1;
-            }
-            doc = scorer.advance();
-        }
-    }
-    Ok(found)
 }
 
 /// Reads item hits' ids from the fast field, without loading stored documents; opens each
