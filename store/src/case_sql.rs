@@ -318,29 +318,25 @@ macro_rules! impl_case_store {
             ) -> switchboard_core::error::CoreResult<Vec<$crate::case_sql::CaseItemRow>> {
                 let mut rows = Vec::new();
                 for chunk in spans.chunks($crate::intake_sql::ROWS_PER_STATEMENT / 4) {
-                    let mut select = sqlx::QueryBuilder::<$db>::new(format!(
-                        "{} JOIN links ON links.item_id = items.id AND links.kind = 'customer' \
-                         AND links.applied = ",
+                    // The spans are joined as a table: an OR of one condition per customer
+                    // made SQLite's planner fail ("internal query planner error") on a
+                    // database with `ANALYZE` statistics.
+                    let mut select = sqlx::QueryBuilder::<$db>::new(
+                        "WITH spans (customer, span_from, span_to) AS (",
+                    );
+                    select.push_values(chunk, |mut row, (customer, from, to)| {
+                        row.push_bind(customer.clone())
+                            .push_bind(*from)
+                            .push_bind(*to);
+                    });
+                    select.push(format!(
+                        ") {} JOIN links ON links.item_id = items.id AND links.kind = 'customer' \
+                         AND links.applied = TRUE JOIN spans ON spans.customer = links.key \
+                         WHERE items.noise IS NULL AND items.status NOT IN ('discarded', 'failed') \
+                         AND items.received_at >= spans.span_from \
+                         AND items.received_at <= spans.span_to",
                         $crate::case_sql::CASE_ITEM_SELECT
                     ));
-                    select.push_bind(true).push(
-                        " WHERE items.noise IS NULL AND items.status NOT IN ('discarded', 'failed') \
-                         AND (",
-                    );
-                    for (position, (customer, from, to)) in chunk.iter().enumerate() {
-                        if position > 0 {
-                            select.push(" OR ");
-                        }
-                        select
-                            .push("(links.key = ")
-                            .push_bind(customer.clone())
-                            .push(" AND items.received_at >= ")
-                            .push_bind(*from)
-                            .push(" AND items.received_at <= ")
-                            .push_bind(*to)
-                            .push(")");
-                    }
-                    select.push(")");
                     let found: Vec<$crate::case_sql::CaseItemRow> = select
                         .build_query_as()
                         .fetch_all(&mut **tx)
