@@ -12,7 +12,7 @@ use switchboard_core::user::Role;
 use switchboard_tests::ui_session::{UiSession, location};
 use switchboard_tests::{stores, user_with_password};
 use switchboard_web::auth::secret_hash;
-use switchboard_web::session_cache::FRESH_FOR;
+use switchboard_web::fresh_cache::FRESH_FOR;
 use switchboard_web::{AppState, WebConfig, create_app};
 
 fn session_cookie<B>(response: &ServiceResponse<B>) -> Option<Cookie<'static>> {
@@ -314,7 +314,7 @@ async fn a_serving_node_sweeps_stale_sessions_and_keeps_live_ones() {
 
 /// Each node keeps the sessions it read a moment ago: a sign-out or a disabled user applies at
 /// once on the node that made the change, and on another node once its copy is older than
-/// `session_cache::FRESH_FOR`.
+/// `fresh_cache::FRESH_FOR`.
 #[actix_web::test]
 async fn a_change_made_on_another_node_applies_within_seconds() {
     let folder = tempfile::tempdir().unwrap();

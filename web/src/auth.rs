@@ -153,17 +153,28 @@ async fn authenticate(
         let token = header
             .strip_prefix("Bearer ")
             .ok_or(CoreError::Unauthenticated)?;
-        let token = state
-            .store
-            .api_token_by_hash(&api_token_hash(token.trim()))
-            .await?
-            .ok_or(CoreError::Unauthenticated)?;
+        let hash = api_token_hash(token.trim());
+        let token = match state.tokens.fresh(&hash) {
+            Some(token) => token,
+            None => {
+                let token = state
+                    .store
+                    .api_token_by_hash(&hash)
+                    .await?
+                    .ok_or(CoreError::Unauthenticated)?;
+                state.tokens.keep(&hash, token.clone());
+                token
+            }
+        };
         let now = state.clock.now();
         let used_long_ago = token.last_used_at.is_none_or(|last| {
             now - last >= chrono::Duration::seconds(crate::session::TOUCH_INTERVAL_SECONDS)
         });
         if used_long_ago {
             state.store.touch_api_token(token.id, now).await?;
+            state
+                .tokens
+                .update(&hash, |token| token.last_used_at = Some(now));
         }
         let identity = Identity {
             role: token.role,

@@ -4,12 +4,12 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod fresh_cache;
 pub mod health;
 pub mod login_limit;
 pub mod metrics;
 pub mod routes;
 pub mod session;
-pub mod session_cache;
 pub mod state;
 pub mod ui;
 

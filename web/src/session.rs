@@ -69,7 +69,7 @@ fn session_cookie(value: String, config: &SessionConfig, max_age: Duration) -> C
 /// Finds the live session the request's cookie names (from this node's [`SessionCache`] when it
 /// read it a moment ago); a session past its end or idle time is deleted and treated as absent.
 ///
-/// [`SessionCache`]: crate::session_cache::SessionCache
+/// [`SessionCache`]: crate::fresh_cache::SessionCache
 pub async fn of_request(
     request: &ServiceRequest,
     state: &AppState,
@@ -87,7 +87,7 @@ pub async fn of_request(
             let Some(session) = state.store.session(&id_hash).await? else {
                 return Ok(None);
             };
-            state.sessions.keep(session.clone());
+            state.sessions.keep(&id_hash, session.clone());
             session
         }
     };
@@ -99,7 +99,9 @@ pub async fn of_request(
     }
     if now - session.last_seen_at >= Duration::seconds(TOUCH_INTERVAL_SECONDS) {
         state.store.touch_session(&id_hash, now).await?;
-        state.sessions.touched(&id_hash, now);
+        state
+            .sessions
+            .update(&id_hash, |session| session.last_seen_at = now);
     }
     Ok(Some(session))
 }

@@ -84,7 +84,9 @@ pub struct AppState {
     /// Sign-in attempts per login and address.
     pub login_limiter: Arc<crate::login_limit::LoginLimiter>,
     /// Sessions this node read a moment ago.
-    pub sessions: Arc<crate::session_cache::SessionCache>,
+    pub sessions: Arc<crate::fresh_cache::SessionCache>,
+    /// API tokens this node read a moment ago.
+    pub tokens: Arc<crate::fresh_cache::TokenCache>,
     /// The configured channels the admin page shows (without secret values).
     pub channels: Arc<crate::ui::admin::ChannelOverview>,
     /// The IMAP accounts and watched folders admins edit, when this node runs their workers.
@@ -112,7 +114,8 @@ impl AppState {
             attachment_bytes: None,
             texts: Arc::new(crate::ui::i18n::Catalog::embedded()),
             login_limiter: Arc::new(crate::login_limit::LoginLimiter::default()),
-            sessions: Arc::new(crate::session_cache::SessionCache::default()),
+            sessions: Arc::new(crate::fresh_cache::SessionCache::default()),
+            tokens: Arc::new(crate::fresh_cache::TokenCache::default()),
             channels: Arc::new(crate::ui::admin::ChannelOverview::default()),
             channel_settings: None,
             sla: Arc::new(switchboard_router::sla::SharedSlaPolicy::default()),

@@ -138,7 +138,7 @@ pub(super) async fn revoke(
 ) -> Result<HttpResponse, ApiError> {
     let id = ApiTokenId::new(id.into_inner());
     match state.store.revoke_api_token(id, state.clock.now()).await {
-        Ok(()) => {}
+        Ok(()) => state.tokens.forget_where(|token| token.id == id),
         Err(error) if error.kind() == ErrorKind::NotFound => {
             let mut page = page_of(&request, &state).await?;
             page.alert = Some(error.to_string());

@@ -207,7 +207,9 @@ pub(super) async fn change_role(
             not_myself(&request, &state, &login)?;
         }
         state.store.set_role(&user.login, role).await?;
-        state.sessions.forget_user(&user.login);
+        state
+            .sessions
+            .forget_where(|session| session.login == user.login);
         let details = serde_json::json!({ "login": login, "from": user.role, "to": role });
         record(&state, &caller.identity, "user.role_changed", details).await
     }
@@ -241,7 +243,7 @@ pub(super) async fn change_active(
         }
         let user = Login::new(login.clone());
         state.store.set_user_active(&user, active).await?;
-        state.sessions.forget_user(&user);
+        state.sessions.forget_where(|session| session.login == user);
         let action = if active {
             "user.enabled"
         } else {
@@ -283,7 +285,7 @@ pub(super) async fn reset_password(
         let password_hash = hashed(form.password).await?;
         let user = Login::new(login.clone());
         state.store.set_password(&user, &password_hash).await?;
-        state.sessions.forget_user(&user);
+        state.sessions.forget_where(|session| session.login == user);
         let details = serde_json::json!({ "login": login });
         record(&state, &caller.identity, "user.password_reset", details).await
     }
