@@ -154,18 +154,11 @@ async fn authenticate(
             .strip_prefix("Bearer ")
             .ok_or(CoreError::Unauthenticated)?;
         let hash = api_token_hash(token.trim());
-        let token = match state.tokens.fresh(&hash) {
-            Some(token) => token,
-            None => {
-                let token = state
-                    .store
-                    .api_token_by_hash(&hash)
-                    .await?
-                    .ok_or(CoreError::Unauthenticated)?;
-                state.tokens.keep(&hash, token.clone());
-                token
-            }
-        };
+        let token = state
+            .tokens
+            .fresh_or_read(&hash, state.store.api_token_by_hash(&hash))
+            .await?
+            .ok_or(CoreError::Unauthenticated)?;
         let now = state.clock.now();
         let used_long_ago = token.last_used_at.is_none_or(|last| {
             now - last >= chrono::Duration::seconds(crate::session::TOUCH_INTERVAL_SECONDS)

@@ -61,6 +61,23 @@ impl<V: Clone> FreshCache<V> {
             .map(|entry| entry.value.clone())
     }
 
+    /// Returns the record kept under `hash` if it is fresh; otherwise awaits `read` (a store
+    /// lookup, polled only then) and keeps what it found.
+    pub async fn fresh_or_read<E>(
+        &self,
+        hash: &str,
+        read: impl Future<Output = Result<Option<V>, E>>,
+    ) -> Result<Option<V>, E> {
+        if let Some(value) = self.fresh(hash) {
+            return Ok(Some(value));
+        }
+        let found = read.await?;
+        if let Some(value) = &found {
+            self.keep(hash, value.clone());
+        }
+        Ok(found)
+    }
+
     /// Keeps `value`, just read from the store, under `hash`.
     pub fn keep(&self, hash: &str, value: V) {
         let mut entries = self.lock();
@@ -134,6 +151,26 @@ mod tests {
         assert_eq!(cache.fresh("a"), Some(session("a", "ann")));
         cache.forget("a");
         assert_eq!(cache.fresh("a"), None);
+    }
+
+    #[tokio::test]
+    async fn a_record_is_read_once_while_fresh_and_absence_is_not_kept() {
+        let cache = SessionCache::default();
+        let reads = std::cell::Cell::new(0);
+        let read = |found: Option<Session>| {
+            reads.set(reads.get() + 1);
+            std::future::ready(Ok::<_, ()>(found))
+        };
+        assert_eq!(cache.fresh_or_read("a", read(None)).await, Ok(None));
+        assert_eq!(cache.fresh_or_read("a", read(None)).await, Ok(None));
+        assert_eq!(reads.get(), 2, "an unknown secret is looked up every time");
+        let ann = session("a", "ann");
+        assert_eq!(
+            cache.fresh_or_read("a", read(Some(ann.clone()))).await,
+            Ok(Some(ann.clone()))
+        );
+        assert_eq!(cache.fresh_or_read("a", read(None)).await, Ok(Some(ann)));
+        assert_eq!(reads.get(), 4, "the read future is made but not awaited");
     }
 
     #[test]

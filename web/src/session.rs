@@ -81,15 +81,12 @@ pub async fn of_request(
         return Ok(None);
     }
     let id_hash = secret_hash(cookie.value());
-    let session = match state.sessions.fresh(&id_hash) {
-        Some(session) => session,
-        None => {
-            let Some(session) = state.store.session(&id_hash).await? else {
-                return Ok(None);
-            };
-            state.sessions.keep(&id_hash, session.clone());
-            session
-        }
+    let Some(session) = state
+        .sessions
+        .fresh_or_read(&id_hash, state.store.session(&id_hash))
+        .await?
+    else {
+        return Ok(None);
     };
     let now = state.clock.now();
     if !session.is_live(now, state.config.sessions.idle_timeout) {
