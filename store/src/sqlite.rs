@@ -14,6 +14,9 @@ use crate::sql_store::impl_store;
 /// Page cache per connection, in KiB (SQLite's default is 2 MiB).
 const PAGE_CACHE_KIB: u32 = 32 * 1024;
 
+/// Most of the database file read through a memory map.
+const MEMORY_MAP_BYTES: u64 = 1 << 30;
+
 /// The Store on SQLite.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -31,12 +34,16 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            // A larger page cache: intake, routing and the indexer read the same recent
-            // pages over and over. No memory map: after any write, each connection's next
-            // read unmaps the whole map and faults its pages in again (15 % of the database
-            // threads' time while items arrived); reading a page into the cache costs less.
+            // Pages are read through a memory map and a larger page cache instead of a
+            // system call and a copy each: intake, routing and the indexer read the same
+            // recent pages over and over, and pages read at random (the item view's
+            // timeline) cost no system call. The price: after any write, each connection's
+            // next read unmaps the whole map and faults its pages in again. Without the map,
+            // searches at 1M items while 200 items/s arrived were faster (one-term p99 5.98
+            // -> 5.35 ms) but the item view served 27 % fewer requests (3,558 -> 2,613
+            // req/s with a few writes a second, back to back).
             .pragma("cache_size", format!("-{}", PAGE_CACHE_KIB))
-            .pragma("mmap_size", "0");
+            .pragma("mmap_size", MEMORY_MAP_BYTES.to_string());
         let folder = options.get_filename().parent();
         if let Some(parent) = folder.filter(|parent| !parent.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|error| {
