@@ -240,13 +240,14 @@ impl Corpus {
     }
 
     /// `count` distinct messages: copy `n` of each corpus message has every corpus Message-ID
-    /// it names rewritten to `<bn.id>`.
+    /// it names rewritten to `<bn.id>`, and every date in it moved `n` × [`COPY_SHIFT_DAYS`]
+    /// back.
     fn distinct(&self, count: usize, copy_offset: usize) -> Vec<RawInput> {
         (0..count)
             .map(|index| {
                 let (name, text, named) = &self.messages[index % self.messages.len()];
                 let copy = index / self.messages.len() + copy_offset;
-                let mut rewritten = text.clone();
+                let mut rewritten = shift_dates(text, copy);
                 for id in named {
                     rewritten = rewritten.replace(&format!("<{id}>"), &format!("<b{copy}.{id}>"));
                 }
@@ -258,6 +259,42 @@ impl Corpus {
             })
             .collect()
     }
+}
+
+/// Days between the dates of one copy of the corpus and the next: whole weeks (weekdays, and
+/// so business hours, stay), and more than the month the corpus spans plus the case window, so
+/// each copy's conversations form cases of their own, as a stream of new conversations does.
+/// Copies at the same dates would pile every copy's items of a customer into one growing case,
+/// a cost no real intake has.
+const COPY_SHIFT_DAYS: i64 = 6 * 7;
+
+/// `text` with every RFC 2822 date in it (`Mon, 03 Mar 2025 03:44:27 +0100`: headers and
+/// quoted reply lines) moved `copy` × [`COPY_SHIFT_DAYS`] back, in the same format.
+fn shift_dates(text: &str, copy: usize) -> String {
+    const WEEKDAY: usize = "Mon".len();
+    const DATE: usize = "Mon, 03 Mar 2025 03:44:27 +0100".len();
+    let shift = chrono::Duration::days(COPY_SHIFT_DAYS * copy as i64);
+    if copy == 0 {
+        return text.to_owned();
+    }
+    let mut shifted = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (comma, _) in text.match_indices(", ") {
+        let Some(start) = comma.checked_sub(WEEKDAY).filter(|start| *start >= copied) else {
+            continue;
+        };
+        let Some(date) = text
+            .get(start..start + DATE)
+            .and_then(|date| chrono::DateTime::parse_from_rfc2822(date).ok())
+        else {
+            continue;
+        };
+        shifted.push_str(&text[copied..start]);
+        shifted.push_str(&(date - shift).to_rfc2822());
+        copied = start + DATE;
+    }
+    shifted.push_str(&text[copied..]);
+    shifted
 }
 
 fn message_id(text: &str) -> Option<String> {

@@ -189,3 +189,75 @@ async fn corpus_emails_become_one_item_each_with_truths_threads_and_noise() {
         "spam without an upstream verdict missed"
     );
 }
+
+/// The items and cases of the corpus e-mails: every exported item, and each item's case
+/// (customer and members) when it is in one.
+async fn items_and_cases(
+    store: &std::sync::Arc<dyn switchboard_core::store::Store>,
+) -> Vec<(
+    switchboard_core::item::ExportedItem,
+    Option<(String, Vec<switchboard_core::WorkItemId>)>,
+)> {
+    let mut described = Vec::new();
+    for item in store.export_items(None, 10_000, false).await.unwrap() {
+        let case = store
+            .case_of(switchboard_core::WorkItemId::new(item.id))
+            .await
+            .unwrap()
+            .map(|case| {
+                let members = case.members.iter().map(|member| member.item).collect();
+                (case.customer_no, members)
+            });
+        described.push((item, case));
+    }
+    described
+}
+
+/// Sources hand e-mails over in batches (an IMAP fetch, a folder scan, a CLI chunk), which are
+/// parsed, threaded, linked and written a chunk at a time: the items, links, threads, noise,
+/// routing fields and cases must come out exactly as when the same e-mails arrive one by one.
+#[tokio::test]
+async fn corpus_emails_in_batches_become_the_same_items_and_cases_as_one_by_one() {
+    let files = corpus_files("dev/email");
+    let read = |path: &std::path::PathBuf| {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        (name, std::fs::read(path).unwrap())
+    };
+    let one_by_one_folder = tempfile::tempdir().unwrap();
+    let (one_by_one, pipeline) = corpus_pipeline(one_by_one_folder.path()).await;
+    for path in &files {
+        let (name, raw) = read(path);
+        pipeline
+            .ingest_raw(switchboard_core::item::Channel::Email, &name, raw)
+            .await
+            .unwrap();
+    }
+    let batched_folder = tempfile::tempdir().unwrap();
+    let (batched, pipeline) = corpus_pipeline(batched_folder.path()).await;
+    for chunk in files.chunks(200) {
+        let inputs = chunk
+            .iter()
+            .map(|path| {
+                let (source, raw) = read(path);
+                switchboard_server::pipeline::RawInput { source, raw }
+            })
+            .collect();
+        for outcome in pipeline
+            .ingest_batch(switchboard_core::item::Channel::Email, inputs)
+            .await
+        {
+            outcome.unwrap();
+        }
+    }
+
+    let expected = items_and_cases(&one_by_one).await;
+    assert_eq!(expected.len(), files.len());
+    assert!(expected.iter().any(|(item, _)| item.parent_id.is_some()));
+    assert!(expected.iter().any(|(_, case)| case.is_some()));
+    let made = items_and_cases(&batched).await;
+    for ((item, case), (expected_item, expected_case)) in made.iter().zip(&expected) {
+        assert_eq!(item, expected_item, "{}", expected_item.source);
+        assert_eq!(case, expected_case, "case of {}", expected_item.source);
+    }
+    assert_eq!(made.len(), expected.len());
+}

@@ -44,12 +44,20 @@ struct IndexedName {
     contact: bool,
 }
 
+/// Words this long or longer may carry one wrong letter and still match.
+const FUZZY_MIN_CHARS: usize = 6;
+
 /// Matches normalised word sequences of customer names against a text, tolerating one wrong
 /// letter in long words (OCR and transcription errors).
 #[derive(Debug, Clone, Default)]
 pub struct InMemoryNameMatcher {
     names: Vec<IndexedName>,
     by_word: HashMap<String, Vec<usize>>,
+    /// The first words that can be one edit from a long word, by each form of theirs with at
+    /// most one letter dropped: a word one edit away shares one of these forms
+    /// ([`one_deletion_forms`]), so a long word of a text is compared only with the few first
+    /// words that share one, not with all of them.
+    by_deletion: HashMap<String, Vec<String>>,
 }
 
 /// Returns lower-case words with diacritics folded and punctuation dropped.
@@ -79,11 +87,7 @@ impl InMemoryNameMatcher {
                 continue;
             }
             let position = matcher.names.len();
-            matcher
-                .by_word
-                .entry(words[0].clone())
-                .or_default()
-                .push(position);
+            matcher.index_first_word(&words[0], position);
             matcher.names.push(IndexedName {
                 customer_no: customer_no.clone(),
                 name: name.to_owned(),
@@ -104,10 +108,7 @@ impl InMemoryNameMatcher {
         }
         let words: Vec<String> = first.into_iter().chain(last).collect();
         let position = self.names.len();
-        self.by_word
-            .entry(words[0].clone())
-            .or_default()
-            .push(position);
+        self.index_first_word(&words[0], position);
         self.names.push(IndexedName {
             customer_no: customer_no.clone(),
             name: format!("{first_name} {last_name}"),
@@ -116,10 +117,58 @@ impl InMemoryNameMatcher {
             contact: true,
         });
     }
+
+    /// Indexes the first word of the name at `position`.
+    fn index_first_word(&mut self, first: &str, position: usize) {
+        let positions = self.by_word.entry(first.to_owned()).or_default();
+        let is_new = positions.is_empty();
+        positions.push(position);
+        // Only a word of at least FUZZY_MIN_CHARS - 1 letters is one edit from a long word.
+        if is_new && first.chars().count() + 1 >= FUZZY_MIN_CHARS {
+            for form in one_deletion_forms(first) {
+                self.by_deletion
+                    .entry(form)
+                    .or_default()
+                    .push(first.to_owned());
+            }
+        }
+    }
+
+    /// The indexed first words other than `word` that are one edit from it.
+    fn first_words_near(&self, word: &str) -> Vec<&str> {
+        let mut near: Vec<&str> = one_deletion_forms(word)
+            .iter()
+            .filter_map(|form| self.by_deletion.get(form))
+            .flatten()
+            .map(String::as_str)
+            .filter(|first| *first != word && within_one_edit(first, word))
+            .collect();
+        near.sort_unstable();
+        near.dedup();
+        near
+    }
+}
+
+/// `word` itself and every form of it with one letter dropped, each once. Two words are one
+/// edit apart only if they share one: a replaced letter dropped from both gives the same form,
+/// an inserted letter dropped gives the other word.
+fn one_deletion_forms(word: &str) -> Vec<String> {
+    let mut forms = vec![word.to_owned()];
+    for (at, letter) in word.char_indices() {
+        forms.push(format!(
+            "{}{}",
+            &word[..at],
+            &word[at + letter.len_utf8()..]
+        ));
+    }
+    forms.sort_unstable();
+    forms.dedup();
+    forms
 }
 
 fn same_word(expected: &str, seen: &str) -> bool {
-    expected == seen || (expected.chars().count() >= 6 && within_one_edit(expected, seen))
+    expected == seen
+        || (expected.chars().count() >= FUZZY_MIN_CHARS && within_one_edit(expected, seen))
 }
 
 /// Whether one letter inserted, dropped or replaced turns `left` into `right`. Runs for every
@@ -156,11 +205,9 @@ impl NameMatcher for InMemoryNameMatcher {
         for start in 0..words.len() {
             let mut candidates: Vec<usize> =
                 self.by_word.get(&words[start]).cloned().unwrap_or_default();
-            if words[start].chars().count() >= 6 {
-                for (first, positions) in &self.by_word {
-                    if first != &words[start] && within_one_edit(first, &words[start]) {
-                        candidates.extend(positions);
-                    }
+            if words[start].chars().count() >= FUZZY_MIN_CHARS {
+                for first in self.first_words_near(&words[start]) {
+                    candidates.extend(self.by_word.get(first).into_iter().flatten());
                 }
             }
             for position in candidates {
@@ -244,6 +291,40 @@ mod tests {
         ];
         let owned: Vec<(CustomerNo, &str)> = customers.to_vec();
         InMemoryNameMatcher::new(owned.iter().map(|(no, name)| (no, *name)))
+    }
+
+    #[test]
+    fn first_words_near_a_word_are_those_one_edit_from_it() {
+        let mut matcher = matcher();
+        for (first, last) in [
+            ("Isabela", "Smit"),
+            ("Isabellas", "Jansen"),
+            ("Jan", "Drogerij"),
+        ] {
+            matcher.add_contact(&CustomerNo::new("0000000005"), first, last);
+        }
+        let firsts: Vec<String> = matcher.by_word.keys().cloned().collect();
+        for word in [
+            "isabella",
+            "izabella",
+            "isabel",
+            "drogerie",
+            "drogerij",
+            "beautykoopjes",
+            "rohricht",
+        ] {
+            let mut expected: Vec<&str> = firsts
+                .iter()
+                .map(String::as_str)
+                .filter(|first| *first != word && within_one_edit(first, word))
+                .collect();
+            expected.sort_unstable();
+            assert_eq!(matcher.first_words_near(word), expected, "{word}");
+        }
+        assert_eq!(
+            matcher.first_words_near("isabella"),
+            ["isabela", "isabellas"]
+        );
     }
 
     #[test]
