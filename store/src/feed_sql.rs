@@ -265,17 +265,12 @@ macro_rules! impl_change_feed {
                 numbers: &[switchboard_core::CustomerNo],
             ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::feed::CustomerHitRecord>>
             {
-                let keys: Vec<String> = numbers
-                    .iter()
-                    .map(|number| number.as_str().to_owned())
-                    .collect();
-                let rows = Self::rows_for_keys::<$crate::feed_sql::CustomerHitRow, _>(
+                Self::records_by_number::<$crate::feed_sql::CustomerHitRow, _>(
                     $crate::feed_sql::CUSTOMER_HIT_SELECT,
-                    &keys,
+                    numbers.iter().map(|number| number.as_str()),
                     &self.pool,
                 )
-                .await?;
-                Ok(rows.into_iter().map(Into::into).collect())
+                .await
             }
 
             #[tracing::instrument(skip_all)]
@@ -284,17 +279,12 @@ macro_rules! impl_change_feed {
                 numbers: &[switchboard_core::OrderNo],
             ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::feed::OrderHitRecord>>
             {
-                let keys: Vec<String> = numbers
-                    .iter()
-                    .map(|number| number.as_str().to_owned())
-                    .collect();
-                let rows = Self::rows_for_keys::<$crate::feed_sql::OrderHitRow, _>(
+                Self::records_by_number::<$crate::feed_sql::OrderHitRow, _>(
                     $crate::feed_sql::ORDER_HIT_SELECT,
-                    &keys,
+                    numbers.iter().map(|number| number.as_str()),
                     &self.pool,
                 )
-                .await?;
-                Ok(rows.into_iter().map(Into::into).collect())
+                .await
             }
 
             #[tracing::instrument(skip_all)]
@@ -389,6 +379,21 @@ macro_rules! impl_change_feed {
                     rows.extend(Self::rows_with_ids(head, chunk, ")", pool).await?);
                 }
                 Ok(rows)
+            }
+
+            /// Reads the records `head` (ending in an open `IN (` list) selects for master-data
+            /// numbers (customers, orders), converting each row.
+            async fn records_by_number<T, R>(
+                head: &str,
+                numbers: impl Iterator<Item = &str>,
+                pool: &sqlx::Pool<$db>,
+            ) -> switchboard_core::error::CoreResult<Vec<R>>
+            where
+                T: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin + Into<R>,
+            {
+                let keys: Vec<String> = numbers.map(str::to_owned).collect();
+                let rows: Vec<T> = Self::rows_for_keys(head, &keys, pool).await?;
+                Ok(rows.into_iter().map(Into::into).collect())
             }
 
             /// Runs `head <ids, comma separated> tail` and reads the rows.
