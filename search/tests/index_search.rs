@@ -9,7 +9,8 @@ use index_support::{customer, hits, item, item_hit, open, order};
 use switchboard_core::item::{Channel, ItemStatus, Language};
 use switchboard_core::{CustomerNo, QueueId};
 use switchboard_search::index::{
-    Change, DocKind, HitId, MAX_COUNT, MasterChange, MatchMode, SearchQuery, SnippetField,
+    Change, DocKind, HitId, IndexConfig, IndexHandle, MAX_COUNT, MasterChange, MatchMode,
+    SearchQuery, SearchResults, SnippetField,
 };
 
 #[test]
@@ -491,4 +492,97 @@ fn dutch_and_german_queries_are_stemmed_like_the_items_they_find() {
     assert_eq!(items("\"Rechnung vom letzten\""), vec![item_hit(2)]);
     assert_eq!(items("maand OR Monat -Rechnung"), vec![item_hit(1)]);
     assert_eq!(items("-factuur").len(), 2);
+}
+
+#[test]
+fn a_search_split_among_threads_ranks_pages_and_counts_as_one_thread_does() {
+    // Two indexes of the same items in five segments, one with deletions: one searched by three
+    // threads (however small), one by the calling thread alone.
+    let open_with = |threads: usize| {
+        let dir = tempfile::tempdir().unwrap();
+        let config = IndexConfig {
+            search_threads: threads,
+            search_split_min_docs: 0,
+            ..index_support::config()
+        };
+        let index = IndexHandle::open(dir.path(), config).unwrap();
+        (dir, index)
+    };
+    let (_split_dir, split) = open_with(3);
+    let (_single_dir, single) = open_with(1);
+    let text = |id: i64| {
+        let times =
+            |word: &str, count: i64| format!("{word} ").repeat(usize::try_from(count).unwrap());
+        format!(
+            "{}{}klopt niet",
+            times("factuur", id % 4),
+            times("levering", id % 3)
+        )
+    };
+    for index in [&split, &single] {
+        for segment in 0..4_i64 {
+            let batch = (1..=60)
+                .map(|number| {
+                    let id = segment * 60 + number;
+                    let text = text(id);
+                    (
+                        id,
+                        Change::Upsert(item(id, Some(Language::Dutch), "Vraag", &text)),
+                    )
+                })
+                .collect();
+            index.apply(batch).unwrap();
+            index.commit().unwrap();
+        }
+        let changed = (1..=12)
+            .map(|id| {
+                (
+                    1_000 + id,
+                    Change::Upsert(item(id * 7, Some(Language::Dutch), "Vraag", "iets anders")),
+                )
+            })
+            .collect();
+        index.apply(changed).unwrap();
+        index.commit().unwrap();
+    }
+
+    for (words, mode) in [
+        ("factuur", MatchMode::All),
+        ("factuur levering", MatchMode::Any),
+        ("factuur levering", MatchMode::All),
+    ] {
+        let search = |index: &IndexHandle, offset: usize, limit: usize| {
+            let mut query = SearchQuery::new(words)
+                .kind(DocKind::Item)
+                .mode(mode)
+                .page(offset, limit);
+            query.count_total = true;
+            query.snippets = false;
+            index.search(&query).unwrap()
+        };
+        let everything = search(&split, 0, 200);
+        let alone = search(&single, 0, 200);
+        assert!(
+            everything.hits.len() > 20,
+            "{words}: {}",
+            everything.hits.len()
+        );
+        assert_eq!(everything.total, alone.total, "{words}");
+        let scores =
+            |page: &SearchResults| -> Vec<f32> { page.hits.iter().map(|hit| hit.score).collect() };
+        // The same scores in the same order (which of the tied items a page holds depends on
+        // how each index's segments were merged).
+        assert_eq!(scores(&everything), scores(&alone), "{words}");
+        // Many items tie: each page is the same stretch of the full list, every time.
+        for offset in [0, 7, 23] {
+            let page = search(&split, offset, 10);
+            let ids: Vec<&HitId> = page.hits.iter().map(|hit| &hit.id).collect();
+            let expected: Vec<&HitId> = everything.hits[offset..offset + 10]
+                .iter()
+                .map(|hit| &hit.id)
+                .collect();
+            assert_eq!(ids, expected, "{words}, offset {offset}");
+            assert_eq!(page.total, everything.total);
+        }
+    }
 }

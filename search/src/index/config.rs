@@ -4,6 +4,10 @@ use std::time::Duration;
 
 use super::query::MatchMode;
 
+/// Most threads one search uses by default: beyond four, splitting a search's segments
+/// further gains little (a large index has few large segments).
+const MAX_SEARCH_THREADS: usize = 4;
+
 /// How the index indexes, commits and searches.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexConfig {
@@ -22,6 +26,12 @@ pub struct IndexConfig {
     /// How often the writer looks whether another process (`switchboard reindex`) switched
     /// the index to a rebuilt generation.
     pub watch_interval: Duration,
+    /// Threads one search over a large index may use (its segments are split among them);
+    /// 1 searches on the requesting thread alone.
+    pub search_threads: usize,
+    /// Fewest documents before searches are split among threads: on a smaller index, handing
+    /// work to another thread costs more than it saves.
+    pub search_split_min_docs: u64,
 }
 
 impl Default for IndexConfig {
@@ -34,6 +44,10 @@ impl Default for IndexConfig {
             writer_memory_bytes: 128 * 1024 * 1024,
             writer_threads: 2,
             watch_interval: Duration::from_secs(2),
+            search_threads: std::thread::available_parallelism()
+                .map_or(1, std::num::NonZeroUsize::get)
+                .min(MAX_SEARCH_THREADS),
+            search_split_min_docs: 50_000,
         }
     }
 }

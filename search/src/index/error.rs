@@ -35,6 +35,9 @@ pub enum IndexError {
     /// The query asks for something the index cannot give (e.g. a page too deep).
     #[error("{0}")]
     BadQuery(String),
+    /// The threads searches share could not be started.
+    #[error("search threads: {0}")]
+    Threads(String),
 }
 
 impl IndexError {
@@ -44,7 +47,9 @@ impl IndexError {
             Self::BadQuery(_) => ErrorKind::BadInput,
             Self::WriterStopped => ErrorKind::Unavailable,
             Self::Source(source) => source.kind(),
-            Self::Tantivy(_) | Self::Io { .. } | Self::Layout { .. } => ErrorKind::Internal,
+            Self::Tantivy(_) | Self::Io { .. } | Self::Layout { .. } | Self::Threads(_) => {
+                ErrorKind::Internal
+            }
         }
     }
 

@@ -16,6 +16,7 @@ use super::generation::{Generation, Payload};
 use super::layout::Layout;
 use super::query::SearchQuery;
 use super::search::{self, SearchResults};
+use super::search_threads::SearchThreads;
 use super::writer::{Command, WriterLoop, open_writer};
 
 /// Where the feed stands: the generation changes are fed to and the last sequence handed to
@@ -49,6 +50,8 @@ struct Inner {
     layout: Layout,
     config: IndexConfig,
     shared: Arc<Shared>,
+    /// Share each search's work; started here, at the opening thread's priority.
+    search_threads: SearchThreads,
     commands: Mutex<Option<Sender<Command>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
     reset: bool,
@@ -138,12 +141,15 @@ impl IndexHandle {
             .name("search-index-writer".to_owned())
             .spawn(move || writer_loop.run(&receiver))
             .map_err(|error| IndexError::io(root.as_ref(), error))?;
+        let search_threads =
+            SearchThreads::new(config.search_threads, config.search_split_min_docs)?;
         tracing::info!(root = %root.as_ref().display(), applied_seq = applied, "search index open");
         Ok(Self {
             inner: Arc::new(Inner {
                 layout,
                 config,
                 shared,
+                search_threads,
                 commands: Mutex::new(Some(sender)),
                 thread: Mutex::new(Some(thread)),
                 reset,
@@ -252,6 +258,7 @@ impl IndexHandle {
         );
         search::run(
             &generation,
+            &self.inner.search_threads,
             query,
             self.inner.config.default_mode,
             &self.inner.config.default_region,

@@ -31,6 +31,7 @@ mod priority;
 mod query;
 mod schema;
 mod search;
+mod search_threads;
 mod snippet_window;
 mod top_k;
 mod words;

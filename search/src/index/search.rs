@@ -15,6 +15,7 @@ use super::error::IndexError;
 use super::generation::Generation;
 use super::query::{BuiltQuery, MatchMode, SearchQuery, build};
 use super::schema::{DocKind, ITEM_ID};
+use super::search_threads::{Job, SearchThreads};
 use super::{count, top_k};
 
 /// Most hits one page may hold.
@@ -108,9 +109,10 @@ pub struct SearchResults {
     pub has_more: bool,
 }
 
-/// Runs a search on a generation.
+/// Runs a search on a generation, with `threads` sharing its work.
 pub(crate) fn run(
     generation: &Generation,
+    threads: &SearchThreads,
     search: &SearchQuery,
     default_mode: MatchMode,
     region: &str,
@@ -128,26 +130,33 @@ pub(crate) fn run(
         disjunction,
     } = build(search, &generation.fields, &parsers, default_mode, region);
     let searcher = generation.reader.searcher();
-    let mut scored: Vec<(f32, DocAddress)> = if listing {
+    // Counted apart from the page, beside it: the page's pruning skips blocks that cannot
+    // reach it (collected together with a count, every match would be scored).
+    let (mut scored, total) = if listing {
         let newest = TopDocs::with_limit(limit + 1)
             .and_offset(search.offset)
             .order_by_fast_field::<i64>("date", Order::Desc);
-        searcher
+        let scored = searcher
             .search(query.as_ref(), &newest)?
             .into_iter()
             .map(|(_, address)| (0.0, address))
-            .collect()
+            .collect();
+        let total = search
+            .count_total
+            .then(|| count::up_to(&searcher, query.as_ref(), disjunction, MAX_COUNT + 1))
+            .transpose()?;
+        (scored, total)
     } else {
-        let mut best = top_k::best(&searcher, query.as_ref(), search.offset + limit + 1)?;
+        let (mut best, total) = best_and_count(
+            &searcher,
+            query.as_ref(),
+            search.offset + limit + 1,
+            search.count_total.then_some(disjunction),
+            threads,
+        )?;
         best.drain(..search.offset.min(best.len()));
-        best
+        (best, total)
     };
-    // Counted apart from the page: the page's pruning skips blocks that cannot reach it
-    // (collected together with a count, every match would be scored).
-    let total = search
-        .count_total
-        .then(|| count::up_to(&searcher, query.as_ref(), disjunction, MAX_COUNT + 1))
-        .transpose()?;
     let has_more = scored.len() > limit;
     scored.truncate(limit);
 
@@ -191,6 +200,51 @@ pub(crate) fn run(
         total_capped: total.is_some_and(|count| count > MAX_COUNT),
         has_more,
     })
+}
+
+/// Hits with their scores, best first.
+type Scored = Vec<(f32, DocAddress)>;
+
+/// What one job of a scored search found.
+enum Found {
+    Lane(tantivy::Result<top_k::LaneHits>),
+    Count(Result<usize, IndexError>),
+}
+
+/// The best `k` hits of `query`, best first, and, when `count` says whether the query is a
+/// plain disjunction, its matches counted up to the cap; the lanes of the top-k search and the
+/// count are run side by side by `threads`.
+fn best_and_count(
+    searcher: &Searcher,
+    query: &dyn Query,
+    k: usize,
+    count: Option<bool>,
+    threads: &SearchThreads,
+) -> Result<(Scored, Option<usize>), IndexError> {
+    let lanes = threads.lanes_for(searcher.num_docs());
+    let mut jobs: Vec<Job<Found>> = top_k::lane_jobs(searcher, query, k, lanes)?
+        .into_iter()
+        .map(|job| Box::new(move || Found::Lane(job())) as Job<Found>)
+        .collect();
+    if let Some(disjunction) = count {
+        let (searcher, query) = (searcher.clone(), query.box_clone());
+        jobs.push(Box::new(move || {
+            Found::Count(count::up_to(
+                &searcher,
+                query.as_ref(),
+                disjunction,
+                MAX_COUNT + 1,
+            ))
+        }));
+    }
+    let (mut lanes, mut total) = (Vec::new(), None);
+    for found in threads.run(jobs) {
+        match found {
+            Found::Lane(hits) => lanes.push(hits?),
+            Found::Count(counted) => total = Some(counted?),
+        }
+    }
+    Ok((top_k::merge(lanes, k), total))
 }
 
 /// Reads item hits' ids from the fast field, without loading stored documents; opens each

@@ -15,6 +15,8 @@ pub struct Pass {
     pub queries: usize,
     pub with_hits: usize,
     pub mean_hits: f64,
+    /// The `SEARCH_API_SLOWEST` slowest requests: milliseconds and path, slowest first.
+    pub slowest: Vec<(f64, String)>,
 }
 
 /// Sends every path once to warm up, then once more measured, one request at a time from a
@@ -56,7 +58,7 @@ async fn one_pass(
             .unwrap();
         let status = response.status();
         let body = response.bytes().await.unwrap();
-        times.push(sent.elapsed());
+        times.push((sent.elapsed(), path));
         let hits = check_page(path, status, &body, limit);
         hits_total += hits;
         with_hits += usize::from(hits > 0);
@@ -67,9 +69,21 @@ async fn one_pass(
         paths[0]
     );
     times.sort();
+    let slowest_wanted = std::env::var("SEARCH_API_SLOWEST")
+        .ok()
+        .and_then(|raw| raw.parse().ok())
+        .unwrap_or(0);
+    let slowest = times
+        .iter()
+        .rev()
+        .take(slowest_wanted)
+        .map(|(time, path)| (time.as_secs_f64() * 1000.0, (*path).clone()))
+        .collect();
+    let times: Vec<Duration> = times.into_iter().map(|(time, _)| time).collect();
     Pass {
         p50_ms: percentile(&times, 0.5),
         p99_ms: percentile(&times, 0.99),
+        slowest,
         queries: paths.len(),
         with_hits,
         mean_hits: hits_total as f64 / paths.len() as f64,

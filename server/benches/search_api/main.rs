@@ -8,7 +8,13 @@
 //! `SEARCH_API_ITEMS=1000000` the 1M. `SEARCH_API_QUERIES` sets the queries per case
 //! (2,000), `SEARCH_API_INGEST_RATE` the items/s inserted while ingest runs (200), `FLOOR_BIN`
 //! the floor binary (default `/work/target-floor/release/floor`; built from `../shared/floor`
-//! with `cargo build --release`) and `FLOOR_REPS` its repetitions (3).
+//! with `cargo build --release`) and `FLOOR_REPS` its repetitions (3). `SEARCH_API_DIR` keeps
+//! the database and index in that folder instead of a temporary one and, when it already holds
+//! them from an earlier run, starts from them (seeding and building 1M items take minutes; the
+//! items ingested by earlier runs stay, so the item count grows a little each run).
+//! `SEARCH_API_SLOWEST=N` prints each pass's N slowest requests (where a tail comes from);
+//! `SEARCH_API_SEARCH_THREADS` the threads one search may use (the index's default: the cores,
+//! at most four).
 //!
 //! 1. The store (SQLite in a temporary folder) is seeded with the index benchmark's generated
 //!    items (`search/benches/support/corpus.rs`: the floor's Zipf text, sizes and seeds), each
@@ -88,6 +94,31 @@ struct Row {
     pass: Pass,
 }
 
+/// Where the database and index live: `SEARCH_API_DIR`, kept, or a temporary folder.
+enum BenchFolder {
+    Kept(std::path::PathBuf),
+    Temporary(tempfile::TempDir),
+}
+
+impl BenchFolder {
+    fn new() -> Self {
+        match std::env::var_os("SEARCH_API_DIR") {
+            Some(dir) => {
+                std::fs::create_dir_all(&dir).unwrap();
+                Self::Kept(dir.into())
+            }
+            None => Self::Temporary(tempfile::tempdir().unwrap()),
+        }
+    }
+
+    fn path(&self) -> &std::path::Path {
+        match self {
+            Self::Kept(path) => path,
+            Self::Temporary(dir) => dir.path(),
+        }
+    }
+}
+
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -159,6 +190,9 @@ async fn measure_cases(base: &str, token: &str, cases: &[Case], state: &str) -> 
     let mut rows = Vec::new();
     for (number, case) in cases.iter().enumerate() {
         let pass = measure(base, token, &case.paths, PAGE).await;
+        for (millis, path) in &pass.slowest {
+            println!("  slow: {millis:.2} ms {path}");
+        }
         println!(
             "{state}, {}: {} queries, all 200 with every hit ({} with hits, {:.1} hits each): p50 {:.2} ms, p99 {:.2} ms; load {}",
             case.name,
@@ -246,26 +280,46 @@ async fn main() {
     let floor = Floor::run_and_report("search_api", items);
     let floor = floor.as_ref();
 
-    let folder = tempfile::tempdir().unwrap();
+    let folder = BenchFolder::new();
     let url = format!("sqlite://{}/bench.db", folder.path().display());
+    let reused = folder.path().join("bench.db").exists();
     let store = switchboard_store::open(&url).await.unwrap();
     let vocab = Arc::new(Vocab::new(50_000));
-    eprintln!("[search_api] seeding {items} items ...");
-    let started = Instant::now();
-    seed::seed_items(&url, &vocab, items).await;
-    let seed_seconds = started.elapsed().as_secs_f64();
-    assert_eq!(store.count_items().await.unwrap(), items as i64);
-    println!(
-        "seeded {items} items in {seed_seconds:.1} s ({:.0} items/s); load {}",
-        items as f64 / seed_seconds,
-        load_line()
-    );
+    let items = if reused {
+        let found = store.count_items().await.unwrap() as usize;
+        assert!(
+            found >= items,
+            "{} holds {found} items, fewer than the {items} asked for",
+            folder.path().display()
+        );
+        println!("reusing {found} items in {}", folder.path().display());
+        found
+    } else {
+        eprintln!("[search_api] seeding {items} items ...");
+        let started = Instant::now();
+        seed::seed_items(&url, &vocab, items).await;
+        let seed_seconds = started.elapsed().as_secs_f64();
+        assert_eq!(store.count_items().await.unwrap(), items as i64);
+        println!(
+            "seeded {items} items in {seed_seconds:.1} s ({:.0} items/s); load {}",
+            items as f64 / seed_seconds,
+            load_line()
+        );
+        items
+    };
 
+    let index_reused = folder.path().join("index").exists();
     eprintln!("[search_api] building the index from the database ...");
     let started = Instant::now();
     let mut indexer = Indexer::open(
         folder.path().join("index"),
-        IndexConfig::default(),
+        IndexConfig {
+            search_threads: env_number(
+                "SEARCH_API_SEARCH_THREADS",
+                IndexConfig::default().search_threads,
+            ),
+            ..IndexConfig::default()
+        },
         store.clone(),
         IndexerSettings::default(),
     )
@@ -290,9 +344,13 @@ async fn main() {
             format!("{:.2}", build_rate / floor.build_per_second),
         )
     });
-    println!(
-        "| index built from the database by the Indexer (reindex: read, index, commit, merge) | {build_rate:.0} | {floor_build} | {build_ratio} |"
-    );
+    if index_reused {
+        println!("| index reused from an earlier run (not measured) | | | |");
+    } else {
+        println!(
+            "| index built from the database by the Indexer (reindex: read, index, commit, merge) | {build_rate:.0} | {floor_build} | {build_ratio} |"
+        );
+    }
     println!();
 
     let search = indexer.search();
