@@ -17,7 +17,7 @@ use super::layout::Layout;
 use super::query::SearchQuery;
 use super::search::{self, SearchResults};
 use super::search_threads::SearchThreads;
-use super::writer::{Command, WriterLoop, open_writer};
+use super::writer::{Command, WriterLoop, WriterUse, open_writer};
 
 /// Where the feed stands: the generation changes are fed to and the last sequence handed to
 /// the writer (committed or not).
@@ -113,7 +113,7 @@ impl IndexHandle {
             None => create_generation(&layout)?,
         };
         layout.remove_older_than(generation.number);
-        let writer = open_writer(&generation, &config)?;
+        let writer = open_writer(&generation, &config, WriterUse::Live)?;
         let applied = generation.applied_seq()?;
         let generation = Arc::new(generation);
         let shared = Arc::new(Shared {
@@ -363,7 +363,7 @@ fn build_generation(
     let (number, building) = layout.reserve()?;
     let started = Instant::now();
     let generation = Generation::create(&building, number)?;
-    let mut writer = open_writer(&generation, config)?;
+    let mut writer = open_writer(&generation, config, WriterUse::Rebuild)?;
     let builder = DocumentBuilder {
         fields: &generation.fields,
         default_region: &config.default_region,

@@ -45,27 +45,46 @@ pub(crate) enum Command {
     Abandon,
 }
 
+/// What a writer is opened for: its indexing threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriterUse {
+    /// Following the change feed ([`IndexConfig::writer_threads`]).
+    Live,
+    /// Building a generation from scratch ([`IndexConfig::rebuild_threads`]).
+    Rebuild,
+}
+
 /// Opens a writer on a generation, from a thread at the writing threads' priority, so the
 /// indexing and merge threads tantivy starts inherit it ([`priority`](super::priority)).
 pub(crate) fn open_writer(
     generation: &Generation,
     config: &IndexConfig,
+    purpose: WriterUse,
 ) -> Result<IndexWriter, IndexError> {
+    let threads = match purpose {
+        WriterUse::Live => config.writer_threads,
+        WriterUse::Rebuild => config.rebuild_threads,
+    }
+    .max(1);
     std::thread::scope(|scope| {
         scope
             .spawn(|| {
                 yield_to_requests();
-                writer_on(generation, config)
+                writer_on(generation, config, threads)
             })
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
 }
 
-fn writer_on(generation: &Generation, config: &IndexConfig) -> Result<IndexWriter, IndexError> {
+fn writer_on(
+    generation: &Generation,
+    config: &IndexConfig,
+    threads: usize,
+) -> Result<IndexWriter, IndexError> {
     let writer = generation
         .index
-        .writer_with_num_threads(config.threads(), config.writer_memory())?;
+        .writer_with_num_threads(threads, config.writer_memory(threads))?;
     // Fewer, larger segments than tantivy's default: each segment restarts top-k pruning,
     // and searches matter more here than the extra merge work while indexing.
     let mut policy = LogMergePolicy::default();
@@ -268,7 +287,7 @@ impl WriterLoop {
             return Ok(());
         }
         let generation = Arc::new(Generation::open(&self.layout.dir_of(number), number)?);
-        let writer = open_writer(&generation, &self.config)?;
+        let writer = open_writer(&generation, &self.config, WriterUse::Live)?;
         let applied = generation.applied_seq()?;
         {
             let mut feed = self
