@@ -267,21 +267,26 @@ mod tests {
         (index, body)
     }
 
-    #[test]
-    fn best_hits_score_as_tantivys_and_pages_nest() {
-        let (index, body) = segmented();
-        let searcher = index.reader().unwrap().searcher();
-        assert!(searcher.segment_readers().len() >= 4);
+    /// Documents holding either word, scored by both.
+    fn alpha_or_beta(body: tantivy::schema::Field) -> BooleanQuery {
         let term = |word: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
                 Term::from_field_text(body, word),
                 IndexRecordOption::WithFreqs,
             ))
         };
-        let union = BooleanQuery::new(vec![
+        BooleanQuery::new(vec![
             (Occur::Should, term("alpha")),
             (Occur::Should, term("beta")),
-        ]);
+        ])
+    }
+
+    #[test]
+    fn best_hits_score_as_tantivys_and_pages_nest() {
+        let (index, body) = segmented();
+        let searcher = index.reader().unwrap().searcher();
+        assert!(searcher.segment_readers().len() >= 4);
+        let union = alpha_or_beta(body);
         let single = SearchThreads::single();
         let longest = best(&searcher, &union, 60, &single).unwrap();
         for k in [1, 5, 11, 30, 60] {
@@ -314,16 +319,7 @@ mod tests {
     fn lanes_searched_side_by_side_find_the_same_hits_in_the_same_order() {
         let (index, body) = segmented();
         let searcher = index.reader().unwrap().searcher();
-        let term = |word: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(body, word),
-                IndexRecordOption::WithFreqs,
-            ))
-        };
-        let union = BooleanQuery::new(vec![
-            (Occur::Should, term("alpha")),
-            (Occur::Should, term("beta")),
-        ]);
+        let union = alpha_or_beta(body);
         let single = SearchThreads::single();
         for threads in [2, 3, 8] {
             let split = SearchThreads::new(threads, 0).unwrap();
