@@ -113,6 +113,8 @@ impl IndexHandle {
             None => create_generation(&layout)?,
         };
         layout.remove_older_than(generation.number);
+        let search_threads =
+            SearchThreads::new(config.search_threads, config.search_split_min_docs)?;
         let writer = open_writer(&generation, &config, WriterUse::Live)?;
         let applied = generation.applied_seq()?;
         let generation = Arc::new(generation);
@@ -141,8 +143,6 @@ impl IndexHandle {
             .name("search-index-writer".to_owned())
             .spawn(move || writer_loop.run(&receiver))
             .map_err(|error| IndexError::io(root.as_ref(), error))?;
-        let search_threads =
-            SearchThreads::new(config.search_threads, config.search_split_min_docs)?;
         tracing::info!(root = %root.as_ref().display(), applied_seq = applied, "search index open");
         Ok(Self {
             inner: Arc::new(Inner {
