@@ -51,6 +51,8 @@ pub struct Config {
     /// How many document pages are read (one Tesseract or Poppler process each) at once;
     /// default: one less than the cores, at least one.
     pub ocr_workers: Option<usize>,
+    /// Threads one search over a large index may use; default: the cores, at most four.
+    pub search_threads: Option<usize>,
 }
 
 /// Browser session lifetimes (`[sessions]`).
@@ -204,6 +206,7 @@ impl Default for Config {
             cases: CaseRule::default(),
             sessions: SessionSettings::default(),
             ocr_workers: None,
+            search_threads: None,
         }
     }
 }
@@ -229,6 +232,7 @@ impl fmt::Debug for Config {
             .field("cases", &self.cases)
             .field("sessions", &self.sessions)
             .field("ocr_workers", &self.ocr_workers)
+            .field("search_threads", &self.search_threads)
             .finish()
     }
 }
@@ -251,7 +255,8 @@ impl fmt::Display for ConfigSummary<'_> {
             f,
             "database={} data_dir={} listen={} imap_mailboxes={} smtp_relay={} \
              reply_templates={} spam_scoring={} spam_phrases={} watch_folders={} \
-             sla_targets={} sla_holidays={} case_window_hours={} ocr_workers={}",
+             sla_targets={} sla_holidays={} case_window_hours={} ocr_workers={} \
+             search_threads={}",
             switchboard_store::redact_url(&config.database_url()),
             config.data_dir.display(),
             config.listen,
@@ -264,11 +269,15 @@ impl fmt::Display for ConfigSummary<'_> {
             config.sla.targets.len(),
             config.sla.holidays.len(),
             config.cases.window_hours,
-            config
-                .ocr_workers
-                .map_or_else(|| "auto".to_owned(), |workers| workers.to_string()),
+            auto_or(config.ocr_workers),
+            auto_or(config.search_threads),
         )
     }
+}
+
+/// A count as configured, or `auto` for the default.
+fn auto_or(count: Option<usize>) -> String {
+    count.map_or_else(|| "auto".to_owned(), |count| count.to_string())
 }
 
 /// Environment variables with our prefix that are not settings (read by tests or logging).
@@ -374,6 +383,7 @@ const SETTINGS: &[&str] = &[
     "cases",
     "sessions",
     "ocr_workers",
+    "search_threads",
 ];
 
 fn is_setting(key: &str) -> bool {
@@ -471,5 +481,25 @@ mod tests {
         let defaults = Config::default().sessions.web(false);
         assert_eq!(defaults.lifetime, chrono::Duration::hours(12));
         assert_eq!(defaults.idle_timeout, chrono::Duration::hours(1));
+    }
+
+    #[test]
+    fn search_threads_come_from_the_file_and_default_to_the_index_s_own() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), "search_threads = 3\n").unwrap();
+        let config = Config::load(Some(file.path())).unwrap();
+        assert_eq!(crate::indexer::index_config(&config).search_threads, 3);
+        assert!(config.summary().to_string().contains("search_threads=3"));
+        let defaults = Config::default();
+        assert_eq!(
+            crate::indexer::index_config(&defaults).search_threads,
+            switchboard_search::index::IndexConfig::default().search_threads
+        );
+        assert!(
+            defaults
+                .summary()
+                .to_string()
+                .contains("search_threads=auto")
+        );
     }
 }

@@ -68,6 +68,9 @@ pub fn index_config(config: &Config) -> IndexConfig {
     if let Some(region) = &config.organisation.default_region {
         index.default_region.clone_from(region);
     }
+    if let Some(threads) = config.search_threads {
+        index.search_threads = threads.max(1);
+    }
     index
 }
 
