@@ -143,7 +143,7 @@ pub(crate) fn run(
             .collect();
         let total = search
             .count_total
-            .then(|| count::up_to(&searcher, query.as_ref(), disjunction, MAX_COUNT + 1))
+            .then(|| count_matches(&searcher, query.as_ref(), disjunction))
             .transpose()?;
         (scored, total)
     } else {
@@ -202,6 +202,15 @@ pub(crate) fn run(
     })
 }
 
+/// Counts the matches of `query` one past [`MAX_COUNT`], so a count that stopped there shows.
+fn count_matches(
+    searcher: &Searcher,
+    query: &dyn Query,
+    disjunction: bool,
+) -> Result<usize, IndexError> {
+    count::up_to(searcher, query, disjunction, MAX_COUNT + 1)
+}
+
 /// Hits with their scores, best first.
 type Scored = Vec<(f32, DocAddress)>;
 
@@ -229,12 +238,7 @@ fn best_and_count(
     if let Some(disjunction) = count {
         let (searcher, query) = (searcher.clone(), query.box_clone());
         jobs.push(Box::new(move || {
-            Found::Count(count::up_to(
-                &searcher,
-                query.as_ref(),
-                disjunction,
-                MAX_COUNT + 1,
-            ))
+            Found::Count(count_matches(&searcher, query.as_ref(), disjunction))
         }));
     }
     let (mut lanes, mut total) = (Vec::new(), None);
