@@ -62,7 +62,6 @@ fn order_with_deliveries<D: JsonSql>() -> String {
             D::array(
                 &record::<D>("order_lines", LINE_FIELDS),
                 "order_lines WHERE order_lines.order_number = orders.order_number",
-                "order_lines.line",
             ),
         ),
         pair(
@@ -70,17 +69,17 @@ fn order_with_deliveries<D: JsonSql>() -> String {
             D::array(
                 &record::<D>("deliveries", DELIVERY_FIELDS),
                 "deliveries WHERE deliveries.order_number = orders.order_number",
-                "deliveries.expected_date, deliveries.delivery_number",
             ),
         ),
     ])
 }
 
 /// The statement behind [`ItemViewStore::item_view_sources`], `$1` being the item's id. Each
-/// part reads what the single reads did, with the same filters and order: the item with its
-/// queue and owner, links, attachments, assignments, outbound messages, its case with the
-/// members, the timeline of each applied customer, the applied orders and the customers the
-/// panel may show with their open orders.
+/// part reads what the single reads did, with the same filters: the item with its queue and
+/// owner, links, attachments, assignments, outbound messages, its case with the members, the
+/// timeline of each applied customer, the applied orders and the customers the panel may show
+/// with their open orders. The arrays come unordered ([`JsonSql::array`]);
+/// [`ItemViewDocument::into_sources`] puts each in the order the single reads give.
 ///
 /// [`ItemViewStore::item_view_sources`]: switchboard_core::item_view::ItemViewStore::item_view_sources
 pub(crate) fn item_view_statement<D: JsonSql>() -> String {
@@ -110,7 +109,6 @@ pub(crate) fn item_view_statement<D: JsonSql>() -> String {
                 D::array(
                     &related,
                     &format!("{RELATED_FROM} WHERE case_items.case_id = cases.id"),
-                    "items.received_at, items.id",
                 ),
             ),
         ])
@@ -126,7 +124,6 @@ pub(crate) fn item_view_statement<D: JsonSql>() -> String {
              ORDER BY customer_items.received_at DESC, customer_items.id DESC LIMIT {})",
             switchboard_core::case::TIMELINE_LENGTH
         ),
-        "items.received_at DESC, items.id DESC",
     );
     // The customer's newest open orders. The customer condition outside the subquery repeats
     // the one inside so that SQLite reads this customer's orders by index, not every order.
@@ -141,7 +138,6 @@ pub(crate) fn item_view_statement<D: JsonSql>() -> String {
              ORDER BY open_orders.order_date DESC, open_orders.order_number DESC LIMIT {})",
             OPEN_ORDERS_SHOWN
         ),
-        "orders.order_date DESC, orders.order_number DESC",
     );
     let customer = D::object(&[
         pair("customer", record::<D>("customers", CUSTOMER_FIELDS)),
@@ -150,7 +146,6 @@ pub(crate) fn item_view_statement<D: JsonSql>() -> String {
             D::array(
                 &record::<D>("contacts", CONTACT_FIELDS),
                 "contacts WHERE contacts.customer_number = customers.customer_number",
-                "contacts.contact_id",
             ),
         ),
         pair("open_orders", open_orders),
@@ -162,7 +157,6 @@ pub(crate) fn item_view_statement<D: JsonSql>() -> String {
             D::array(
                 &record::<D>("links", LINK_FIELDS),
                 "links WHERE links.item_id = $1",
-                "links.id",
             ),
         ),
         pair(
@@ -170,7 +164,6 @@ pub(crate) fn item_view_statement<D: JsonSql>() -> String {
             D::array(
                 &record::<D>("attachments", ATTACHMENT_FIELDS),
                 "attachments WHERE attachments.item_id = $1",
-                "attachments.id",
             ),
         ),
         pair(
@@ -179,7 +172,6 @@ pub(crate) fn item_view_statement<D: JsonSql>() -> String {
                 &record::<D>("assignments", ASSIGNMENT_FIELDS),
                 "assignments JOIN users ON users.id = assignments.user_id \
                  WHERE assignments.item_id = $1",
-                "assignments.id",
             ),
         ),
         pair(
@@ -187,7 +179,6 @@ pub(crate) fn item_view_statement<D: JsonSql>() -> String {
             D::array(
                 &record::<D>("outbox", OUTBOUND_FIELDS),
                 "outbox WHERE outbox.item_id = $1",
-                "outbox.id",
             ),
         ),
         pair("case", D::nested(&case)),
@@ -195,17 +186,23 @@ pub(crate) fn item_view_statement<D: JsonSql>() -> String {
             "timelines",
             D::array(
                 &D::object(&[
+                    pair("link", "links.id".into()),
                     pair("customer", "links.key".into()),
                     pair("items", timeline),
                 ]),
                 "links WHERE links.item_id = $1 AND links.kind = 'customer' \
                  AND links.applied = TRUE",
-                "links.id",
             ),
         ),
         pair(
             "linked_orders",
-            D::array(&order, applied_orders, "links.id"),
+            D::array(
+                &D::object(&[
+                    pair("link", "links.id".into()),
+                    pair("order", order.clone()),
+                ]),
+                applied_orders,
+            ),
         ),
         pair(
             "customers",
@@ -216,7 +213,6 @@ pub(crate) fn item_view_statement<D: JsonSql>() -> String {
                      WHERE links.item_id = $1 AND links.kind = 'customer' \
                      UNION SELECT orders.customer_number FROM {applied_orders})"
                 ),
-                "customers.customer_number",
             ),
         ),
     ]);
@@ -233,7 +229,7 @@ pub(crate) struct ItemViewDocument {
     outbound: Vec<OutboundRow>,
     case: Option<CaseDocument>,
     timelines: Vec<TimelineDocument>,
-    linked_orders: Vec<OrderDocument>,
+    linked_orders: Vec<LinkedOrderDocument>,
     customers: Vec<CustomerDocument>,
 }
 
@@ -247,6 +243,7 @@ struct CaseDocument {
 
 #[derive(Deserialize)]
 struct TimelineDocument {
+    link: i64,
     customer: String,
     items: Vec<RelatedRow>,
 }
@@ -256,6 +253,12 @@ struct OrderDocument {
     order: OrderRow,
     lines: Vec<OrderLineRow>,
     deliveries: Vec<DeliveryRow>,
+}
+
+#[derive(Deserialize)]
+struct LinkedOrderDocument {
+    link: i64,
+    order: OrderDocument,
 }
 
 #[derive(Deserialize)]
@@ -269,8 +272,31 @@ fn related_items(rows: Vec<RelatedRow>) -> Result<Vec<RelatedItem>, CoreError> {
     rows.into_iter().map(RelatedRow::into_related).collect()
 }
 
+/// `items` sorted by `key` (the statement's arrays come unordered).
+fn sorted<T, K: Ord>(mut items: Vec<T>, key: impl FnMut(&T) -> K) -> Vec<T> {
+    items.sort_by_key(key);
+    items
+}
+
+/// A case's members, oldest first.
+fn oldest_first(items: Vec<RelatedItem>) -> Vec<RelatedItem> {
+    sorted(items, |related| (related.received_at, related.item))
+}
+
+/// A customer's timeline, newest first.
+fn newest_first(items: Vec<RelatedItem>) -> Vec<RelatedItem> {
+    sorted(items, |related| {
+        std::cmp::Reverse((related.received_at, related.item))
+    })
+}
+
 impl OrderDocument {
-    fn into_order(self) -> OrderWithDeliveries {
+    /// The order with its lines in line order and its deliveries by expected date.
+    fn into_order(mut self) -> OrderWithDeliveries {
+        self.lines.sort_by_key(|line| line.line);
+        self.deliveries.sort_by(|a, b| {
+            (a.expected_date, &a.delivery_number).cmp(&(b.expected_date, &b.delivery_number))
+        });
         OrderWithDeliveries {
             order: self.order.into_order(self.lines),
             deliveries: self
@@ -301,57 +327,72 @@ impl ItemViewDocument {
                     id: switchboard_core::CaseId::new(case.id),
                     customer_no: case.customer_number,
                     opened_at: case.opened_at,
-                    members: related_items(case.members)?,
+                    members: oldest_first(related_items(case.members)?),
                 })
             })
             .transpose()?;
         Ok(Some(ItemViewSources {
             item,
             queue,
-            links: self
-                .links
-                .into_iter()
-                .map(LinkRow::into_link)
-                .collect::<Result<_, _>>()?,
-            attachments: self
-                .attachments
-                .into_iter()
-                .map(AttachmentRow::into_attachment)
-                .collect(),
-            assignments: self
-                .assignments
-                .into_iter()
-                .map(AssignmentRow::into_record)
-                .collect::<Result<_, _>>()?,
-            outbound: self
-                .outbound
-                .into_iter()
-                .map(OutboundRow::into_outbound)
-                .collect::<Result<_, _>>()?,
+            links: sorted(
+                self.links
+                    .into_iter()
+                    .map(LinkRow::into_link)
+                    .collect::<Result<_, _>>()?,
+                |link| link.id,
+            ),
+            attachments: sorted(
+                self.attachments
+                    .into_iter()
+                    .map(AttachmentRow::into_attachment)
+                    .collect(),
+                |attachment| attachment.id,
+            ),
+            assignments: sorted(
+                self.assignments
+                    .into_iter()
+                    .map(AssignmentRow::into_record)
+                    .collect::<Result<_, _>>()?,
+                |record| record.id,
+            ),
+            outbound: sorted(
+                self.outbound
+                    .into_iter()
+                    .map(OutboundRow::into_outbound)
+                    .collect::<Result<_, _>>()?,
+                |outbound| outbound.id,
+            ),
             case,
-            timelines: self
-                .timelines
+            timelines: sorted(self.timelines, |timeline| timeline.link)
                 .into_iter()
-                .map(|timeline| Ok((timeline.customer, related_items(timeline.items)?)))
+                .map(|timeline| {
+                    let items = newest_first(related_items(timeline.items)?);
+                    Ok((timeline.customer, items))
+                })
                 .collect::<Result<_, CoreError>>()?,
             panel: PanelSources {
-                linked_orders: self
-                    .linked_orders
+                linked_orders: sorted(self.linked_orders, |linked| linked.link)
+                    .into_iter()
+                    .map(|linked| linked.order.into_order())
+                    .collect(),
+                customers: sorted(self.customers, |customer| {
+                    customer.customer.customer_number.clone()
+                })
+                .into_iter()
+                .map(|customer| CustomerWithOrders {
+                    customer: customer
+                        .customer
+                        .into_customer(sorted(customer.contacts, |contact| {
+                            contact.contact_id.clone()
+                        })),
+                    open_orders: sorted(customer.open_orders, |open| {
+                        std::cmp::Reverse((open.order.order_date, open.order.order_number.clone()))
+                    })
                     .into_iter()
                     .map(OrderDocument::into_order)
                     .collect(),
-                customers: self
-                    .customers
-                    .into_iter()
-                    .map(|customer| CustomerWithOrders {
-                        customer: customer.customer.into_customer(customer.contacts),
-                        open_orders: customer
-                            .open_orders
-                            .into_iter()
-                            .map(OrderDocument::into_order)
-                            .collect(),
-                    })
-                    .collect(),
+                })
+                .collect(),
             },
         }))
     }

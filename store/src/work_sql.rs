@@ -64,12 +64,28 @@ pub(crate) struct AssignedRow {
     status: String,
     priority: i64,
     sla_due_at: Option<DateTime<Utc>>,
+    received_at: DateTime<Utc>,
+    /// The customer link the row joined, if any.
+    link: Option<i64>,
     assigned_at: DateTime<Utc>,
     customer_no: Option<String>,
     customer_name: Option<String>,
 }
 
 impl AssignedRow {
+    /// Queue order: highest priority first, then the earliest SLA deadline (none last), the
+    /// oldest, and of an item's rows the one with its first customer link.
+    fn queue_order(&self) -> impl Ord + use<> {
+        (
+            std::cmp::Reverse(self.priority),
+            self.sla_due_at.is_none(),
+            self.sla_due_at,
+            self.received_at,
+            self.item,
+            self.link,
+        )
+    }
+
     pub(crate) fn into_assigned(self) -> Result<AssignedWork, CoreError> {
         let item = WorkItemId::new(self.item);
         Ok(AssignedWork {
@@ -88,9 +104,9 @@ impl AssignedRow {
 }
 
 /// The statement behind [`switchboard_core::work::ItemWorkStore::my_work`], `$1` being the
-/// agent: `{"offers": [...], "assigned": [...]}`. Offers soonest to expire first; owned items
-/// in queue order, an item with several applied customer links once per link (the caller
-/// keeps the first).
+/// agent: `{"offers": [...], "assigned": [...]}`, each array unordered
+/// ([`JsonSql::array`]): an owned item with several applied customer links comes once per
+/// link. [`MyWorkDocument::parse`] orders and de-duplicates them.
 pub(crate) fn my_work_statement<D: JsonSql>() -> String {
     let offers = D::array(
         &record::<D>(
@@ -101,12 +117,11 @@ pub(crate) fn my_work_statement<D: JsonSql>() -> String {
         "assignments JOIN items ON items.id = assignments.item_id \
          WHERE assignments.user_id = $1 AND assignments.kind = 'offer' \
          AND assignments.ended_at IS NULL AND items.status = 'offered'",
-        "assignments.expires_at IS NULL, assignments.expires_at, assignments.id",
     );
     let mut owned = fields::<D>(
         "items",
-        "item=items.id, channel, subject, status, priority, sla_due_at, \
-         customer_no=links.key, customer_name=customers.name",
+        "item=items.id, channel, subject, status, priority, sla_due_at, received_at, \
+         link=links.id, customer_no=links.key, customer_name=customers.name",
     );
     owned.push(pair(
         "assigned_at",
@@ -121,8 +136,6 @@ pub(crate) fn my_work_statement<D: JsonSql>() -> String {
          AND links.applied = TRUE \
          LEFT JOIN customers ON customers.customer_number = links.key \
          WHERE items.assigned_user_id = $1 AND items.status IN ('assigned', 'waiting')",
-        "items.priority DESC, items.sla_due_at IS NULL, items.sla_due_at, items.received_at, \
-         items.id, links.id",
     );
     format!(
         "SELECT {}",
@@ -141,10 +154,15 @@ pub(crate) struct MyWorkDocument {
 }
 
 impl MyWorkDocument {
-    /// Decodes the statement's text into the work list, each owned item once.
+    /// Decodes the statement's text into the work list: offers soonest to expire first (none
+    /// last), owned items in queue order, each once with its first customer link.
     pub(crate) fn parse(text: &str) -> Result<MyWork, CoreError> {
-        let document: Self =
+        let mut document: Self =
             serde_json::from_str(text).map_err(|error| corrupt("work list", &error.to_string()))?;
+        document
+            .offers
+            .sort_by_key(|offer| (offer.expires_at.is_none(), offer.expires_at, offer.offer));
+        document.assigned.sort_by_key(AssignedRow::queue_order);
         let mut seen = std::collections::HashSet::new();
         Ok(MyWork {
             offers: document
@@ -569,4 +587,43 @@ pub(crate) fn changed_meanwhile(item: WorkItemId) -> CoreError {
         "item {} changed meanwhile; read it again and retry",
         item.reference()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::MyWorkDocument;
+
+    fn offer(offer: i64, expires_at: Option<&str>) -> serde_json::Value {
+        json!({"offer": offer, "item": offer * 10, "channel": "email", "subject": null,
+            "sender_email": null, "sender_phone": null, "sender_name": null,
+            "offered_at": "2026-01-01T08:00:00Z", "expires_at": expires_at})
+    }
+
+    fn owned(item: i64, priority: i64, sla: Option<&str>, link: Option<i64>) -> serde_json::Value {
+        json!({"item": item, "channel": "email", "subject": null, "status": "assigned",
+            "priority": priority, "sla_due_at": sla, "received_at": "2026-01-01T07:00:00Z",
+            "link": link, "assigned_at": "2026-01-01T08:00:00Z",
+            "customer_no": link.map(|link| format!("C{link}")), "customer_name": null})
+    }
+
+    #[test]
+    fn the_work_list_is_ordered_and_each_item_keeps_its_first_customer_link() {
+        let document = json!({
+            "offers": [offer(2, None), offer(3, Some("2026-01-01T10:00:00Z")),
+                offer(1, Some("2026-01-01T09:00:00Z"))],
+            "assigned": [owned(5, 1, None, None), owned(7, 3, None, Some(9)),
+                owned(7, 3, None, Some(4)), owned(6, 3, Some("2026-01-02T08:00:00Z"), None)],
+        });
+        let work = MyWorkDocument::parse(&document.to_string()).unwrap();
+        let offers: Vec<i64> = work.offers.iter().map(|offer| offer.offer.get()).collect();
+        assert_eq!(offers, [1, 3, 2], "soonest to expire first, none last");
+        let assigned: Vec<(i64, Option<&str>)> = work
+            .assigned
+            .iter()
+            .map(|work| (work.item.get(), work.customer_no.as_deref()))
+            .collect();
+        assert_eq!(assigned, [(6, None), (7, Some("C4")), (5, None)]);
+    }
 }
