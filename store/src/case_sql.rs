@@ -166,12 +166,11 @@ macro_rules! impl_case_store {
                 let rows: Vec<$crate::case_sql::RelatedRow> =
                     sqlx::query_as(sqlx::AssertSqlSafe(format!(
                         "{} JOIN links ON links.item_id = items.id AND links.kind = 'customer' \
-                         AND links.applied = $1 AND links.key = $2 \
-                         WHERE items.id <> $3 AND items.noise IS NULL \
-                         ORDER BY items.received_at DESC, items.id DESC LIMIT $4",
+                         AND links.applied = TRUE AND links.key = $1 \
+                         WHERE items.id <> $2 AND items.noise IS NULL \
+                         ORDER BY links.received_at DESC, links.item_id DESC LIMIT $3",
                         $crate::case_sql::RELATED_SELECT
                     )))
-                    .bind(true)
                     .bind(customer_no)
                     .bind(except.get())
                     .bind(i64::from(limit))
@@ -333,8 +332,8 @@ macro_rules! impl_case_store {
                         ") {} JOIN links ON links.item_id = items.id AND links.kind = 'customer' \
                          AND links.applied = TRUE JOIN spans ON spans.customer = links.key \
                          WHERE items.noise IS NULL AND items.status NOT IN ('discarded', 'failed') \
-                         AND items.received_at >= spans.span_from \
-                         AND items.received_at <= spans.span_to",
+                         AND links.received_at >= spans.span_from \
+                         AND links.received_at <= spans.span_to",
                         $crate::case_sql::CASE_ITEM_SELECT
                     ));
                     let found: Vec<$crate::case_sql::CaseItemRow> = select

@@ -423,7 +423,7 @@ macro_rules! impl_intake_writes {
                 for chunk in links.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO links (item_id, kind, key, confidence, origin, applied, \
-                         evidence, created_at) ",
+                         evidence, created_at, received_at) ",
                     );
                     insert.push_values(chunk, |mut row, (id, link)| {
                         row.push_bind(*id)
@@ -433,7 +433,10 @@ macro_rules! impl_intake_writes {
                             .push_bind(link.origin.as_str())
                             .push_bind(link.applied)
                             .push_bind(link.evidence.clone())
-                            .push_bind(now);
+                            .push_bind(now)
+                            .push("(SELECT received_at FROM items WHERE id = ")
+                            .push_bind_unseparated(*id)
+                            .push_unseparated(")");
                     });
                     insert
                         .build()

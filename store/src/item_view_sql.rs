@@ -121,7 +121,7 @@ pub(crate) fn item_view_statement<D: JsonSql>() -> String {
              AND customer_links.kind = 'customer' AND customer_links.applied = TRUE \
              AND customer_links.key = links.key \
              WHERE customer_items.id <> $1 AND customer_items.noise IS NULL \
-             ORDER BY customer_items.received_at DESC, customer_items.id DESC LIMIT {})",
+             ORDER BY customer_links.received_at DESC, customer_links.item_id DESC LIMIT {})",
             switchboard_core::case::TIMELINE_LENGTH
         ),
     );

@@ -115,8 +115,9 @@ macro_rules! impl_link_edit_store {
                         };
                         let evidence = format!("{kind} {key} {verb} by {}", by.name);
                         sqlx::query(
-                            "INSERT INTO links (item_id, kind, key, confidence, origin, applied, evidence, created_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                            "INSERT INTO links (item_id, kind, key, confidence, origin, applied, evidence, created_at, \
+                             received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+                             (SELECT received_at FROM items WHERE id = $1)) \
                              ON CONFLICT (item_id, kind, key) DO UPDATE SET confidence = excluded.confidence, \
                              origin = excluded.origin, applied = excluded.applied, evidence = excluded.evidence",
                         )

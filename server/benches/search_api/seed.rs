@@ -120,7 +120,7 @@ async fn insert_customer_links(
     }
     let mut insert = QueryBuilder::<Sqlite>::new(
         "INSERT INTO links (item_id, kind, key, confidence, origin, applied, evidence, \
-         created_at) ",
+         created_at, received_at) ",
     );
     insert.push_values(linked, |mut row, doc| {
         let number = doc
@@ -137,7 +137,8 @@ async fn insert_customer_links(
                 "customer number {} in the text",
                 number.unwrap_or_default()
             ))
-            .push_bind(now);
+            .push_bind(now)
+            .push_bind(doc.received_at);
     });
     insert.build().execute(&mut **tx).await.unwrap();
 }
