@@ -278,6 +278,16 @@ fn sorted<T, K: Ord>(mut items: Vec<T>, key: impl FnMut(&T) -> K) -> Vec<T> {
     items
 }
 
+/// `rows` converted, then sorted by `key`.
+fn converted<R, T, K: Ord>(
+    rows: Vec<R>,
+    convert: impl FnMut(R) -> Result<T, CoreError>,
+    key: impl FnMut(&T) -> K,
+) -> Result<Vec<T>, CoreError> {
+    let converted = rows.into_iter().map(convert).collect::<Result<_, _>>()?;
+    Ok(sorted(converted, key))
+}
+
 /// A case's members, oldest first.
 fn oldest_first(items: Vec<RelatedItem>) -> Vec<RelatedItem> {
     sorted(items, |related| (related.received_at, related.item))
@@ -334,34 +344,18 @@ impl ItemViewDocument {
         Ok(Some(ItemViewSources {
             item,
             queue,
-            links: sorted(
-                self.links
-                    .into_iter()
-                    .map(LinkRow::into_link)
-                    .collect::<Result<_, _>>()?,
-                |link| link.id,
-            ),
-            attachments: sorted(
-                self.attachments
-                    .into_iter()
-                    .map(AttachmentRow::into_attachment)
-                    .collect(),
+            links: converted(self.links, LinkRow::into_link, |link| link.id)?,
+            attachments: converted(
+                self.attachments,
+                |row| Ok(row.into_attachment()),
                 |attachment| attachment.id,
-            ),
-            assignments: sorted(
-                self.assignments
-                    .into_iter()
-                    .map(AssignmentRow::into_record)
-                    .collect::<Result<_, _>>()?,
-                |record| record.id,
-            ),
-            outbound: sorted(
-                self.outbound
-                    .into_iter()
-                    .map(OutboundRow::into_outbound)
-                    .collect::<Result<_, _>>()?,
-                |outbound| outbound.id,
-            ),
+            )?,
+            assignments: converted(self.assignments, AssignmentRow::into_record, |record| {
+                record.id
+            })?,
+            outbound: converted(self.outbound, OutboundRow::into_outbound, |outbound| {
+                outbound.id
+            })?,
             case,
             timelines: sorted(self.timelines, |timeline| timeline.link)
                 .into_iter()
