@@ -3,7 +3,9 @@
 //! Uses `phonenumber` for country codes and trunk prefixes, without validating the number
 //! against the numbering plan: fictional ranges (555...) are real enough for matching.
 
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
 
 use phonenumber::Mode;
 use phonenumber::country::Id;
@@ -13,8 +15,36 @@ use phonenumber::country::Id;
 /// Returns `None` when the text is no phone number.
 pub fn normalise_phone(raw: &str, region: &str) -> Option<String> {
     let cleaned = clean(raw)?;
+    let key = format!("{region}:{cleaned}");
+    if let Some(known) = memo().get(&key) {
+        return known.clone();
+    }
+    let normalised = parse_e164(&cleaned, region);
+    let mut memo = memo();
+    if memo.len() >= MEMO_ENTRIES {
+        memo.clear();
+    }
+    memo.insert(key, normalised.clone());
+    normalised
+}
+
+/// Numbers normalised lately, by region and cleaned digits. Parsing is the costly part of
+/// linking a message (phonenumber keeps 100 compiled patterns, fewer than the regions'
+/// metadata uses, so it compiles them again and again), and the same numbers come back in
+/// every signature.
+static MEMO: LazyLock<Mutex<HashMap<String, Option<String>>>> = LazyLock::new(Mutex::default);
+
+/// Numbers [`MEMO`] holds before it starts again from empty.
+const MEMO_ENTRIES: usize = 8192;
+
+fn memo() -> MutexGuard<'static, HashMap<String, Option<String>>> {
+    MEMO.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Parses cleaned digits in `region` and formats them as E.164, when plausible.
+fn parse_e164(cleaned: &str, region: &str) -> Option<String> {
     let region_id = Id::from_str(&region.to_ascii_uppercase()).ok();
-    let parsed = phonenumber::parse(region_id, &cleaned).ok()?;
+    let parsed = phonenumber::parse(region_id, cleaned).ok()?;
     let e164 = parsed.format().mode(Mode::E164).to_string();
     let digits = e164.trim_start_matches('+');
     let plausible = (8..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit());
@@ -67,6 +97,21 @@ mod tests {
                 Some(expected),
                 "{raw} in {region}"
             );
+        }
+    }
+
+    #[test]
+    fn a_number_read_again_normalises_alike_in_each_region() {
+        for _ in 0..2 {
+            assert_eq!(
+                normalise_phone("020 555 1234", "NL").as_deref(),
+                Some("+31205551234")
+            );
+            assert_eq!(
+                normalise_phone("020 555 1234", "DE").as_deref(),
+                Some("+49205551234")
+            );
+            assert_eq!(normalise_phone("020 555 1234", "XX").as_deref(), None);
         }
     }
 
