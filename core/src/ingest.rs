@@ -66,6 +66,10 @@ pub struct RawInput {
     pub raw: Vec<u8>,
 }
 
+/// Batches a source keeps handed over at once ([`Ingestor::ingest_batch`]): one writing its
+/// items while the next lands and parses on the other cores.
+pub const BATCHES_IN_FLIGHT: usize = 2;
+
 /// Takes raw inputs into the system.
 #[async_trait]
 pub trait Ingestor: Send + Sync {
@@ -99,6 +103,11 @@ pub trait Ingestor: Send + Sync {
     /// Ingests the inputs a source hands over at once, in order, with one outcome per input
     /// meaning what [`Ingestor::ingest`]'s means. Ingestors that cannot batch take them one by
     /// one.
+    ///
+    /// A source may hand over its next batch before this one answers (up to
+    /// [`BATCHES_IN_FLIGHT`], polling the calls' futures in the order it made them): an
+    /// ingestor that batches writes them in that order, so a reply in a later batch finds its
+    /// parent. This default is for ingestors handed one batch at a time.
     async fn ingest_batch(
         &self,
         channel: Channel,

@@ -23,6 +23,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
+use switchboard_core::ingest::BATCHES_IN_FLIGHT;
 use switchboard_core::item::Channel;
 use switchboard_core::master::MasterKind;
 use switchboard_core::store::Store;
@@ -311,13 +313,24 @@ fn message_id(text: &str) -> Option<String> {
     )
 }
 
-/// Hands `inputs` to the pipeline the way batch sources do, a chunk at a time.
+/// Hands `inputs` to the pipeline the way batch sources do: a chunk at a time, the next one
+/// handed over while the one before it is written.
 async fn ingest_all(pipeline: &Pipeline, inputs: Vec<RawInput>) -> usize {
-    let mut made = 0;
     let mut inputs = inputs.into_iter().peekable();
-    while inputs.peek().is_some() {
-        let chunk: Vec<RawInput> = inputs.by_ref().take(SOURCE_CHUNK).collect();
-        for outcome in pipeline.ingest_batch(Channel::Email, chunk).await {
+    let chunks = std::iter::from_fn(|| {
+        inputs.peek().is_some().then(|| {
+            inputs
+                .by_ref()
+                .take(SOURCE_CHUNK)
+                .collect::<Vec<RawInput>>()
+        })
+    });
+    let mut batches = futures_util::stream::iter(chunks)
+        .map(|chunk| pipeline.ingest_batch(Channel::Email, chunk))
+        .buffered(BATCHES_IN_FLIGHT);
+    let mut made = 0;
+    while let Some(outcomes) = batches.next().await {
+        for outcome in outcomes {
             made += usize::from(matches!(outcome.unwrap(), IngestOutcome::Ingested { .. }));
         }
     }

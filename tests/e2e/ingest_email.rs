@@ -214,10 +214,15 @@ async fn items_and_cases(
 }
 
 /// Sources hand e-mails over in batches (an IMAP fetch, a folder scan, a CLI chunk), which are
-/// parsed, threaded, linked and written a chunk at a time: the items, links, threads, noise,
-/// routing fields and cases must come out exactly as when the same e-mails arrive one by one.
+/// parsed, threaded, linked and written a chunk at a time, the next batch handed over before the
+/// last one answers: the items, links, threads, noise, routing fields and cases must come out
+/// exactly as when the same e-mails arrive one by one. The batches differ in size, so a small
+/// one is parsed before the large one handed over before it, and must wait to write (its
+/// replies need their parents).
 #[tokio::test]
 async fn corpus_emails_in_batches_become_the_same_items_and_cases_as_one_by_one() {
+    use futures_util::StreamExt;
+
     let files = corpus_files("dev/email");
     let read = |path: &std::path::PathBuf| {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -234,21 +239,30 @@ async fn corpus_emails_in_batches_become_the_same_items_and_cases_as_one_by_one(
     }
     let batched_folder = tempfile::tempdir().unwrap();
     let (batched, pipeline) = corpus_pipeline(batched_folder.path()).await;
-    for chunk in files.chunks(200) {
-        let inputs = chunk
-            .iter()
-            .map(|path| {
-                let (source, raw) = read(path);
-                switchboard_server::pipeline::RawInput { source, raw }
-            })
-            .collect();
-        for outcome in pipeline
-            .ingest_batch(switchboard_core::item::Channel::Email, inputs)
-            .await
-        {
+    let mut rest = files.as_slice();
+    let chunks = [120, 7, 60, 3].into_iter().cycle().map_while(|size| {
+        let (chunk, after) = rest.split_at(size.min(rest.len()));
+        rest = after;
+        (!chunk.is_empty()).then_some(chunk)
+    });
+    let mut batches = futures_util::stream::iter(chunks)
+        .map(|chunk| {
+            let inputs = chunk
+                .iter()
+                .map(|path| {
+                    let (source, raw) = read(path);
+                    switchboard_server::pipeline::RawInput { source, raw }
+                })
+                .collect();
+            pipeline.ingest_batch(switchboard_core::item::Channel::Email, inputs)
+        })
+        .buffered(switchboard_core::ingest::BATCHES_IN_FLIGHT);
+    while let Some(outcomes) = batches.next().await {
+        for outcome in outcomes {
             outcome.unwrap();
         }
     }
+    drop(batches);
 
     let expected = items_and_cases(&one_by_one).await;
     assert_eq!(expected.len(), files.len());

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use futures_util::StreamExt;
 use switchboard_core::CoreError;
+use switchboard_core::ingest::BATCHES_IN_FLIGHT;
 use switchboard_core::item::Channel;
 use switchboard_core::store::Store;
 use switchboard_store::BlobStore;
@@ -82,22 +84,17 @@ pub async fn run(
     }
     let files = collect_files(paths)?;
     let mut summary = Summary::default();
-    for chunk in files.chunks(FILES_PER_BATCH) {
-        let mut inputs = Vec::with_capacity(chunk.len());
-        for file in chunk {
-            let name = file
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_else(|| file.display().to_string());
-            match std::fs::read(file) {
-                Ok(raw) => inputs.push(RawInput { source: name, raw }),
-                Err(error) => summary
-                    .not_landed
-                    .push((file.display().to_string(), error.to_string())),
-            }
-        }
-        let names: Vec<String> = inputs.iter().map(|input| input.source.clone()).collect();
-        let outcomes = pipeline.ingest_batch(channel, inputs).await;
+    // The next batch lands and parses while the one before it is written.
+    let mut batches = futures_util::stream::iter(files.chunks(FILES_PER_BATCH))
+        .map(|chunk| {
+            let (inputs, unread) = read_files(chunk);
+            let names: Vec<String> = inputs.iter().map(|input| input.source.clone()).collect();
+            let ingested = pipeline.ingest_batch(channel, inputs);
+            async move { (names, unread, ingested.await) }
+        })
+        .buffered(BATCHES_IN_FLIGHT);
+    while let Some((names, unread, outcomes)) = batches.next().await {
+        summary.not_landed.extend(unread);
         for (name, outcome) in names.into_iter().zip(outcomes) {
             summary.count(name, outcome);
         }
@@ -109,6 +106,23 @@ pub async fn run(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Reads a chunk of files as inputs named by their file names; a file that cannot be read is
+/// returned with the error instead.
+fn read_files(files: &[PathBuf]) -> (Vec<RawInput>, Vec<(String, String)>) {
+    let (mut inputs, mut unread) = (Vec::with_capacity(files.len()), Vec::new());
+    for file in files {
+        let name = file
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| file.display().to_string());
+        match std::fs::read(file) {
+            Ok(raw) => inputs.push(RawInput { source: name, raw }),
+            Err(error) => unread.push((file.display().to_string(), error.to_string())),
+        }
+    }
+    (inputs, unread)
 }
 
 /// Runs one routing round so ingested items are routed in the same process. On PostgreSQL the

@@ -18,8 +18,9 @@ use switchboard_core::store::{InboundCompletion, ItemPlacement};
 use switchboard_core::{CoreError, InboundId};
 use switchboard_store::BlobStore;
 
-use super::enrich::ThreadContext;
+use super::enrich::{Analysis, ThreadContext};
 use super::parse::{self, ParseFailure, Parsed};
+use super::write_order::Turn;
 use super::{IngestOutcome, Landing, Pipeline, RawInput, failed_intake, landing};
 
 type Outcome = Result<IngestOutcome, CoreError>;
@@ -32,14 +33,20 @@ type Fresh = (usize, Inbound, Arc<Vec<u8>>);
 /// e-mail on the intake bench than four chunks per core).
 const MAX_PARSE_CHUNK: usize = 128;
 
-/// A parsed input; an item outside any thread is already placed (linked and classified) on the
-/// parsing core, so only replies are placed one by one.
+/// A parsed input, analysed on the parsing core: an item outside any thread is placed there
+/// too, a reply only once its thread is read.
 struct ParsedInput {
     index: usize,
     inbound: Inbound,
     raw: Arc<Vec<u8>>,
-    parsed: Result<Parsed, ParseFailure>,
-    placement: Option<ItemPlacement>,
+    parsed: Result<(Parsed, Readiness), ParseFailure>,
+}
+
+/// How far the parsing core got with an item.
+enum Readiness {
+    Placed(ItemPlacement),
+    /// A reply: placed once its thread is known.
+    Analysed(Analysis),
 }
 
 /// An item ready to persist, and what its outcome will say.
@@ -104,7 +111,7 @@ fn threading_runs(inputs: Vec<ParsedInput>, unwritten: &HashSet<String>) -> Vec<
     let mut run = Vec::new();
     let mut before: HashSet<String> = unwritten.clone();
     for input in inputs {
-        if let Ok(parsed) = &input.parsed {
+        if let Ok((parsed, _)) = &input.parsed {
             if parsed.reply_ids.iter().any(|id| before.contains(id)) {
                 runs.push(std::mem::take(&mut run));
                 before.clear();
@@ -127,7 +134,27 @@ impl Pipeline {
     /// Lands and processes the inputs a source hands over at once (an IMAP fetch, a folder
     /// scan), in order; one outcome per input, with the meaning of [`Pipeline::ingest_raw`]'s:
     /// an error means that input is not done and the source must keep it.
-    pub async fn ingest_batch(&self, channel: Channel, inputs: Vec<RawInput>) -> Vec<Outcome> {
+    ///
+    /// Batches handed over while others are in progress land and parse at once, and write
+    /// their items in the order they were handed over (the order is taken by this call, not
+    /// by the first poll of its future): a source that hands over its next batch before the
+    /// last one's outcomes keeps both cores busy, and a reply still finds a parent handed over
+    /// before it.
+    pub fn ingest_batch(
+        &self,
+        channel: Channel,
+        inputs: Vec<RawInput>,
+    ) -> impl Future<Output = Vec<Outcome>> + Send + '_ {
+        let turn = self.write_order.take();
+        self.ingest_batch_in_turn(channel, inputs, turn)
+    }
+
+    async fn ingest_batch_in_turn(
+        &self,
+        channel: Channel,
+        inputs: Vec<RawInput>,
+        turn: Turn,
+    ) -> Vec<Outcome> {
         let count = inputs.len();
         if count == 0 {
             return Vec::new();
@@ -164,7 +191,7 @@ impl Pipeline {
         for (index, inbound, raw) in single {
             outcomes[index] = Some(self.process(&inbound, raw).await);
         }
-        self.parse_and_persist(batched, &mut outcomes).await;
+        self.parse_and_persist(batched, turn, &mut outcomes).await;
         for (index, first) in repeated {
             // The same input twice in one batch: the second is a duplicate of the first.
             outcomes[index] = Some(match &outcomes[first] {
@@ -243,9 +270,15 @@ impl Pipeline {
 
     /// Parses and places the inputs on the blocking pool in one chunk per core (at most
     /// [`MAX_PARSE_CHUNK`] inputs each), as many chunks at a time as there are cores, and
-    /// persists each chunk in order as soon as it is parsed: in a batch of more chunks than
-    /// cores, the database writes of one chunk overlap the parsing of the next ones.
-    async fn parse_and_persist(&self, fresh: Vec<Fresh>, outcomes: &mut [Option<Outcome>]) {
+    /// persists each chunk in order as soon as it is parsed and the batch's `turn` has begun:
+    /// the database writes of one chunk overlap the parsing of the next ones, and of the next
+    /// batch's.
+    async fn parse_and_persist(
+        &self,
+        fresh: Vec<Fresh>,
+        mut turn: Turn,
+        outcomes: &mut [Option<Outcome>],
+    ) {
         let lanes = std::thread::available_parallelism().map_or(1, usize::from);
         let chunk_size = fresh.len().div_ceil(lanes).clamp(1, MAX_PARSE_CHUNK);
         let mut fresh = fresh.into_iter().peekable();
@@ -262,6 +295,7 @@ impl Pipeline {
             let parsed = next.await;
             // The next chunk parses while this one is written.
             spawn_up_to_lanes(&mut in_flight);
+            turn.begin().await;
             match parsed {
                 Ok(parsed) => self.persist_all(parsed, &mut unwritten, outcomes).await,
                 // Parser panics are caught inside the parsers; a lost task leaves its inputs
@@ -273,8 +307,8 @@ impl Pipeline {
         }
     }
 
-    /// Parses a chunk on the blocking pool, keeping its order, and places the items that reply
-    /// to nothing there too.
+    /// Parses and analyses a chunk on the blocking pool, keeping its order, and places the items
+    /// that reply to nothing there too.
     fn spawn_parse(&self, chunk: Vec<Fresh>) -> tokio::task::JoinHandle<Vec<ParsedInput>> {
         let parsers = Arc::clone(&self.parsers);
         let enricher = Arc::clone(&self.enricher);
@@ -290,22 +324,26 @@ impl Pipeline {
                         &parsers,
                         None,
                     );
-                    let placement = parsed.as_ref().ok().filter(|parsed| {
-                        parsed.reply_ids.is_empty() && parsed.token_item.is_none()
-                    });
-                    let placement = placement.map(|parsed| {
-                        enricher.placement(
-                            &parsed.item,
-                            &ThreadContext::default(),
-                            inbound.received_at,
-                        )
+                    let parsed = parsed.map(|parsed| {
+                        let analysis = enricher.analyse(&parsed.item);
+                        let readiness =
+                            if parsed.reply_ids.is_empty() && parsed.token_item.is_none() {
+                                Readiness::Placed(enricher.place(
+                                    &parsed.item,
+                                    analysis,
+                                    &ThreadContext::default(),
+                                    inbound.received_at,
+                                ))
+                            } else {
+                                Readiness::Analysed(analysis)
+                            };
+                        (parsed, readiness)
                     });
                     ParsedInput {
                         index,
                         inbound,
                         raw,
                         parsed,
-                        placement,
                     }
                 })
                 .collect::<Vec<_>>()
@@ -326,7 +364,7 @@ impl Pipeline {
         let attachments = parsed
             .iter()
             .filter_map(|input| input.parsed.as_ref().ok())
-            .flat_map(|parsed| &parsed.item.attachments)
+            .flat_map(|(parsed, _)| &parsed.item.attachments)
             .map(|attachment| attachment.content.clone())
             .collect();
         let attachments_stored = match self.store_attachment_bytes(attachments).await {
@@ -340,7 +378,7 @@ impl Pipeline {
             let starts_after_parent = run
                 .first()
                 .and_then(|input| input.parsed.as_ref().ok())
-                .is_some_and(|parsed| unwritten.holds_parent_of(parsed));
+                .is_some_and(|(parsed, _)| unwritten.holds_parent_of(parsed));
             if starts_after_parent {
                 self.write(unwritten, outcomes).await;
             }
@@ -364,8 +402,10 @@ impl Pipeline {
     ) -> Result<HashMap<usize, ThreadContext>, CoreError> {
         let unplaced: Vec<(usize, &Parsed)> = run
             .iter()
-            .filter(|input| input.placement.is_none())
-            .filter_map(|input| Some((input.index, input.parsed.as_ref().ok()?)))
+            .filter_map(|input| match &input.parsed {
+                Ok((parsed, Readiness::Analysed(_))) => Some((input.index, parsed)),
+                _ => None,
+            })
             .collect();
         if unplaced.is_empty() {
             return Ok(HashMap::new());
@@ -394,10 +434,9 @@ impl Pipeline {
             inbound,
             raw,
             parsed,
-            placement,
         } = input;
         let pending = match parsed {
-            Ok(parsed) => {
+            Ok((parsed, readiness)) => {
                 debug_assert!(
                     !unwritten.holds_parent_of(&parsed),
                     "a run never replies to an unwritten item"
@@ -407,10 +446,11 @@ impl Pipeline {
                     if !attachments_stored {
                         self.store_attachments(&parsed.item).await?;
                     }
-                    let placement = match placement {
-                        Some(placement) => placement,
-                        None => self.enricher.placement(
+                    let placement = match readiness {
+                        Readiness::Placed(placement) => placement,
+                        Readiness::Analysed(analysis) => self.enricher.place(
                             &parsed.item,
+                            analysis,
                             &thread?.unwrap_or_default(),
                             inbound.received_at,
                         ),

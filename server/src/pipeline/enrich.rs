@@ -28,6 +28,15 @@ pub struct ThreadContext {
     pub parent_links: Vec<Link>,
 }
 
+/// What an item says about itself, whatever thread it is in ([`Enricher::analyse`]).
+pub struct Analysis {
+    /// The linker it was read with: placing it uses the same master data.
+    linker: Arc<Linker>,
+    own_links: Vec<NewLink>,
+    intent: Option<switchboard_core::item::Intent>,
+    product_lines: Vec<String>,
+}
+
 /// Links, classifies and places items.
 pub struct Enricher {
     /// Swapped whole when master data changes ([`Enricher::relink`]); an item being placed
@@ -84,15 +93,15 @@ impl Enricher {
         thread: &ThreadContext,
         queued_at: DateTime<Utc>,
     ) -> ItemPlacement {
+        self.place(item, self.analyse(item), thread, queued_at)
+    }
+
+    /// Reads what an item says about itself: the costly half of placing it, which needs no
+    /// thread, so it is done where the item is parsed (on every core) and a reply waits only
+    /// for [`Enricher::place`].
+    pub fn analyse(&self, item: &NewItem) -> Analysis {
         let linker = self.linker();
-        let input = LinkInput::from_item(item);
-        let (own_links, skus) = linker.link_and_skus(&input);
-        let parent_links: Vec<NewLink> = thread.parent_links.iter().map(NewLink::from).collect();
-        let links = if thread.parent.is_some() {
-            inherit_from_parent(own_links, &parent_links, linker.config().apply_threshold)
-        } else {
-            own_links
-        };
+        let (own_links, skus) = linker.link_and_skus(&LinkInput::from_item(item));
         let classification =
             self.classifier
                 .classify(item.subject.as_deref(), &item.text, item.language);
@@ -101,7 +110,7 @@ impl Enricher {
             .is_none()
             .then_some(classification.intent)
             .flatten();
-        let lines = product_lines(
+        let product_lines = product_lines(
             &self.classifier,
             linker.snapshot(),
             &skus,
@@ -109,6 +118,36 @@ impl Enricher {
             &item.text,
         )
         .lines;
+        Analysis {
+            linker,
+            own_links,
+            intent,
+            product_lines,
+        }
+    }
+
+    /// Places an analysed item in its thread: links inherited from the parent, the routing
+    /// rule's queue, skills and priority, and the SLA clock from `queued_at`.
+    pub fn place(
+        &self,
+        item: &NewItem,
+        analysis: Analysis,
+        thread: &ThreadContext,
+        queued_at: DateTime<Utc>,
+    ) -> ItemPlacement {
+        let Analysis {
+            linker,
+            own_links,
+            intent,
+            product_lines: lines,
+        } = analysis;
+        let links = if thread.parent.is_some() {
+            let parent_links: Vec<NewLink> =
+                thread.parent_links.iter().map(NewLink::from).collect();
+            inherit_from_parent(own_links, &parent_links, linker.config().apply_threshold)
+        } else {
+            own_links
+        };
         let facts = routing_facts(linker.snapshot(), item, &links, intent, &lines);
         // Requirements are those of the rule's first step; the router relaxes them over time.
         let routing = evaluate(&self.rules, &facts, item.received_at);

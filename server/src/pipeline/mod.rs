@@ -12,6 +12,7 @@ pub mod landing;
 pub mod parse;
 pub mod recording;
 pub mod task;
+mod write_order;
 
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ use switchboard_store::BlobStore;
 use self::enrich::{Enricher, ThreadContext, failed_item};
 use self::parse::{ParseFailure, Parsed, ParserSettings};
 use self::recording::{RecordingFetchSettings, RecordingFetcher, RecordingResolver};
+use self::write_order::WriteOrder;
 use crate::dispatch::DispatchHandle;
 use crate::mail::compose::Acknowledger;
 
@@ -72,6 +74,8 @@ pub struct Pipeline {
     router: Option<DispatchHandle>,
     recordings: RecordingFetcher,
     acknowledger: Option<Arc<Acknowledger>>,
+    /// Batches write in the order they were handed over.
+    write_order: Arc<WriteOrder>,
 }
 
 impl Pipeline {
@@ -95,6 +99,7 @@ impl Pipeline {
             router: None,
             recordings: RecordingFetcher::new(settings.recordings),
             acknowledger: None,
+            write_order: Arc::default(),
         })
     }
 

@@ -18,8 +18,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use switchboard_core::ingest::{IngestOutcome, Ingestor, RawInput};
+use switchboard_core::ingest::{BATCHES_IN_FLIGHT, IngestOutcome, Ingestor, RawInput};
 use switchboard_core::item::Channel;
 
 use self::layout::{FolderLayout, is_input};
@@ -110,11 +111,15 @@ impl FolderWatcher {
             }
         };
         let ready = self.settle.ready(observations, SystemTime::now());
-        let mut outcomes = Vec::with_capacity(ready.len());
-        for chunk in ready.chunks(SCAN_CHUNK) {
-            outcomes.extend(self.take(chunk).await);
-        }
-        outcomes
+        // The next chunk lands and parses while the one before it is written.
+        let watcher = &*self;
+        let taken: Vec<Vec<(PathBuf, FileOutcome)>> =
+            futures_util::stream::iter(ready.chunks(SCAN_CHUNK).map(<[PathBuf]>::to_vec))
+                .map(|chunk| async move { watcher.take(&chunk).await })
+                .buffered(BATCHES_IN_FLIGHT)
+                .collect()
+                .await;
+        taken.into_iter().flatten().collect()
     }
 
     /// Lands a chunk of complete files in one batch, then moves each landed file; outcomes
