@@ -53,10 +53,38 @@ impl RelatedRow {
     }
 }
 
-/// The columns of a [`CaseItemRow`], for `WHERE` (or `JOIN … WHERE`) clauses to follow.
-pub(crate) const CASE_ITEM_SELECT: &str = "SELECT items.id, items.received_at, items.noise, \
-     items.status, case_items.case_id, case_items.evidence FROM items \
-     LEFT JOIN case_items ON case_items.item_id = items.id";
+/// The columns of a [`CaseItemRow`].
+const CASE_ITEM_COLUMNS: &str = "items.id, items.received_at, items.noise, items.status, \
+     case_items.case_id, case_items.evidence";
+
+/// Items as [`CaseItemRow`]s, for `WHERE` clauses to follow.
+pub(crate) fn case_item_select() -> String {
+    format!(
+        "SELECT {CASE_ITEM_COLUMNS} FROM items \
+         LEFT JOIN case_items ON case_items.item_id = items.id"
+    )
+}
+
+/// Items as [`CaseItemRow`]s found through their applied customer links within the spans of a
+/// `spans (customer, span_from, span_to)` table, for [`CASE_CANDIDATES_WHERE`]. `CROSS JOIN`
+/// keeps the spans outside (SQLite does not reorder it), each sought in
+/// `links_customer_received`: left to itself, SQLite's planner read every applied customer
+/// link and compared it with each span once there were more than a few spans (60 ms instead
+/// of 1.8 for 75 spans over 10,000 items).
+pub(crate) fn case_candidate_select() -> String {
+    format!(
+        "SELECT {CASE_ITEM_COLUMNS} FROM spans CROSS JOIN links \
+         JOIN items ON items.id = links.item_id \
+         LEFT JOIN case_items ON case_items.item_id = items.id"
+    )
+}
+
+/// The candidates of case placements among [`case_candidate_select`]'s rows: linked to the
+/// span's customer within it, neither noise nor discarded or failed.
+pub(crate) const CASE_CANDIDATES_WHERE: &str = "WHERE links.key = spans.customer \
+     AND links.kind = 'customer' AND links.applied = TRUE \
+     AND links.received_at >= spans.span_from AND links.received_at <= spans.span_to \
+     AND items.noise IS NULL AND items.status NOT IN ('discarded', 'failed')";
 
 /// An item as case placement reads it: id, received time, noise, status, and its case and
 /// evidence when it is in one.
@@ -296,7 +324,7 @@ macro_rules! impl_case_store {
                 for chunk in values.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
                     let mut select = sqlx::QueryBuilder::<$db>::new(format!(
                         "{} WHERE {column} IN ",
-                        $crate::case_sql::CASE_ITEM_SELECT
+                        $crate::case_sql::case_item_select()
                     ));
                     $crate::bind::push_in_list(&mut select, chunk.iter().copied());
                     let found: Vec<$crate::case_sql::CaseItemRow> = select
@@ -329,12 +357,9 @@ macro_rules! impl_case_store {
                             .push_bind(*to);
                     });
                     select.push(format!(
-                        ") {} JOIN links ON links.item_id = items.id AND links.kind = 'customer' \
-                         AND links.applied = TRUE JOIN spans ON spans.customer = links.key \
-                         WHERE items.noise IS NULL AND items.status NOT IN ('discarded', 'failed') \
-                         AND links.received_at >= spans.span_from \
-                         AND links.received_at <= spans.span_to",
-                        $crate::case_sql::CASE_ITEM_SELECT
+                        ") {} {}",
+                        $crate::case_sql::case_candidate_select(),
+                        $crate::case_sql::CASE_CANDIDATES_WHERE
                     ));
                     let found: Vec<$crate::case_sql::CaseItemRow> = select
                         .build_query_as()

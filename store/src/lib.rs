@@ -17,6 +17,8 @@ mod link_sql;
 mod master_sql;
 mod outbox_sql;
 pub mod postgres;
+#[cfg(test)]
+mod query_plans;
 mod routing_sql;
 mod rows;
 mod session_sql;

@@ -31,7 +31,8 @@ pub(crate) const RECORD_LATE_ANSWER: &str = "INSERT INTO sla_breaches \
 
 /// The next due time ahead of `$1` among items whose clock runs.
 pub(crate) const NEXT_DUE: &str = "SELECT MIN(sla_due_at) FROM items \
-     WHERE sla_due_at > $1 AND status IN ('new', 'queued', 'offered', 'assigned')";
+     WHERE sla_due_at IS NOT NULL AND sla_due_at > $1 \
+     AND status IN ('new', 'queued', 'offered', 'assigned')";
 
 /// Open items with a recorded breach of their current due time.
 pub(crate) const BREACHED_OPEN: &str = "SELECT b.item_id FROM sla_breaches b \

@@ -68,6 +68,12 @@ impl SqliteStore {
         })
     }
 
+    /// The connection pool (tests that ask SQLite how it runs a statement).
+    #[cfg(test)]
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// Groups items into cases by `rule` instead of the default.
     pub fn with_case_rule(mut self, rule: CaseRule) -> Self {
         self.cases = rule;
