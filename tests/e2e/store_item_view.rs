@@ -13,7 +13,7 @@ use switchboard_core::case::related;
 use switchboard_core::customer_view::{
     CustomerPanel, OPEN_ORDER_STATUSES, OPEN_ORDERS_SHOWN, OrderView,
 };
-use switchboard_core::item::{Channel, ItemStatus, NewAttachment, NewItem};
+use switchboard_core::item::{Channel, ItemStatus, NewAttachment, NewItem, NoiseKind};
 use switchboard_core::item_view::read_item_view;
 use switchboard_core::link::{LinkKind, LinkOrigin, NewLink};
 use switchboard_core::master::{MasterData, Order};
@@ -184,6 +184,20 @@ async fn the_item_view_reads_in_one_statement_what_the_single_reads_return() {
         let email = items.item(Channel::Email, 0, c, &[&order]).await;
         let voicemail = items.item(Channel::Voicemail, 5, c, &[]).await;
         let letter = items.item(Channel::Letter, 7, c, &[&other_order]).await;
+        // The customer's newest item is noise: never on the timeline.
+        let mut auto_reply = NewItem::new(
+            Channel::Email,
+            "auto-reply",
+            start + Duration::hours(9),
+            "Out of office",
+        );
+        auto_reply.noise = Some(NoiseKind::AutoReply);
+        let discarded = ItemPlacement {
+            status: ItemStatus::Discarded,
+            links: vec![applied_link(LinkKind::Customer, &customer)],
+            ..ItemPlacement::default()
+        };
+        store.insert_item(&auto_reply, &discarded).await.unwrap();
         let fax = fax_with_pages(
             &store,
             start + Duration::hours(3),
