@@ -14,6 +14,9 @@ use crate::sql_store::impl_store;
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// The same pool: PostgreSQL writes concurrently (the SQL shared with SQLite writes
+    /// through `writer`).
+    writer: PgPool,
     cases: CaseRule,
 }
 
@@ -32,6 +35,7 @@ impl PostgresStore {
             .await
             .map_err(|error| CoreError::Internal(format!("migration failed: {error}")))?;
         Ok(Self {
+            writer: pool.clone(),
             pool,
             cases: CaseRule::default(),
         })

@@ -114,7 +114,7 @@ macro_rules! impl_sla_store {
             ) -> switchboard_core::error::CoreResult<switchboard_core::sla::SlaBreachCheck> {
                 let recorded = sqlx::query($crate::sla_sql::RECORD_BREACHES)
                     .bind(now)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await
                     .map_err($crate::error::db_error)?
                     .rows_affected();
@@ -181,7 +181,7 @@ macro_rules! impl_sla_store {
                 .bind(document.map(sqlx::types::Json))
                 .bind(created_by)
                 .bind(at)
-                .fetch_one(&self.pool)
+                .fetch_one(&self.writer)
                 .await
                 .map_err($crate::error::db_error)?;
                 row.into_version()
