@@ -3,6 +3,14 @@
 //! trips instead of a dozen per item. Written once and expanded for each database by
 //! [`impl_intake_writes!`].
 
+/// A link row to insert: the item, the item's `received_at` (which links carry, see migration
+/// 0023) and the link.
+pub(crate) type LinkRow<'l> = (
+    i64,
+    chrono::DateTime<chrono::Utc>,
+    &'l switchboard_core::link::NewLink,
+);
+
 /// Rows per multi-row statement: far below both databases' bound-parameter limits (SQLite
 /// 32,766; PostgreSQL 65,535) for the widest row written here (an item, 26 values).
 pub(crate) const ROWS_PER_STATEMENT: usize = 500;
@@ -366,10 +374,16 @@ macro_rules! impl_intake_writes {
                 ids: &[i64],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<()> {
-                let links: Vec<(i64, &switchboard_core::link::NewLink)> = inputs
+                let links: Vec<$crate::intake_sql::LinkRow<'_>> = inputs
                     .iter()
                     .zip(ids)
-                    .flat_map(|(input, id)| input.placement.links.iter().map(move |link| (*id, link)))
+                    .flat_map(|(input, id)| {
+                        input
+                            .placement
+                            .links
+                            .iter()
+                            .map(move |link| (*id, input.item.received_at, link))
+                    })
                     .collect();
                 Self::insert_link_rows_in(tx, &links, now).await?;
                 let created: Vec<(i64, &switchboard_core::item::NewItem)> =
@@ -414,10 +428,10 @@ macro_rules! impl_intake_writes {
                 Ok(())
             }
 
-            /// Inserts link rows (`(item, link)` pairs).
+            /// Inserts link rows.
             pub(crate) async fn insert_link_rows_in(
                 tx: &mut sqlx::Transaction<'_, $db>,
-                links: &[(i64, &switchboard_core::link::NewLink)],
+                links: &[$crate::intake_sql::LinkRow<'_>],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<()> {
                 for chunk in links.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
@@ -425,7 +439,7 @@ macro_rules! impl_intake_writes {
                         "INSERT INTO links (item_id, kind, key, confidence, origin, applied, \
                          evidence, created_at, received_at) ",
                     );
-                    insert.push_values(chunk, |mut row, (id, link)| {
+                    insert.push_values(chunk, |mut row, (id, received_at, link)| {
                         row.push_bind(*id)
                             .push_bind(link.kind.as_str())
                             .push_bind(link.key.clone())
@@ -434,9 +448,7 @@ macro_rules! impl_intake_writes {
                             .push_bind(link.applied)
                             .push_bind(link.evidence.clone())
                             .push_bind(now)
-                            .push("(SELECT received_at FROM items WHERE id = ")
-                            .push_bind_unseparated(*id)
-                            .push_unseparated(")");
+                            .push_bind(*received_at);
                     });
                     insert
                         .build()

@@ -776,8 +776,14 @@ macro_rules! impl_store {
                 links: &[switchboard_core::link::NewLink],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<()> {
-                let rows: Vec<(i64, &switchboard_core::link::NewLink)> =
-                    links.iter().map(|link| (item, link)).collect();
+                let received_at: chrono::DateTime<chrono::Utc> =
+                    sqlx::query_scalar("SELECT received_at FROM items WHERE id = $1")
+                        .bind(item)
+                        .fetch_one(&mut **tx)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                let rows: Vec<$crate::intake_sql::LinkRow<'_>> =
+                    links.iter().map(|link| (item, received_at, link)).collect();
                 Self::insert_link_rows_in(tx, &rows, now).await
             }
 
