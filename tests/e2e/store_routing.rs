@@ -223,6 +223,74 @@ async fn decisions_are_fenced_by_the_item_version() {
     }
 }
 
+/// Routes planned in one round are saved together; an item whose version moved since the
+/// plan keeps what it had, and the answers come in the order of the plan.
+#[tokio::test]
+async fn planned_routes_are_saved_together_and_fenced_by_the_item_version() {
+    let folder = tempfile::tempdir().unwrap();
+    for (label, store, _) in stores(folder.path()).await {
+        let items = [
+            queued_item(&store, "planned-a").await,
+            queued_item(&store, "planned-b").await,
+            queued_item(&store, "planned-c").await,
+        ];
+        let mut versions = Vec::new();
+        for item in items {
+            versions.push(version_of(&store, item).await);
+        }
+        let plan = |item: WorkItemId, expected_version: i64, priority: i32| RoutePlacement {
+            item,
+            expected_version,
+            queue: "complaints".into(),
+            priority,
+            required_skills: vec![switchboard_core::skill::SkillRequirement::new("nl", 2)],
+            route: serde_json::json!({ "steps": [priority] }),
+            rule_set_version: 3,
+        };
+        let saved = store
+            .save_routes(&[
+                plan(items[0], versions[0], 7),
+                plan(items[1], versions[1] - 1, 8),
+                plan(items[2], versions[2], 9),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(saved, vec![true, false, true], "{label}");
+        let snapshot = store.routing_snapshot(Utc::now()).await.unwrap();
+        let complaints = snapshot
+            .queues
+            .iter()
+            .find(|queue| queue.name == "complaints")
+            .unwrap()
+            .id;
+        let waiting = |item: WorkItemId| snapshot.items.iter().find(|w| w.item == item).unwrap();
+        for (position, priority) in [(0, 7), (2, 9)] {
+            let routed = waiting(items[position]);
+            assert_eq!(routed.queue, Some(complaints), "{label}");
+            assert_eq!(routed.priority, priority, "{label}");
+            assert_eq!(
+                routed.required_skills,
+                vec![switchboard_core::skill::SkillRequirement::new("nl", 2)],
+                "{label}"
+            );
+            assert_eq!(
+                routed.route,
+                Some(serde_json::json!({ "steps": [priority] })),
+                "{label}"
+            );
+            assert_eq!(routed.rule_set_version, Some(3), "{label}");
+            assert_eq!(routed.version, versions[position] + 1, "{label}");
+        }
+        let stale = waiting(items[1]);
+        assert_ne!(stale.queue, Some(complaints), "{label}");
+        assert_eq!(
+            (stale.route.as_ref(), stale.version),
+            (None, versions[1]),
+            "{label}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn offers_are_accepted_rejected_or_time_out() {
     let folder = tempfile::tempdir().unwrap();

@@ -542,42 +542,57 @@ macro_rules! impl_routing_settings {
                 tx.commit().await.map_err($crate::error::db_error)
             }
 
+            /// Saves planned routes, a statement per chunk; an item changed since it was
+            /// planned (another version) or locked to its route keeps its own.
             async fn save_routes_in(
                 pool: &sqlx::Pool<$db>,
                 routes: &[switchboard_core::routing::RoutePlacement],
             ) -> switchboard_core::error::CoreResult<Vec<bool>> {
                 let mut tx = pool.begin().await.map_err($crate::error::db_error)?;
                 let mut queue_ids: std::collections::HashMap<&str, i64> = Default::default();
-                let mut saved = Vec::with_capacity(routes.len());
                 for route in routes {
-                    let queue_id = match queue_ids.get(route.queue.as_str()) {
-                        Some(id) => *id,
-                        None => {
-                            let id = Self::queue_id_for(&mut tx, &route.queue).await?;
-                            queue_ids.insert(route.queue.as_str(), id);
-                            id
-                        }
-                    };
-                    let skills: Vec<String> = route.required_skills.iter().map(ToString::to_string).collect();
-                    let result = sqlx::query(
-                        "UPDATE items SET queue_id = $1, priority = $2, required_skills = $3, \
-                         route = $4, rule_set_version = $5, version = version + 1 \
-                         WHERE id = $6 AND version = $7 AND route_locked = FALSE",
-                    )
-                    .bind(queue_id)
-                    .bind(i64::from(route.priority))
-                    .bind(sqlx::types::Json(&skills))
-                    .bind(sqlx::types::Json(&route.route))
-                    .bind(route.rule_set_version)
-                    .bind(route.item.get())
-                    .bind(route.expected_version)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err($crate::error::db_error)?;
-                    saved.push(result.rows_affected() == 1);
+                    if !queue_ids.contains_key(route.queue.as_str()) {
+                        let id = Self::queue_id_for(&mut tx, &route.queue).await?;
+                        queue_ids.insert(route.queue.as_str(), id);
+                    }
+                }
+                let mut updated = std::collections::HashSet::new();
+                for chunk in routes.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
+                    let mut update = sqlx::QueryBuilder::<$db>::new(
+                        "WITH planned (id, expected_version, queue_id, priority, required_skills, \
+                         route, rule_set_version) AS (",
+                    );
+                    update.push_values(chunk, |mut row, route| {
+                        let skills: Vec<String> =
+                            route.required_skills.iter().map(ToString::to_string).collect();
+                        row.push_bind(route.item.get())
+                            .push_bind(route.expected_version)
+                            .push_bind(queue_ids.get(route.queue.as_str()).copied())
+                            .push_bind(i64::from(route.priority))
+                            .push_bind(sqlx::types::Json(skills))
+                            .push_bind(sqlx::types::Json(&route.route))
+                            .push_bind(route.rule_set_version);
+                    });
+                    update.push(
+                        ") UPDATE items SET queue_id = planned.queue_id, \
+                         priority = planned.priority, required_skills = planned.required_skills, \
+                         route = planned.route, rule_set_version = planned.rule_set_version, \
+                         version = items.version + 1 FROM planned \
+                         WHERE items.id = planned.id AND items.version = planned.expected_version \
+                         AND items.route_locked = FALSE RETURNING items.id",
+                    );
+                    let ids: Vec<i64> = update
+                        .build_query_scalar()
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                    updated.extend(ids);
                 }
                 tx.commit().await.map_err($crate::error::db_error)?;
-                Ok(saved)
+                Ok(routes
+                    .iter()
+                    .map(|route| updated.contains(&route.item.get()))
+                    .collect())
             }
 
             /// Adds the linked customer and orders to facts rows.
