@@ -136,10 +136,11 @@ impl Pipeline {
     /// an error means that input is not done and the source must keep it.
     ///
     /// Batches handed over while others are in progress land and parse at once, and write
-    /// their items in the order they were handed over (the order is taken by this call, not
-    /// by the first poll of its future): a source that hands over its next batch before the
-    /// last one's outcomes keeps both cores busy, and a reply still finds a parent handed over
-    /// before it.
+    /// their e-mails' items in the order they were handed over (the order is taken by this
+    /// call, not by the first poll of its future): a source that hands over its next batch
+    /// before the last one's outcomes keeps both cores busy, and a reply still finds a parent
+    /// handed over before it. Inputs that take the OCR pool or fetch a recording are processed
+    /// one by one before the batch's turn, outside that order.
     pub fn ingest_batch(
         &self,
         channel: Channel,
