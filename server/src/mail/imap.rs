@@ -10,8 +10,9 @@ use std::time::Duration;
 use anyhow::Context;
 use async_imap::Session;
 use async_imap::extensions::idle::IdleResponse;
-use futures_util::TryStreamExt;
-use switchboard_core::ingest::{IngestOutcome, Ingestor, RawInput};
+use futures_util::stream::FuturesOrdered;
+use futures_util::{StreamExt, TryStreamExt};
+use switchboard_core::ingest::{BATCHES_IN_FLIGHT, IngestOutcome, Ingestor, RawInput};
 use switchboard_core::item::Channel;
 
 use super::compose::Acknowledger;
@@ -202,12 +203,15 @@ async fn read_greeting(client: &mut async_imap::Client<MailStream>) -> anyhow::R
 
 /// Messages fetched and handed to the pipeline at once: enough to write them in one
 /// transaction, few enough that a backlog is flagged as it goes (a killed server re-reads at
-/// most one chunk, and the mailbox shows progress).
+/// most [`BATCHES_IN_FLIGHT`] chunks, and the mailbox shows progress).
 const FETCH_CHUNK: usize = 8;
 
 /// Ingests every message not yet processed, oldest first, a chunk at a time; returns how many
-/// it took. A message is marked processed only once the pipeline has answered for it; at the
-/// first one it could not land, the rest of the chunk stays unmarked for the next pass.
+/// it took. The next chunk is fetched and handed over while the one before it is written (up
+/// to [`BATCHES_IN_FLIGHT`] chunks). A message is marked processed only once the pipeline has
+/// answered for it; at the first one it could not land, the rest of the mailbox stays unmarked
+/// for the next pass (a chunk still in progress then is dropped: what it landed is found again
+/// as its messages are read again).
 async fn take_new_messages(
     session: &mut ImapSession,
     reader: &Reader<'_>,
@@ -220,6 +224,7 @@ async fn take_new_messages(
         .into_iter()
         .collect();
     uids.sort_unstable();
+    let mut in_flight = FuturesOrdered::new();
     for chunk in uids.chunks(FETCH_CHUNK) {
         if reader.stop.is_stopped() {
             // The rest stays unmarked for the reader that follows.
@@ -234,21 +239,43 @@ async fn take_new_messages(
                 raw: raw.clone(),
             })
             .collect();
-        let outcomes = reader.ingestor.ingest_batch(Channel::Email, inputs).await;
-        for ((uid, raw), outcome) in fetched.iter().zip(outcomes) {
-            let outcome = outcome.with_context(|| format!("cannot land message uid {uid}"))?;
-            tracing::debug!(mailbox = %account.name, uid, outcome = ?outcome, "imap message ingested");
-            mark_processed(session, &account.processed, *uid, can_move).await?;
-            // Only a new item is acknowledged: a copy on another mailbox is a duplicate.
-            if let (Some(acknowledger), IngestOutcome::Ingested { item, .. }) =
-                (reader.acknowledger, &outcome)
-                && let Err(error) = acknowledger.acknowledge(*item, raw).await
-            {
-                tracing::warn!(item = %item, error = %error, "acknowledgement not queued");
-            }
+        let ingested = reader.ingestor.ingest_batch(Channel::Email, inputs);
+        in_flight.push_back(async move { (fetched, ingested.await) });
+        if in_flight.len() >= BATCHES_IN_FLIGHT
+            && let Some((fetched, outcomes)) = in_flight.next().await
+        {
+            settle(session, reader, &fetched, outcomes, can_move).await?;
         }
     }
+    while let Some((fetched, outcomes)) = in_flight.next().await {
+        settle(session, reader, &fetched, outcomes, can_move).await?;
+    }
     Ok(uids.len())
+}
+
+/// Marks the messages of a chunk processed in order as the pipeline answered for them, and
+/// has new items acknowledged; stops at the first message that could not be landed.
+async fn settle(
+    session: &mut ImapSession,
+    reader: &Reader<'_>,
+    fetched: &[(u32, Vec<u8>)],
+    outcomes: Vec<Result<IngestOutcome, switchboard_core::CoreError>>,
+    can_move: bool,
+) -> anyhow::Result<()> {
+    let account = reader.account;
+    for ((uid, raw), outcome) in fetched.iter().zip(outcomes) {
+        let outcome = outcome.with_context(|| format!("cannot land message uid {uid}"))?;
+        tracing::debug!(mailbox = %account.name, uid, outcome = ?outcome, "imap message ingested");
+        mark_processed(session, &account.processed, *uid, can_move).await?;
+        // Only a new item is acknowledged: a copy on another mailbox is a duplicate.
+        if let (Some(acknowledger), IngestOutcome::Ingested { item, .. }) =
+            (reader.acknowledger, &outcome)
+            && let Err(error) = acknowledger.acknowledge(*item, raw).await
+        {
+            tracing::warn!(item = %item, error = %error, "acknowledgement not queued");
+        }
+    }
+    Ok(())
 }
 
 /// The search for messages not yet taken: with a flag, those without it; with a folder to move
