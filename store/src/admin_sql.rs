@@ -114,7 +114,7 @@ macro_rules! impl_admin_store {
                 sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                     .bind(at)
                     .bind(id.get())
-                    .execute(&self.writer)
+                    .execute(self.writer())
                     .await
                     .map(|_| ())
                     .map_err($crate::error::db_error)

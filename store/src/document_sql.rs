@@ -42,7 +42,7 @@ macro_rules! impl_document_store {
                 placement: &switchboard_core::store::ItemPlacement,
                 pages: u32,
             ) -> switchboard_core::error::CoreResult<switchboard_core::WorkItemId> {
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 let completion = switchboard_core::store::InboundCompletion {
                     inbound,
                     item,
@@ -76,7 +76,7 @@ macro_rules! impl_document_store {
                 content: &switchboard_core::item::NewItem,
             ) -> switchboard_core::error::CoreResult<u32> {
                 let now = chrono::Utc::now();
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 let stored = sqlx::query(
                     "INSERT INTO document_pages (item_id, page, text, confidence, rotated_degrees, \
                      source, read_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -163,7 +163,7 @@ macro_rules! impl_document_store {
                 placement: &switchboard_core::store::ItemPlacement,
             ) -> switchboard_core::error::CoreResult<bool> {
                 let now = chrono::Utc::now();
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 let finished = sqlx::query(
                     "UPDATE document_reads SET finished_at = $1 \
                      WHERE item_id = $2 AND finished_at IS NULL",

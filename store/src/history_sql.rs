@@ -94,7 +94,11 @@ macro_rules! impl_history_store {
                 &self,
                 slot: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<u64> {
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self
+                    .writer()
+                    .begin()
+                    .await
+                    .map_err($crate::error::db_error)?;
                 let counted: Vec<(String, i64)> =
                     sqlx::query_as($crate::history_sql::WAITING_PER_CHANNEL)
                         .fetch_all(&mut *tx)
@@ -139,7 +143,7 @@ macro_rules! impl_history_store {
             ) -> switchboard_core::error::CoreResult<u64> {
                 Ok(sqlx::query($crate::history_sql::PRUNE_SAMPLES)
                     .bind(before)
-                    .execute(&self.writer)
+                    .execute(self.writer())
                     .await
                     .map_err($crate::error::db_error)?
                     .rows_affected())

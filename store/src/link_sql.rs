@@ -174,7 +174,7 @@ macro_rules! impl_link_edit_store {
                 at: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<()> {
                 let is_email = address.contains('@');
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 sqlx::query(
                     "INSERT INTO contacts (customer_number, contact_id, role, email, mobile, row_fingerprint, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (contact_id) DO NOTHING",

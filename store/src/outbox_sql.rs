@@ -91,7 +91,7 @@ macro_rules! impl_outbox_store {
             ) -> switchboard_core::error::CoreResult<switchboard_core::outbox::Outbound> {
                 let state = self.work_state(reply.item).await?;
                 by.check_may_change(reply.item, state.owner())?;
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO outbox (item_id, kind, author_name, message_id, mail_from, \
                      recipients, subject, body, raw, status, attempts, next_attempt_at, created_at) \
@@ -123,7 +123,7 @@ macro_rules! impl_outbox_store {
                 since: chrono::DateTime<chrono::Utc>,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<Option<switchboard_core::outbox::Outbound>> {
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 let earlier: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM outbox WHERE kind = 'acknowledgement' \
                      AND (item_id = $1 OR (recipients = $2 AND created_at >= $3))",
@@ -188,7 +188,7 @@ macro_rules! impl_outbox_store {
                 )
                 .bind(at)
                 .bind(id.get())
-                .execute(&self.writer)
+                .execute(self.writer())
                 .await
                 .map_err($crate::error::db_error)?;
                 Ok(())
@@ -211,7 +211,7 @@ macro_rules! impl_outbox_store {
                 .bind(error)
                 .bind(retry_at.unwrap_or(at))
                 .bind(id.get())
-                .execute(&self.writer)
+                .execute(self.writer())
                 .await
                 .map_err($crate::error::db_error)?;
                 Ok(())

@@ -14,9 +14,6 @@ use crate::sql_store::impl_store;
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
-    /// The same pool: PostgreSQL writes concurrently (the SQL shared with SQLite writes
-    /// through `writer`).
-    writer: PgPool,
     cases: CaseRule,
 }
 
@@ -35,10 +32,14 @@ impl PostgresStore {
             .await
             .map_err(|error| CoreError::Internal(format!("migration failed: {error}")))?;
         Ok(Self {
-            writer: pool.clone(),
             pool,
             cases: CaseRule::default(),
         })
+    }
+
+    /// The pool writes go to: the same as reads, PostgreSQL writes concurrently.
+    pub(crate) fn writer(&self) -> &PgPool {
+        &self.pool
     }
 
     /// Groups items into cases by `rule` instead of the default.

@@ -30,7 +30,7 @@ macro_rules! impl_routing_store {
                 .bind(valid)
                 .bind(created_by)
                 .bind(at)
-                .fetch_one(&self.writer)
+                .fetch_one(self.writer())
                 .await
                 .map_err($crate::error::db_error)
             }
@@ -55,7 +55,7 @@ macro_rules! impl_routing_store {
                 actor: &switchboard_core::event::Actor,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<()> {
-                Self::activate_rule_set_in(&self.writer, version, actor, at).await
+                Self::activate_rule_set_in(self.writer(), version, actor, at).await
             }
 
             #[tracing::instrument(skip_all)]
@@ -102,7 +102,7 @@ macro_rules! impl_routing_store {
                 .bind(i64::from(settings.preferred_agent_seconds))
                 .bind(i64::from(settings.cooldown_seconds))
                 .bind(settings.id.get())
-                .execute(&self.writer)
+                .execute(self.writer())
                 .await
                 .map_err($crate::error::db_error)?;
                 if result.rows_affected() == 0 {
@@ -117,7 +117,7 @@ macro_rules! impl_routing_store {
                 agent: switchboard_core::UserId,
                 update: &switchboard_core::routing::AgentRoutingUpdate,
             ) -> switchboard_core::error::CoreResult<()> {
-                Self::update_agent_routing_in(&self.writer, agent, update).await
+                Self::update_agent_routing_in(self.writer(), agent, update).await
             }
 
             #[tracing::instrument(skip_all)]
@@ -126,7 +126,7 @@ macro_rules! impl_routing_store {
                 agent: switchboard_core::UserId,
                 skills: &[switchboard_core::skill::Skill],
             ) -> switchboard_core::error::CoreResult<()> {
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 let record: Option<Option<String>> =
                     sqlx::query_scalar("SELECT agent_id FROM users WHERE id = $1")
                         .bind(agent.get())
@@ -180,7 +180,7 @@ macro_rules! impl_routing_store {
                 actor: &switchboard_core::event::Actor,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<()> {
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 let result = sqlx::query(
                     "UPDATE users SET \
                      status_since = CASE WHEN status = $1 THEN status_since ELSE $2 END, \
@@ -379,7 +379,7 @@ macro_rules! impl_routing_store {
                 &self,
                 routes: &[switchboard_core::routing::RoutePlacement],
             ) -> switchboard_core::error::CoreResult<Vec<bool>> {
-                Self::save_routes_in(&self.writer, routes).await
+                Self::save_routes_in(self.writer(), routes).await
             }
 
             #[tracing::instrument(skip_all)]
@@ -388,7 +388,7 @@ macro_rules! impl_routing_store {
                 decisions: &[switchboard_core::routing::FencedDecision],
                 at: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<Vec<bool>> {
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 let mut applied = Vec::with_capacity(decisions.len());
                 for decision in decisions {
                     applied.push(Self::apply_decision_in(&mut tx, decision, at).await?);
@@ -404,7 +404,7 @@ macro_rules! impl_routing_store {
                 missed_offers: u32,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<()> {
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 sqlx::query(
                     "UPDATE users SET status = 'not_responding', status_since = $1, \
                      missed_offers = $2 WHERE id = $3 AND status = 'available'",
@@ -428,7 +428,7 @@ macro_rules! impl_routing_store {
                 agent: switchboard_core::UserId,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<switchboard_core::WorkItemId> {
-                Self::answer_offer_in(&self.writer, offer, agent, true, at).await
+                Self::answer_offer_in(self.writer(), offer, agent, true, at).await
             }
 
             #[tracing::instrument(skip_all)]
@@ -438,7 +438,7 @@ macro_rules! impl_routing_store {
                 agent: switchboard_core::UserId,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<switchboard_core::WorkItemId> {
-                Self::answer_offer_in(&self.writer, offer, agent, false, at).await
+                Self::answer_offer_in(self.writer(), offer, agent, false, at).await
             }
 
             #[tracing::instrument(skip_all)]
@@ -451,7 +451,7 @@ macro_rules! impl_routing_store {
                 if candidates.is_empty() {
                     return Ok(None);
                 }
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 for candidate in candidates {
                     let won = Self::take_item_in(
                         &mut tx,
@@ -488,7 +488,7 @@ macro_rules! impl_routing_store {
                     if !state.status()?.is_open() {
                         break;
                     }
-                    if Self::lead_action_in(&self.writer, item, &state, action, by, sla).await? {
+                    if Self::lead_action_in(self.writer(), item, &state, action, by, sla).await? {
                         return Ok(());
                     }
                 }
@@ -501,7 +501,7 @@ macro_rules! impl_routing_store {
                 cutoff: chrono::DateTime<chrono::Utc>,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::WorkItemId>> {
-                Self::return_absent_work_in(&self.writer, cutoff, at).await
+                Self::return_absent_work_in(self.writer(), cutoff, at).await
             }
 
             #[tracing::instrument(skip_all)]

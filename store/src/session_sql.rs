@@ -54,7 +54,7 @@ macro_rules! impl_session_store {
                 .bind(&session.csrf_token)
                 .bind(session.created_at)
                 .bind(session.expires_at)
-                .execute(&self.writer)
+                .execute(self.writer())
                 .await
                 .map_err($crate::error::db_error)?;
                 Ok(())
@@ -89,7 +89,7 @@ macro_rules! impl_session_store {
                 sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
                     .bind(at)
                     .bind(id_hash)
-                    .execute(&self.writer)
+                    .execute(self.writer())
                     .await
                     .map_err($crate::error::db_error)?;
                 Ok(())
@@ -99,7 +99,7 @@ macro_rules! impl_session_store {
             async fn delete_session(&self, id_hash: &str) -> switchboard_core::error::CoreResult<()> {
                 sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
                     .bind(id_hash)
-                    .execute(&self.writer)
+                    .execute(self.writer())
                     .await
                     .map_err($crate::error::db_error)?;
                 Ok(())
@@ -116,7 +116,7 @@ macro_rules! impl_session_store {
                 )
                 .bind(now)
                 .bind(idle_cutoff)
-                .execute(&self.writer)
+                .execute(self.writer())
                 .await
                 .map_err($crate::error::db_error)?;
                 Ok(done.rows_affected())

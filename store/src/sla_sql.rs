@@ -114,7 +114,7 @@ macro_rules! impl_sla_store {
             ) -> switchboard_core::error::CoreResult<switchboard_core::sla::SlaBreachCheck> {
                 let recorded = sqlx::query($crate::sla_sql::RECORD_BREACHES)
                     .bind(now)
-                    .execute(&self.writer)
+                    .execute(self.writer())
                     .await
                     .map_err($crate::error::db_error)?
                     .rows_affected();
@@ -181,7 +181,7 @@ macro_rules! impl_sla_store {
                 .bind(document.map(sqlx::types::Json))
                 .bind(created_by)
                 .bind(at)
-                .fetch_one(&self.writer)
+                .fetch_one(self.writer())
                 .await
                 .map_err($crate::error::db_error)?;
                 row.into_version()

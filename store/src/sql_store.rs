@@ -2,8 +2,8 @@
 //! [`impl_store!`]. SQL uses `$N` parameters, which SQLite and PostgreSQL both accept; the few
 //! places where the dialects differ live in the per-database modules.
 
-/// Implements [`switchboard_core::store::Store`] for `$store` (a struct with `pool` and `writer`
-/// fields of `sqlx::Pool<$db>`: reads go to `pool`, writes to `writer`).
+/// Implements [`switchboard_core::store::Store`] for `$store` (a struct with a `pool` field of
+/// `sqlx::Pool<$db>` that reads go to, and a `writer()` method giving the pool writes go to).
 macro_rules! impl_store {
     ($store:ty, $db:ty) => {
         #[async_trait::async_trait]
@@ -46,7 +46,7 @@ macro_rules! impl_store {
                 )
                 .bind(name)
                 .bind(value)
-                .execute(&self.writer)
+                .execute(self.writer())
                 .await
                 .map(|_| ())
                 .map_err($crate::error::db_error)
@@ -70,7 +70,7 @@ macro_rules! impl_store {
                 batches: &[switchboard_core::master::MasterBatch],
             ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::master::UpsertCounts>> {
                 let now = chrono::Utc::now();
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 let mut all_counts = Vec::with_capacity(batches.len());
                 for batch in batches {
                     let stored: Vec<(String, i64)> =
@@ -196,7 +196,7 @@ macro_rules! impl_store {
                 .bind(user.password_hash.as_deref())
                 .bind(user.agent_id.as_deref())
                 .bind(chrono::Utc::now())
-                .fetch_one(&self.writer)
+                .fetch_one(self.writer())
                 .await
                 .map_err($crate::error::db_error)?;
                 Ok(switchboard_core::UserId::new(id))
@@ -288,7 +288,7 @@ macro_rules! impl_store {
                 .bind(&token.token_hash)
                 .bind(&token.prefix)
                 .bind(now)
-                .fetch_one(&self.writer)
+                .fetch_one(self.writer())
                 .await
                 .map_err($crate::error::db_error)?;
                 Ok(switchboard_core::ApiTokenId::new(id))
@@ -334,7 +334,7 @@ macro_rules! impl_store {
                 item: &switchboard_core::item::NewItem,
                 placement: &switchboard_core::store::ItemPlacement,
             ) -> switchboard_core::error::CoreResult<switchboard_core::WorkItemId> {
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 let id = Self::insert_item_in(&mut tx, item, placement, None, &self.cases).await?;
                 tx.commit().await.map_err($crate::error::db_error)?;
                 Ok(id)
@@ -393,7 +393,7 @@ macro_rules! impl_store {
                 .bind(&event.action)
                 .bind(event.item_id.map(switchboard_core::WorkItemId::get))
                 .bind(sqlx::types::Json(&event.details))
-                .execute(&self.writer)
+                .execute(self.writer())
                 .await
                 .map(|_| ())
                 .map_err($crate::error::db_error)
@@ -482,7 +482,7 @@ macro_rules! impl_store {
                 &self,
                 inbounds: &[switchboard_core::inbound::NewInbound],
             ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::inbound::Landing>> {
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 let landings = Self::land_all_in(&mut tx, inbounds).await?;
                 tx.commit().await.map_err($crate::error::db_error)?;
                 Ok(landings)
@@ -537,7 +537,7 @@ macro_rules! impl_store {
                 .bind(error)
                 .bind(chrono::Utc::now())
                 .bind(id.get())
-                .execute(&self.writer)
+                .execute(self.writer())
                 .await
                 .map(|_| ())
                 .map_err($crate::error::db_error)
@@ -566,7 +566,7 @@ macro_rules! impl_store {
                 &self,
                 completions: &[switchboard_core::store::InboundCompletion<'_>],
             ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::WorkItemId>> {
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 let items = Self::complete_all_in(&mut tx, completions, &self.cases).await?;
                 tx.commit().await.map_err($crate::error::db_error)?;
                 Ok(items)
@@ -719,7 +719,7 @@ macro_rules! impl_store {
                 what: impl FnOnce() -> String,
             ) -> switchboard_core::error::CoreResult<()> {
                 let result = update
-                    .execute(&self.writer)
+                    .execute(self.writer())
                     .await
                     .map_err($crate::error::db_error)?;
                 if result.rows_affected() == 0 {
@@ -803,7 +803,7 @@ macro_rules! impl_store {
                     sqlx::types::Json<serde_json::Value>,
                     Option<chrono::DateTime<chrono::Utc>>,
                 );
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 // Write first: SQLite takes its write lock (waiting for a concurrent post to
                 // commit) and PostgreSQL the row's lock, so the read below sees that post.
                 sqlx::query(

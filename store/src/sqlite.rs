@@ -82,6 +82,11 @@ impl SqliteStore {
         })
     }
 
+    /// The pool writes go to: one connection ([`SqliteStore::open`]).
+    pub(crate) fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
     /// The connection pool (tests that ask SQLite how it runs a statement).
     #[cfg(test)]
     pub(crate) fn pool(&self) -> &SqlitePool {

@@ -452,7 +452,7 @@ macro_rules! impl_item_work_store {
                 let from = state.status()?;
                 let target = change.target(from)?;
                 let write = $crate::work_sql::StatusWrite::of(&state, target, sla, at);
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 let changed = sqlx::query(
                     "UPDATE items SET status = $1, assigned_user_id = $2, sla_due_at = $3, \
                      waiting_since = $4, cooldown_until = NULL, declined_by = '[]', \
@@ -560,7 +560,7 @@ macro_rules! impl_item_work_store {
             ) -> switchboard_core::error::CoreResult<sqlx::Transaction<'static, $db>> {
                 let state = self.work_state(item).await?;
                 by.check_may_change(item, state.owner())?;
-                let mut tx = self.writer.begin().await.map_err($crate::error::db_error)?;
+                let mut tx = self.writer().begin().await.map_err($crate::error::db_error)?;
                 let bumped = sqlx::query(
                     "UPDATE items SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3",
                 )
