@@ -47,6 +47,9 @@ pub struct InboundCompletion<'a> {
     pub item: &'a NewItem,
     /// Where the pipeline placed it.
     pub placement: &'a ItemPlacement,
+    /// The position of an earlier completion of the same call this item replies to (its
+    /// placement names no parent then): written together, it joins that item's thread.
+    pub replies_to: Option<usize>,
 }
 
 impl Default for ItemPlacement {

@@ -118,6 +118,7 @@ async fn insert_chunk(store: &Arc<dyn Store>, numbers: std::ops::Range<usize>) {
             inbound: landing.inbound.id,
             item,
             placement: &placement,
+            replies_to: None,
         })
         .collect();
     store.complete_inbounds(&completions).await.unwrap();

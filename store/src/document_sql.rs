@@ -47,6 +47,7 @@ macro_rules! impl_document_store {
                     inbound,
                     item,
                     placement,
+                    replies_to: None,
                 };
                 let id = Self::complete_all_in(&mut tx, std::slice::from_ref(&completion), &self.cases)
                     .await?

@@ -202,6 +202,9 @@ macro_rules! impl_intake_writes {
                 for (completion, id) in fresh.iter().zip(&ids) {
                     made.insert(completion.inbound.get(), *id);
                 }
+                let fresh_inbounds: std::collections::HashSet<i64> =
+                    fresh.iter().map(|completion| completion.inbound.get()).collect();
+                Self::join_batch_parents_in(tx, completions, &made, &fresh_inbounds).await?;
                 for chunk in fresh.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
                     let mut link = sqlx::QueryBuilder::<$db>::new(
                         "UPDATE inbound SET item_id = (SELECT items.id FROM items \
@@ -228,6 +231,71 @@ macro_rules! impl_intake_writes {
                         })
                     })
                     .collect()
+            }
+
+            /// Joins each new item that replies to an earlier completion of the same batch
+            /// (`replies_to`) to that item's thread, now that both are written: one read of the
+            /// parents' threads and one update for all of them.
+            async fn join_batch_parents_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                completions: &[switchboard_core::store::InboundCompletion<'_>],
+                made: &std::collections::HashMap<i64, switchboard_core::WorkItemId>,
+                fresh: &std::collections::HashSet<i64>,
+            ) -> switchboard_core::error::CoreResult<()> {
+                let item_of = |position: usize| {
+                    completions
+                        .get(position)
+                        .and_then(|completion| made.get(&completion.inbound.get()))
+                        .map(|item| item.get())
+                };
+                let mut joins: Vec<(i64, i64)> = Vec::new();
+                for (position, completion) in completions.iter().enumerate() {
+                    let Some(parent) = completion.replies_to else { continue };
+                    if !fresh.contains(&completion.inbound.get()) {
+                        continue;
+                    }
+                    match (parent < position, item_of(parent), item_of(position)) {
+                        (true, Some(parent), Some(item)) => joins.push((item, parent)),
+                        _ => {
+                            return Err(switchboard_core::CoreError::Internal(format!(
+                                "inbound {} replies to completion {parent}, which is not an earlier one of its batch",
+                                completion.inbound
+                            )));
+                        }
+                    }
+                }
+                if joins.is_empty() {
+                    return Ok(());
+                }
+                let parents: Vec<i64> = joins.iter().map(|(_, parent)| *parent).collect();
+                let mut threads = Self::threads_of_items_in(tx, parents).await?;
+                // In batch order: a parent that replies to another item of the batch has its
+                // thread set before its own replies take it.
+                let planned: Vec<(i64, i64, i64)> = joins
+                    .into_iter()
+                    .map(|(item, parent)| {
+                        let thread = threads.get(&parent).copied().unwrap_or(parent);
+                        threads.insert(item, thread);
+                        (item, parent, thread)
+                    })
+                    .collect();
+                for chunk in planned.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
+                    let mut update =
+                        sqlx::QueryBuilder::<$db>::new("WITH joined (id, parent_id, thread_id) AS (");
+                    update.push_values(chunk, |mut row, (item, parent, thread)| {
+                        row.push_bind(*item).push_bind(*parent).push_bind(*thread);
+                    });
+                    update.push(
+                        ") UPDATE items SET parent_id = joined.parent_id, thread_id = joined.thread_id \
+                         FROM joined WHERE items.id = joined.id",
+                    );
+                    update
+                        .build()
+                        .execute(&mut **tx)
+                        .await
+                        .map_err($crate::error::db_error)?;
+                }
+                Ok(())
             }
 
             /// Inserts items with their links, attachments, events and change-feed rows, and
@@ -335,19 +403,28 @@ macro_rules! impl_intake_writes {
                 tx: &mut sqlx::Transaction<'_, $db>,
                 inputs: &[$crate::intake_sql::ItemRowInput<'_>],
             ) -> switchboard_core::error::CoreResult<std::collections::HashMap<i64, i64>> {
-                let mut parents: Vec<i64> = inputs
+                let parents: Vec<i64> = inputs
                     .iter()
                     .filter_map(|input| input.placement.parent_id.map(switchboard_core::WorkItemId::get))
                     .collect();
-                parents.sort_unstable();
-                parents.dedup();
+                Self::threads_of_items_in(tx, parents).await
+            }
+
+            /// The thread each of `items` is in (its own id when it starts one); an item that
+            /// does not exist is an error.
+            async fn threads_of_items_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                mut items: Vec<i64>,
+            ) -> switchboard_core::error::CoreResult<std::collections::HashMap<i64, i64>> {
+                items.sort_unstable();
+                items.dedup();
                 let mut threads = std::collections::HashMap::new();
-                for chunk in parents.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
+                for chunk in items.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
                     let mut select =
                         sqlx::QueryBuilder::<$db>::new("SELECT id, thread_id FROM items WHERE id IN (");
                     let mut separated = select.separated(", ");
-                    for parent in chunk {
-                        separated.push_bind(*parent);
+                    for item in chunk {
+                        separated.push_bind(*item);
                     }
                     select.push(")");
                     let rows: Vec<(i64, Option<i64>)> = select
@@ -357,7 +434,7 @@ macro_rules! impl_intake_writes {
                         .map_err($crate::error::db_error)?;
                     threads.extend(rows.into_iter().map(|(id, thread)| (id, thread.unwrap_or(id))));
                 }
-                if let Some(missing) = parents.iter().find(|parent| !threads.contains_key(parent)) {
+                if let Some(missing) = items.iter().find(|item| !threads.contains_key(item)) {
                     return Err(switchboard_core::CoreError::not_found(format!(
                         "parent item {}",
                         switchboard_core::WorkItemId::new(*missing)

@@ -554,6 +554,7 @@ macro_rules! impl_store {
                     inbound,
                     item,
                     placement,
+                    replies_to: None,
                 };
                 self.complete_inbounds(std::slice::from_ref(&completion))
                     .await?

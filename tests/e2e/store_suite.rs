@@ -2,12 +2,13 @@
 
 use chrono::{TimeZone, Utc};
 use switchboard_core::import::{RawRecords, import};
+use switchboard_core::inbound::NewInbound;
 use switchboard_core::item::{Channel, ItemStatus, Language, NewItem};
 use switchboard_core::link::{LinkKind, LinkOrigin, NewLink};
 use switchboard_core::master::MasterKind;
 use switchboard_core::skill::SkillRequirement;
 use switchboard_core::sla::SlaClock;
-use switchboard_core::store::ItemPlacement;
+use switchboard_core::store::{InboundCompletion, ItemPlacement};
 use switchboard_core::user::{NewUser, Role};
 use switchboard_core::{CoreError, Login, WorkItemId};
 use switchboard_tests::{csv_rows, master_dir, stores};
@@ -306,5 +307,105 @@ async fn items_export_with_links_threads_and_queue() {
                 .get("text")
                 .is_none()
         );
+    }
+}
+
+/// Lands one e-mail input per source, as the pipeline does.
+async fn land(
+    store: &std::sync::Arc<dyn switchboard_core::store::Store>,
+    sources: &[&str],
+) -> Vec<switchboard_core::InboundId> {
+    let inbounds: Vec<NewInbound> = sources
+        .iter()
+        .map(|source| NewInbound {
+            channel: Channel::Email,
+            source: (*source).into(),
+            idem_key: format!("key-{source}"),
+            fingerprint: format!("fingerprint-{source}"),
+            blob: format!("blob-{source}"),
+            raw: Some(source.as_bytes().to_vec()),
+            size: 1,
+            received_at: Utc::now(),
+        })
+        .collect();
+    store
+        .land_batch(&inbounds)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|landing| landing.inbound.id)
+        .collect()
+}
+
+/// A batch may hold a reply to an item of the same batch (`replies_to`): written together, the
+/// reply names that item as parent and joins its thread, down a chain of replies and from a
+/// thread that began before the batch; a reply that names a later completion is refused whole.
+#[tokio::test]
+async fn a_reply_written_with_its_parent_joins_its_thread() {
+    let folder = tempfile::tempdir().unwrap();
+    for (label, store, _) in stores(folder.path()).await {
+        let received_at = Utc::now();
+        let email = |source: &str| NewItem::new(Channel::Email, source, received_at, source);
+        let starter = store
+            .insert_item(&email("starter"), &ItemPlacement::default())
+            .await
+            .unwrap();
+        let inbounds = land(&store, &["first", "second", "third", "fresh"]).await;
+        let items: Vec<NewItem> = ["first", "second", "third", "fresh"]
+            .into_iter()
+            .map(email)
+            .collect();
+        let to_starter = ItemPlacement {
+            parent_id: Some(starter),
+            ..ItemPlacement::default()
+        };
+        let unthreaded = ItemPlacement::default();
+        let completion = |position: usize, placement, replies_to| InboundCompletion {
+            inbound: inbounds[position],
+            item: &items[position],
+            placement,
+            replies_to,
+        };
+
+        let backwards = [
+            completion(0, &unthreaded, Some(1)),
+            completion(1, &unthreaded, None),
+        ];
+        assert!(
+            store.complete_inbounds(&backwards).await.is_err(),
+            "{label}"
+        );
+        assert_eq!(
+            store.count_items().await.unwrap(),
+            1,
+            "{label}: nothing written"
+        );
+
+        // first replies to the starter, second to first, third to second; fresh is alone.
+        let batch = [
+            completion(0, &to_starter, None),
+            completion(1, &unthreaded, Some(0)),
+            completion(2, &unthreaded, Some(1)),
+            completion(3, &unthreaded, None),
+        ];
+        let ids = store.complete_inbounds(&batch).await.unwrap();
+        let exported = store.export_items(None, 10, false).await.unwrap();
+        let threading = |id: WorkItemId| {
+            let item = exported.iter().find(|item| item.id == id.get()).unwrap();
+            (item.parent_id, item.thread_id)
+        };
+        let starter_id = Some(starter.get());
+        assert_eq!(threading(ids[0]), (starter_id, starter_id), "{label}");
+        assert_eq!(
+            threading(ids[1]),
+            (Some(ids[0].get()), starter_id),
+            "{label}"
+        );
+        assert_eq!(
+            threading(ids[2]),
+            (Some(ids[1].get()), starter_id),
+            "{label}"
+        );
+        assert_eq!(threading(ids[3]), (None, None), "{label}");
     }
 }

@@ -118,6 +118,7 @@ async fn write_as_intake(store: &dyn Store, tick: &[(NewItem, ItemPlacement)]) {
             inbound: landing.inbound.id,
             item,
             placement,
+            replies_to: None,
         })
         .collect();
     store.complete_inbounds(&completions).await.unwrap();

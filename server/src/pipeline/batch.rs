@@ -1,14 +1,15 @@
 //! Batched intake: the inputs a source hands over at once (an IMAP fetch, a folder scan, a CLI
-//! chunk) are landed in one transaction, parsed on every core, and persisted in as few
-//! transactions as threading allows; the router is woken once per batch, and the search index
-//! follows the change feed in its own batches.
+//! chunk) are landed in one transaction, parsed on every core, and persisted a chunk per
+//! transaction (a reply to an item of its own chunk joins that item's thread in the same
+//! transaction); the router is woken once per batch, and the search index follows the change
+//! feed in its own batches.
 //!
 //! Exactly-once is the single path's: every input is landed (durable) before anything else, each
 //! item is written with its input's claim in the same transaction, and the source acknowledges
 //! an input only after its outcome is returned. A crash mid-batch leaves landed inputs for
 //! [`Pipeline::recover`]; a re-delivered input finds its landing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -18,8 +19,9 @@ use switchboard_core::store::{InboundCompletion, ItemPlacement};
 use switchboard_core::{CoreError, InboundId};
 use switchboard_store::BlobStore;
 
-use super::enrich::{Analysis, ThreadContext};
+use super::enrich::{Analysis, Parent, ThreadContext};
 use super::parse::{self, ParseFailure, Parsed};
+use super::threading::{StoredParents, UnwrittenParent};
 use super::write_order::Turn;
 use super::{IngestOutcome, Landing, Pipeline, RawInput, failed_intake, landing};
 
@@ -56,6 +58,8 @@ struct Pending {
     raw: Arc<Vec<u8>>,
     item: NewItem,
     placement: ItemPlacement,
+    /// The position of the unwritten item it replies to.
+    replies_to: Option<usize>,
     kind: PendingKind,
 }
 
@@ -79,50 +83,30 @@ impl Pending {
     }
 }
 
-/// Items parsed but not yet written, and the Message-IDs among them: a reply to one of them
-/// must wait until it is written, so threading finds it.
+/// Items parsed but not yet written, and where each Message-ID among them is: a reply to one of
+/// them joins it in the same transaction.
 #[derive(Default)]
 struct Unwritten {
     items: Vec<Pending>,
-    message_ids: HashSet<String>,
+    /// The position of the latest item carrying each Message-ID.
+    message_ids: HashMap<String, usize>,
 }
 
 impl Unwritten {
-    fn holds_parent_of(&self, parsed: &Parsed) -> bool {
-        parsed
-            .reply_ids
-            .iter()
-            .any(|id| self.message_ids.contains(id))
-    }
-
     fn push(&mut self, pending: Pending) {
         if let Some(id) = &pending.item.message_id {
-            self.message_ids.insert(id.clone());
+            self.message_ids.insert(id.clone(), self.items.len());
         }
         self.items.push(pending);
     }
-}
 
-/// Splits parsed inputs into runs that can be threaded with one read: a run ends before an
-/// input that replies to one before it not written yet (among them those `unwritten` holds the
-/// Message-IDs of), so each later run begins with a write.
-fn threading_runs(inputs: Vec<ParsedInput>, unwritten: &HashSet<String>) -> Vec<Vec<ParsedInput>> {
-    let mut runs: Vec<Vec<ParsedInput>> = Vec::new();
-    let mut run = Vec::new();
-    let mut before: HashSet<String> = unwritten.clone();
-    for input in inputs {
-        if let Ok((parsed, _)) = &input.parsed {
-            if parsed.reply_ids.iter().any(|id| before.contains(id)) {
-                runs.push(std::mem::take(&mut run));
-                before.clear();
-            }
-            before.extend(parsed.item.message_id.clone());
-        }
-        run.push(input);
+    fn parent(&self, message_id: &str) -> Option<UnwrittenParent<'_>> {
+        let position = *self.message_ids.get(message_id)?;
+        Some(UnwrittenParent {
+            position,
+            links: &self.items[position].placement.links,
+        })
     }
-    runs.push(run);
-    runs.retain(|run| !run.is_empty());
-    runs
 }
 
 /// Whether an input's bytes are kept in its inbound row rather than a blob file.
@@ -351,9 +335,9 @@ impl Pipeline {
         })
     }
 
-    /// Threads, links and places every parsed input of a chunk and adds it to `unwritten`; a
-    /// reply to an unwritten item first writes those (a transaction per run of items that do
-    /// not reply to each other).
+    /// Threads, links and places every parsed input of a chunk and adds it to `unwritten`: one
+    /// read finds the stored parents of all its replies, and a reply to an item of the chunk
+    /// joins it when both are written.
     async fn persist_all(
         &self,
         parsed: Vec<ParsedInput>,
@@ -375,57 +359,37 @@ impl Pipeline {
                 false
             }
         };
-        for run in threading_runs(parsed, &unwritten.message_ids) {
-            let starts_after_parent = run
-                .first()
-                .and_then(|input| input.parsed.as_ref().ok())
-                .is_some_and(|(parsed, _)| unwritten.holds_parent_of(parsed));
-            if starts_after_parent {
-                self.write(unwritten, outcomes).await;
-            }
-            let mut threads = self.threads_of_run(&run).await;
-            for input in run {
-                let thread = match &mut threads {
-                    Ok(threads) => Ok(threads.remove(&input.index)),
-                    Err(error) => Err(error.clone()),
-                };
-                self.persist_one(input, thread, attachments_stored, unwritten, outcomes)
-                    .await;
-            }
-        }
-    }
-
-    /// Threads the inputs of a run that are not placed yet (replies), with one read for all;
-    /// by position in the batch.
-    async fn threads_of_run(
-        &self,
-        run: &[ParsedInput],
-    ) -> Result<HashMap<usize, ThreadContext>, CoreError> {
-        let unplaced: Vec<(usize, &Parsed)> = run
+        let replies: Vec<&Parsed> = parsed
             .iter()
             .filter_map(|input| match &input.parsed {
-                Ok((parsed, Readiness::Analysed(_))) => Some((input.index, parsed)),
+                Ok((parsed, Readiness::Analysed(_))) => Some(parsed),
                 _ => None,
             })
             .collect();
-        if unplaced.is_empty() {
-            return Ok(HashMap::new());
+        let stored = if replies.is_empty() {
+            Ok(StoredParents::default())
+        } else {
+            self.stored_parents(&replies).await
+        };
+        for input in parsed {
+            let thread = match (&stored, &input.parsed) {
+                (Ok(stored), Ok((parsed, Readiness::Analysed(_)))) => {
+                    Ok(stored.thread_of(parsed, |id| unwritten.parent(id)))
+                }
+                (Ok(_), _) => Ok(ThreadContext::default()),
+                (Err(error), _) => Err(error.clone()),
+            };
+            self.persist_one(input, thread, attachments_stored, unwritten, outcomes)
+                .await;
         }
-        let parsed: Vec<&Parsed> = unplaced.iter().map(|(_, parsed)| *parsed).collect();
-        let threads = self.threads_of(&parsed).await?;
-        Ok(unplaced
-            .iter()
-            .map(|(index, _)| *index)
-            .zip(threads)
-            .collect())
     }
 
-    /// Prepares one parsed input of a run (its thread read already, or why not) and adds it to
+    /// Prepares one parsed input (its thread found already, or why not) and adds it to
     /// `unwritten`.
     async fn persist_one(
         &self,
         input: ParsedInput,
-        thread: Result<Option<ThreadContext>, CoreError>,
+        thread: Result<ThreadContext, CoreError>,
         attachments_stored: bool,
         unwritten: &mut Unwritten,
         outcomes: &mut [Option<Outcome>],
@@ -438,34 +402,39 @@ impl Pipeline {
         } = input;
         let pending = match parsed {
             Ok((parsed, readiness)) => {
-                debug_assert!(
-                    !unwritten.holds_parent_of(&parsed),
-                    "a run never replies to an unwritten item"
-                );
                 let noise = parsed.item.noise;
                 let prepared = async {
                     if !attachments_stored {
                         self.store_attachments(&parsed.item).await?;
                     }
-                    let placement = match readiness {
-                        Readiness::Placed(placement) => placement,
-                        Readiness::Analysed(analysis) => self.enricher.place(
-                            &parsed.item,
-                            analysis,
-                            &thread?.unwrap_or_default(),
-                            inbound.received_at,
-                        ),
+                    let (placement, replies_to) = match readiness {
+                        Readiness::Placed(placement) => (placement, None),
+                        Readiness::Analysed(analysis) => {
+                            let thread = thread?;
+                            let replies_to = match thread.parent {
+                                Some(Parent::Unwritten(position)) => Some(position),
+                                Some(Parent::Stored(_)) | None => None,
+                            };
+                            let placement = self.enricher.place(
+                                &parsed.item,
+                                analysis,
+                                &thread,
+                                inbound.received_at,
+                            );
+                            (placement, replies_to)
+                        }
                     };
-                    Ok::<_, CoreError>((parsed.item, placement))
+                    Ok::<_, CoreError>((parsed.item, placement, replies_to))
                 }
                 .await;
                 match prepared {
-                    Ok((item, placement)) => Pending {
+                    Ok((item, placement, replies_to)) => Pending {
                         index,
                         inbound: inbound.id,
                         raw,
                         item,
                         placement,
+                        replies_to,
                         kind: PendingKind::Ingested(noise),
                     },
                     Err(error) => {
@@ -486,6 +455,7 @@ impl Pipeline {
                     raw,
                     item,
                     placement,
+                    replies_to: None,
                     kind: PendingKind::Failed(reason),
                 }
             }
@@ -507,6 +477,7 @@ impl Pipeline {
                 inbound: pending.inbound,
                 item: &pending.item,
                 placement: &pending.placement,
+                replies_to: pending.replies_to,
             })
             .collect();
         match self.store.complete_inbounds(&completions).await {
@@ -517,10 +488,26 @@ impl Pipeline {
             }
             Err(error) => {
                 tracing::warn!(%error, items = items.len(), "batch not written; writing its items one by one");
-                for (pending, completion) in items.iter().zip(&completions) {
+                for pending in &items {
+                    // A reply written alone names its parent, if that was written.
+                    let parent = pending
+                        .replies_to
+                        .and_then(|position| outcomes[items[position].index].as_ref())
+                        .and_then(|outcome| outcome.as_ref().ok())
+                        .and_then(IngestOutcome::item);
+                    let placement = ItemPlacement {
+                        parent_id: parent.or(pending.placement.parent_id),
+                        ..pending.placement.clone()
+                    };
+                    let completion = InboundCompletion {
+                        inbound: pending.inbound,
+                        item: &pending.item,
+                        placement: &placement,
+                        replies_to: None,
+                    };
                     let written = self
                         .store
-                        .complete_inbounds(std::slice::from_ref(completion))
+                        .complete_inbounds(std::slice::from_ref(&completion))
                         .await
                         .and_then(|mut ids| {
                             ids.pop().ok_or_else(|| {

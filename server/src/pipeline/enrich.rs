@@ -7,7 +7,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use chrono::{DateTime, Utc};
 use switchboard_core::WorkItemId;
 use switchboard_core::item::{ItemStatus, NewItem};
-use switchboard_core::link::{Link, LinkKind, NewLink};
+use switchboard_core::link::{LinkKind, NewLink};
 use switchboard_core::master::MasterData;
 use switchboard_core::store::ItemPlacement;
 use switchboard_router::rules::facts::{CustomerFacts, ItemFacts, OrderFacts};
@@ -23,9 +23,19 @@ use switchboard_search::linking::{
 #[derive(Debug, Clone, Default)]
 pub struct ThreadContext {
     /// The parent item.
-    pub parent: Option<WorkItemId>,
+    pub parent: Option<Parent>,
     /// The parent's links, inherited when the reply has no stronger evidence.
-    pub parent_links: Vec<Link>,
+    pub parent_links: Vec<NewLink>,
+}
+
+/// Where a reply's parent is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parent {
+    /// Stored already.
+    Stored(WorkItemId),
+    /// Written in the same transaction before the reply, at this position (the store joins
+    /// them).
+    Unwritten(usize),
 }
 
 /// What an item says about itself, whatever thread it is in ([`Enricher::analyse`]).
@@ -142,9 +152,11 @@ impl Enricher {
             product_lines: lines,
         } = analysis;
         let links = if thread.parent.is_some() {
-            let parent_links: Vec<NewLink> =
-                thread.parent_links.iter().map(NewLink::from).collect();
-            inherit_from_parent(own_links, &parent_links, linker.config().apply_threshold)
+            inherit_from_parent(
+                own_links,
+                &thread.parent_links,
+                linker.config().apply_threshold,
+            )
         } else {
             own_links
         };
@@ -173,7 +185,10 @@ impl Enricher {
                 routing.required_skills
             },
             links,
-            parent_id: thread.parent,
+            parent_id: match thread.parent {
+                Some(Parent::Stored(parent)) => Some(parent),
+                Some(Parent::Unwritten(_)) | None => None,
+            },
             intent,
             product_lines: lines,
             sla,

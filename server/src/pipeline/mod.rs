@@ -12,21 +12,22 @@ pub mod landing;
 pub mod parse;
 pub mod recording;
 pub mod task;
+mod threading;
 mod write_order;
 
 use std::sync::Arc;
 
-use switchboard_core::inbound::{Inbound, InboundState, ThreadCandidate};
+use switchboard_core::CoreError;
+use switchboard_core::inbound::{Inbound, InboundState};
 use switchboard_core::ingest::Ingestor;
 use switchboard_core::item::{Channel, NewItem};
 use switchboard_core::store::Store;
-use switchboard_core::{CoreError, WorkItemId};
 use switchboard_router::rules::{RuleSet, ValidRuleSet, validate};
 use switchboard_router::sla::{SlaPolicy, SlaSettings};
 use switchboard_search::linking::LinkingConfig;
 use switchboard_store::BlobStore;
 
-use self::enrich::{Enricher, ThreadContext, failed_item};
+use self::enrich::{Enricher, failed_item};
 use self::parse::{ParseFailure, Parsed, ParserSettings};
 use self::recording::{RecordingFetchSettings, RecordingFetcher, RecordingResolver};
 use self::write_order::WriteOrder;
@@ -399,53 +400,6 @@ impl Pipeline {
         })
         .await
         .map_err(|error| CoreError::Internal(format!("blob task failed: {error}")))?
-    }
-
-    /// Finds each item's parent: the nearest Message-ID it replies to that we know, else the
-    /// item named by a verified reference token. Subjects alone never thread. One read of the
-    /// candidates and one of the parents' links for all of them.
-    async fn threads_of(&self, parsed: &[&Parsed]) -> Result<Vec<ThreadContext>, CoreError> {
-        let mut message_ids: Vec<String> = parsed
-            .iter()
-            .flat_map(|parsed| parsed.reply_ids.iter().cloned())
-            .collect();
-        message_ids.sort_unstable();
-        message_ids.dedup();
-        let candidates = self.store.thread_candidates(&message_ids).await?;
-        let parents: Vec<Option<WorkItemId>> = parsed
-            .iter()
-            .map(|parsed| {
-                let by_message_id = parsed.reply_ids.iter().find_map(|id| {
-                    candidates
-                        .iter()
-                        .rev()
-                        .find(|candidate: &&ThreadCandidate| candidate.message_id == *id)
-                        .map(|candidate| candidate.item_id)
-                });
-                by_message_id.or(parsed.token_item)
-            })
-            .collect();
-        let mut wanted: Vec<WorkItemId> = parents.iter().flatten().copied().collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let found = if wanted.is_empty() {
-            std::collections::HashMap::new()
-        } else {
-            self.store.links_of_items(&wanted).await?
-        };
-        Ok(parents
-            .into_iter()
-            .map(|parent| {
-                // A token may name an item that does not exist: no parent then.
-                let parent = parent.filter(|parent| found.contains_key(parent));
-                ThreadContext {
-                    parent,
-                    parent_links: parent
-                        .and_then(|parent| found.get(&parent).cloned())
-                        .unwrap_or_default(),
-                }
-            })
-            .collect())
     }
 }
 
