@@ -6,7 +6,7 @@ use regex::{Regex, RegexBuilder};
 use switchboard_core::item::{Intent, Language};
 
 use super::IntentRules;
-use super::prefilter::RulePrefilter;
+use super::prefilter::{RulePrefilter, Starts};
 use crate::linking::{Place, Segments};
 
 /// Extra distinct matches of one rule that still add weight.
@@ -25,6 +25,14 @@ pub enum IntentError {
         /// The regex error.
         source: regex::Error,
     },
+    /// A valid pattern the anchored matcher could not be built for (too large).
+    #[error("intent pattern {pattern:?} cannot be matched: {source}")]
+    Matcher {
+        /// The pattern.
+        pattern: String,
+        /// Why.
+        source: Box<regex_automata::meta::BuildError>,
+    },
 }
 
 /// The classified intent with the evidence behind it.
@@ -41,7 +49,8 @@ pub struct Classification {
 struct CompiledRule {
     intent: Intent,
     language: Option<Language>,
-    regex: Regex,
+    /// Searched only where the prefilter says a match may start, anchored there.
+    regex: regex_automata::meta::Regex,
     weight: f64,
 }
 
@@ -64,6 +73,52 @@ pub(crate) fn case_insensitive(pattern: &str) -> Result<Regex, IntentError> {
         })
 }
 
+/// The case-insensitive `pattern` as a regex that can be searched anchored at a position.
+fn anchorable(pattern: &str) -> Result<regex_automata::meta::Regex, IntentError> {
+    // Checked by the regex crate first: its errors point at the mistake.
+    case_insensitive(pattern)?;
+    regex_automata::meta::Regex::builder()
+        .syntax(regex_automata::util::syntax::Config::new().case_insensitive(true))
+        .build(pattern)
+        .map_err(|source| IntentError::Matcher {
+            pattern: pattern.to_owned(),
+            source: Box::new(source),
+        })
+}
+
+/// The matches of `regex` in `text`, leftmost first and never overlapping, as `find_iter`
+/// gives them; where the prefilter lists the positions matches may start, only an anchored
+/// search at each of those (after the last match) runs, not a scan of the whole text.
+fn matches<'t>(
+    regex: &regex_automata::meta::Regex,
+    text: &'t str,
+    starts: &Starts,
+) -> Vec<&'t str> {
+    match starts {
+        Starts::Anywhere => regex
+            .find_iter(text)
+            .map(|found| &text[found.range()])
+            .collect(),
+        Starts::At(positions) => {
+            let mut found = Vec::new();
+            let mut end = 0;
+            for &start in positions {
+                if start < end {
+                    continue;
+                }
+                let input = regex_automata::Input::new(text)
+                    .range(start..)
+                    .anchored(regex_automata::Anchored::Yes);
+                if let Some(matched) = regex.search(&input) {
+                    found.push(&text[matched.range()]);
+                    end = matched.end().max(start + 1);
+                }
+            }
+            found
+        }
+    }
+}
+
 impl IntentClassifier {
     /// Compiles a rule table.
     pub fn new(table: IntentRules) -> Result<Self, IntentError> {
@@ -72,7 +127,7 @@ impl IntentClassifier {
             rules.push(CompiledRule {
                 intent: rule.intent,
                 language: rule.language,
-                regex: case_insensitive(&rule.pattern)?,
+                regex: anchorable(&rule.pattern)?,
                 weight: rule.weight,
             });
         }
@@ -110,17 +165,15 @@ impl IntentClassifier {
                 Place::Quoted => self.table.quoted_factor,
                 Place::Text | Place::Sender => 1.0,
             };
-            let candidates = self.prefilter.candidates(part);
-            let rules = self.rules.iter().zip(candidates);
-            for rule in rules.filter_map(|(rule, candidate)| candidate.then_some(rule)) {
-                let mut matches = rule.regex.find_iter(part);
-                let Some(found) = matches.next() else {
+            let starts = self.prefilter.starts(part);
+            for (rule, starts) in self.rules.iter().zip(&starts) {
+                let found = matches(&rule.regex, part, starts);
+                let Some(first) = found.first() else {
                     continue;
                 };
-                let first = found.as_str().to_lowercase();
-                let mut distinct: Vec<String> = vec![first];
-                for other in matches {
-                    let other = other.as_str().to_lowercase();
+                let mut distinct: Vec<String> = Vec::with_capacity(found.len());
+                for other in &found {
+                    let other = other.to_lowercase();
                     if !distinct.contains(&other) {
                         distinct.push(other);
                     }
@@ -139,7 +192,7 @@ impl IntentClassifier {
                     rule.weight * (1.0 + REPEAT_FACTOR * repeats) * place_factor * language_factor;
                 let key = self.tie_rank(rule.intent);
                 *scores.entry(key).or_default() += gained;
-                let words = format!("\"{}\" {}", found.as_str().trim(), place.words());
+                let words = format!("\"{}\" {}", first.trim(), place.words());
                 evidence.entry(key).or_default().push((gained, words));
             }
         }
@@ -187,4 +240,59 @@ fn intent_index(intent: Intent) -> usize {
         .iter()
         .position(|candidate| *candidate == intent)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{IntentClassifier, Starts, anchorable, matches};
+    use crate::intent::default_rules;
+    use crate::intent::prefilter::RulePrefilter;
+    use crate::intent::prefilter::tests::corpus_texts;
+
+    /// Searched anchored where the prefilter says matches may start, every rule finds exactly
+    /// the matches a scan of the whole text finds: on the development corpus as written and
+    /// upper-cased, and on repeats, overlaps and word boundaries just before a start.
+    #[test]
+    fn matches_at_the_prefilter_starts_are_those_of_a_whole_scan() {
+        let classifier = IntentClassifier::new(default_rules()).expect("default rules");
+        let mut found = 0;
+        for text in corpus_texts() {
+            let starts = classifier.prefilter.starts(&text);
+            for (rule, starts) in classifier.rules.iter().zip(&starts) {
+                let whole = matches(&rule.regex, &text, &Starts::Anywhere);
+                assert_eq!(matches(&rule.regex, &text, starts), whole);
+                found += whole.len();
+            }
+        }
+        assert!(found > 100, "the corpus exercises the rules: {found}");
+
+        let patterns = [
+            "aa",
+            r"\bnew order\b",
+            "retour(?:label)?",
+            "klacht|klachten",
+        ];
+        let prefilter = RulePrefilter::new(patterns);
+        for text in [
+            "aaaaa",
+            "renew order, a NEW ORDER; new orders",
+            "RETOURLABEL retour retourlabel",
+            "klachtenklacht",
+        ] {
+            let starts = prefilter.starts(text);
+            for (pattern, starts) in patterns.iter().zip(&starts) {
+                let regex = anchorable(pattern).expect("valid");
+                assert_eq!(
+                    matches(&regex, text, starts),
+                    matches(&regex, text, &Starts::Anywhere),
+                    "{pattern} in {text}"
+                );
+            }
+        }
+        let aa = anchorable("aa").expect("valid");
+        assert_eq!(
+            matches(&aa, "aaaaa", &prefilter.starts("aaaaa")[0]),
+            ["aa", "aa"]
+        );
+    }
 }

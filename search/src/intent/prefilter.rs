@@ -49,15 +49,55 @@ impl RulePrefilter {
     }
 
     /// Per rule: whether it may match `text`. A rule marked `false` has no match in it.
+    #[cfg(test)]
     pub(crate) fn candidates(&self, text: &str) -> Vec<bool> {
-        let mut candidates = self.unfiltered.clone();
+        self.starts(text)
+            .iter()
+            .map(|starts| match starts {
+                Starts::Anywhere => true,
+                Starts::At(positions) => !positions.is_empty(),
+            })
+            .collect()
+    }
+
+    /// Per rule: where in `text` its matches may start (every match starts at one of these).
+    pub(crate) fn starts(&self, text: &str) -> Vec<Starts> {
+        let mut starts: Vec<Starts> = self
+            .unfiltered
+            .iter()
+            .map(|&always| {
+                if always {
+                    Starts::Anywhere
+                } else {
+                    Starts::At(Vec::new())
+                }
+            })
+            .collect();
         if let Some(automaton) = &self.automaton {
             for found in automaton.find_overlapping_iter(text) {
-                candidates[self.owners[found.pattern().as_usize()]] = true;
+                if let Starts::At(positions) = &mut starts[self.owners[found.pattern().as_usize()]]
+                {
+                    positions.push(found.start());
+                }
             }
         }
-        candidates
+        for rule in &mut starts {
+            if let Starts::At(positions) = rule {
+                positions.sort_unstable();
+                positions.dedup();
+            }
+        }
+        starts
     }
+}
+
+/// Where a rule's matches may start in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Starts {
+    /// Anywhere: the rule has no listable prefixes.
+    Anywhere,
+    /// Only at these byte offsets, ascending (none: the rule cannot match).
+    At(Vec<usize>),
 }
 
 /// The literals every match of the case-insensitive `pattern` starts with, or `None` when
@@ -83,14 +123,14 @@ fn prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::RulePrefilter;
     use crate::intent::classify::case_insensitive;
     use crate::intent::default_rules;
 
     /// The development corpus' e-mails as text, as written and in upper case (the regexes
     /// ignore case, so the prefilter must too).
-    fn corpus_texts() -> Vec<String> {
+    pub(crate) fn corpus_texts() -> Vec<String> {
         let folder =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev/email");
         let mut texts = Vec::new();

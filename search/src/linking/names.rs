@@ -136,13 +136,15 @@ impl InMemoryNameMatcher {
 
     /// The indexed first words other than `word` that are one edit from it.
     fn first_words_near(&self, word: &str) -> Vec<&str> {
-        let mut near: Vec<&str> = one_deletion_forms(word)
-            .iter()
-            .filter_map(|form| self.by_deletion.get(form))
-            .flatten()
-            .map(String::as_str)
-            .filter(|first| *first != word && within_one_edit(first, word))
-            .collect();
+        let mut near: Vec<&str> = Vec::new();
+        for_each_deletion_form(word, |form| {
+            let firsts = self.by_deletion.get(form).into_iter().flatten();
+            near.extend(
+                firsts
+                    .map(String::as_str)
+                    .filter(|first| *first != word && within_one_edit(first, word)),
+            );
+        });
         near.sort_unstable();
         near.dedup();
         near
@@ -153,17 +155,24 @@ impl InMemoryNameMatcher {
 /// edit apart only if they share one: a replaced letter dropped from both gives the same form,
 /// an inserted letter dropped gives the other word.
 fn one_deletion_forms(word: &str) -> Vec<String> {
-    let mut forms = vec![word.to_owned()];
-    for (at, letter) in word.char_indices() {
-        forms.push(format!(
-            "{}{}",
-            &word[..at],
-            &word[at + letter.len_utf8()..]
-        ));
-    }
+    let mut forms = Vec::new();
+    for_each_deletion_form(word, |form| forms.push(form.to_owned()));
     forms.sort_unstable();
     forms.dedup();
     forms
+}
+
+/// Calls `visit` with `word` and each form of it with one letter dropped (a form twice when
+/// two letters give it), built in one buffer: it runs for every long word of every item.
+fn for_each_deletion_form(word: &str, mut visit: impl FnMut(&str)) {
+    visit(word);
+    let mut form = String::with_capacity(word.len());
+    for (at, letter) in word.char_indices() {
+        form.clear();
+        form.push_str(&word[..at]);
+        form.push_str(&word[at + letter.len_utf8()..]);
+        visit(&form);
+    }
 }
 
 fn same_word(expected: &str, seen: &str) -> bool {
