@@ -145,7 +145,7 @@ impl SenderIdentity {
     }
 }
 
-/// An attachment stored in the blob store.
+/// An attachment of a stored item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
     /// The attachment's id.
@@ -158,9 +158,26 @@ pub struct Attachment {
     pub sniffed_type: Option<String>,
     /// Size in bytes.
     pub size: i64,
-    /// Content address in the blob store (hex SHA-256).
+    /// Content address (hex SHA-256): kept in the attachment's row for attachments up to
+    /// [`INLINE_ATTACHMENT_MAX`], else in the blob store under it.
     pub blob: String,
 }
+
+/// An attachment and its bytes when they are kept in its row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAttachment {
+    /// The attachment.
+    pub attachment: Attachment,
+    /// The bytes, for attachments up to [`INLINE_ATTACHMENT_MAX`]; `None` when they are in the
+    /// blob store under the attachment's `blob`.
+    pub inline: Option<Vec<u8>>,
+}
+
+/// Largest attachment kept in its row; larger ones are stored as blob files. Attachments of
+/// e-mails are mostly small (attached and bounced messages, signatures, scans of a page), and
+/// a file, a flush and a rename each cost more than the row; the raw input they came in is
+/// kept in its row up to the same size.
+pub const INLINE_ATTACHMENT_MAX: usize = crate::inbound::INLINE_RAW_MAX;
 
 /// An attachment a parser found, before it is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,6 +190,13 @@ pub struct NewAttachment {
     pub sniffed_type: Option<String>,
     /// The bytes.
     pub content: Vec<u8>,
+}
+
+impl NewAttachment {
+    /// Whether its bytes are kept in its row rather than a blob file.
+    pub fn is_inline(&self) -> bool {
+        self.content.len() <= INLINE_ATTACHMENT_MAX
+    }
 }
 
 /// What a channel parser produces from one inbound input.

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{CoreError, CoreResult};
 use crate::event::Actor;
 use crate::ids::{AttachmentId, Login, NoteId, UserId, WorkItemId};
-use crate::item::{Attachment, Channel, ItemStatus, WorkItem, wire_enum};
+use crate::item::{Attachment, Channel, ItemStatus, StoredAttachment, WorkItem, wire_enum};
 use crate::link::Link;
 use crate::routing::{AssignmentId, AssignmentRecord};
 
@@ -243,12 +243,13 @@ pub trait ItemWorkStore: Send + Sync {
     /// Lists an item's attachments (metadata only), in the order they arrived.
     async fn attachments_of(&self, item: WorkItemId) -> CoreResult<Vec<Attachment>>;
 
-    /// Reads one attachment of an item; `None` when the item has no such attachment.
+    /// Reads one attachment of an item, with its bytes when they are kept in its row; `None`
+    /// when the item has no such attachment.
     async fn attachment_of(
         &self,
         item: WorkItemId,
         attachment: AttachmentId,
-    ) -> CoreResult<Option<Attachment>>;
+    ) -> CoreResult<Option<StoredAttachment>>;
 
     /// Lists an item's internal notes, oldest first.
     async fn notes_of(&self, item: WorkItemId) -> CoreResult<Vec<Note>>;

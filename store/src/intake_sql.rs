@@ -546,7 +546,7 @@ macro_rules! impl_intake_writes {
                 }
                 let mut insert = sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO attachments (item_id, file_name, declared_type, sniffed_type, \
-                     size, blob) ",
+                     size, blob, content) ",
                 );
                 insert.push_values(attachments, |mut row, (id, attachment)| {
                     row.push_bind(*id)
@@ -554,7 +554,8 @@ macro_rules! impl_intake_writes {
                         .push_bind(attachment.declared_type.clone())
                         .push_bind(attachment.sniffed_type.clone())
                         .push_bind(i64::try_from(attachment.content.len()).unwrap_or(i64::MAX))
-                        .push_bind($crate::blob::BlobStore::address_of(&attachment.content));
+                        .push_bind($crate::blob::BlobStore::address_of(&attachment.content))
+                        .push_bind(attachment.is_inline().then(|| attachment.content.clone()));
                 });
                 insert
                     .build()

@@ -190,6 +190,23 @@ pub(crate) struct AttachmentRow {
     blob: String,
 }
 
+/// An attachment row with the bytes kept in it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct StoredAttachmentRow {
+    #[sqlx(flatten)]
+    attachment: AttachmentRow,
+    content: Option<Vec<u8>>,
+}
+
+impl StoredAttachmentRow {
+    pub(crate) fn into_stored(self) -> switchboard_core::item::StoredAttachment {
+        switchboard_core::item::StoredAttachment {
+            attachment: self.attachment.into_attachment(),
+            inline: self.content,
+        }
+    }
+}
+
 pub(crate) const ATTACHMENT_SELECT: &str =
     "SELECT id, file_name, declared_type, sniffed_type, size, blob FROM attachments";
 
@@ -383,17 +400,17 @@ macro_rules! impl_item_work_store {
                 &self,
                 item: switchboard_core::WorkItemId,
                 attachment: switchboard_core::ids::AttachmentId,
-            ) -> switchboard_core::error::CoreResult<Option<switchboard_core::item::Attachment>> {
-                let row: Option<$crate::work_sql::AttachmentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "{} WHERE item_id = $1 AND id = $2",
-                    $crate::work_sql::ATTACHMENT_SELECT
-                )))
+            ) -> switchboard_core::error::CoreResult<Option<switchboard_core::item::StoredAttachment>> {
+                let row: Option<$crate::work_sql::StoredAttachmentRow> = sqlx::query_as(
+                    "SELECT id, file_name, declared_type, sniffed_type, size, blob, content \
+                     FROM attachments WHERE item_id = $1 AND id = $2",
+                )
                 .bind(item.get())
                 .bind(attachment.get())
                 .fetch_optional(&self.pool)
                 .await
                 .map_err($crate::error::db_error)?;
-                Ok(row.map($crate::work_sql::AttachmentRow::into_attachment))
+                Ok(row.map($crate::work_sql::StoredAttachmentRow::into_stored))
             }
 
             #[tracing::instrument(skip_all)]

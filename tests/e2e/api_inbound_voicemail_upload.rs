@@ -12,7 +12,7 @@ use switchboard_core::item::Channel;
 use switchboard_core::user::Role;
 use switchboard_server::pipeline::Pipeline;
 use switchboard_store::BlobStore;
-use switchboard_tests::{bearer, token};
+use switchboard_tests::{attachment_bytes, bearer, token};
 use switchboard_web::api::VoicemailWebhook;
 use switchboard_web::{AppState, WebConfig, create_app};
 
@@ -223,7 +223,10 @@ async fn an_uploaded_recording_becomes_the_voicemails_attachment_and_bad_uploads
     assert_eq!(attachments.len(), 1, "{attachments:?}");
     assert_eq!(attachments[0].sniffed_type.as_deref(), Some("audio/wav"));
     assert_eq!(attachments[0].file_name, "voicemail 1.wav");
-    assert_eq!(blobs.get(&attachments[0].blob).unwrap(), recording);
+    assert_eq!(
+        attachment_bytes(&store, &blobs, id, &attachments[0]).await,
+        recording
+    );
     // Served to the browser as audio it plays, byte for byte.
     let download = test::TestRequest::get()
         .uri(&format!(
@@ -259,6 +262,9 @@ async fn an_uploaded_recording_becomes_the_voicemails_attachment_and_bad_uploads
     let attachments = store.attachments_of(id).await.unwrap();
     assert_eq!(attachments[0].sniffed_type.as_deref(), Some("audio/mpeg"));
     assert_eq!(attachments[0].file_name, "attachment-0.mp3");
-    assert_eq!(blobs.get(&attachments[0].blob).unwrap(), mp3());
+    assert_eq!(
+        attachment_bytes(&store, &blobs, id, &attachments[0]).await,
+        mp3()
+    );
     assert_eq!(store.count_items().await.unwrap(), 2);
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use actix_web::test;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
-use switchboard_core::item::{Channel, ItemStatus, NewAttachment, NewItem};
+use switchboard_core::item::{Channel, INLINE_ATTACHMENT_MAX, ItemStatus, NewAttachment, NewItem};
 use switchboard_core::routing::{FencedDecision, RoutingAction};
 use switchboard_core::store::{ItemPlacement, Store};
 use switchboard_core::user::Role;
@@ -258,14 +258,17 @@ async fn agents_read_any_item_but_change_only_their_own() {
 #[actix_web::test]
 async fn attachments_download_under_their_name_with_a_safe_type() {
     let fixture = fixture().await;
+    // Small attachments are kept in their rows; a large one is in the blob store.
     let page = b"<html><script>alert(1)</script></html>".to_vec();
     let pdf = b"%PDF-1.4 minimal".to_vec();
-    fixture.blobs.put(&page).unwrap();
-    fixture.blobs.put(&pdf).unwrap();
+    let mut scan = b"%PDF-1.4 large".to_vec();
+    scan.resize(INLINE_ATTACHMENT_MAX + 1, b'x');
+    fixture.blobs.put(&scan).unwrap();
     let mut item = NewItem::new(Channel::Email, "mail", Utc::now(), "see attached");
     for (name, declared, content) in [
         ("überweisung \"1\".html", "text/html", &page),
         ("invoice.pdf", "application/pdf", &pdf),
+        ("scan.pdf", "application/pdf", &scan),
     ] {
         item.attachments.push(NewAttachment {
             file_name: name.into(),
@@ -313,6 +316,12 @@ async fn attachments_download_under_their_name_with_a_safe_type() {
         "application/pdf"
     );
     assert_eq!(test::read_body(response).await.as_ref(), pdf.as_slice());
+
+    let scan_uri = format!("/api/v1/items/{item}/attachments/{}", attachments[2].id);
+    let response =
+        test::call_service(&app, get(&scan_uri, &fixture.agent_token).to_request()).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(test::read_body(response).await.as_ref(), scan.as_slice());
 
     // An attachment is found only under its own item.
     let wrong_item = format!("/api/v1/items/{other}/attachments/{}", attachments[1].id);

@@ -1,6 +1,6 @@
-//! Raw inputs up to 256 KiB are kept in their inbound row, larger ones as blob files: both come
-//! back byte for byte, and inputs left landed by a crash are processed from either place, on
-//! every configured database.
+//! Raw inputs and attachments up to 256 KiB are kept in their rows, larger ones as blob files:
+//! both come back byte for byte, and inputs left landed by a crash are processed from either
+//! place, on every configured database.
 
 use std::sync::Arc;
 
@@ -147,5 +147,81 @@ async fn inputs_landed_before_a_crash_are_processed_from_their_row_or_blob_file(
             );
         }
         assert_eq!(store.count_items().await.unwrap(), 2, "{label}");
+    }
+}
+
+/// An e-mail with a text attachment of `attachment_bytes` (7bit, so its bytes are as written).
+fn with_attachment(name: &str, attachment_bytes: usize) -> (Vec<u8>, Vec<u8>) {
+    let line = "artikel 100234 aantal 12 prijs 4,50\r\n";
+    let attachment = line.repeat(attachment_bytes / line.len() + 1);
+    let raw = format!(
+        "From: Klant <klant@example.com>\r\nTo: klantenservice@velora.example.nl\r\n\
+         Subject: {name}\r\nMessage-ID: <{name}@example.com>\r\n\
+         Date: Fri, 04 Dec 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"part\"\r\n\r\n\
+         --part\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nZie de bijlage.\r\n\
+         --part\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Disposition: attachment; filename=\"{name}.txt\"\r\n\
+         Content-Transfer-Encoding: 7bit\r\n\r\n{attachment}\r\n--part--\r\n"
+    );
+    (raw.into_bytes(), attachment.into_bytes())
+}
+
+/// Attachments up to 256 KiB are kept in their row, larger ones as blob files, whether the
+/// e-mail came in a batch or alone: both download byte for byte.
+#[tokio::test]
+async fn small_attachments_are_kept_in_their_row_and_large_ones_as_blob_files() {
+    use switchboard_core::item::INLINE_ATTACHMENT_MAX;
+
+    let folder = tempfile::tempdir().unwrap();
+    for (label, store, _) in stores(folder.path()).await {
+        let data = folder.path().join(&label);
+        let (pipeline, blobs) = pipeline(&store, &data).await;
+        let (batched, batched_small) = with_attachment("batched", 20_000);
+        let (alone, alone_large) = with_attachment("alone", INLINE_ATTACHMENT_MAX + 1);
+        let batch = vec![RawInput {
+            source: "batched.eml".into(),
+            raw: batched,
+        }];
+        let outcome = pipeline.ingest_batch(Channel::Email, batch).await;
+        let batched_item = outcome[0].as_ref().unwrap().item().unwrap();
+        let alone_item = pipeline
+            .ingest_raw(Channel::Email, "alone.eml", alone)
+            .await
+            .unwrap()
+            .item()
+            .unwrap();
+        for (item, bytes, inline) in [
+            (batched_item, &batched_small, true),
+            (alone_item, &alone_large, false),
+        ] {
+            let listed = store.attachments_of(item).await.unwrap();
+            assert_eq!(listed.len(), 1, "{label}");
+            let stored = store
+                .attachment_of(item, listed[0].id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                stored.attachment.blob,
+                BlobStore::address_of(bytes),
+                "{label}"
+            );
+            assert_eq!(stored.attachment.size as usize, bytes.len(), "{label}");
+            if inline {
+                assert_eq!(stored.inline.as_ref(), Some(bytes), "{label}");
+                assert!(
+                    blobs.get(&stored.attachment.blob).is_err(),
+                    "{label}: no file"
+                );
+            } else {
+                assert_eq!(stored.inline, None, "{label}");
+                assert_eq!(
+                    &blobs.get(&stored.attachment.blob).unwrap(),
+                    bytes,
+                    "{label}"
+                );
+            }
+        }
     }
 }

@@ -18,6 +18,7 @@ use switchboard_server::pipeline::recording::{
     RecordingFetchSettings, RecordingFetcher, RecordingResolver,
 };
 use switchboard_store::BlobStore;
+use switchboard_tests::attachment_bytes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const ALLOWED_HOST: &str = "recordings.test";
@@ -136,7 +137,10 @@ async fn an_allowed_recording_becomes_the_items_attachment_and_redirects_are_not
     assert_eq!(attachments.len(), 1, "{attachments:?}");
     assert_eq!(attachments[0].sniffed_type.as_deref(), Some("audio/wav"));
     assert_eq!(attachments[0].file_name, "ok.wav");
-    assert_eq!(blobs.get(&attachments[0].blob).unwrap(), wav());
+    assert_eq!(
+        attachment_bytes(&store, &blobs, item, &attachments[0]).await,
+        wav()
+    );
     let stored = store.item(item).await.unwrap().unwrap();
     assert!(stored.warnings.is_empty(), "{:?}", stored.warnings);
     assert_eq!(server.requests.load(Ordering::SeqCst), 1);

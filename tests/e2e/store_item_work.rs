@@ -695,8 +695,18 @@ async fn the_item_view_gathers_links_attachments_notes_thread_and_history() {
             (attachment.file_name.as_str(), attachment.size),
             ("invoice.pdf", 13)
         );
-        let found = store.attachment_of(child, attachment.id).await.unwrap();
-        assert_eq!(found.as_ref(), Some(attachment), "{label}");
+        let found = store
+            .attachment_of(child, attachment.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&found.attachment, attachment, "{label}");
+        // Small, so kept in its row.
+        assert_eq!(
+            found.inline.as_deref().map(<[u8]>::len),
+            Some(13),
+            "{label}"
+        );
         assert!(
             store
                 .attachment_of(parent, attachment.id)

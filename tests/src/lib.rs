@@ -261,3 +261,23 @@ pub async fn audited_changes(store: &Arc<dyn Store>, action: &str) -> Vec<(Strin
         })
         .collect()
 }
+
+/// The bytes of an item's attachment, from its row or the blob store, wherever they are kept.
+pub async fn attachment_bytes(
+    store: &Arc<dyn Store>,
+    blobs: &switchboard_store::BlobStore,
+    item: switchboard_core::WorkItemId,
+    attachment: &switchboard_core::item::Attachment,
+) -> Vec<u8> {
+    let stored = store
+        .attachment_of(item, attachment.id)
+        .await
+        .unwrap_or_else(|error| panic!("cannot read attachment: {error}"))
+        .unwrap_or_else(|| panic!("item {item} has no attachment {}", attachment.id));
+    match stored.inline {
+        Some(bytes) => bytes,
+        None => blobs
+            .get(&attachment.blob)
+            .unwrap_or_else(|error| panic!("attachment bytes missing: {error}")),
+    }
+}

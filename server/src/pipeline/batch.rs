@@ -344,14 +344,12 @@ impl Pipeline {
         unwritten: &mut Unwritten,
         outcomes: &mut [Option<Outcome>],
     ) {
-        // Every attachment of the batch behind one durability barrier; a failure leaves each
+        // Every blob-stored attachment of the batch behind one durability barrier; a failure leaves each
         // item to store its own below, so it costs only that item's outcome.
         let attachments = parsed
             .iter()
             .filter_map(|input| input.parsed.as_ref().ok())
-            .flat_map(|(parsed, _)| &parsed.item.attachments)
-            .map(|attachment| attachment.content.clone())
-            .collect();
+            .flat_map(|(parsed, _)| &parsed.item.attachments);
         let attachments_stored = match self.store_attachment_bytes(attachments).await {
             Ok(()) => true,
             Err(error) => {

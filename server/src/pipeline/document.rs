@@ -295,10 +295,7 @@ impl Pipeline {
             pages.push(read.text.clone());
             let content = input.content(&pages, &self.parsers);
             let image = read.image.map(page_attachment);
-            if let Some(image) = &image {
-                self.store_attachment_bytes(vec![image.content.clone()])
-                    .await?;
-            }
+            self.store_attachment_bytes(&image).await?;
             let stored = self
                 .store
                 .add_document_page(item, &read.text, image.as_ref(), &content)

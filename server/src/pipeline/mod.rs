@@ -374,25 +374,29 @@ impl Pipeline {
             .placement(&parsed.item, &thread, inbound.received_at))
     }
 
-    /// Puts the attachments' bytes (e-mail attachments, fax pages, recordings) into the blob
-    /// store before the item that names them by content address is committed.
+    /// Puts the bytes of an item's attachments too large to keep in their rows (e-mail
+    /// attachments, fax pages, recordings) into the blob store before the item that names them
+    /// by content address is committed.
     async fn store_attachments(
         &self,
         item: &switchboard_core::item::NewItem,
     ) -> Result<(), CoreError> {
-        if item.attachments.is_empty() {
-            return Ok(());
-        }
-        let contents = item
-            .attachments
-            .iter()
-            .map(|attachment| attachment.content.clone())
-            .collect();
-        self.store_attachment_bytes(contents).await
+        self.store_attachment_bytes(&item.attachments).await
     }
 
-    /// Puts bytes into the blob store.
-    async fn store_attachment_bytes(&self, contents: Vec<Vec<u8>>) -> Result<(), CoreError> {
+    /// Puts the bytes of attachments too large to keep in their rows into the blob store.
+    async fn store_attachment_bytes<'a>(
+        &self,
+        attachments: impl IntoIterator<Item = &'a switchboard_core::item::NewAttachment>,
+    ) -> Result<(), CoreError> {
+        let contents: Vec<Vec<u8>> = attachments
+            .into_iter()
+            .filter(|attachment| !attachment.is_inline())
+            .map(|attachment| attachment.content.clone())
+            .collect();
+        if contents.is_empty() {
+            return Ok(());
+        }
         let blobs = self.blobs.clone();
         tokio::task::spawn_blocking(move || {
             let contents: Vec<&[u8]> = contents.iter().map(Vec::as_slice).collect();

@@ -12,7 +12,7 @@ use actix_web::http::header::{
 use actix_web::{HttpResponse, web};
 use futures_util::stream;
 use switchboard_core::ids::AttachmentId;
-use switchboard_core::item::Attachment;
+use switchboard_core::item::{Attachment, StoredAttachment};
 use switchboard_core::work::AttachmentBytes;
 use switchboard_core::{CoreError, WorkItemId};
 
@@ -112,24 +112,31 @@ async fn download(
 ) -> Result<HttpResponse, ApiError> {
     let (item, attachment) = path.into_inner();
     let (item, attachment) = (WorkItemId::new(item), AttachmentId::new(attachment));
-    let blobs = state
-        .attachment_bytes
-        .clone()
-        .ok_or_else(|| CoreError::Unavailable("attachment storage on this node".into()))?;
-    let found = state
+    let StoredAttachment {
+        attachment: found,
+        inline,
+    } = state
         .store
         .attachment_of(item, attachment)
         .await?
         .ok_or_else(|| CoreError::not_found(format!("attachment {attachment} of item {item}")))?;
-    let reader = open(blobs, found.blob.clone()).await?;
-    let size = u64::try_from(found.size).unwrap_or_default();
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    response
         .content_type(safe_download_type(&found))
         .insert_header(download_disposition(&found.file_name))
         .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
-        .no_chunking(size)
-        .streaming(chunks(reader)))
+        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"));
+    // Small attachments are kept in their rows, readable on every node.
+    if let Some(bytes) = inline {
+        return Ok(response.body(bytes));
+    }
+    let blobs = state
+        .attachment_bytes
+        .clone()
+        .ok_or_else(|| CoreError::Unavailable("attachment storage on this node".into()))?;
+    let reader = open(blobs, found.blob.clone()).await?;
+    let size = u64::try_from(found.size).unwrap_or_default();
+    Ok(response.no_chunking(size).streaming(chunks(reader)))
 }
 
 type BlobReader = Box<dyn Read + Send>;
