@@ -305,7 +305,7 @@ impl Router {
         let agents_due = model::next_due_of_agents(state.agents(), now, grace);
         let (decisions, items_due) = state.with_policy_snapshot(&self.settings.policy, |policy| {
             (
-                policy::assign(policy, now),
+                policy::assign_actions(policy, now),
                 model::next_due_of_items(policy, now),
             )
         });
