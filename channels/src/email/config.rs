@@ -14,8 +14,8 @@ pub struct EmailConfig {
     pub reference_secrets: Vec<TokenSecret>,
     /// Header rules that mark a message as spam flagged by an upstream filter.
     pub spam_rules: Vec<SpamRule>,
-    /// Content scoring for spam no upstream filter marked.
-    pub spam_scoring: super::spam_score::SpamScoring,
+    /// Content scoring for spam no upstream filter marked, compiled from its settings.
+    pub spam_scoring: super::spam_score::SpamScorer,
     /// Size and structure limits.
     pub limits: EmailLimits,
 }
@@ -27,7 +27,7 @@ impl Default for EmailConfig {
             internal_domains: Vec::new(),
             reference_secrets: Vec::new(),
             spam_rules: SpamRule::defaults(),
-            spam_scoring: super::spam_score::SpamScoring::default(),
+            spam_scoring: super::spam_score::SpamScorer::default(),
             limits: EmailLimits::default(),
         }
     }

@@ -41,7 +41,7 @@ pub use self::headers::Mailbox;
 pub use self::html::{html_to_text, sanitize_html};
 pub use self::language::detect_language;
 pub use self::noise::NoiseVerdict;
-pub use self::spam_score::{SpamPhrases, SpamScore, SpamScoring, SpamSign};
+pub use self::spam_score::{SpamPhrases, SpamScore, SpamScorer, SpamScoring, SpamSign};
 use crate::reference_token::{self, FoundToken, TokenLocation};
 
 /// Attached messages read for text and attachments, at most.
