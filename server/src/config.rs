@@ -347,7 +347,7 @@ impl Config {
         let email = &mut settings.parsers.email;
         email.own_addresses = organisation.own_addresses.clone();
         email.internal_domains = organisation.internal_domains.clone();
-        email.spam_scoring = switchboard_channels::email::SpamScorer::new(self.mail.spam.clone());
+        email.spam_scoring = switchboard_channels::email::SpamScorer::new(&self.mail.spam);
         email.reference_secrets = organisation
             .reference_secret
             .iter()

@@ -30,7 +30,6 @@ const ITEM_FIELDS: &str = "id, channel, source, received_at, language, subject, 
     sla_at_risk_at, assigned_user_id, warnings:json, details:json, version, \
     queue_name=queues.name, assigned_login=users.login";
 const LINK_FIELDS: &str = "id, item_id, kind, key, confidence:real, origin, applied:bool, evidence";
-const ATTACHMENT_FIELDS: &str = "id, file_name, declared_type, sniffed_type, size, blob";
 const ASSIGNMENT_FIELDS: &str = "id, item_id, user_id, login=users.login, kind, origin, \
     explanation:json, created_at, expires_at, ended_at, outcome";
 const OUTBOUND_FIELDS: &str = "id, item_id, kind, author_name, message_id, mail_from, \
@@ -170,7 +169,7 @@ pub(crate) fn item_view_statement<D: JsonSql>() -> String {
         pair(
             "attachments",
             D::array(
-                &record::<D>("attachments", ATTACHMENT_FIELDS),
+                &record::<D>("attachments", crate::work_sql::ATTACHMENT_COLUMNS),
                 "attachments WHERE attachments.item_id = $1",
             ),
         ),

@@ -207,8 +207,9 @@ impl StoredAttachmentRow {
     }
 }
 
-pub(crate) const ATTACHMENT_SELECT: &str =
-    "SELECT id, file_name, declared_type, sniffed_type, size, blob FROM attachments";
+/// The columns of an [`AttachmentRow`] (its bytes, when kept in the row, are `content`).
+pub(crate) const ATTACHMENT_COLUMNS: &str =
+    "id, file_name, declared_type, sniffed_type, size, blob";
 
 impl AttachmentRow {
     pub(crate) fn into_attachment(self) -> Attachment {
@@ -385,8 +386,8 @@ macro_rules! impl_item_work_store {
                 item: switchboard_core::WorkItemId,
             ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::item::Attachment>> {
                 let rows: Vec<$crate::work_sql::AttachmentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "{} WHERE item_id = $1 ORDER BY id",
-                    $crate::work_sql::ATTACHMENT_SELECT
+                    "SELECT {} FROM attachments WHERE item_id = $1 ORDER BY id",
+                    $crate::work_sql::ATTACHMENT_COLUMNS
                 )))
                 .bind(item.get())
                 .fetch_all(&self.pool)
@@ -401,10 +402,10 @@ macro_rules! impl_item_work_store {
                 item: switchboard_core::WorkItemId,
                 attachment: switchboard_core::ids::AttachmentId,
             ) -> switchboard_core::error::CoreResult<Option<switchboard_core::item::StoredAttachment>> {
-                let row: Option<$crate::work_sql::StoredAttachmentRow> = sqlx::query_as(
-                    "SELECT id, file_name, declared_type, sniffed_type, size, blob, content \
-                     FROM attachments WHERE item_id = $1 AND id = $2",
-                )
+                let row: Option<$crate::work_sql::StoredAttachmentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {}, content FROM attachments WHERE item_id = $1 AND id = $2",
+                    $crate::work_sql::ATTACHMENT_COLUMNS
+                )))
                 .bind(item.get())
                 .bind(attachment.get())
                 .fetch_optional(&self.pool)

@@ -9,7 +9,7 @@
 //! The defaults are tuned so that no single ordinary word of a customer's message decides:
 //! spam needs several signs together.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::{Deserialize, Serialize};
@@ -200,7 +200,12 @@ struct Phrase {
 /// message instead of one search per phrase.
 #[derive(Debug, Clone)]
 pub struct SpamScorer {
-    scoring: SpamScoring,
+    /// Whether content is scored at all.
+    enabled: bool,
+    /// The total weight from which a message is spam.
+    threshold: f64,
+    /// The weight of a hidden recipient list.
+    undisclosed_recipients: f64,
     /// The phrases with a weight, in the order their signs are listed (language, then phrase).
     phrases: Vec<Phrase>,
     /// Finds the distinct lower-cased phrases (`None` when there are none).
@@ -211,7 +216,7 @@ pub struct SpamScorer {
 
 impl SpamScorer {
     /// Compiles `scoring`.
-    pub fn new(scoring: SpamScoring) -> Self {
+    pub fn new(scoring: &SpamScoring) -> Self {
         let languages = [
             ("en", &scoring.phrases.en),
             ("nl", &scoring.phrases.nl),
@@ -233,17 +238,14 @@ impl SpamScorer {
         }
         let mut patterns: Vec<&str> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut pattern_of: HashMap<&str, usize> = HashMap::new();
         for (index, phrase) in phrases.iter().enumerate() {
-            match patterns
-                .iter()
-                .position(|pattern| *pattern == phrase.lowered)
-            {
-                Some(known) => owners[known].push(index),
-                None => {
-                    patterns.push(&phrase.lowered);
-                    owners.push(vec![index]);
-                }
-            }
+            let pattern = *pattern_of.entry(&phrase.lowered).or_insert_with(|| {
+                patterns.push(&phrase.lowered);
+                owners.push(Vec::new());
+                patterns.len() - 1
+            });
+            owners[pattern].push(index);
         }
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
@@ -251,7 +253,9 @@ impl SpamScorer {
             .ok()
             .filter(|_| !patterns.is_empty());
         Self {
-            scoring,
+            enabled: scoring.enabled,
+            threshold: scoring.threshold,
+            undisclosed_recipients: scoring.undisclosed_recipients,
             phrases,
             automaton,
             owners,
@@ -262,10 +266,10 @@ impl SpamScorer {
     /// list was hidden. Pure: no I/O.
     pub fn score(&self, subject: Option<&str>, text: &str, hidden_recipients: bool) -> SpamScore {
         let mut score = SpamScore::default();
-        if hidden_recipients && self.scoring.undisclosed_recipients > 0.0 {
+        if hidden_recipients && self.undisclosed_recipients > 0.0 {
             score.signs.push(SpamSign {
                 sign: "undisclosed recipients".into(),
-                weight: self.scoring.undisclosed_recipients,
+                weight: self.undisclosed_recipients,
             });
         }
         let scored = normalise(subject.unwrap_or_default(), text);
@@ -296,17 +300,17 @@ impl SpamScorer {
         text: &str,
         hidden_recipients: bool,
     ) -> Option<String> {
-        if !self.scoring.enabled {
+        if !self.enabled {
             return None;
         }
         let score = self.score(subject, text, hidden_recipients);
-        (score.total >= self.scoring.threshold).then(|| score.explain(self.scoring.threshold))
+        (score.total >= self.threshold).then(|| score.explain(self.threshold))
     }
 }
 
 impl Default for SpamScorer {
     fn default() -> Self {
-        Self::new(SpamScoring::default())
+        Self::new(&SpamScoring::default())
     }
 }
 
@@ -348,7 +352,7 @@ mod tests {
             de: BTreeMap::new(),
             fr: BTreeMap::new(),
         };
-        SpamScorer::new(SpamScoring {
+        SpamScorer::new(&SpamScoring {
             phrases,
             ..SpamScoring::default()
         })
@@ -441,24 +445,18 @@ mod tests {
     fn weights_and_threshold_are_tunable() {
         let mut scoring = SpamScoring::default();
         let text = "Beste klant, klik hier.";
-        assert_eq!(
-            SpamScorer::new(scoring.clone()).verdict(None, text, false),
-            None
-        );
+        assert_eq!(SpamScorer::new(&scoring).verdict(None, text, false), None);
         scoring.threshold = 2.5;
         assert!(
-            SpamScorer::new(scoring.clone())
+            SpamScorer::new(&scoring)
                 .verdict(None, text, false)
                 .is_some()
         );
         scoring.phrases.nl.insert("klik hier".into(), 0.0);
-        assert_eq!(
-            SpamScorer::new(scoring.clone()).verdict(None, text, false),
-            None
-        );
+        assert_eq!(SpamScorer::new(&scoring).verdict(None, text, false), None);
         scoring.enabled = false;
         assert_eq!(
-            SpamScorer::new(scoring).verdict(None, "dear user verify your account", true),
+            SpamScorer::new(&scoring).verdict(None, "dear user verify your account", true),
             None
         );
     }

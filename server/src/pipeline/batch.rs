@@ -403,16 +403,14 @@ impl Pipeline {
                 let noise = parsed.item.noise;
                 let prepared = async {
                     if !attachments_stored {
-                        self.store_attachments(&parsed.item).await?;
+                        self.store_attachment_bytes(&parsed.item.attachments)
+                            .await?;
                     }
                     let (placement, replies_to) = match readiness {
                         Readiness::Placed(placement) => (placement, None),
                         Readiness::Analysed(analysis) => {
                             let thread = thread?;
-                            let replies_to = match thread.parent {
-                                Some(Parent::Unwritten(position)) => Some(position),
-                                Some(Parent::Stored(_)) | None => None,
-                            };
+                            let replies_to = thread.parent.and_then(Parent::unwritten);
                             let placement = self.enricher.place(
                                 &parsed.item,
                                 analysis,

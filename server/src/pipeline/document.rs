@@ -241,7 +241,7 @@ impl Pipeline {
         input: &DocumentInput,
     ) -> Result<WorkItemId, CoreError> {
         let content = input.opening_item(&self.parsers);
-        self.store_attachments(&content).await?;
+        self.store_attachment_bytes(&content.attachments).await?;
         let known =
             self.enricher
                 .placement(&content, &ThreadContext::default(), inbound.received_at);

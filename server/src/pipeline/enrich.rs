@@ -38,6 +38,24 @@ pub enum Parent {
     Unwritten(usize),
 }
 
+impl Parent {
+    /// The parent's id, when it is stored.
+    pub fn stored(self) -> Option<WorkItemId> {
+        match self {
+            Self::Stored(item) => Some(item),
+            Self::Unwritten(_) => None,
+        }
+    }
+
+    /// The parent's position among the items written with the reply, when it is not stored.
+    pub fn unwritten(self) -> Option<usize> {
+        match self {
+            Self::Unwritten(position) => Some(position),
+            Self::Stored(_) => None,
+        }
+    }
+}
+
 /// What an item says about itself, whatever thread it is in ([`Enricher::analyse`]).
 pub struct Analysis {
     /// The linker it was read with: placing it uses the same master data.
@@ -185,10 +203,7 @@ impl Enricher {
                 routing.required_skills
             },
             links,
-            parent_id: match thread.parent {
-                Some(Parent::Stored(parent)) => Some(parent),
-                Some(Parent::Unwritten(_)) | None => None,
-            },
+            parent_id: thread.parent.and_then(Parent::stored),
             intent,
             product_lines: lines,
             sla,

@@ -357,7 +357,8 @@ impl Pipeline {
         ),
         CoreError,
     > {
-        self.store_attachments(&parsed.item).await?;
+        self.store_attachment_bytes(&parsed.item.attachments)
+            .await?;
         let placement = self.place(inbound, &parsed).await?;
         Ok((parsed.item, placement))
     }
@@ -374,17 +375,9 @@ impl Pipeline {
             .placement(&parsed.item, &thread, inbound.received_at))
     }
 
-    /// Puts the bytes of an item's attachments too large to keep in their rows (e-mail
-    /// attachments, fax pages, recordings) into the blob store before the item that names them
-    /// by content address is committed.
-    async fn store_attachments(
-        &self,
-        item: &switchboard_core::item::NewItem,
-    ) -> Result<(), CoreError> {
-        self.store_attachment_bytes(&item.attachments).await
-    }
-
-    /// Puts the bytes of attachments too large to keep in their rows into the blob store.
+    /// Puts the bytes of attachments too large to keep in their rows (e-mail attachments, fax
+    /// pages, recordings) into the blob store, before the item that names them by content
+    /// address is committed.
     async fn store_attachment_bytes<'a>(
         &self,
         attachments: impl IntoIterator<Item = &'a switchboard_core::item::NewAttachment>,
