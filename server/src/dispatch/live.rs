@@ -6,7 +6,7 @@
 //! failed, when leadership is (re)acquired, and when the feed names more items than a full read
 //! costs, so the state can never drift for long.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -122,7 +122,6 @@ impl LiveRouting {
 
     /// Replaces what the state knows of the `changed` items by what they look like now.
     pub fn apply_changes(&mut self, changed: &[WorkItemId], changes: RoutingChanges) {
-        let changed_set: HashSet<WorkItemId> = changed.iter().copied().collect();
         for item in changed {
             self.items.remove(item);
             self.open_work.remove(item);
@@ -136,24 +135,21 @@ impl LiveRouting {
         for (agent, work) in changes.open_work {
             self.open_work.insert(work.item, (agent, work));
         }
-        self.policy_items
-            .retain(|item| !changed_set.contains(&item.id));
+        self.forget_policy_items(changed.to_vec());
         self.merge_policy_items(arrived);
         self.attach_open_work();
     }
 
     /// Puts routes the round saved into the state as the store wrote them.
     pub fn apply_routes(&mut self, placements: &[RoutePlacement], saved: &[bool]) {
-        let changed = model::apply_routes(&self.queues, self.items.values_mut(), placements, saved);
-        let changed_set: HashSet<WorkItemId> = changed.iter().copied().collect();
+        let changed = model::apply_routes(&self.queues, &mut self.items, placements, saved);
         let queue_ids = model::queue_ids(&self.queues);
         let converted = changed
             .iter()
             .filter_map(|id| self.items.get(id))
             .filter_map(|item| model::waiting_item(item, &queue_ids))
             .collect();
-        self.policy_items
-            .retain(|item| !changed_set.contains(&item.id));
+        self.forget_policy_items(changed);
         self.merge_policy_items(converted);
     }
 
@@ -232,6 +228,21 @@ impl LiveRouting {
             .values()
             .filter_map(|item| model::waiting_item(item, &queue_ids))
             .collect();
+    }
+
+    /// Drops the policy's view of these items. The list is in id order and a round's changes
+    /// are mostly its newest items, so only the part from the first of them on is visited.
+    fn forget_policy_items(&mut self, mut ids: Vec<WorkItemId>) {
+        ids.sort_unstable();
+        let Some(first) = ids.first() else {
+            return;
+        };
+        let from = self.policy_items.partition_point(|item| item.id < *first);
+        let tail = self.policy_items.split_off(from);
+        self.policy_items.extend(
+            tail.into_iter()
+                .filter(|item| ids.binary_search(&item.id).is_err()),
+        );
     }
 
     /// Adds converted items, keeping the id order.

@@ -1,7 +1,7 @@
 //! Between the store's routing records and the pure policy's model: planning routes with the
 //! active rule set, building the policy's snapshot, and turning decisions into fenced writes.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use switchboard_core::routing::{
@@ -228,23 +228,18 @@ pub fn placement(
 /// Puts saved routes into the items they were planned on, as the store wrote them (queue,
 /// priority, first-step skills, route, rule-set version, version bumped); routes not saved
 /// (the item moved on meanwhile) leave their items as read, so decisions on them are fenced.
-/// Returns the items changed.
-pub fn apply_routes<'a>(
+/// Looks up only the planned items (a round plans the new arrivals, not the backlog). Returns
+/// the items changed.
+pub fn apply_routes(
     queues: &[QueueSettings],
-    items: impl IntoIterator<Item = &'a mut WaitingItemRouting>,
+    items: &mut BTreeMap<WorkItemId, WaitingItemRouting>,
     placements: &[RoutePlacement],
     saved: &[bool],
 ) -> Vec<WorkItemId> {
     let queue_ids = queue_ids(queues);
-    let planned: HashMap<WorkItemId, &RoutePlacement> = placements
-        .iter()
-        .zip(saved)
-        .filter(|(_, saved)| **saved)
-        .map(|(placement, _)| (placement.item, placement))
-        .collect();
-    let mut changed = Vec::with_capacity(planned.len());
-    for item in items {
-        let Some(placement) = planned.get(&item.item) else {
+    let mut changed = Vec::with_capacity(placements.len());
+    for (placement, _) in placements.iter().zip(saved).filter(|(_, saved)| **saved) {
+        let Some(item) = items.get_mut(&placement.item) else {
             continue;
         };
         changed.push(item.item);
@@ -436,7 +431,7 @@ mod tests {
 
     #[test]
     fn saved_routes_enter_the_snapshot_as_the_store_wrote_them() {
-        let mut snapshot = RoutingSnapshot {
+        let snapshot = RoutingSnapshot {
             queues: vec![QueueSettings {
                 id: QueueId::new(5),
                 name: "complaints".into(),
@@ -452,20 +447,20 @@ mod tests {
             items: vec![waiting(1), waiting(2)],
         };
         let placements = [placement(1, "complaints"), placement(2, "complaints")];
-        let changed = apply_routes(
-            &snapshot.queues,
-            &mut snapshot.items,
-            &placements,
-            &[true, false],
-        );
+        let mut items: BTreeMap<WorkItemId, WaitingItemRouting> = snapshot
+            .items
+            .into_iter()
+            .map(|item| (item.item, item))
+            .collect();
+        let changed = apply_routes(&snapshot.queues, &mut items, &placements, &[true, false]);
         assert_eq!(changed, vec![WorkItemId::new(1)]);
-        let saved = &snapshot.items[0];
+        let saved = &items[&WorkItemId::new(1)];
         assert_eq!(saved.queue, Some(QueueId::new(5)));
         assert_eq!((saved.priority, saved.version), (40, 4));
         assert_eq!(saved.required_skills, placements[0].required_skills);
         assert_eq!(saved.route, Some(placements[0].route.clone()));
         assert_eq!(saved.rule_set_version, Some(7));
         // Not saved (the item moved on): left as read, so a decision on it is fenced.
-        assert_eq!(snapshot.items[1], waiting(2));
+        assert_eq!(items[&WorkItemId::new(2)], waiting(2));
     }
 }
