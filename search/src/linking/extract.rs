@@ -277,22 +277,26 @@ fn extract_references(extracted: &mut Extracted, text: &str, label: &Regex, plac
         })
         .filter(|(_, token)| !token.is_empty())
         .collect();
+    // A reference has a digit: a token without one (most words) is skipped before any key is
+    // built, and so is a short word whose next token has none.
+    let has_digit = |token: &str| token.bytes().any(|byte| byte.is_ascii_digit());
     for (index, (start, token)) in tokens.iter().enumerate() {
+        let next = tokens.get(index + 1).map(|(_, next)| *next).filter(|next| {
+            token.len() <= 4 && token.chars().all(char::is_alphabetic) && has_digit(next)
+        });
+        if !has_digit(token) && next.is_none() {
+            continue;
+        }
         let labelled = label_ends
             .iter()
             .any(|end| *end <= *start && text[*end..*start].chars().count() <= 12);
-        let single = reference_key(token);
-        let joined = tokens
-            .get(index + 1)
-            .map(|(_, next)| format!("{token} {next}"))
-            .filter(|_| token.chars().all(char::is_alphabetic) && token.len() <= 4);
-        let mut keys = vec![(single, token.to_string())];
-        if let Some(joined) = joined {
+        let mut keys = vec![(reference_key(token), (*token).to_owned())];
+        if let Some(next) = next {
+            let joined = format!("{token} {next}");
             keys.push((reference_key(&joined), joined));
         }
         for (key, written) in keys {
-            let has_digit = key.chars().any(|c| c.is_ascii_digit());
-            if key.len() >= 2 && key.len() <= 30 && has_digit {
+            if key.len() >= 2 && key.len() <= 30 && has_digit(&key) {
                 push_unique(
                     &mut extracted.references,
                     found_at(key, &written, place, labelled),
