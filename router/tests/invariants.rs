@@ -404,3 +404,113 @@ proptest! {
         check_matches_assign(&state, &phase_two, now2)?;
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// A dispatcher that keeps its index between rounds hands it every agent as read again:
+    /// statuses, capacities and loads changed, an agent gone or new. The index then decides
+    /// as `assign` does on the new state.
+    #[test]
+    fn index_after_agents_read_again_decides_like_assign_on_them(
+        (snap, now) in arb_snapshot(),
+        statuses in prop::collection::vec(prop::sample::select(vec![
+            AgentStatus::Available, AgentStatus::Away, AgentStatus::Offline,
+        ]), 8),
+        loads in prop::collection::vec(prop::option::of(0..=100u32), 8),
+        gone in prop::option::of(0..8usize),
+        newcomer in any::<bool>(),
+        later in 0..4i64,
+    ) {
+        let mut index = RoutingIndex::new(&snap, now);
+        let phase_one = drain(&mut index, now);
+        check_matches_assign(&snap, &phase_one, now)?;
+
+        let mut state = index.to_snapshot();
+        for (position, agent) in state.agents.iter_mut().enumerate() {
+            agent.status = statuses[position];
+            if let Some(load) = loads[position] {
+                agent.load_units = load.min(agent.capacity_units);
+            }
+        }
+        if let Some(gone) = gone.filter(|&gone| gone < state.agents.len()) {
+            state.agents.remove(gone);
+        }
+        if newcomer {
+            state.agents.push(agent(50, &[("language:nl", 3), ("complaint", 2)], 1));
+        }
+        index.on_agents_read(&state.agents);
+        let now2 = now + Duration::minutes(later);
+        let phase_two = drain(&mut index, now2);
+        check_matches_assign(&state, &phase_two, now2)?;
+    }
+}
+
+#[test]
+fn next_due_is_the_next_moment_an_item_changes_where_it_may_go() {
+    // Nobody can take anything: the items only wait.
+    let mut busy = agent(1, &[("language:nl", 3)], 0);
+    busy.load_units = busy.capacity_units * 3;
+    let mut offered = item(100, 0, 10, &[]);
+    offered.state.offer = Some(switchboard_router::model::PendingOffer {
+        agent: UserId::new(1),
+        expires_at: minutes(90),
+    });
+    let mut relaxing = item(101, 10, 10, &["language:de"]);
+    relaxing.route.steps.push(RouteStep {
+        after_minutes: 30,
+        required: Vec::new(),
+        extra_queues: Vec::new(),
+    });
+    let mut snap = snapshot(vec![busy], vec![offered, relaxing]);
+    snap.queues[0].aging_per_minute = 1.0;
+    let now = minutes(20);
+    let mut index = RoutingIndex::new(&snap, now);
+    assert!(
+        drain(&mut index, now)
+            .iter()
+            .all(|d| d.taken_by().is_none())
+    );
+    // The second item's step relaxes at minute 40, before the offer times out; priority
+    // aging (every minute) is no reason to wake.
+    assert_eq!(index.next_due(), Some(minutes(40)));
+    let at_40 = drain(&mut index, minutes(40));
+    assert!(at_40.iter().all(|d| d.taken_by().is_none()));
+    assert_eq!(index.next_due(), Some(minutes(90)));
+    let at_90 = drain(&mut index, minutes(90));
+    assert!(
+        at_90
+            .iter()
+            .any(|d| matches!(d, Decision::OfferExpired { item, .. } if item.get() == 100))
+    );
+    assert_eq!(index.next_due(), None, "nothing changes by itself any more");
+}
+
+#[test]
+fn a_clock_within_the_millisecond_before_a_moment_waits_for_it() {
+    // Clocks carry microseconds: a round in the same millisecond as an offer's expiry but
+    // before it must neither expire the offer nor loop on its timer.
+    let moment = minutes(30) + Duration::microseconds(700);
+    let mut busy = agent(1, &[("language:nl", 3)], 0);
+    busy.load_units = busy.capacity_units * 3;
+    let mut offered = item(100, 0, 10, &[]);
+    offered.state.offer = Some(switchboard_router::model::PendingOffer {
+        agent: UserId::new(1),
+        expires_at: moment,
+    });
+    let snap = snapshot(vec![busy], vec![offered]);
+    let mut index = RoutingIndex::new(&snap, minutes(20));
+    let just_before = moment - Duration::microseconds(500);
+    assert_eq!(just_before.timestamp_millis(), moment.timestamp_millis());
+    assert!(
+        drain(&mut index, just_before)
+            .iter()
+            .all(|d| !matches!(d, Decision::OfferExpired { .. }))
+    );
+    assert!(index.next_due().is_some_and(|due| due >= moment));
+    assert!(
+        drain(&mut index, moment)
+            .iter()
+            .any(|d| matches!(d, Decision::OfferExpired { .. }))
+    );
+}

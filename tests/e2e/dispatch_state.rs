@@ -13,6 +13,7 @@ use switchboard_core::store::Store;
 use switchboard_core::user::AgentStatus;
 use switchboard_core::work::{StatusChange, Worker};
 use switchboard_core::{UserId, WorkItemId};
+use switchboard_router::explain::Decision;
 use switchboard_server::dispatch::{DispatchHandle, DispatchSettings};
 use switchboard_tests::stores;
 
@@ -159,6 +160,14 @@ async fn the_kept_state_equals_a_fresh_snapshot_after_bursts_of_changes() {
             "{label}: the queue the move created"
         );
         assert_eq!(caught_up, fresh(&store).await, "{label}: after a burst");
+        // The index the loop kept through the burst decides as the policy over a fresh read.
+        let (kept, from_fresh) = router.decisions_now().await.unwrap();
+        assert!(!from_fresh.is_empty(), "{label}: there is work to hand out");
+        assert_eq!(
+            handed_out(&kept),
+            handed_out(&from_fresh),
+            "{label}: the kept index decides as a fresh read"
+        );
 
         // Rounds route on the state that followed the feed, and it stays equal.
         let second = router.round().await.unwrap();
@@ -172,6 +181,30 @@ async fn the_kept_state_equals_a_fresh_snapshot_after_bursts_of_changes() {
             router.caught_up_snapshot().await.unwrap(),
             fresh(&store).await,
             "{label}: after the router's own decisions"
+        );
+
+        // A burst that keeps the queues (so the index the rounds kept is not built again):
+        // work finished, more capacity, new items.
+        for item in held_by(&store, bob).await.into_iter().take(2) {
+            store
+                .change_item_status(item, StatusChange::Done, &worker(bob), &sla, Utc::now())
+                .await
+                .unwrap();
+        }
+        let update = AgentRoutingUpdate {
+            capacity: Some(100),
+            ..AgentRoutingUpdate::default()
+        };
+        store.update_agent_routing(cid, &update).await.unwrap();
+        for number in 0..3 {
+            queued_item(&store, &format!("later-{number}")).await;
+        }
+        let (kept, from_fresh) = router.decisions_now().await.unwrap();
+        assert!(!from_fresh.is_empty(), "{label}: there is work to hand out");
+        assert_eq!(
+            handed_out(&kept),
+            handed_out(&from_fresh),
+            "{label}: the index kept over rounds decides as a fresh read"
         );
     }
 }
@@ -240,4 +273,16 @@ async fn changes_behind_the_loops_back_arrive_by_feed_or_full_read() {
         assert_eq!(summary.applied, 2, "{label}: {summary:?}");
         assert_eq!(held_by(&store, ann).await.len(), 2, "{label}");
     }
+}
+
+/// (item, agent, kind) of the decisions that change something, in order.
+fn handed_out(decisions: &[Decision]) -> Vec<(Option<WorkItemId>, Option<UserId>, String)> {
+    decisions
+        .iter()
+        .map(|decision| {
+            let kind = format!("{decision:?}");
+            let kind = kind.split([' ', '{', '(']).next().unwrap_or("").to_owned();
+            (decision.item(), decision.taken_by(), kind)
+        })
+        .collect()
 }

@@ -1,10 +1,14 @@
-//! The router's routing state kept between rounds: queues, agents with their open work, and the
-//! waiting items (as stored and as the policy sees them). A round reads the item change feed
-//! (`item_changes`) since the last one and re-reads only the items it names; agents and queues
-//! (staff-sized, and changed by writes that do not pass through the feed) are read every round.
+//! The router's routing state kept between rounds: queues, agents with their open work, the
+//! waiting items as stored, and the policy's [`RoutingIndex`] over them. A round reads the item
+//! change feed (`item_changes`) since the last one and re-reads only the items it names, which
+//! the index is told about; agents and queues (staff-sized, and changed by writes that do not
+//! pass through the feed) are read every round, and the index takes the agents that changed.
+//! A round's decisions therefore cost what changed, not the backlog.
+//!
 //! A full read replaces everything when the state is new, every `resync_every`, after a round
 //! failed, when leadership is (re)acquired, and when the feed names more items than a full read
-//! costs, so the state can never drift for long.
+//! costs, so the state can never drift for long; the index is built again from the state after
+//! a full read and when the queues change.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration as StdDuration, Instant};
@@ -17,7 +21,9 @@ use switchboard_core::routing::{
 };
 use switchboard_core::store::Store;
 use switchboard_core::{UserId, WorkItemId};
-use switchboard_router::model::{PolicyConfig, Snapshot, WaitingItem};
+use switchboard_router::explain::Decision;
+use switchboard_router::model::{PolicyConfig, WaitingItem};
+use switchboard_router::policy::RoutingIndex;
 
 use super::model;
 
@@ -36,8 +42,9 @@ pub struct LiveRouting {
     open_work: HashMap<WorkItemId, (UserId, OpenWork)>,
     /// Waiting items as stored, by id.
     items: BTreeMap<WorkItemId, WaitingItemRouting>,
-    /// The policy's view of the waiting items that have a queue, in id order.
-    policy_items: Vec<WaitingItem>,
+    /// The policy's index over the waiting items that have a queue, kept up to date with them;
+    /// `None` until a round needs it, and again once the queues change.
+    index: Option<RoutingIndex>,
     /// The feed position every change up to which is in this state.
     cursor: i64,
     synced_at: Instant,
@@ -64,7 +71,7 @@ impl LiveRouting {
                     .map(|work| (work.item, (agent.user, *work)))
             })
             .collect();
-        let mut live = Self {
+        Self {
             queues: snapshot.queues,
             agents: snapshot.agents,
             open_work,
@@ -73,12 +80,10 @@ impl LiveRouting {
                 .into_iter()
                 .map(|item| (item.item, item))
                 .collect(),
-            policy_items: Vec::new(),
+            index: None,
             cursor,
             synced_at: Instant::now(),
-        };
-        live.convert_all_items();
-        live
+        }
     }
 
     /// Whether the last full read is older than `resync_every`.
@@ -135,8 +140,14 @@ impl LiveRouting {
         for (agent, work) in changes.open_work {
             self.open_work.insert(work.item, (agent, work));
         }
-        self.forget_policy_items(changed.to_vec());
-        self.merge_policy_items(arrived);
+        if let Some(index) = &mut self.index {
+            for item in changed {
+                index.on_item_removed(*item);
+            }
+            for item in arrived {
+                index.on_item_queued(item);
+            }
+        }
         self.attach_open_work();
     }
 
@@ -144,23 +155,29 @@ impl LiveRouting {
     pub fn apply_routes(&mut self, placements: &[RoutePlacement], saved: &[bool]) {
         let changed = model::apply_routes(&self.queues, &mut self.items, placements, saved);
         let queue_ids = model::queue_ids(&self.queues);
-        let converted = changed
+        let converted: Vec<WaitingItem> = changed
             .iter()
             .filter_map(|id| self.items.get(id))
             .filter_map(|item| model::waiting_item(item, &queue_ids))
             .collect();
-        self.forget_policy_items(changed);
-        self.merge_policy_items(converted);
+        if let Some(index) = &mut self.index {
+            for item in changed {
+                index.on_item_removed(item);
+            }
+            for item in converted {
+                index.on_item_queued(item);
+            }
+        }
     }
 
-    /// Takes the queues read now; the policy's items are converted again when they changed
-    /// (widened queues are named in routes and resolved by name).
+    /// Takes the queues read now; when they changed, the index is built again at the next
+    /// round (widened queues are named in routes and resolved by name).
     pub fn set_queues(&mut self, queues: Vec<QueueSettings>) {
         if queues == self.queues {
             return;
         }
         self.queues = queues;
-        self.convert_all_items();
+        self.index = None;
     }
 
     /// Takes the agents read now and gives them their open work.
@@ -194,17 +211,37 @@ impl LiveRouting {
         &self.agents
     }
 
-    /// Runs `decide` on the policy's snapshot of this state (without copying the items).
-    pub fn with_policy_snapshot<T>(
+    /// The policy's decisions at `now` that change something (hand-outs, expired offers,
+    /// cool-downs, agents no longer responding), already applied to the index, and the next
+    /// moment an item becomes routable without an event. The index takes the agents as read
+    /// this round first; it is built from the whole state when there is none.
+    pub fn decide(
         &mut self,
         config: &PolicyConfig,
-        decide: impl FnOnce(&Snapshot) -> T,
-    ) -> T {
-        let items = std::mem::take(&mut self.policy_items);
-        let snapshot = model::policy_snapshot_with(&self.queues, &self.agents, items, config);
-        let result = decide(&snapshot);
-        self.policy_items = snapshot.items;
-        result
+        now: DateTime<Utc>,
+    ) -> (Vec<Decision>, Option<DateTime<Utc>>) {
+        let index = match &mut self.index {
+            Some(index) => {
+                index.on_agents_read(&model::policy_agents(&self.queues, &self.agents, config));
+                index
+            }
+            None => {
+                let queue_ids = model::queue_ids(&self.queues);
+                let items = self
+                    .items
+                    .values()
+                    .filter_map(|item| model::waiting_item(item, &queue_ids))
+                    .collect();
+                let snapshot =
+                    model::policy_snapshot_with(&self.queues, &self.agents, items, config);
+                self.index.insert(RoutingIndex::new(&snapshot, now))
+            }
+        };
+        let mut decisions = Vec::new();
+        while let Some(decision) = index.next_decision(now) {
+            decisions.push(decision);
+        }
+        (decisions, index.next_due())
     }
 
     /// The state as a stored snapshot (agents' open work in item order), to compare with a
@@ -218,46 +255,6 @@ impl LiveRouting {
             queues: self.queues.clone(),
             agents,
             items: self.items.values().cloned().collect(),
-        }
-    }
-
-    fn convert_all_items(&mut self) {
-        let queue_ids = model::queue_ids(&self.queues);
-        self.policy_items = self
-            .items
-            .values()
-            .filter_map(|item| model::waiting_item(item, &queue_ids))
-            .collect();
-    }
-
-    /// Drops the policy's view of these items. The list is in id order and a round's changes
-    /// are mostly its newest items, so only the part from the first of them on is visited.
-    fn forget_policy_items(&mut self, mut ids: Vec<WorkItemId>) {
-        ids.sort_unstable();
-        let Some(first) = ids.first() else {
-            return;
-        };
-        let from = self.policy_items.partition_point(|item| item.id < *first);
-        let tail = self.policy_items.split_off(from);
-        self.policy_items.extend(
-            tail.into_iter()
-                .filter(|item| ids.binary_search(&item.id).is_err()),
-        );
-    }
-
-    /// Adds converted items, keeping the id order.
-    fn merge_policy_items(&mut self, mut arrived: Vec<WaitingItem>) {
-        if arrived.is_empty() {
-            return;
-        }
-        arrived.sort_by_key(|item| item.id);
-        let in_order = match (self.policy_items.last(), arrived.first()) {
-            (Some(last), Some(first)) => last.id < first.id,
-            _ => true,
-        };
-        self.policy_items.append(&mut arrived);
-        if !in_order {
-            self.policy_items.sort_by_key(|item| item.id);
         }
     }
 

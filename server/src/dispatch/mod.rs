@@ -159,6 +159,28 @@ impl DispatchHandle {
         }
     }
 
+    /// The decisions a round would take now on the kept routing state (brought up to date as a
+    /// round does) and by the policy over a fresh read of the store, neither persisted; for
+    /// comparing the two. The kept state is read again at the next round (its index took the
+    /// decisions).
+    pub async fn decisions_now(&self) -> CoreResult<(Vec<Decision>, Vec<Decision>)> {
+        let router = &self.0;
+        let now = Utc::now();
+        let mut slot = router.live.lock().await;
+        let kept = match router.up_to_date(&mut slot, now).await {
+            Ok(state) => state.decide(&router.settings.policy, now).0,
+            Err(error) => {
+                *slot = None;
+                return Err(error);
+            }
+        };
+        *slot = None;
+        drop(slot);
+        let fresh = router.store.routing_snapshot(now).await?;
+        let policy = model::policy_snapshot(&fresh, &router.settings.policy);
+        Ok((kept, policy::assign_actions(&policy, now)))
+    }
+
     /// Routes until `session` (the leadership check) fails; returns then. A session starts
     /// from a full read of the routing state (another node may have routed meanwhile).
     pub(crate) async fn routing_session(&self, mut session: Option<&mut leader::Leadership>) {
@@ -303,12 +325,7 @@ impl Router {
         }
         let grace = self.settings.absence_grace;
         let agents_due = model::next_due_of_agents(state.agents(), now, grace);
-        let (decisions, items_due) = state.with_policy_snapshot(&self.settings.policy, |policy| {
-            (
-                policy::assign_actions(policy, now),
-                model::next_due_of_items(policy, now),
-            )
-        });
+        let (decisions, items_due) = state.decide(&self.settings.policy, now);
         summary.next_due = model::decision_moments(&decisions)
             .chain(items_due)
             .chain(agents_due)

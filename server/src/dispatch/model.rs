@@ -149,16 +149,25 @@ pub fn policy_snapshot_with(
     items: Vec<WaitingItem>,
     config: &PolicyConfig,
 ) -> Snapshot {
-    let all_queues: Vec<QueueId> = queues.iter().map(|queue| queue.id).collect();
     Snapshot {
         queues: queues.iter().map(queue_config).collect(),
-        agents: agents
-            .iter()
-            .map(|routing| agent(routing, &all_queues, config))
-            .collect(),
+        agents: policy_agents(queues, agents, config),
         items,
         config: config.clone(),
     }
+}
+
+/// The policy's view of stored agents.
+pub fn policy_agents(
+    queues: &[QueueSettings],
+    agents: &[AgentRouting],
+    config: &PolicyConfig,
+) -> Vec<Agent> {
+    let all_queues: Vec<QueueId> = queues.iter().map(|queue| queue.id).collect();
+    agents
+        .iter()
+        .map(|routing| agent(routing, &all_queues, config))
+        .collect()
 }
 
 /// The policy's snapshot of a stored one.
@@ -333,42 +342,6 @@ pub fn decision_moments(decisions: &[Decision]) -> impl Iterator<Item = DateTime
         Decision::CoolDown { until, .. } => Some(*until),
         _ => None,
     })
-}
-
-/// The next moment a waiting item changes without an event: an offer times out, a cool-down
-/// or a reservation ends, a relaxation step or a secondary delay starts. Reads the policy's view
-/// of the items (their routes already parsed).
-pub fn next_due_of_items(policy: &Snapshot, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let queues: HashMap<QueueId, &QueueConfig> = policy
-        .queues
-        .iter()
-        .map(|queue| (queue.id, queue))
-        .collect();
-    let mut next: Option<DateTime<Utc>> = None;
-    let mut consider = |moment: DateTime<Utc>| {
-        if moment > now && next.is_none_or(|next| moment < next) {
-            next = Some(moment);
-        }
-    };
-    for item in &policy.items {
-        if let Some(offer) = item.state.offer {
-            consider(offer.expires_at);
-        }
-        if let Some(until) = item.state.cooldown_until {
-            consider(until);
-        }
-        if let Some(queue) = queues.get(&item.route.queue) {
-            let after = |seconds: u32| item.arrived_at + Duration::seconds(i64::from(seconds));
-            consider(after(queue.secondary_delay_seconds));
-            if item.preferred_agent.is_some() {
-                consider(after(queue.preferred_agent_seconds));
-            }
-        }
-        for step in &item.route.steps {
-            consider(item.arrived_at + Duration::minutes(i64::from(step.after_minutes)));
-        }
-    }
-    next
 }
 
 /// The next moment an absent agent's grace period ends (their work returns to routing).

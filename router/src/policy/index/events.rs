@@ -85,15 +85,47 @@ impl RoutingIndex {
                 Some(slot) => *slot = agent,
                 None => snapshot.agents.push(agent),
             }
-            let notices = std::mem::take(&mut self.notices);
-            *self = Self::new(&snapshot, self.now);
-            self.notices = notices;
+            self.rebuild(&snapshot);
             return;
         };
         let id = agent.id;
         self.agents.replace_profile(row, agent);
         self.mark_agent_dirty(row);
         self.replace_preferring(id);
+    }
+
+    /// Takes a fresh read of every agent: an agent whose profile differs from the index's is
+    /// replaced ([`Self::on_agent_available`]); when agents came or went, the index is built
+    /// again from its items and the agents read.
+    pub fn on_agents_read(&mut self, agents: &[Agent]) {
+        let same_roster = agents.len() == self.agents.len()
+            && agents
+                .iter()
+                .all(|agent| self.agents.row_of(agent.id).is_some());
+        if !same_roster {
+            let mut snapshot = self.to_snapshot();
+            snapshot.agents = agents.to_vec();
+            self.rebuild(&snapshot);
+            return;
+        }
+        for agent in agents {
+            let changed = self
+                .agents
+                .row_of(agent.id)
+                .is_some_and(|row| self.agents.rows[row].profile != *agent);
+            if changed {
+                self.on_agent_available(agent.clone());
+            }
+        }
+    }
+
+    /// Builds the index again from `snapshot` at its time, keeping the notices not yet
+    /// returned ahead of the new ones.
+    fn rebuild(&mut self, snapshot: &crate::model::Snapshot) {
+        let mut notices = std::mem::take(&mut self.notices);
+        *self = Self::new(snapshot, self.now);
+        notices.append(&mut self.notices);
+        self.notices = notices;
     }
 
     /// Records that an agent accepted an offer: the item is theirs and leaves the index.

@@ -66,7 +66,12 @@ pub struct RoutingIndex {
     free_slots: Vec<u32>,
     by_item: HashMap<WorkItemId, u32>,
     preferring: HashMap<UserId, Vec<u32>>,
-    timers: BinaryHeap<Reverse<(i64, u32, u32)>>,
+    /// When to look at an item again (slot and generation), at the exact moment: a clock
+    /// within the same millisecond but before it must not find the change made yet.
+    timers: BinaryHeap<Reverse<(DateTime<Utc>, u32, u32)>>,
+    /// The moments of `timers` that change where an item may go (offers time out, cool-downs
+    /// end, steps relax, reservations and secondary delays end), without priority aging.
+    due: BinaryHeap<Reverse<(DateTime<Utc>, u32, u32)>>,
     dirty_buckets: BinaryHeap<Reverse<(OrderKey, usize)>>,
     dirty_agents: Vec<u32>,
     notices: VecDeque<Decision>,
@@ -111,6 +116,7 @@ impl RoutingIndex {
             by_item: HashMap::with_capacity(snapshot.items.len()),
             preferring: HashMap::new(),
             timers: BinaryHeap::new(),
+            due: BinaryHeap::new(),
             dirty_buckets: BinaryHeap::new(),
             dirty_agents: Vec::new(),
             notices: VecDeque::new(),
@@ -182,6 +188,41 @@ impl RoutingIndex {
     /// priorities age) are re-placed. [`Self::next_decision`] does the same when not yet done.
     pub fn on_tick(&mut self, now: DateTime<Utc>) {
         self.advance(now);
+    }
+
+    /// The next moment, after the index's time, at which an item becomes routable or changes
+    /// where it may go without an event (an offer times out, a cool-down or reservation ends, a
+    /// step relaxes, a secondary delay ends); `None` when there is none. Priority aging is left
+    /// out: it reorders waiting items but makes none of them routable.
+    pub fn next_due(&mut self) -> Option<DateTime<Utc>> {
+        while let Some(&Reverse((at, slot, generation))) = self.due.peek() {
+            let current = self
+                .slot(slot)
+                .is_some_and(|entry| entry.generation == generation);
+            if current && at > self.now {
+                return Some(at);
+            }
+            self.due.pop();
+        }
+        None
+    }
+
+    /// Schedules `slot` (at `generation`) to be looked at again when its facts change
+    /// (`changes_at`), and records when where it may go changes (`regroup_at`, for
+    /// [`Self::next_due`]).
+    fn schedule(
+        &mut self,
+        slot: u32,
+        generation: u32,
+        changes_at: Option<DateTime<Utc>>,
+        regroup_at: Option<DateTime<Utc>>,
+    ) {
+        if let Some(at) = changes_at {
+            self.timers.push(Reverse((at, slot, generation)));
+        }
+        if let Some(at) = regroup_at {
+            self.due.push(Reverse((at, slot, generation)));
+        }
     }
 
     fn slot(&self, slot: u32) -> Option<&Slot> {

@@ -19,9 +19,8 @@ impl RoutingIndex {
             self.agents.new_instant();
             self.now = now;
         }
-        let limit = now.timestamp_millis();
         while let Some(&Reverse((at, slot, generation))) = self.timers.peek() {
-            if at > limit {
+            if at > now {
                 break;
             }
             self.timers.pop();
@@ -68,27 +67,25 @@ impl RoutingIndex {
         entry.generation = entry.generation.wrapping_add(1);
         let generation = entry.generation;
         facts.changes_at = facts::next_change(facts.regroup_at, aging_at, now);
-        if let Some(at) = facts.changes_at {
-            self.timers
-                .push(Reverse((at.timestamp_millis(), slot, generation)));
+        let (changes_at, regroup_at) = (facts.changes_at, facts.regroup_at);
+        let aged = priority.total_cmp(&key.priority).is_ne();
+        if aged {
+            let new_key = OrderKey { priority, ..key };
+            facts.key = new_key;
+            entry.place = Place::Waiting {
+                bucket,
+                key: new_key,
+            };
+            let removed = self.groups.remove(bucket, key, slot);
+            let inserted = self.groups.insert(bucket, new_key, slot);
+            if (removed || inserted)
+                && self.groups.is_dirty(bucket)
+                && let Some((head, _)) = self.groups.head(bucket)
+            {
+                self.dirty_buckets.push(Reverse((head, bucket)));
+            }
         }
-        if priority.total_cmp(&key.priority).is_eq() {
-            return;
-        }
-        let new_key = OrderKey { priority, ..key };
-        facts.key = new_key;
-        entry.place = Place::Waiting {
-            bucket,
-            key: new_key,
-        };
-        let removed = self.groups.remove(bucket, key, slot);
-        let inserted = self.groups.insert(bucket, new_key, slot);
-        if (removed || inserted)
-            && self.groups.is_dirty(bucket)
-            && let Some((head, _)) = self.groups.head(bucket)
-        {
-            self.dirty_buckets.push(Reverse((head, bucket)));
-        }
+        self.schedule(slot, generation, changes_at, regroup_at);
     }
 
     /// Takes ownership of an item, settling an offer that has already expired.
@@ -186,8 +183,7 @@ impl RoutingIndex {
         if let Some(until) = hold_until {
             entry.facts = None;
             if let Some(until) = until {
-                self.timers
-                    .push(Reverse((until.timestamp_millis(), slot, generation)));
+                self.schedule(slot, generation, Some(until), Some(until));
             }
             return;
         }
@@ -210,10 +206,7 @@ impl RoutingIndex {
             reserved_for: facts.reserved_for,
             declined: declined_key(&entry.item.state.declined_by),
         };
-        if let Some(at) = facts.changes_at {
-            self.timers
-                .push(Reverse((at.timestamp_millis(), slot, generation)));
-        }
+        let (changes_at, regroup_at) = (facts.changes_at, facts.regroup_at);
         let order = facts.key;
         entry.facts = Some(facts);
         let strategy = self.queues.list[usize::from(key.home)].strategy;
@@ -225,6 +218,7 @@ impl RoutingIndex {
             self.config.explain_limit,
         );
         let bucket = self.groups.bucket(group, self.groups.class_of(cost));
+        self.schedule(slot, generation, changes_at, regroup_at);
         let was_empty = self.groups.head(bucket).is_none();
         let new_head = self.groups.insert(bucket, order, slot);
         if let Some(entry) = self.slot_mut(slot) {
