@@ -36,6 +36,18 @@ pub struct ItemPlacement {
     pub product_lines: Vec<String>,
     /// The SLA clock started when the item was queued (none for noise or without a target).
     pub sla: Option<crate::sla::SlaClock>,
+    /// The route the rule set in force at intake planned (the router's own planning then has
+    /// nothing left to do for the item); `None` leaves the planning to the router.
+    pub route: Option<PlannedRoute>,
+}
+
+/// A route planned for an item, as the router stores it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedRoute {
+    /// The plan (queue, priority, steps), as the router's `RoutePlan` serialises it.
+    pub plan: serde_json::Value,
+    /// The version of the rule set that planned it (0: the built-in set).
+    pub rule_set_version: i64,
 }
 
 /// The item made from a landed input, to persist with [`Store::complete_inbounds`].
@@ -64,6 +76,7 @@ impl Default for ItemPlacement {
             intent: None,
             product_lines: Vec::new(),
             sla: None,
+            route: None,
         }
     }
 }

@@ -326,7 +326,7 @@ macro_rules! impl_intake_writes {
                          sender_email, sender_phone, sender_name, message_id, text, html, \
                          thread_id, parent_id, noise, status, queue_id, priority, required_skills, \
                          warnings, details, created_at, updated_at, inbound_id, intent, \
-                         product_lines, sla_due_at, sla_at_risk_at) ",
+                         product_lines, sla_due_at, sla_at_risk_at, route, rule_set_version) ",
                     );
                     insert.push_values(chunk, |mut row, input| {
                         let (item, placement) = (input.item, input.placement);
@@ -358,7 +358,9 @@ macro_rules! impl_intake_writes {
                             .push_bind(placement.intent.map(|intent| intent.as_str()))
                             .push_bind(sqlx::types::Json(placement.product_lines.clone()))
                             .push_bind(placement.sla.map(|clock| clock.due_at))
-                            .push_bind(placement.sla.map(|clock| clock.at_risk_at));
+                            .push_bind(placement.sla.map(|clock| clock.at_risk_at))
+                            .push_bind(placement.route.as_ref().map(|route| sqlx::types::Json(&route.plan)))
+                            .push_bind(placement.route.as_ref().map(|route| route.rule_set_version));
                     });
                     insert.push(" RETURNING id, inbound_id");
                     let rows: Vec<(i64, Option<i64>)> = insert

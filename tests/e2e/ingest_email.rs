@@ -275,3 +275,73 @@ async fn corpus_emails_in_batches_become_the_same_items_and_cases_as_one_by_one(
     }
     assert_eq!(made.len(), expected.len());
 }
+
+/// The pipeline plans each item's route as the router would (the rule set's steps, stamped
+/// with its version), so the router only routes the arrivals: every queued corpus e-mail
+/// carries the route the router plans from the item as stored, and a round plans nothing.
+#[tokio::test]
+async fn corpus_emails_arrive_with_the_route_the_router_would_plan() {
+    use switchboard_core::item::{Channel, ItemStatus};
+    use switchboard_router::rules::{default_rule_set, validate};
+    use switchboard_server::dispatch::{DispatchHandle, DispatchSettings, model};
+    use switchboard_server::pipeline::RawInput;
+
+    let folder = tempfile::tempdir().unwrap();
+    let (store, pipeline) = corpus_pipeline(folder.path()).await;
+    let inputs = corpus_files("dev/email")
+        .iter()
+        .map(|path| RawInput {
+            source: path.file_name().unwrap().to_string_lossy().into_owned(),
+            raw: std::fs::read(path).unwrap(),
+        })
+        .collect();
+    for outcome in pipeline.ingest_batch(Channel::Email, inputs).await {
+        outcome.unwrap();
+    }
+    let snapshot = store.routing_snapshot(chrono::Utc::now()).await.unwrap();
+    let queued: HashMap<_, _> = snapshot
+        .items
+        .iter()
+        .filter(|item| item.status == ItemStatus::Queued)
+        .map(|item| (item.item, item))
+        .collect();
+    assert!(queued.len() > 100, "{} queued", queued.len());
+    let ids: Vec<_> = queued.keys().copied().collect();
+    let facts = store.routing_facts(&ids).await.unwrap();
+    assert_eq!(facts.len(), ids.len());
+    let rules = validate(&default_rule_set()).unwrap();
+    let queue_names: HashMap<_, _> = snapshot
+        .queues
+        .iter()
+        .map(|queue| (queue.id, queue.name.as_str()))
+        .collect();
+    for facts in &facts {
+        let planned = model::placement(facts, &model::route_plan(&rules, facts), 0);
+        let stored = queued[&facts.item];
+        assert_eq!(
+            stored.route.as_ref(),
+            Some(&planned.route),
+            "{}",
+            facts.item
+        );
+        assert_eq!(stored.rule_set_version, Some(0), "{}", facts.item);
+        assert_eq!(
+            stored.queue.map(|queue| queue_names[&queue]),
+            Some(planned.queue.as_str()),
+            "{}",
+            facts.item
+        );
+        assert_eq!(stored.priority, planned.priority, "{}", facts.item);
+        assert_eq!(
+            stored.required_skills, planned.required_skills,
+            "{}",
+            facts.item
+        );
+    }
+    let router = DispatchHandle::new(store.clone(), DispatchSettings::default());
+    assert_eq!(
+        router.round().await.unwrap().planned,
+        0,
+        "nothing left to plan"
+    );
+}

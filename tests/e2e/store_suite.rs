@@ -245,6 +245,7 @@ async fn items_export_with_links_threads_and_queue() {
                 due_at: received_at + chrono::TimeDelta::hours(24),
                 at_risk_at: received_at + chrono::TimeDelta::hours(18),
             }),
+            route: None,
         };
         let parent = store.insert_item(&item, &placement).await.unwrap();
         let mut reply = NewItem::new(Channel::Email, "e0010.eml", received_at, "Re: Bestelling");

@@ -152,6 +152,7 @@ fn build(
         intent: None,
         product_lines: Vec::new(),
         sla: None,
+        route: None,
     };
     (item, placement)
 }

@@ -9,9 +9,9 @@ use switchboard_core::WorkItemId;
 use switchboard_core::item::{ItemStatus, NewItem};
 use switchboard_core::link::{LinkKind, NewLink};
 use switchboard_core::master::MasterData;
-use switchboard_core::store::ItemPlacement;
+use switchboard_core::store::{ItemPlacement, PlannedRoute};
 use switchboard_router::rules::facts::{CustomerFacts, ItemFacts, OrderFacts};
-use switchboard_router::rules::{ValidRuleSet, default_rule_set, evaluate, validate};
+use switchboard_router::rules::{ValidRuleSet, default_rule_set, plan, validate};
 use switchboard_router::sla::{SharedSlaPolicy, SlaPolicy};
 use switchboard_search::IntentClassifier;
 use switchboard_search::intent::product_lines;
@@ -73,31 +73,38 @@ pub struct Enricher {
     linking: LinkingConfig,
     classifier: IntentClassifier,
     rules: ValidRuleSet,
+    /// The version of `rules` (0: the built-in set), stamped on the routes planned at intake.
+    rules_version: i64,
     /// Replaced whole when an admin changes the SLA settings.
     sla: SharedSlaPolicy,
 }
 
 impl Enricher {
-    /// Builds the enricher from master data, linking settings, a routing rule set (the default
-    /// set when none is given) and the SLA policy.
+    /// Builds the enricher from master data, linking settings, a routing rule set with its
+    /// version (the built-in set, version 0, when none is given) and the SLA policy.
     pub fn build(
         master: MasterData,
         linking: LinkingConfig,
-        rules: Option<ValidRuleSet>,
+        rules: Option<(i64, ValidRuleSet)>,
         sla: SlaPolicy,
     ) -> anyhow::Result<Self> {
         let linker = RwLock::new(Arc::new(build_linker(master, &linking)?));
         let classifier = IntentClassifier::with_defaults()?;
-        let rules = match rules {
-            Some(rules) => rules,
-            None => validate(&default_rule_set())
-                .map_err(|errors| anyhow::anyhow!("the default rule set is invalid: {errors:?}"))?,
+        let (rules_version, rules) = match rules {
+            Some(versioned) => versioned,
+            None => (
+                0,
+                validate(&default_rule_set()).map_err(|errors| {
+                    anyhow::anyhow!("the default rule set is invalid: {errors:?}")
+                })?,
+            ),
         };
         Ok(Self {
             linker,
             linking,
             classifier,
             rules,
+            rules_version,
             sla: SharedSlaPolicy::new(sla),
         })
     }
@@ -179,34 +186,41 @@ impl Enricher {
             own_links
         };
         let facts = routing_facts(linker.snapshot(), item, &links, intent, &lines);
-        // Requirements are those of the rule's first step; the router relaxes them over time.
-        let routing = evaluate(&self.rules, &facts, item.received_at);
+        // The whole route is planned here, as the router would plan it (the rule's steps,
+        // stamped with the rule set's version), so the router only routes the item. Until the
+        // first step relaxes, its requirements are the item's.
+        let route = plan(&self.rules, &facts, item.received_at);
         let is_noise = item.noise.is_some();
         let sla = (!is_noise)
             .then(|| {
                 self.sla
                     .current()
-                    .clock(Some(&routing.queue), item.channel, queued_at)
+                    .clock(Some(&route.queue), item.channel, queued_at)
             })
             .flatten();
+        let required_skills = match (is_noise, route.steps.first()) {
+            (false, Some(step)) => step.required.clone(),
+            _ => Vec::new(),
+        };
+        let planned = (!is_noise).then(|| PlannedRoute {
+            plan: serde_json::to_value(&route).unwrap_or(serde_json::Value::Null),
+            rule_set_version: self.rules_version,
+        });
         ItemPlacement {
             status: if is_noise {
                 ItemStatus::Discarded
             } else {
                 ItemStatus::Queued
             },
-            queue: (!is_noise).then_some(routing.queue),
-            priority: routing.priority,
-            required_skills: if is_noise {
-                Vec::new()
-            } else {
-                routing.required_skills
-            },
+            priority: route.priority,
+            queue: (!is_noise).then_some(route.queue),
+            required_skills,
             links,
             parent_id: thread.parent.and_then(Parent::stored),
             intent,
             product_lines: lines,
             sla,
+            route: planned,
         }
     }
 

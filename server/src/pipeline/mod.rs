@@ -420,8 +420,9 @@ enum Landing {
     Duplicate(switchboard_core::WorkItemId),
 }
 
-/// The active routing rule set, if an admin activated one; the default set applies otherwise.
-async fn active_rules(store: &dyn Store) -> anyhow::Result<Option<ValidRuleSet>> {
+/// The active routing rule set with its version, if an admin activated one; the default set
+/// applies otherwise.
+async fn active_rules(store: &dyn Store) -> anyhow::Result<Option<(i64, ValidRuleSet)>> {
     let Some(active) = store.active_rule_set().await? else {
         return Ok(None);
     };
@@ -431,7 +432,7 @@ async fn active_rules(store: &dyn Store) -> anyhow::Result<Option<ValidRuleSet>>
     let valid = validate(&rules).map_err(|errors| {
         anyhow::anyhow!("active rule set {} is invalid: {errors:?}", active.version)
     })?;
-    Ok(Some(valid))
+    Ok(Some((active.version, valid)))
 }
 
 #[async_trait::async_trait]
