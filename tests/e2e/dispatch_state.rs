@@ -161,13 +161,7 @@ async fn the_kept_state_equals_a_fresh_snapshot_after_bursts_of_changes() {
         );
         assert_eq!(caught_up, fresh(&store).await, "{label}: after a burst");
         // The index the loop kept through the burst decides as the policy over a fresh read.
-        let (kept, from_fresh) = router.decisions_now().await.unwrap();
-        assert!(!from_fresh.is_empty(), "{label}: there is work to hand out");
-        assert_eq!(
-            handed_out(&kept),
-            handed_out(&from_fresh),
-            "{label}: the kept index decides as a fresh read"
-        );
+        decides_as_a_fresh_read(&router, &format!("{label}: after a burst")).await;
 
         // Rounds route on the state that followed the feed, and it stays equal.
         let second = router.round().await.unwrap();
@@ -199,13 +193,7 @@ async fn the_kept_state_equals_a_fresh_snapshot_after_bursts_of_changes() {
         for number in 0..3 {
             queued_item(&store, &format!("later-{number}")).await;
         }
-        let (kept, from_fresh) = router.decisions_now().await.unwrap();
-        assert!(!from_fresh.is_empty(), "{label}: there is work to hand out");
-        assert_eq!(
-            handed_out(&kept),
-            handed_out(&from_fresh),
-            "{label}: the index kept over rounds decides as a fresh read"
-        );
+        decides_as_a_fresh_read(&router, &format!("{label}: over rounds")).await;
     }
 }
 
@@ -273,6 +261,21 @@ async fn changes_behind_the_loops_back_arrive_by_feed_or_full_read() {
         assert_eq!(summary.applied, 2, "{label}: {summary:?}");
         assert_eq!(held_by(&store, ann).await.len(), 2, "{label}");
     }
+}
+
+/// Asserts that the router's kept state decides now as the policy over a fresh read, and that
+/// there is work to hand out.
+async fn decides_as_a_fresh_read(router: &DispatchHandle, context: &str) {
+    let (kept, from_fresh) = router.decisions_now().await.unwrap();
+    assert!(
+        !from_fresh.is_empty(),
+        "{context}: there is work to hand out"
+    );
+    assert_eq!(
+        handed_out(&kept),
+        handed_out(&from_fresh),
+        "{context}: the kept index decides as a fresh read"
+    );
 }
 
 /// (item, agent, kind) of the decisions that change something, in order.
