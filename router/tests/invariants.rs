@@ -15,7 +15,7 @@ use switchboard_core::{QueueId, UserId, WorkItemId};
 use switchboard_router::QueueConfig;
 use switchboard_router::explain::Decision;
 use switchboard_router::model::{Agent, FairnessCap, RouteStep, Snapshot, WaitingItem};
-use switchboard_router::policy::{RoutingIndex, assign, assign_actions};
+use switchboard_router::policy::{RoutingIndex, assign};
 
 const SKILLS: [&str; 4] = ["language:nl", "language:de", "product:nails", "complaint"];
 const Q2: QueueId = QueueId::new(2);
@@ -177,15 +177,6 @@ fn feasible(
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
-
-    #[test]
-    fn the_acting_decisions_are_all_but_the_waits_in_the_same_order((snap, now) in arb_snapshot()) {
-        let acting: Vec<Decision> = assign(&snap, now)
-            .into_iter()
-            .filter(|decision| !matches!(decision, Decision::Wait { .. }))
-            .collect();
-        prop_assert_eq!(assign_actions(&snap, now), acting);
-    }
 
     #[test]
     fn assignments_are_valid_maximal_and_deterministic((snap, now) in arb_snapshot()) {

@@ -23,18 +23,7 @@ pub use round::Round;
 /// Decides for every waiting item in `snapshot` at `now`: expired offers and agents that stop
 /// responding first, then assignments and offers in item order, then cool-downs and waits.
 pub fn assign(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<Decision> {
-    decide(Round::new(snapshot, now))
-}
-
-/// The decisions of [`assign`] that change something: all but the waits, whose explanations
-/// (one per waiting item, each round) are built only for those who read them. What a
-/// dispatcher acts on.
-pub fn assign_actions(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<Decision> {
-    decide(Round::acting_only(snapshot, now))
-}
-
-/// Drives a round to the end: its preliminary decisions, the hand-outs, then what is left.
-fn decide(mut round: Round<'_>) -> Vec<Decision> {
+    let mut round = Round::new(snapshot, now);
     let mut decisions = round.take_preliminary();
     while let Some(decision) = round.next_decision() {
         decisions.push(decision);

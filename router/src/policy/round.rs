@@ -49,24 +49,11 @@ pub struct Round<'a> {
     /// Why every other agent cannot (complete counts, listed up to the explain limit).
     closed: ExclusionTally,
     min_cost: u32,
-    /// Whether items left waiting get a `Wait` decision with its explanation; a dispatcher that
-    /// only acts on decisions skips building them (one per waiting item per round).
-    explain_waits: bool,
 }
 
 impl<'a> Round<'a> {
     /// Indexes the snapshot as of `now`: settles expired offers, then buckets the items.
     pub fn new(snapshot: &'a Snapshot, now: DateTime<Utc>) -> Self {
-        Self::build(snapshot, now, true)
-    }
-
-    /// As [`Round::new`], but items left waiting get no `Wait` decision: only the decisions
-    /// that change something (hand-outs, expiries, cool-downs, agents not responding).
-    pub fn acting_only(snapshot: &'a Snapshot, now: DateTime<Utc>) -> Self {
-        Self::build(snapshot, now, false)
-    }
-
-    fn build(snapshot: &'a Snapshot, now: DateTime<Utc>, explain_waits: bool) -> Self {
         let mut table = AgentTable::build(snapshot);
         let config = &snapshot.config;
         let mut preliminary = Vec::new();
@@ -103,22 +90,19 @@ impl<'a> Round<'a> {
         let mut prepared = Vec::with_capacity(snapshot.items.len());
         for (item, declined_by) in snapshot.items.iter().zip(declines) {
             if let Some(outcome) = hold_reason(item, now) {
-                if explain_waits {
-                    preliminary.push(Decision::Wait {
-                        item: item.id,
-                        explanation: Box::new(bare_explanation(item, now, outcome)),
-                    });
-                }
+                preliminary.push(Decision::Wait {
+                    item: item.id,
+                    explanation: Box::new(bare_explanation(item, now, outcome)),
+                });
                 continue;
             }
             let cost = config.costs.cost(item.channel);
             match prepare(&table, item, declined_by, cost, now) {
                 Some(ready) => prepared.push(ready),
-                None if explain_waits => preliminary.push(Decision::Wait {
+                None => preliminary.push(Decision::Wait {
                     item: item.id,
                     explanation: Box::new(bare_explanation(item, now, Outcome::UnknownQueue)),
                 }),
-                None => {}
             }
         }
         let min_cost = prepared.iter().map(|p| p.cost).min().unwrap_or(0);
@@ -135,7 +119,6 @@ impl<'a> Round<'a> {
             preliminary,
             settled: Vec::new(),
             scratch: Vec::new(),
-            explain_waits,
         };
         for agent in 0..round.table.len() {
             match round.closing_reason(agent) {
@@ -243,24 +226,19 @@ impl<'a> Round<'a> {
                 return Some(decision);
             }
             let has_declines = !prepared.declined_by.is_empty();
-            let cool = has_declines && !selection.undeclined_left && !candidates.is_empty();
-            let explain = self.explain_waits || cool || !has_declines;
-            let failure = explain.then(|| {
-                self.explain(
-                    bucket_number,
-                    position,
-                    selection.excluded,
-                    selection.scored,
-                    None,
-                )
-            });
-            match failure {
-                Some(failure) if has_declines => {
-                    self.settle(position, failure, cool);
-                    self.advance(bucket_number, 1);
-                }
-                Some(failure) => self.settle_bucket(bucket_number, failure),
-                None => self.advance(bucket_number, 1),
+            let failure = self.explain(
+                bucket_number,
+                position,
+                selection.excluded,
+                selection.scored,
+                None,
+            );
+            if has_declines {
+                let cool = !selection.undeclined_left && !candidates.is_empty();
+                self.settle(position, failure, cool);
+                self.advance(bucket_number, 1);
+            } else {
+                self.settle_bucket(bucket_number, failure);
             }
         }
         None
@@ -349,7 +327,6 @@ impl<'a> Round<'a> {
         explanation
     }
 
-    /// Records a cool-down, or a wait when waits are explained.
     fn settle(&mut self, position: usize, explanation: Explanation, cool_down: bool) {
         let prepared = &self.prepared[position];
         let item = prepared.item.id;
@@ -363,7 +340,7 @@ impl<'a> Round<'a> {
                 until,
                 explanation: Box::new(explanation),
             });
-        } else if self.explain_waits {
+        } else {
             self.settled.push(Decision::Wait {
                 item,
                 explanation: Box::new(explanation),
@@ -387,9 +364,6 @@ impl<'a> Round<'a> {
             .map(|&position| everyone_declined(&self.prepared[position as usize].declined_by))
             .collect();
         for (&position, cool_down) in remaining.iter().zip(cool) {
-            if !cool_down && !self.explain_waits {
-                continue;
-            }
             let prepared = &self.prepared[position as usize];
             let mut explanation = prepared.explanation(&self.table, waiting_outcome(prepared));
             explanation.excluded_counts = failure.excluded_counts.clone();

@@ -178,7 +178,11 @@ impl DispatchHandle {
         drop(slot);
         let fresh = router.store.routing_snapshot(now).await?;
         let policy = model::policy_snapshot(&fresh, &router.settings.policy);
-        Ok((kept, policy::assign_actions(&policy, now)))
+        let acting = policy::assign(&policy, now)
+            .into_iter()
+            .filter(|decision| !matches!(decision, Decision::Wait { .. }))
+            .collect();
+        Ok((kept, acting))
     }
 
     /// Routes until `session` (the leadership check) fails; returns then. A session starts

@@ -202,10 +202,14 @@ impl Enricher {
             (false, Some(step)) => step.required.clone(),
             _ => Vec::new(),
         };
-        let planned = (!is_noise).then(|| PlannedRoute {
-            plan: serde_json::to_value(&route).unwrap_or(serde_json::Value::Null),
-            rule_set_version: self.rules_version,
-        });
+        // A plan that cannot be written down is left to the router to plan again.
+        let planned = (!is_noise)
+            .then(|| serde_json::to_value(&route).ok())
+            .flatten()
+            .map(|plan| PlannedRoute {
+                plan,
+                rule_set_version: self.rules_version,
+            });
         ItemPlacement {
             status: if is_noise {
                 ItemStatus::Discarded
