@@ -413,12 +413,9 @@ macro_rules! impl_item_view_store {
                 Option<switchboard_core::item_view::ItemViewSources>,
             > {
                 use $crate::json_sql::JsonSql;
-                let text: String =
-                    sqlx::query_scalar(sqlx::AssertSqlSafe(<$db>::statements().item_view.as_str()))
-                        .bind(item.get())
-                        .fetch_one(&self.pool)
-                        .await
-                        .map_err($crate::error::db_error)?;
+                let text = self
+                    .read_document(<$db>::statements().item_view.as_str(), item.get())
+                    .await?;
                 $crate::item_view_sql::ItemViewDocument::parse(&text)?.into_sources()
             }
         }

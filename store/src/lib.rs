@@ -10,6 +10,7 @@ mod document_sql;
 mod error;
 mod feed_sql;
 mod history_sql;
+mod inline_reads;
 mod intake_sql;
 mod item_view_sql;
 mod json_sql;

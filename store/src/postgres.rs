@@ -42,6 +42,20 @@ impl PostgresStore {
         &self.pool
     }
 
+    /// The text `statement` (a read-model statement of one row and column) returns for its
+    /// parameter `$1`.
+    pub(crate) async fn read_document(
+        &self,
+        statement: &str,
+        parameter: i64,
+    ) -> Result<String, CoreError> {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(statement))
+            .bind(parameter)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
     /// Groups items into cases by `rule` instead of the default.
     pub fn with_case_rule(mut self, rule: CaseRule) -> Self {
         self.cases = rule;

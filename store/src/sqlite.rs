@@ -1,6 +1,7 @@
 //! The SQLite store: one file under the data dir, WAL, foreign keys on.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::SqlitePool;
@@ -9,6 +10,7 @@ use switchboard_core::CoreError;
 use switchboard_core::case::CaseRule;
 
 use crate::error::db_error;
+use crate::inline_reads::InlineReads;
 use crate::sql_store::impl_store;
 
 /// Page cache per connection, in KiB (SQLite's default is 2 MiB).
@@ -23,6 +25,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// The one connection that writes ([`SqliteStore::open`]).
     writer: SqlitePool,
+    /// The pages' read-model statements, run in the calling thread ([`InlineReads`]).
+    reads: Arc<InlineReads>,
     cases: CaseRule,
 }
 
@@ -46,6 +50,12 @@ impl SqliteStore {
             // req/s with a few writes a second, back to back).
             .pragma("cache_size", format!("-{}", PAGE_CACHE_KIB))
             .pragma("mmap_size", MEMORY_MAP_BYTES.to_string());
+        let reads = InlineReads::new(
+            options.get_filename(),
+            format!(
+                "PRAGMA cache_size = -{PAGE_CACHE_KIB}; PRAGMA mmap_size = {MEMORY_MAP_BYTES};"
+            ),
+        );
         let folder = options.get_filename().parent();
         if let Some(parent) = folder.filter(|parent| !parent.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|error| {
@@ -78,6 +88,7 @@ impl SqliteStore {
         Ok(Self {
             pool,
             writer,
+            reads: Arc::new(reads),
             cases: CaseRule::default(),
         })
     }
@@ -85,6 +96,16 @@ impl SqliteStore {
     /// The pool writes go to: one connection ([`SqliteStore::open`]).
     pub(crate) fn writer(&self) -> &SqlitePool {
         &self.writer
+    }
+
+    /// The text `statement` (a read-model statement of one row and column) returns for its
+    /// parameter `$1`.
+    pub(crate) async fn read_document(
+        &self,
+        statement: &str,
+        parameter: i64,
+    ) -> Result<String, CoreError> {
+        self.reads.text(statement, parameter)
     }
 
     /// The connection pool (tests that ask SQLite how it runs a statement).

@@ -371,12 +371,9 @@ macro_rules! impl_item_work_store {
                 agent: switchboard_core::UserId,
             ) -> switchboard_core::error::CoreResult<switchboard_core::work::MyWork> {
                 use $crate::json_sql::JsonSql;
-                let text: String =
-                    sqlx::query_scalar(sqlx::AssertSqlSafe(<$db>::statements().my_work.as_str()))
-                        .bind(agent.get())
-                        .fetch_one(&self.pool)
-                        .await
-                        .map_err($crate::error::db_error)?;
+                let text = self
+                    .read_document(<$db>::statements().my_work.as_str(), agent.get())
+                    .await?;
                 $crate::work_sql::MyWorkDocument::parse(&text)
             }
 
