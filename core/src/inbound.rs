@@ -21,7 +21,8 @@ wire_enum!(
     }
 );
 
-/// Largest raw input kept in its inbound row; larger ones are stored as blob files.
+/// Largest raw input kept in the database (beside its inbound row); larger ones are stored as
+/// blob files.
 pub const INLINE_RAW_MAX: usize = 256 * 1024;
 
 /// A raw input to land.
@@ -37,7 +38,7 @@ pub struct NewInbound {
     pub fingerprint: String,
     /// Blob address of the raw bytes.
     pub blob: String,
-    /// The raw bytes themselves when they are kept in the inbound row (inputs up to
+    /// The raw bytes themselves when they are kept in the database (inputs up to
     /// [`INLINE_RAW_MAX`]); `None` when they are in the blob store under `blob`.
     pub raw: Option<Vec<u8>>,
     /// Size of the raw bytes.
@@ -55,7 +56,7 @@ pub struct Inbound {
     pub channel: Channel,
     /// File base name, Message-ID or external id.
     pub source: String,
-    /// Content address (SHA-256) of the raw bytes: kept in the inbound row itself for inputs
+    /// Content address (SHA-256) of the raw bytes: kept in the database beside the inbound row for inputs
     /// up to [`INLINE_RAW_MAX`] (`Store::inbound_raw`), else in the blob store under it.
     pub blob: String,
     /// When it arrived.

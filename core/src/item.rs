@@ -176,7 +176,7 @@ pub struct StoredAttachment {
 /// Largest attachment kept in its row; larger ones are stored as blob files. Attachments of
 /// e-mails are mostly small (attached and bounced messages, signatures, scans of a page), and
 /// a file, a flush and a rename each cost more than the row; the raw input they came in is
-/// kept in its row up to the same size.
+/// kept in the database up to the same size.
 pub const INLINE_ATTACHMENT_MAX: usize = crate::inbound::INLINE_RAW_MAX;
 
 /// An attachment a parser found, before it is stored.

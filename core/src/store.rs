@@ -200,7 +200,7 @@ pub trait Store:
         limit: u32,
     ) -> CoreResult<Vec<Inbound>>;
 
-    /// The raw bytes of a landed input when they are kept in its row (inputs up to
+    /// The raw bytes of a landed input when they are kept in the database (inputs up to
     /// [`crate::inbound::INLINE_RAW_MAX`]); `None` when they are in the blob store.
     async fn inbound_raw(&self, id: InboundId) -> CoreResult<Option<Vec<u8>>>;
 

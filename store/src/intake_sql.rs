@@ -38,7 +38,7 @@ macro_rules! impl_intake_writes {
                 let mut rows = std::collections::HashMap::new();
                 for chunk in inbounds.chunks($crate::intake_sql::ROWS_PER_STATEMENT) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO inbound (channel, source, idem_key, fingerprint, blob, raw, \
+                        "INSERT INTO inbound (channel, source, idem_key, fingerprint, blob, \
                          size, received_at, state, created_at, updated_at) ",
                     );
                     insert.push_values(chunk, |mut row, inbound| {
@@ -47,7 +47,6 @@ macro_rules! impl_intake_writes {
                             .push_bind(inbound.idem_key.clone())
                             .push_bind(inbound.fingerprint.clone())
                             .push_bind(inbound.blob.clone())
-                            .push_bind(inbound.raw.clone())
                             .push_bind(inbound.size)
                             .push_bind(inbound.received_at)
                             .push_bind("landed")
@@ -57,12 +56,13 @@ macro_rules! impl_intake_writes {
                     insert.push(
                         " ON CONFLICT (channel, idem_key, fingerprint) DO NOTHING RETURNING id",
                     );
-                    let ids: Vec<i64> = insert
+                    let new_ids: std::collections::HashSet<i64> = insert
                         .build_query_scalar()
                         .fetch_all(&mut **tx)
                         .await
-                        .map_err($crate::error::db_error)?;
-                    inserted.extend(ids);
+                        .map_err($crate::error::db_error)?
+                        .into_iter()
+                        .collect();
 
                     let mut keys = sqlx::QueryBuilder::<$db>::new(
                         "SELECT id, channel, idem_key, fingerprint FROM inbound \
@@ -98,11 +98,45 @@ macro_rules! impl_intake_writes {
                             .into_iter()
                             .map(|row| row.into_inbound().map(|inbound| (inbound.id.get(), inbound)))
                             .collect::<Result<_, _>>()?;
+                    // The raw bytes of the inputs this chunk inserted, once each.
+                    let mut raw_of = std::collections::HashMap::new();
+                    for inbound in chunk {
+                        if let Some(raw) = &inbound.raw {
+                            raw_of
+                                .entry((
+                                    inbound.channel.as_str(),
+                                    inbound.idem_key.as_str(),
+                                    inbound.fingerprint.as_str(),
+                                ))
+                                .or_insert(raw);
+                        }
+                    }
+                    let mut raws = Vec::new();
                     for (id, channel, idem_key, fingerprint) in keyed {
+                        if new_ids.contains(&id)
+                            && let Some(raw) =
+                                raw_of.get(&(channel.as_str(), idem_key.as_str(), fingerprint.as_str()))
+                        {
+                            raws.push((id, *raw));
+                        }
                         if let Some(inbound) = by_id.remove(&id) {
                             rows.insert((channel, idem_key, fingerprint), inbound);
                         }
                     }
+                    if !raws.is_empty() {
+                        let mut insert = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO inbound_raw (inbound_id, raw) ",
+                        );
+                        insert.push_values(&raws, |mut row, (id, raw)| {
+                            row.push_bind(*id).push_bind(raw.as_slice());
+                        });
+                        insert
+                            .build()
+                            .execute(&mut **tx)
+                            .await
+                            .map_err($crate::error::db_error)?;
+                    }
+                    inserted.extend(new_ids);
                 }
                 inbounds
                     .iter()

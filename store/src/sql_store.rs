@@ -514,7 +514,10 @@ macro_rules! impl_store {
                 id: switchboard_core::InboundId,
             ) -> switchboard_core::error::CoreResult<Option<Vec<u8>>> {
                 let raw: Option<Option<Vec<u8>>> =
-                    sqlx::query_scalar("SELECT raw FROM inbound WHERE id = $1")
+                    sqlx::query_scalar(
+                        "SELECT inbound_raw.raw FROM inbound LEFT JOIN inbound_raw \
+                         ON inbound_raw.inbound_id = inbound.id WHERE inbound.id = $1",
+                    )
                         .bind(id.get())
                         .fetch_optional(&self.pool)
                         .await

@@ -2,6 +2,9 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::str::FromStr;
+
+use switchboard_core::inbound::InboundState;
 
 fn versions(dialect: &str) -> BTreeSet<String> {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -20,4 +23,80 @@ fn sqlite_and_postgres_list_the_same_versions() {
     let sqlite = versions("sqlite");
     assert!(!sqlite.is_empty());
     assert_eq!(sqlite, versions("postgres"));
+}
+
+/// Migration 0026 moved raw inputs out of their inbound rows.
+const RAW_TABLE_VERSION: i64 = 26;
+
+/// Inserts two landed inputs as the schema before 0026 kept them: one with its raw bytes in
+/// the row, one whose bytes are a blob file (`raw` NULL).
+const LANDED_BEFORE_RAW_TABLE: &str = "INSERT INTO inbound (channel, source, idem_key, \
+    fingerprint, blob, raw, size, received_at, state, created_at, updated_at) VALUES \
+    ('email', 'inline.eml', 'k1', 'f1', 'b1', {raw}, 9, '2026-01-01T00:00:00Z', 'landed', \
+    '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'), \
+    ('email', 'large.eml', 'k2', 'f2', 'b2', NULL, 300000, '2026-01-01T00:00:00Z', 'landed', \
+    '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')";
+
+/// Runs the migrations of `dialect` before `version` on `pool`.
+macro_rules! migrate_before {
+    ($pool:expr, $dialect:expr, $version:expr) => {{
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../migrations")
+            .join($dialect);
+        let mut migrator = sqlx::migrate::Migrator::new(folder).await.unwrap();
+        migrator.migrations = migrator
+            .migrations
+            .iter()
+            .filter(|migration| migration.version < $version)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        migrator.run($pool).await.unwrap();
+    }};
+}
+
+#[tokio::test]
+async fn inputs_landed_before_the_raw_table_keep_their_bytes() {
+    let folder = tempfile::tempdir().unwrap();
+    for url in switchboard_store::testing::database_urls(folder.path()).await {
+        if url.starts_with("sqlite:") {
+            let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+                .unwrap()
+                .create_if_missing(true);
+            let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+            migrate_before!(&pool, "sqlite", RAW_TABLE_VERSION);
+            sqlx::raw_sql(sqlx::AssertSqlSafe(
+                LANDED_BEFORE_RAW_TABLE.replace("{raw}", "X'72617720627974657321'"),
+            ))
+            .execute(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+        } else {
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            migrate_before!(&pool, "postgres", RAW_TABLE_VERSION);
+            sqlx::raw_sql(sqlx::AssertSqlSafe(
+                LANDED_BEFORE_RAW_TABLE.replace("{raw}", "'\\x72617720627974657321'::bytea"),
+            ))
+            .execute(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+        }
+        let store = switchboard_store::open(&url).await.unwrap();
+        let landed = store
+            .inbound_in_state(InboundState::Landed, None, 10)
+            .await
+            .unwrap();
+        let raw_of = |source: &str| {
+            let inbound = landed.iter().find(|inbound| inbound.source == source).unwrap();
+            store.inbound_raw(inbound.id)
+        };
+        assert_eq!(
+            raw_of("inline.eml").await.unwrap().as_deref(),
+            Some(&b"raw bytes!"[..]),
+            "{url}"
+        );
+        assert_eq!(raw_of("large.eml").await.unwrap(), None, "{url}");
+    }
 }

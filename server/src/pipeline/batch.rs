@@ -109,7 +109,7 @@ impl Unwritten {
     }
 }
 
-/// Whether an input's bytes are kept in its inbound row rather than a blob file.
+/// Whether an input's bytes are kept in the database rather than a blob file.
 fn is_inline(raw: &[u8]) -> bool {
     raw.len() <= INLINE_RAW_MAX
 }
