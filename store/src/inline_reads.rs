@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use switchboard_core::CoreError;
 
 /// Idle connections kept for the next caller; more callers at once each open one.
@@ -37,12 +37,17 @@ impl InlineReads {
         }
     }
 
-    /// The first column of the one row `statement` returns for its parameter `$1`, as text.
-    pub(crate) fn text(&self, statement: &str, parameter: i64) -> Result<String, CoreError> {
+    /// The first column of the first row `statement` returns for its parameter `$1`, as text;
+    /// `None` without a row.
+    pub(crate) fn text(&self, statement: &str, parameter: i64) -> Result<Option<String>, CoreError> {
         let connection = self.lend()?;
         let text = connection
             .prepare_cached(statement)
-            .and_then(|mut prepared| prepared.query_row([parameter], |row| row.get(0)))
+            .and_then(|mut prepared| {
+                prepared
+                    .query_row([parameter], |row| row.get(0))
+                    .optional()
+            })
             .map_err(read_error)?;
         self.give_back(connection);
         Ok(text)
@@ -76,7 +81,6 @@ impl InlineReads {
 
 fn read_error(error: rusqlite::Error) -> CoreError {
     match error {
-        rusqlite::Error::QueryReturnedNoRows => CoreError::not_found("read model row"),
         rusqlite::Error::SqliteFailure(failure, _)
             if matches!(
                 failure.code,
@@ -123,11 +127,11 @@ mod tests {
         let folder = tempfile::tempdir().unwrap();
         let (path, writer) = database(folder.path());
         let reads = reads(&path);
-        assert_eq!(reads.text(BODY, 1).unwrap(), "first");
+        assert_eq!(reads.text(BODY, 1).unwrap().as_deref(), Some("first"));
         writer
             .execute("INSERT INTO notes VALUES (2, 'second')", [])
             .unwrap();
-        assert_eq!(reads.text(BODY, 2).unwrap(), "second");
+        assert_eq!(reads.text(BODY, 2).unwrap().as_deref(), Some("second"));
         assert_eq!(reads.idle.lock().unwrap().len(), 1, "one connection, lent twice");
     }
 
@@ -146,13 +150,10 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_row_is_not_found_and_a_missing_file_unavailable() {
+    fn a_missing_row_is_none_and_a_missing_file_unavailable() {
         let folder = tempfile::tempdir().unwrap();
         let (path, _writer) = database(folder.path());
-        assert!(matches!(
-            reads(&path).text(BODY, 9),
-            Err(CoreError::NotFound { .. })
-        ));
+        assert_eq!(reads(&path).text(BODY, 9).unwrap(), None);
         let missing = folder.path().join("missing.db");
         assert!(matches!(
             reads(&missing).text(BODY, 1),

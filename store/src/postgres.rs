@@ -42,16 +42,16 @@ impl PostgresStore {
         &self.pool
     }
 
-    /// The text `statement` (a read-model statement of one row and column) returns for its
-    /// parameter `$1`.
+    /// The text `statement` (a read-model statement of at most one row and one column) returns
+    /// for its parameter `$1`; `None` without a row.
     pub(crate) async fn read_document(
         &self,
         statement: &str,
         parameter: i64,
-    ) -> Result<String, CoreError> {
+    ) -> Result<Option<String>, CoreError> {
         sqlx::query_scalar(sqlx::AssertSqlSafe(statement))
             .bind(parameter)
-            .fetch_one(&self.pool)
+            .fetch_optional(&self.pool)
             .await
             .map_err(db_error)
     }

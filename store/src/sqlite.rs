@@ -98,13 +98,13 @@ impl SqliteStore {
         &self.writer
     }
 
-    /// The text `statement` (a read-model statement of one row and column) returns for its
-    /// parameter `$1`.
+    /// The text `statement` (a read-model statement of at most one row and one column) returns
+    /// for its parameter `$1`; `None` without a row.
     pub(crate) async fn read_document(
         &self,
         statement: &str,
         parameter: i64,
-    ) -> Result<String, CoreError> {
+    ) -> Result<Option<String>, CoreError> {
         self.reads.text(statement, parameter)
     }
 

@@ -373,7 +373,8 @@ macro_rules! impl_item_work_store {
                 use $crate::json_sql::JsonSql;
                 let text = self
                     .read_document(<$db>::statements().my_work.as_str(), agent.get())
-                    .await?;
+                    .await?
+                    .ok_or_else(|| switchboard_core::CoreError::Internal("work list: no row".into()))?;
                 $crate::work_sql::MyWorkDocument::parse(&text)
             }
 
