@@ -64,3 +64,16 @@ async fn the_sla_breach_check_reads_only_open_items_due_in_its_range() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_item_page_reads_a_customers_timeline_newest_first_from_the_customer_link_index() {
+    use crate::json_sql::JsonSql;
+    let (store, _folder) = store().await;
+    let plan = plan(&store, &<sqlx::Sqlite>::statements().item_view).await;
+    assert!(
+        plan.iter().any(|step| step.starts_with(
+            "SEARCH customer_links USING COVERING INDEX links_customer_received (key=?)"
+        )),
+        "{plan:#?}"
+    );
+}
