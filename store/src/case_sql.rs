@@ -23,7 +23,9 @@ pub(crate) const RELATED_SELECT: &str = "SELECT items.id, items.channel, items.s
      LEFT JOIN users ON users.id = items.assigned_user_id \
      LEFT JOIN case_items ON case_items.item_id = items.id";
 
-/// An item as the related view lists it, as the database returns it.
+/// An item as the related view lists it, as the database returns it: a row by column names,
+/// or in the item page's document an array in the order of these fields
+/// (`item_view_sql::RELATED_FIELDS`).
 #[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct RelatedRow {
     id: i64,

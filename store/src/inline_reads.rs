@@ -39,15 +39,15 @@ impl InlineReads {
 
     /// The first column of the first row `statement` returns for its parameter `$1`, as text;
     /// `None` without a row.
-    pub(crate) fn text(&self, statement: &str, parameter: i64) -> Result<Option<String>, CoreError> {
+    pub(crate) fn text(
+        &self,
+        statement: &str,
+        parameter: i64,
+    ) -> Result<Option<String>, CoreError> {
         let connection = self.lend()?;
         let text = connection
             .prepare_cached(statement)
-            .and_then(|mut prepared| {
-                prepared
-                    .query_row([parameter], |row| row.get(0))
-                    .optional()
-            })
+            .and_then(|mut prepared| prepared.query_row([parameter], |row| row.get(0)).optional())
             .map_err(read_error)?;
         self.give_back(connection);
         Ok(text)
@@ -132,7 +132,11 @@ mod tests {
             .execute("INSERT INTO notes VALUES (2, 'second')", [])
             .unwrap();
         assert_eq!(reads.text(BODY, 2).unwrap().as_deref(), Some("second"));
-        assert_eq!(reads.idle.lock().unwrap().len(), 1, "one connection, lent twice");
+        assert_eq!(
+            reads.idle.lock().unwrap().len(),
+            1,
+            "one connection, lent twice"
+        );
     }
 
     #[test]
@@ -140,7 +144,10 @@ mod tests {
         let folder = tempfile::tempdir().unwrap();
         let (path, writer) = database(folder.path());
         let error = reads(&path)
-            .text("UPDATE notes SET body = 'changed' WHERE id = $1 RETURNING body", 1)
+            .text(
+                "UPDATE notes SET body = 'changed' WHERE id = $1 RETURNING body",
+                1,
+            )
             .unwrap_err();
         assert!(error.to_string().contains("readonly"), "{error}");
         let body: String = writer

@@ -18,7 +18,7 @@ use switchboard_core::item_view::ItemViewSources;
 
 use crate::case_sql::RelatedRow;
 use crate::error::corrupt;
-use crate::json_sql::{JsonSql, pair, record};
+use crate::json_sql::{JsonSql, pair, positional, record};
 use crate::outbox_sql::OutboundRow;
 use crate::routing_sql::rows::AssignmentRow;
 use crate::rows::{ContactRow, CustomerRow, DeliveryRow, ItemRow, LinkRow, OrderLineRow, OrderRow};
@@ -35,6 +35,7 @@ const ASSIGNMENT_FIELDS: &str = "id, item_id, user_id, login=users.login, kind, 
 const OUTBOUND_FIELDS: &str = "id, item_id, kind, author_name, message_id, mail_from, \
     recipients:json, subject, body, status, attempts, next_attempt_at, last_error, created_at, \
     sent_at";
+/// In the order of [`RelatedRow`]'s fields: the rows are read by position.
 const RELATED_FIELDS: &str = "id, channel, subject, status, holder=users.login, received_at, \
     case_id=case_items.case_id, evidence=case_items.evidence";
 const CUSTOMER_FIELDS: &str = "customer_number, name, type, segment, language, country, street, \
@@ -82,7 +83,10 @@ fn order_with_deliveries<D: JsonSql>() -> String {
 ///
 /// [`ItemViewStore::item_view_sources`]: switchboard_core::item_view::ItemViewStore::item_view_sources
 pub(crate) fn item_view_statement<D: JsonSql>() -> String {
-    let related = record::<D>("items", RELATED_FIELDS);
+    // Related items (the timelines' and the case's) come as arrays, not objects: building,
+    // embedding and decoding the keys of the twenty rows of a timeline cost more than their
+    // values (bundled SQLite, the http bench's database: 87 -> 62 us per statement).
+    let related = positional::<D>("items", RELATED_FIELDS);
     let order = order_with_deliveries::<D>();
     let open_statuses = OPEN_ORDER_STATUSES
         .iter()
@@ -427,3 +431,35 @@ macro_rules! impl_item_view_store {
 }
 
 pub(crate) use impl_item_view_store;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The document reads related items by position: [`RELATED_FIELDS`] must list them in the
+    /// order [`RelatedRow`] declares its fields, or values would land in the wrong field.
+    #[test]
+    fn related_items_read_by_position_match_their_fields() {
+        let sample = serde_json::json!({
+            "id": 7, "channel": "email", "subject": "Offerte", "status": "queued",
+            "holder": "anna", "received_at": "2026-01-02T03:04:05Z", "case_id": 3,
+            "evidence": "same order",
+        });
+        let positional: Vec<serde_json::Value> =
+            crate::json_sql::fields::<sqlx::Sqlite>("items", RELATED_FIELDS)
+                .into_iter()
+                .map(|(key, _)| sample[key.as_str()].clone())
+                .collect();
+        assert!(
+            positional.iter().all(|value| !value.is_null()),
+            "{positional:?}"
+        );
+        let by_name: RelatedRow = serde_json::from_value(sample).unwrap();
+        let by_position: RelatedRow =
+            serde_json::from_value(serde_json::Value::Array(positional)).unwrap();
+        assert_eq!(
+            by_position.into_related().unwrap(),
+            by_name.into_related().unwrap()
+        );
+    }
+}

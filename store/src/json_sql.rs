@@ -27,6 +27,8 @@ impl Statements {
 pub(crate) trait JsonSql {
     /// An object of `(key, value expression)` pairs.
     fn object(pairs: &[(String, String)]) -> String;
+    /// An array of the value expressions, in order.
+    fn tuple(values: &[&str]) -> String;
     /// A JSON array of `element` over the rows of `from` (tables, joins and `WHERE`), in no
     /// particular order; `[]` when there are none. The reader sorts each array after decoding,
     /// by keys its elements carry: an `ORDER BY` inside SQLite's `json_group_array` builds a
@@ -53,6 +55,10 @@ pub(crate) trait JsonSql {
 impl JsonSql for sqlx::Sqlite {
     fn object(pairs: &[(String, String)]) -> String {
         format!("json_object({})", joined_pairs(pairs))
+    }
+
+    fn tuple(values: &[&str]) -> String {
+        format!("json_array({})", values.join(", "))
     }
 
     fn array(element: &str, from: &str) -> String {
@@ -97,6 +103,10 @@ impl JsonSql for sqlx::Sqlite {
 impl JsonSql for sqlx::Postgres {
     fn object(pairs: &[(String, String)]) -> String {
         format!("json_build_object({})", joined_pairs(pairs))
+    }
+
+    fn tuple(values: &[&str]) -> String {
+        format!("json_build_array({})", values.join(", "))
     }
 
     fn array(element: &str, from: &str) -> String {
@@ -168,6 +178,15 @@ pub(crate) fn fields<D: JsonSql>(table: &str, fields: &str) -> Vec<(String, Stri
 /// An object of the columns `spec` lists (see [`fields`]).
 pub(crate) fn record<D: JsonSql>(table: &str, spec: &str) -> String {
     D::object(&fields::<D>(table, spec))
+}
+
+/// An array of the columns `spec` lists, in its order (see [`fields`]), for a row struct whose
+/// fields are declared in the same order: serde reads a struct from an array by position. For
+/// rows a document holds many of, where the keys of every object cost more than the values.
+pub(crate) fn positional<D: JsonSql>(table: &str, spec: &str) -> String {
+    let fields = fields::<D>(table, spec);
+    let values: Vec<&str> = fields.iter().map(|(_, value)| value.as_str()).collect();
+    D::tuple(&values)
 }
 
 /// A `(key, value expression)` pair of an object.

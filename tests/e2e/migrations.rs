@@ -89,7 +89,10 @@ async fn inputs_landed_before_the_raw_table_keep_their_bytes() {
             .await
             .unwrap();
         let raw_of = |source: &str| {
-            let inbound = landed.iter().find(|inbound| inbound.source == source).unwrap();
+            let inbound = landed
+                .iter()
+                .find(|inbound| inbound.source == source)
+                .unwrap();
             store.inbound_raw(inbound.id)
         };
         assert_eq!(
