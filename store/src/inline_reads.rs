@@ -18,6 +18,11 @@ use switchboard_core::CoreError;
 /// Idle connections kept for the next caller; more callers at once each open one.
 const KEPT_IDLE: usize = 8;
 
+/// Longest a read waits for a lock. Readers of a WAL database wait only in rare moments (a
+/// crashed writer's log being recovered); the wait blocks the calling thread and every request
+/// it serves, so it is kept short and the page fails as unavailable instead.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// Read-only connections to one database file, lent out one caller at a time.
 #[derive(Debug)]
 pub(crate) struct InlineReads {
@@ -63,7 +68,7 @@ impl InlineReads {
         )
         .map_err(read_error)?;
         connection
-            .busy_timeout(Duration::from_secs(10))
+            .busy_timeout(BUSY_TIMEOUT)
             .and_then(|()| connection.execute_batch(&self.pragmas))
             .and_then(|()| connection.pragma_update(None, "query_only", true))
             .map_err(read_error)?;

@@ -37,9 +37,11 @@ const LANDED_BEFORE_RAW_TABLE: &str = "INSERT INTO inbound (channel, source, ide
     ('email', 'large.eml', 'k2', 'f2', 'b2', NULL, 300000, '2026-01-01T00:00:00Z', 'landed', \
     '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')";
 
-/// Runs the migrations of `dialect` before `version` on `pool`.
-macro_rules! migrate_before {
-    ($pool:expr, $dialect:expr, $version:expr) => {{
+/// Brings the database of `pool` to the migrations of `dialect` before `version`, runs
+/// `statement` on it and closes the pool.
+macro_rules! seed_before {
+    ($pool:expr, $dialect:expr, $version:expr, $statement:expr) => {{
+        let pool = $pool;
         let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../migrations")
             .join($dialect);
@@ -51,7 +53,12 @@ macro_rules! migrate_before {
             .cloned()
             .collect::<Vec<_>>()
             .into();
-        migrator.run($pool).await.unwrap();
+        migrator.run(&pool).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe($statement))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
     }};
 }
 
@@ -63,25 +70,19 @@ async fn inputs_landed_before_the_raw_table_keep_their_bytes() {
             let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
                 .unwrap()
                 .create_if_missing(true);
-            let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-            migrate_before!(&pool, "sqlite", RAW_TABLE_VERSION);
-            sqlx::raw_sql(sqlx::AssertSqlSafe(
-                LANDED_BEFORE_RAW_TABLE.replace("{raw}", "X'72617720627974657321'"),
-            ))
-            .execute(&pool)
-            .await
-            .unwrap();
-            pool.close().await;
+            seed_before!(
+                sqlx::SqlitePool::connect_with(options).await.unwrap(),
+                "sqlite",
+                RAW_TABLE_VERSION,
+                LANDED_BEFORE_RAW_TABLE.replace("{raw}", "X'72617720627974657321'")
+            );
         } else {
-            let pool = sqlx::PgPool::connect(&url).await.unwrap();
-            migrate_before!(&pool, "postgres", RAW_TABLE_VERSION);
-            sqlx::raw_sql(sqlx::AssertSqlSafe(
-                LANDED_BEFORE_RAW_TABLE.replace("{raw}", "'\\x72617720627974657321'::bytea"),
-            ))
-            .execute(&pool)
-            .await
-            .unwrap();
-            pool.close().await;
+            seed_before!(
+                sqlx::PgPool::connect(&url).await.unwrap(),
+                "postgres",
+                RAW_TABLE_VERSION,
+                LANDED_BEFORE_RAW_TABLE.replace("{raw}", "'\\x72617720627974657321'::bytea")
+            );
         }
         let store = switchboard_store::open(&url).await.unwrap();
         let landed = store
