@@ -513,15 +513,14 @@ macro_rules! impl_store {
                 &self,
                 id: switchboard_core::InboundId,
             ) -> switchboard_core::error::CoreResult<Option<Vec<u8>>> {
-                let raw: Option<Option<Vec<u8>>> =
-                    sqlx::query_scalar(
-                        "SELECT inbound_raw.raw FROM inbound LEFT JOIN inbound_raw \
-                         ON inbound_raw.inbound_id = inbound.id WHERE inbound.id = $1",
-                    )
-                        .bind(id.get())
-                        .fetch_optional(&self.pool)
-                        .await
-                        .map_err($crate::error::db_error)?;
+                let raw: Option<Option<Vec<u8>>> = sqlx::query_scalar(
+                    "SELECT inbound_raw.raw FROM inbound LEFT JOIN inbound_raw \
+                     ON inbound_raw.inbound_id = inbound.id WHERE inbound.id = $1",
+                )
+                .bind(id.get())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::error::db_error)?;
                 raw.ok_or_else(|| switchboard_core::CoreError::not_found(format!("inbound {id}")))
             }
 
