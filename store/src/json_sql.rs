@@ -36,6 +36,11 @@ pub(crate) trait JsonSql {
     /// of the item page's cost with its dozen short arrays. Both databases then give the same
     /// order, `NULL`s first.
     fn array(element: &str, from: &str) -> String;
+    /// A JSON array of `element` over the rows of the statement's own `FROM` that pass
+    /// `filter` (an aggregate: the statement groups its rows), `[]` when none does. Unlike
+    /// [`JsonSql::array`] this is no subquery, so SQLite embeds the elements as built instead
+    /// of parsing their text again.
+    fn aggregate(element: &str, filter: &str) -> String;
     /// A column holding JSON, embedded as JSON (not as a string).
     fn json_column(expression: &str) -> String;
     /// A boolean column, as a JSON boolean.
@@ -63,6 +68,10 @@ impl JsonSql for sqlx::Sqlite {
 
     fn array(element: &str, from: &str) -> String {
         format!("json((SELECT json_group_array({element}) FROM {from}))")
+    }
+
+    fn aggregate(element: &str, filter: &str) -> String {
+        format!("json_group_array({element}) FILTER (WHERE {filter})")
     }
 
     fn json_column(expression: &str) -> String {
@@ -111,6 +120,10 @@ impl JsonSql for sqlx::Postgres {
 
     fn array(element: &str, from: &str) -> String {
         format!("(SELECT COALESCE(json_agg({element}), '[]'::json) FROM {from})")
+    }
+
+    fn aggregate(element: &str, filter: &str) -> String {
+        format!("COALESCE(json_agg({element}) FILTER (WHERE {filter}), '[]'::json)")
     }
 
     fn json_column(expression: &str) -> String {

@@ -279,6 +279,29 @@ async fn the_item_view_reads_in_one_statement_what_the_single_reads_return() {
         );
         assert!(panel.customer.is_some(), "{label}");
 
+        // An item of two customers: the view picks the same timeline as the single reads.
+        let shared = NewItem::new(
+            Channel::Email,
+            "shared",
+            start + Duration::hours(10),
+            "for both of you",
+        );
+        let both = ItemPlacement {
+            links: vec![
+                applied_link(LinkKind::Customer, &customer),
+                applied_link(LinkKind::Customer, &another),
+            ],
+            ..ItemPlacement::default()
+        };
+        let shared = store.insert_item(&shared, &both).await.unwrap();
+        let view = read_item_view(store.as_ref(), shared)
+            .await
+            .unwrap()
+            .unwrap();
+        let expected = related(store.as_ref(), shared).await.unwrap().unwrap();
+        assert!(!expected.timeline.is_empty(), "{label}");
+        assert_eq!(view.related, expected, "{label}: two customers");
+
         // An item without links: no panel, no case, no timeline.
         let lonely = items.item(Channel::Email, 100, None, &[]).await;
         let view = read_item_view(store.as_ref(), lonely)
