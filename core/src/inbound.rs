@@ -56,8 +56,9 @@ pub struct Inbound {
     pub channel: Channel,
     /// File base name, Message-ID or external id.
     pub source: String,
-    /// Content address (SHA-256) of the raw bytes: kept in the database beside the inbound row for inputs
-    /// up to [`INLINE_RAW_MAX`] (`Store::inbound_raw`), else in the blob store under it.
+    /// Content address (SHA-256) of the raw bytes: kept in the database beside the inbound row
+    /// for inputs up to [`INLINE_RAW_MAX`] (`Store::inbound_raw`), else in the blob store under
+    /// it.
     pub blob: String,
     /// When it arrived.
     pub received_at: DateTime<Utc>,

@@ -68,6 +68,14 @@ async fn held_by(store: &Arc<dyn Store>, agent: UserId) -> Vec<WorkItemId> {
 }
 
 /// The waiting items, as a fresh read shows them.
+async fn set_capacity(store: &Arc<dyn Store>, agent: UserId, capacity: i32) {
+    let update = AgentRoutingUpdate {
+        capacity: Some(capacity),
+        ..AgentRoutingUpdate::default()
+    };
+    store.update_agent_routing(agent, &update).await.unwrap();
+}
+
 async fn waiting(store: &Arc<dyn Store>) -> Vec<WorkItemId> {
     fresh(store)
         .await
@@ -116,11 +124,7 @@ async fn the_kept_state_equals_a_fresh_snapshot_after_bursts_of_changes() {
             .set_agent_status(bob, AgentStatus::Away, &Actor::System, Utc::now())
             .await
             .unwrap();
-        let update = AgentRoutingUpdate {
-            capacity: Some(60),
-            ..AgentRoutingUpdate::default()
-        };
-        store.update_agent_routing(cid, &update).await.unwrap();
+        set_capacity(&store, cid, 60).await;
         let cids = held_by(&store, cid).await;
         let sla = switchboard_tests::always_open_sla();
         store
@@ -185,11 +189,7 @@ async fn the_kept_state_equals_a_fresh_snapshot_after_bursts_of_changes() {
                 .await
                 .unwrap();
         }
-        let update = AgentRoutingUpdate {
-            capacity: Some(100),
-            ..AgentRoutingUpdate::default()
-        };
-        store.update_agent_routing(cid, &update).await.unwrap();
+        set_capacity(&store, cid, 100).await;
         for number in 0..3 {
             queued_item(&store, &format!("later-{number}")).await;
         }

@@ -86,6 +86,14 @@ pub struct Routing {
 }
 
 impl RoutePlan {
+    /// The skills the first step requires: an item's requirements until that step relaxes.
+    pub fn first_required(&self) -> Vec<SkillRequirement> {
+        self.steps
+            .first()
+            .map(|step| step.required.clone())
+            .unwrap_or_default()
+    }
+
     /// Returns the index of the step in force after `waited_minutes`.
     pub fn step_index_at(&self, waited_minutes: i64) -> usize {
         self.steps

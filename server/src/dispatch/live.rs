@@ -22,7 +22,7 @@ use switchboard_core::routing::{
 use switchboard_core::store::Store;
 use switchboard_core::{UserId, WorkItemId};
 use switchboard_router::explain::Decision;
-use switchboard_router::model::{PolicyConfig, WaitingItem};
+use switchboard_router::model::PolicyConfig;
 use switchboard_router::policy::RoutingIndex;
 
 use super::model;
@@ -131,41 +131,35 @@ impl LiveRouting {
             self.items.remove(item);
             self.open_work.remove(item);
         }
-        let queue_ids = model::queue_ids(&self.queues);
-        let mut arrived: Vec<WaitingItem> = Vec::new();
         for item in changes.waiting {
-            arrived.extend(model::waiting_item(&item, &queue_ids));
             self.items.insert(item.item, item);
         }
         for (agent, work) in changes.open_work {
             self.open_work.insert(work.item, (agent, work));
         }
-        if let Some(index) = &mut self.index {
-            for item in changed {
-                index.on_item_removed(*item);
-            }
-            for item in arrived {
-                index.on_item_queued(item);
-            }
-        }
+        self.reindex(changed);
         self.attach_open_work();
     }
 
     /// Puts routes the round saved into the state as the store wrote them.
     pub fn apply_routes(&mut self, placements: &[RoutePlacement], saved: &[bool]) {
         let changed = model::apply_routes(&self.queues, &mut self.items, placements, saved);
+        self.reindex(&changed);
+    }
+
+    /// Tells the index (when there is one) that the `changed` items are now as the state holds
+    /// them: each leaves it, and comes back if it still waits in a known queue.
+    fn reindex(&mut self, changed: &[WorkItemId]) {
+        let Some(index) = &mut self.index else {
+            return;
+        };
+        for item in changed {
+            index.on_item_removed(*item);
+        }
         let queue_ids = model::queue_ids(&self.queues);
-        let converted: Vec<WaitingItem> = changed
-            .iter()
-            .filter_map(|id| self.items.get(id))
-            .filter_map(|item| model::waiting_item(item, &queue_ids))
-            .collect();
-        if let Some(index) = &mut self.index {
-            for item in changed {
-                index.on_item_removed(item);
-            }
-            for item in converted {
-                index.on_item_queued(item);
+        for item in changed.iter().filter_map(|id| self.items.get(id)) {
+            if let Some(waiting) = model::waiting_item(item, &queue_ids) {
+                index.on_item_queued(waiting);
             }
         }
     }

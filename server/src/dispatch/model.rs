@@ -224,11 +224,7 @@ pub fn placement(
         expected_version: facts.version,
         queue: plan.queue.clone(),
         priority: plan.priority,
-        required_skills: plan
-            .steps
-            .first()
-            .map(|step| step.required.clone())
-            .unwrap_or_default(),
+        required_skills: plan.first_required(),
         route: serde_json::to_value(plan).unwrap_or(serde_json::Value::Null),
         rule_set_version,
     }

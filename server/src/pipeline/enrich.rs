@@ -198,9 +198,10 @@ impl Enricher {
                     .clock(Some(&route.queue), item.channel, queued_at)
             })
             .flatten();
-        let required_skills = match (is_noise, route.steps.first()) {
-            (false, Some(step)) => step.required.clone(),
-            _ => Vec::new(),
+        let required_skills = if is_noise {
+            Vec::new()
+        } else {
+            route.first_required()
         };
         // A plan that cannot be written down is left to the router to plan again.
         let planned = (!is_noise)
