@@ -12,9 +12,15 @@
 //!   messages arrive one by one at a steady 50/s (target p99 ≤ 2 s).
 //!
 //! `cargo bench -p switchboard-server --bench intake`. `INTAKE_ITEMS` sets the message count,
-//! `INTAKE_LATENCY_SECONDS` the length of the steady run, `FLOOR_BIN` the floor binary
-//! (default `/work/target-floor/release/floor`; built from `../shared/floor` with
+//! `INTAKE_LATENCY_SECONDS` the length of the steady run (0 leaves it out), `INTAKE_VARIANTS`
+//! the variants run (comma-separated labels, e.g. `idle`; all by default), `FLOOR_BIN` the floor
+//! binary (default `/work/target-floor/release/floor`; built from `../shared/floor` with
 //! `cargo build --release`).
+//!
+//! Throughput on a shared 2-core machine drifts by a quarter between runs of the same binary;
+//! instruction counts do not. `INTAKE_ITEMS=2000 INTAKE_LATENCY_SECONDS=0 INTAKE_VARIANTS=idle
+//! FLOOR_BIN=/nonexistent valgrind --tool=callgrind --callgrind-out-file=/dev/null <bench binary>`
+//! counts what a change saves (the setup is the same on both sides).
 //!
 //! Variants (see [`Variant`]) run the same measurements under extra load; add one there.
 #![expect(clippy::unwrap_used, reason = "a benchmark fails loudly")]
@@ -61,6 +67,18 @@ const FAX_FEEDERS: usize = 4;
 
 impl Variant {
     const ALL: &[Self] = &[Self::Idle, Self::OcrBusy];
+
+    /// The variants `INTAKE_VARIANTS` names (all when unset).
+    fn chosen() -> Vec<Self> {
+        let named = std::env::var("INTAKE_VARIANTS").unwrap_or_default();
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|variant| {
+                named.is_empty() || named.split(',').any(|name| name.trim() == variant.label())
+            })
+            .collect()
+    }
 
     fn label(self) -> &'static str {
         match self {
@@ -449,7 +467,7 @@ async fn main() {
     }
     let scratch = tempfile::tempdir().unwrap();
     let mut idle_rates = std::collections::HashMap::new();
-    for &variant in Variant::ALL {
+    for variant in Variant::chosen() {
         for label in databases() {
             let node = start_node(&fresh_url(label, scratch.path()).await).await;
             let load = variant.start_load(&node);
@@ -479,6 +497,9 @@ async fn main() {
             }
 
             let steady = (LATENCY_RATE_PER_SECOND * latency_seconds) as usize;
+            if steady == 0 {
+                continue;
+            }
             let node = start_node(&fresh_url(label, scratch.path()).await).await;
             let load = variant.start_load(&node);
             let times = latency(&node, corpus.distinct(steady, 0)).await;
