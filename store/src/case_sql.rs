@@ -33,6 +33,7 @@ pub(crate) struct RelatedRow {
     subject: Option<String>,
     status: String,
     holder: Option<String>,
+    #[serde(with = "crate::json_time")]
     received_at: DateTime<Utc>,
     case_id: Option<i64>,
     evidence: Option<String>,

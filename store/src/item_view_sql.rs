@@ -254,6 +254,7 @@ pub(crate) struct ItemViewDocument {
 struct CaseDocument {
     id: i64,
     customer_number: String,
+    #[serde(with = "crate::json_time")]
     opened_at: chrono::DateTime<chrono::Utc>,
     members: Vec<RelatedRow>,
 }

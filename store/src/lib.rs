@@ -14,6 +14,7 @@ mod inline_reads;
 mod intake_sql;
 mod item_view_sql;
 mod json_sql;
+mod json_time;
 mod link_sql;
 mod master_sql;
 mod outbox_sql;

@@ -26,9 +26,12 @@ pub(crate) struct OutboundRow {
     body: String,
     status: String,
     attempts: i32,
+    #[serde(with = "crate::json_time")]
     next_attempt_at: DateTime<Utc>,
     last_error: Option<String>,
+    #[serde(with = "crate::json_time")]
     created_at: DateTime<Utc>,
+    #[serde(with = "crate::json_time::optional")]
     sent_at: Option<DateTime<Utc>>,
 }
 

@@ -35,6 +35,7 @@ pub(crate) struct ItemRow {
     pub id: i64,
     pub channel: String,
     pub source: String,
+    #[serde(with = "crate::json_time")]
     pub received_at: DateTime<Utc>,
     pub language: Option<String>,
     pub subject: Option<String>,
@@ -52,7 +53,9 @@ pub(crate) struct ItemRow {
     pub queue_id: Option<i64>,
     pub priority: i64,
     pub required_skills: Json<Vec<String>>,
+    #[serde(with = "crate::json_time::optional")]
     pub sla_due_at: Option<DateTime<Utc>>,
+    #[serde(with = "crate::json_time::optional")]
     pub sla_at_risk_at: Option<DateTime<Utc>>,
     pub assigned_user_id: Option<i64>,
     pub warnings: Json<Vec<String>>,

@@ -31,7 +31,9 @@ pub(crate) struct OfferRow {
     sender_email: Option<String>,
     sender_phone: Option<String>,
     sender_name: Option<String>,
+    #[serde(with = "crate::json_time")]
     offered_at: DateTime<Utc>,
+    #[serde(with = "crate::json_time::optional")]
     expires_at: Option<DateTime<Utc>>,
 }
 
@@ -63,10 +65,13 @@ pub(crate) struct AssignedRow {
     subject: Option<String>,
     status: String,
     priority: i64,
+    #[serde(with = "crate::json_time::optional")]
     sla_due_at: Option<DateTime<Utc>>,
+    #[serde(with = "crate::json_time")]
     received_at: DateTime<Utc>,
     /// The customer link the row joined, if any.
     link: Option<i64>,
+    #[serde(with = "crate::json_time")]
     assigned_at: DateTime<Utc>,
     customer_no: Option<String>,
     customer_name: Option<String>,

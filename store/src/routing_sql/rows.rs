@@ -369,8 +369,11 @@ pub(crate) struct AssignmentRow {
     kind: String,
     origin: String,
     explanation: Json<serde_json::Value>,
+    #[serde(with = "crate::json_time")]
     created_at: DateTime<Utc>,
+    #[serde(with = "crate::json_time::optional")]
     expires_at: Option<DateTime<Utc>>,
+    #[serde(with = "crate::json_time::optional")]
     ended_at: Option<DateTime<Utc>>,
     outcome: Option<String>,
 }

@@ -57,7 +57,7 @@ impl RelatedRow {
             subject: related.subject.clone().unwrap_or_default(),
             status: related.status.to_string(),
             holder: related.holder.clone().unwrap_or_default(),
-            received_at: related.received_at.format("%Y-%m-%d %H:%M").to_string(),
+            received_at: super::clock::minute(related.received_at),
             evidence: related.evidence.clone().unwrap_or_default(),
             current: related.item == current,
         }
@@ -216,7 +216,7 @@ pub(super) async fn render_item(
         .map(|record| {
             let heading = format!(
                 "{} · {} · {}",
-                record.created_at.format("%Y-%m-%d %H:%M"),
+                super::clock::minute(record.created_at),
                 record.login,
                 record.origin
             );
@@ -257,7 +257,7 @@ pub(super) async fn render_item(
             _ => None,
         },
         sender: item.sender.display().unwrap_or_default().to_owned(),
-        received_at: item.received_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        received_at: format!("{} UTC", super::clock::minute(item.received_at)),
         queue: detail.queue.clone().unwrap_or_default(),
         priority: item.priority,
         sla_due_at: item.sla_due_at.map(|at| at.to_rfc3339()),

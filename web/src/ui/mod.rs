@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod assets;
+mod clock;
 mod events;
 pub mod i18n;
 mod item;

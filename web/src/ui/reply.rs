@@ -128,7 +128,7 @@ pub(super) fn outbound_rows(messages: Vec<Outbound>) -> Vec<OutboundRow> {
                 subject: message.subject,
                 recipients: message.recipients.join(", "),
                 author: message.author_name.unwrap_or_default(),
-                queued_at: message.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                queued_at: format!("{} UTC", super::clock::minute(message.created_at)),
                 attempts: message.attempts,
                 last_error: message.last_error,
             }

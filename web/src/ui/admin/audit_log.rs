@@ -163,7 +163,7 @@ fn shortened(details: &serde_json::Value) -> String {
 fn row_of(event: AuditEvent, names: &ActorNames) -> EventRow {
     EventRow {
         id: event.id,
-        at: event.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        at: crate::ui::clock::second(event.at),
         actor: names.of(&event.actor),
         details: shortened(&event.details),
         action: event.action,

@@ -94,18 +94,13 @@ async fn history(
         .map(|version| VersionRow {
             version: version.version,
             saved_by: names.of_stored(&version.created_by),
-            saved_at: version.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            saved_at: crate::ui::clock::minute(version.created_at),
             valid: version.valid,
             active: version.active,
             activations: activations
                 .iter()
                 .filter(|event| event.details["version"].as_i64() == Some(version.version))
-                .map(|event| {
-                    (
-                        event.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-                        names.of(&event.actor),
-                    )
-                })
+                .map(|event| (crate::ui::clock::second(event.at), names.of(&event.actor)))
                 .collect(),
         })
         .collect())

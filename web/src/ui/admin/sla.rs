@@ -76,7 +76,7 @@ async fn page_of<'a>(
     let row_of = |version: &SlaSettingsVersion| VersionRow {
         version: version.version,
         saved_by: names.of(&version.created_by),
-        saved_at: version.created_at.format("%Y-%m-%d %H:%M").to_string(),
+        saved_at: crate::ui::clock::minute(version.created_at),
         is_file: version.document.is_none(),
     };
     let newest = versions.first();

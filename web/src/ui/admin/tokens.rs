@@ -31,7 +31,7 @@ struct TokenRow {
 }
 
 fn row_of(token: ApiTokenListing) -> TokenRow {
-    let minute = |at: chrono::DateTime<chrono::Utc>| at.format("%Y-%m-%d %H:%M").to_string();
+    let minute = crate::ui::clock::minute;
     TokenRow {
         id: token.id,
         name: token.name,
