@@ -10,8 +10,10 @@ use switchboard_core::item::Language;
 use tantivy::Index;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, BoxTokenStream, Language as StemLanguage, LowerCaser, RemoveLongFilter,
-    SimpleTokenizer, Stemmer, TextAnalyzer, Tokenizer,
+    SimpleTokenizer, Stemmer, TextAnalyzer, TextAnalyzerBuilder, Tokenizer,
 };
+
+use super::probe_gate::ProbeGate;
 
 /// Tokens longer than this (base64 debris, URLs glued together) are dropped.
 const LONGEST_TOKEN: usize = 40;
@@ -146,9 +148,23 @@ impl Tokenizer for LanguageSwitch {
 /// Builds a slot's analyser. Stemming runs before accent folding, as the stemmers expect the
 /// accents; folding after it lets `cafe` find `café` and `uberweisung` find `Überweisung`.
 pub(crate) fn analyser(slot: Slot) -> TextAnalyzer {
-    let base = TextAnalyzer::builder(SimpleTokenizer::default())
+    stemmed(lower_cased(), slot)
+}
+
+/// A slot's analyser for a snippet that looks for terms beginning with `probes`: the same
+/// tokens at the same offsets, but a word that begins with no probe is neither stemmed nor
+/// matched ([`ProbeGate`]).
+pub(crate) fn snippet_analyser(slot: Slot, probes: &[String]) -> TextAnalyzer {
+    stemmed(lower_cased().filter(ProbeGate::new(probes)), slot)
+}
+
+fn lower_cased() -> TextAnalyzerBuilder<impl Tokenizer> {
+    TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(LONGEST_TOKEN))
-        .filter(LowerCaser);
+        .filter(LowerCaser)
+}
+
+fn stemmed<T: Tokenizer>(base: TextAnalyzerBuilder<T>, slot: Slot) -> TextAnalyzer {
     match slot.stemmer() {
         Some(language) => base
             .filter(Stemmer::new(language))
@@ -186,6 +202,60 @@ mod tests {
             out.push(token.text.clone());
         }
         out
+    }
+
+    /// Snippets made with [`snippet_analyser`] are those of the slot's full analyser: for
+    /// every development e-mail and every slot, a query of three of its words (stemmed as the
+    /// slot stems them) gives the same fragment and highlights either way.
+    #[test]
+    fn gated_snippets_are_the_full_analysers_snippets() {
+        use tantivy::snippet::SnippetGenerator;
+        let folder =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev/email");
+        let mut files: Vec<_> = std::fs::read_dir(folder)
+            .expect("the development corpus")
+            .map(|entry| entry.expect("a corpus file").path())
+            .collect();
+        files.sort();
+        let field = tantivy::schema::Field::from_field_id(0);
+        let (mut compared, mut highlighted) = (0, 0);
+        for file in files.iter().take(120) {
+            let raw = std::fs::read(file).expect("readable");
+            let text = String::from_utf8_lossy(&raw);
+            let body = text.split("\r\n\r\n").nth(1).unwrap_or(&text);
+            let words: Vec<&str> = body
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|word| word.chars().count() > 3)
+                .collect();
+            for slot in Slot::ALL {
+                let terms: std::collections::BTreeMap<String, f32> = [7, 19, 31]
+                    .iter()
+                    .filter_map(|&at| words.get(at % words.len().max(1)))
+                    .flat_map(|word| tokens(slot, word))
+                    .map(|term| (term, 1.0))
+                    .collect();
+                let probes: Vec<String> = terms
+                    .keys()
+                    .filter_map(|term| crate::index::probe_gate::probe(term, Some(slot)))
+                    .collect();
+                let full = SnippetGenerator::new(terms.clone(), analyser(slot), field, 160);
+                let gated =
+                    SnippetGenerator::new(terms, snippet_analyser(slot, &probes), field, 160);
+                let (full, gated) = (full.snippet(body), gated.snippet(body));
+                assert_eq!(
+                    (gated.fragment(), gated.highlighted()),
+                    (full.fragment(), full.highlighted()),
+                    "{} in {slot:?}",
+                    file.display()
+                );
+                compared += 1;
+                highlighted += usize::from(!full.highlighted().is_empty());
+            }
+        }
+        assert!(
+            compared > 500 && highlighted * 5 > compared * 4,
+            "{highlighted} of {compared}"
+        );
     }
 
     #[test]

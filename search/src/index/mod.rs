@@ -28,6 +28,7 @@ mod identifiers;
 mod layout;
 mod normalise;
 mod priority;
+mod probe_gate;
 mod query;
 mod schema;
 mod search;

@@ -10,7 +10,7 @@ use tantivy::schema::{Field, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
 
-use super::analysis::{Slot, analyser};
+use super::analysis::{Slot, snippet_analyser};
 use super::error::IndexError;
 use super::generation::Generation;
 use super::query::{BuiltQuery, MatchMode, SearchQuery, build};
@@ -318,30 +318,12 @@ impl FieldSnippets {
         field: Field,
         slot: Option<Slot>,
     ) -> Result<Self, IndexError> {
+        let probes = probes(query, field, slot);
         let mut generator = match slot {
-            Some(slot) => in_language(searcher, query, field, slot)?,
+            Some(slot) => in_language(searcher, query, field, slot, &probes)?,
             None => SnippetGenerator::create(searcher, query, field)?,
         };
         generator.set_max_num_chars(SNIPPET_CHARS);
-        let mut probes = Vec::new();
-        query.query_terms(&mut |term, _| {
-            if term.field() != field {
-                return;
-            }
-            if let Some(text) = term.value().as_str() {
-                // Stemmers may change a last letter (`delivery` gives `deliveri`).
-                let keep = if text.len() > 4 {
-                    text.len() - 1
-                } else {
-                    text.len()
-                };
-                if text.is_char_boundary(keep) {
-                    probes.push(text[..keep].to_ascii_lowercase());
-                }
-            }
-        });
-        probes.sort_unstable();
-        probes.dedup();
         Ok(Self {
             field,
             slot,
@@ -363,13 +345,35 @@ impl FieldSnippets {
     }
 }
 
+/// Lower-case beginnings of the query's terms in `field` (see [`FieldSnippets::probes`]).
+fn probes(query: &dyn Query, field: Field, slot: Option<Slot>) -> Vec<String> {
+    let mut probes = Vec::new();
+    query.query_terms(&mut |term, _| {
+        if term.field() != field {
+            return;
+        }
+        if let Some(probe) = term
+            .value()
+            .as_str()
+            .and_then(|term| super::probe_gate::probe(term, slot))
+        {
+            probes.push(probe);
+        }
+    });
+    probes.sort_unstable();
+    probes.dedup();
+    probes
+}
+
 /// Builds a snippet generator for the item text field analysed in one language, weighting each
-/// query term as tantivy's own generator does (rarer terms weigh more).
+/// query term as tantivy's own generator does (rarer terms weigh more); only words beginning
+/// with one of `probes` are stemmed and matched.
 fn in_language(
     searcher: &Searcher,
     query: &dyn Query,
     field: Field,
     slot: Slot,
+    probes: &[String],
 ) -> Result<SnippetGenerator, IndexError> {
     let mut terms = std::collections::BTreeSet::new();
     query.query_terms(&mut |term, _| {
@@ -393,7 +397,7 @@ fn in_language(
     }
     Ok(SnippetGenerator::new(
         weights,
-        analyser(slot),
+        snippet_analyser(slot, probes),
         field,
         SNIPPET_CHARS,
     ))

@@ -165,6 +165,24 @@ mod tests {
     }
 
     #[test]
+    fn a_german_word_whose_stem_reads_oe_as_o_is_found() {
+        use crate::index::analysis::{Slot, analyser};
+        let mut german = analyser(Slot::German);
+        let mut stream = german.token_stream("Goedemiddag");
+        let term = tantivy::tokenizer::TokenStream::next(&mut stream)
+            .map(|token| token.text.clone())
+            .unwrap();
+        assert_eq!(term, "godemiddag");
+        let probe = crate::index::probe_gate::probe(&term, Some(Slot::German)).unwrap();
+        let text = long("Goedemiddag mevrouw");
+        let found = windows(&text, &[probe]);
+        assert!(
+            found.iter().any(|window| window.contains("Goedemiddag")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
     fn later_matches_give_further_windows() {
         let text = format!(
             "{}bestelbon {}bestellen{}",
