@@ -47,7 +47,7 @@ impl InlineReads {
     pub(crate) fn text(
         &self,
         statement: &str,
-        parameter: i64,
+        parameter: &dyn rusqlite::ToSql,
     ) -> Result<Option<String>, CoreError> {
         let connection = self.lend()?;
         let text = connection
@@ -132,11 +132,11 @@ mod tests {
         let folder = tempfile::tempdir().unwrap();
         let (path, writer) = database(folder.path());
         let reads = reads(&path);
-        assert_eq!(reads.text(BODY, 1).unwrap().as_deref(), Some("first"));
+        assert_eq!(reads.text(BODY, &1).unwrap().as_deref(), Some("first"));
         writer
             .execute("INSERT INTO notes VALUES (2, 'second')", [])
             .unwrap();
-        assert_eq!(reads.text(BODY, 2).unwrap().as_deref(), Some("second"));
+        assert_eq!(reads.text(BODY, &2).unwrap().as_deref(), Some("second"));
         assert_eq!(
             reads.idle.lock().unwrap().len(),
             1,
@@ -151,7 +151,7 @@ mod tests {
         let error = reads(&path)
             .text(
                 "UPDATE notes SET body = 'changed' WHERE id = $1 RETURNING body",
-                1,
+                &1,
             )
             .unwrap_err();
         assert!(error.to_string().contains("readonly"), "{error}");
@@ -165,10 +165,10 @@ mod tests {
     fn a_missing_row_is_none_and_a_missing_file_unavailable() {
         let folder = tempfile::tempdir().unwrap();
         let (path, _writer) = database(folder.path());
-        assert_eq!(reads(&path).text(BODY, 9).unwrap(), None);
+        assert_eq!(reads(&path).text(BODY, &9).unwrap(), None);
         let missing = folder.path().join("missing.db");
         assert!(matches!(
-            reads(&missing).text(BODY, 1),
+            reads(&missing).text(BODY, &1),
             Err(CoreError::Unavailable(_))
         ));
         assert!(!missing.exists(), "a read never creates the database");

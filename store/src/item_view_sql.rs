@@ -422,7 +422,10 @@ macro_rules! impl_item_view_store {
             > {
                 use $crate::json_sql::JsonSql;
                 let Some(text) = self
-                    .read_document(<$db>::statements().item_view.as_str(), item.get())
+                    .read_document(
+                        <$db>::statements().item_view.as_str(),
+                        $crate::json_sql::Parameter::Id(item.get()),
+                    )
                     .await?
                 else {
                     return Ok(None);

@@ -12,6 +12,24 @@ pub(crate) struct Statements {
     pub(crate) item_view: String,
     /// An agent's work list ([`crate::work_sql::my_work_statement`]).
     pub(crate) my_work: String,
+    /// Search hits' item records ([`crate::feed_sql::item_hits_statement`]).
+    pub(crate) item_hits: String,
+}
+
+/// The parameter `$1` of a JSON statement.
+#[derive(Debug, Clone)]
+pub(crate) enum Parameter {
+    /// A row id.
+    Id(i64),
+    /// Text: a list of ids as a JSON array ([`Parameter::ids`]), read by [`JsonSql::ids_in`].
+    Text(String),
+}
+
+impl Parameter {
+    /// A list of ids, for a statement that reads them with [`JsonSql::ids_in`].
+    pub(crate) fn ids(ids: &[i64]) -> Self {
+        Self::Text(serde_json::Value::from(ids).to_string())
+    }
 }
 
 impl Statements {
@@ -19,6 +37,7 @@ impl Statements {
         Self {
             item_view: D::parameters(crate::item_view_sql::item_view_statement::<D>()),
             my_work: D::parameters(crate::work_sql::my_work_statement::<D>()),
+            item_hits: D::parameters(crate::feed_sql::item_hits_statement::<D>()),
         }
     }
 }
@@ -51,6 +70,8 @@ pub(crate) trait JsonSql {
     fn nested(subquery: &str) -> String;
     /// The whole document as text.
     fn text(expression: &str) -> String;
+    /// A subquery of the ids in the JSON array `$1` ([`Parameter::ids`]), for `IN`.
+    fn ids_in() -> &'static str;
     /// `statement` with its parameter `$1` read the way this database plans best.
     fn parameters(statement: String) -> String;
     /// The JSON statements in this spelling, built once.
@@ -93,6 +114,10 @@ impl JsonSql for sqlx::Sqlite {
 
     fn text(expression: &str) -> String {
         expression.to_owned()
+    }
+
+    fn ids_in() -> &'static str {
+        "(SELECT value FROM json_each($1))"
     }
 
     fn parameters(statement: String) -> String {
@@ -144,6 +169,10 @@ impl JsonSql for sqlx::Postgres {
 
     fn text(expression: &str) -> String {
         format!("({expression})::text")
+    }
+
+    fn ids_in() -> &'static str {
+        "(SELECT value::bigint FROM json_array_elements_text($1::json))"
     }
 
     fn parameters(statement: String) -> String {

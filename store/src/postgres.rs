@@ -8,6 +8,7 @@ use switchboard_core::CoreError;
 use switchboard_core::case::CaseRule;
 
 use crate::error::db_error;
+use crate::json_sql::Parameter;
 use crate::sql_store::impl_store;
 
 /// The Store on PostgreSQL.
@@ -47,13 +48,16 @@ impl PostgresStore {
     pub(crate) async fn read_document(
         &self,
         statement: &str,
-        parameter: i64,
+        parameter: Parameter,
     ) -> Result<Option<String>, CoreError> {
-        sqlx::query_scalar(sqlx::AssertSqlSafe(statement))
-            .bind(parameter)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)
+        let query = sqlx::query_scalar(sqlx::AssertSqlSafe(statement));
+        match parameter {
+            Parameter::Id(id) => query.bind(id),
+            Parameter::Text(text) => query.bind(text),
+        }
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)
     }
 
     /// Groups items into cases by `rule` instead of the default.

@@ -11,6 +11,7 @@ use switchboard_core::case::CaseRule;
 
 use crate::error::db_error;
 use crate::inline_reads::InlineReads;
+use crate::json_sql::Parameter;
 use crate::sql_store::impl_store;
 
 /// Page cache per connection, in KiB (SQLite's default is 2 MiB).
@@ -103,9 +104,12 @@ impl SqliteStore {
     pub(crate) async fn read_document(
         &self,
         statement: &str,
-        parameter: i64,
+        parameter: Parameter,
     ) -> Result<Option<String>, CoreError> {
-        self.reads.text(statement, parameter)
+        match &parameter {
+            Parameter::Id(id) => self.reads.text(statement, id),
+            Parameter::Text(text) => self.reads.text(statement, text),
+        }
     }
 
     /// The connection pool (tests that ask SQLite how it runs a statement).

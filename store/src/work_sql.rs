@@ -377,7 +377,10 @@ macro_rules! impl_item_work_store {
             ) -> switchboard_core::error::CoreResult<switchboard_core::work::MyWork> {
                 use $crate::json_sql::JsonSql;
                 let text = self
-                    .read_document(<$db>::statements().my_work.as_str(), agent.get())
+                    .read_document(
+                        <$db>::statements().my_work.as_str(),
+                        $crate::json_sql::Parameter::Id(agent.get()),
+                    )
                     .await?
                     .ok_or_else(|| switchboard_core::CoreError::Internal("work list: no row".into()))?;
                 $crate::work_sql::MyWorkDocument::parse(&text)
