@@ -112,9 +112,7 @@ impl Indexer {
 
     /// Returns the search port handlers use.
     pub fn search(&self) -> Arc<dyn SearchIndex> {
-        Arc::new(IndexSearch {
-            handle: self.handle.clone(),
-        })
+        Arc::new(IndexSearch::new(self.handle.clone()))
     }
 
     /// Returns a waker: notifying it makes a running indexer read the feed at once.

@@ -1,5 +1,7 @@
 //! The search port on the index: what handlers ask, turned into an index query and back.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use switchboard_core::CoreError;
 use switchboard_core::feed::{
@@ -9,10 +11,26 @@ use switchboard_core::feed::{
 use switchboard_search::index::{
     DocKind, HitId, IndexHandle, MatchMode, SearchQuery, SnippetField,
 };
+use tokio::sync::Semaphore;
 
-/// The search port on the index: searches run on a blocking thread.
+/// The search port on the index: searches run on blocking threads, at most one per core at a
+/// time, the rest waiting their turn. Unbounded, every request waiting for its search had a
+/// thread of its own (a hundred on the http bench's hundred connections), all sharing the cores
+/// with the server's workers, so a page's last steps (its hits' records, rendering) waited
+/// behind dozens of half-done searches.
 pub(crate) struct IndexSearch {
-    pub(crate) handle: IndexHandle,
+    handle: IndexHandle,
+    running: Arc<Semaphore>,
+}
+
+impl IndexSearch {
+    pub(crate) fn new(handle: IndexHandle) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Self {
+            handle,
+            running: Arc::new(Semaphore::new(cores)),
+        }
+    }
 }
 
 #[async_trait]
@@ -20,10 +38,18 @@ impl SearchIndex for IndexSearch {
     async fn search(&self, request: SearchRequest) -> Result<SearchPage, CoreError> {
         let query = search_query(request);
         let handle = self.handle.clone();
-        let results = tokio::task::spawn_blocking(move || handle.search(&query))
+        // Held by the search itself: a request that goes away does not free its core early.
+        let turn = Arc::clone(&self.running)
+            .acquire_owned()
             .await
-            .map_err(|error| CoreError::Internal(format!("search task failed: {error}")))?
-            .map_err(CoreError::from)?;
+            .map_err(|error| CoreError::Internal(format!("search turn: {error}")))?;
+        let results = tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            handle.search(&query)
+        })
+        .await
+        .map_err(|error| CoreError::Internal(format!("search task failed: {error}")))?
+        .map_err(CoreError::from)?;
         let matches = results
             .hits
             .into_iter()
