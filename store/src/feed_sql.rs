@@ -470,18 +470,8 @@ mod tests {
             "sender_phone": "+31201234567", "sender_name": "Anna", "queue_name": "orders",
             "customer_no": "0000118084",
         });
-        let positional: Vec<serde_json::Value> =
-            crate::json_sql::fields::<sqlx::Sqlite>("items", ITEM_HIT_FIELDS)
-                .into_iter()
-                .map(|(key, _)| sample[key.as_str()].clone())
-                .collect();
-        assert!(
-            positional.iter().all(|value| !value.is_null()),
-            "{positional:?}"
-        );
-        let by_name: ItemHitRow = serde_json::from_value(sample).unwrap();
-        let by_position: ItemHitRow =
-            serde_json::from_value(serde_json::Value::Array(positional)).unwrap();
+        let (by_name, by_position): (ItemHitRow, ItemHitRow) =
+            crate::json_sql::read_by_name_and_position(sample, ITEM_HIT_FIELDS);
         assert_eq!(
             by_position.into_record().unwrap(),
             by_name.into_record().unwrap()

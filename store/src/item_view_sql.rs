@@ -453,18 +453,8 @@ mod tests {
             "holder": "anna", "received_at": "2026-01-02T03:04:05Z", "case_id": 3,
             "evidence": "same order",
         });
-        let positional: Vec<serde_json::Value> =
-            crate::json_sql::fields::<sqlx::Sqlite>("items", RELATED_FIELDS)
-                .into_iter()
-                .map(|(key, _)| sample[key.as_str()].clone())
-                .collect();
-        assert!(
-            positional.iter().all(|value| !value.is_null()),
-            "{positional:?}"
-        );
-        let by_name: RelatedRow = serde_json::from_value(sample).unwrap();
-        let by_position: RelatedRow =
-            serde_json::from_value(serde_json::Value::Array(positional)).unwrap();
+        let (by_name, by_position): (RelatedRow, RelatedRow) =
+            crate::json_sql::read_by_name_and_position(sample, RELATED_FIELDS);
         assert_eq!(
             by_position.into_related().unwrap(),
             by_name.into_related().unwrap()

@@ -235,3 +235,24 @@ pub(crate) fn positional<D: JsonSql>(table: &str, spec: &str) -> String {
 pub(crate) fn pair(key: &str, value: String) -> (String, String) {
     (key.to_owned(), value)
 }
+
+/// A row struct read from `sample` (an object of every field `spec` lists, none `null`) by
+/// name and by position, for tests that guard a positional field list against its struct.
+#[cfg(test)]
+pub(crate) fn read_by_name_and_position<T: serde::de::DeserializeOwned>(
+    sample: serde_json::Value,
+    spec: &str,
+) -> (T, T) {
+    let positional: Vec<serde_json::Value> = fields::<sqlx::Sqlite>("items", spec)
+        .into_iter()
+        .map(|(key, _)| sample[key.as_str()].clone())
+        .collect();
+    assert!(
+        positional.iter().all(|value| !value.is_null()),
+        "{positional:?}"
+    );
+    let by_name = serde_json::from_value(sample).expect("read by name");
+    let by_position =
+        serde_json::from_value(serde_json::Value::Array(positional)).expect("read by position");
+    (by_name, by_position)
+}
