@@ -78,8 +78,9 @@ fn order_with_deliveries<D: JsonSql>() -> String {
 /// row when the item exists, none otherwise. Each part reads what the single reads did, with
 /// the same filters: the item with its queue and owner, links, attachments, assignments,
 /// outbound messages, its case with the members, the timeline of each applied customer, the
-/// applied orders and the customers the panel may show with their open orders. The arrays come unordered ([`JsonSql::array`]);
-/// [`ItemViewDocument::into_sources`] puts each in the order the single reads give.
+/// applied orders and the customers the panel may show with their open orders. The arrays
+/// come unordered ([`JsonSql::array`]); [`ItemViewDocument::into_sources`] puts each in the
+/// order the single reads give.
 ///
 /// [`ItemViewStore::item_view_sources`]: switchboard_core::item_view::ItemViewStore::item_view_sources
 pub(crate) fn item_view_statement<D: JsonSql>() -> String {

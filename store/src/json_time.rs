@@ -55,7 +55,8 @@ mod tests {
             "2025-03-03T08:27:59.123456789+00:00",
             "2025-03-03T09:27:59.5+01:00",
             "2025-03-03T08:27:59Z",
-            // relaxed forms only chrono's default read accepts
+            // a space for the `T` (RFC 3339 allows it), and a space before the offset (only
+            // chrono's relaxed read accepts that)
             "2025-03-03 08:27:59+00:00",
             "2025-03-03T08:27:59 +00:00",
         ] {
