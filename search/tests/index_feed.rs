@@ -19,8 +19,8 @@ use index_support::{config, customer, hits, item, item_hit, open, order};
 use switchboard_core::item::Language;
 use switchboard_core::{CoreError, WorkItemId};
 use switchboard_search::index::{
-    Change, ChangeSource, Doc, DocKind, FeedStep, IndexHandle, MasterChange, MatchMode,
-    SearchQuery, feed_once, rebuild_index,
+    Change, ChangeSource, Doc, DocKind, FeedStep, IndexConfig, IndexHandle, MasterChange,
+    MatchMode, SearchQuery, feed_once, rebuild_index,
 };
 
 fn items(index: &IndexHandle, q: &str) -> Vec<i64> {
@@ -79,6 +79,23 @@ fn the_writer_commits_on_its_own_timer() {
         .unwrap();
     assert!(eventually(|| index.applied_seq() == 4));
     assert_eq!(items(&index, "charlie"), vec![9]);
+}
+
+#[test]
+fn the_writer_commits_as_soon_as_changes_stop_coming() {
+    let dir = tempfile::tempdir().unwrap();
+    let quiet = IndexConfig {
+        commit_interval: Duration::from_secs(600),
+        commit_quiet: Duration::from_millis(50),
+        ..config()
+    };
+    let index = IndexHandle::open(dir.path(), quiet).unwrap();
+    index
+        .apply(vec![(5, Change::Upsert(item(10, None, "Quiet", "delta")))])
+        .unwrap();
+    // Long before the ten-minute interval: the writer went quiet.
+    assert!(eventually(|| index.applied_seq() == 5));
+    assert_eq!(items(&index, "delta"), vec![10]);
 }
 
 /// Nice values of this process's threads whose names start with `prefix` (Linux).

@@ -17,10 +17,12 @@ use switchboard_search::index::{
 };
 use tempfile::TempDir;
 
-/// Returns a configuration that commits and watches quickly.
+/// Returns a configuration that commits and watches quickly (on the interval: quiet writers
+/// are not committed early, so tests see the interval at work).
 pub fn config() -> IndexConfig {
     IndexConfig {
         commit_interval: Duration::from_millis(50),
+        commit_quiet: Duration::from_secs(600),
         watch_interval: Duration::from_millis(50),
         writer_memory_bytes: 32 * 1024 * 1024,
         writer_threads: 1,

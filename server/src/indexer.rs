@@ -188,9 +188,8 @@ impl Indexer {
     /// Runs the indexer as a task until [`IndexerTask::shutdown`].
     pub fn spawn(self) -> IndexerTask {
         let (stop, stopped) = watch::channel(false);
-        let wake = self.waker();
         let join = tokio::spawn(self.run(stopped));
-        IndexerTask { stop, wake, join }
+        IndexerTask { stop, join }
     }
 
     /// Commits, waits for merges and stops the index writer.
@@ -282,16 +281,10 @@ impl ChangeSource for Indexer {
 /// A running indexer.
 pub struct IndexerTask {
     stop: watch::Sender<bool>,
-    wake: Arc<Notify>,
     join: JoinHandle<anyhow::Result<i64>>,
 }
 
 impl IndexerTask {
-    /// Makes the indexer read the feed at once.
-    pub fn wake(&self) {
-        self.wake.notify_one();
-    }
-
     /// Stops the indexer; it commits and stops the index writer. Returns the applied sequence.
     pub async fn shutdown(self) -> anyhow::Result<i64> {
         let _ = self.stop.send(true);

@@ -17,6 +17,10 @@ pub struct IndexConfig {
     pub default_mode: MatchMode,
     /// Longest time a change waits before the writer commits it.
     pub commit_interval: Duration,
+    /// Once no change has come for this long, the writer commits the pending ones without
+    /// waiting for `commit_interval`: the end of a burst of intake is searchable at once,
+    /// while a steady stream still commits no more often than its pauses allow.
+    pub commit_quiet: Duration,
     /// Changes after which the writer commits without waiting for the interval.
     pub commit_batch: usize,
     /// Indexing memory of the writer, split among its threads.
@@ -45,6 +49,7 @@ impl Default for IndexConfig {
             default_region: "NL".to_owned(),
             default_mode: MatchMode::All,
             commit_interval: Duration::from_secs(1),
+            commit_quiet: Duration::from_millis(100),
             commit_batch: 10_000,
             writer_memory_bytes: 128 * 1024 * 1024,
             writer_threads: 1,

@@ -136,6 +136,7 @@ impl IndexHandle {
             writer,
             pending: 0,
             pending_since: None,
+            last_change: None,
             seq: applied,
             last_watch: Instant::now(),
         };

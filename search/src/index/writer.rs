@@ -110,6 +110,8 @@ pub(crate) struct WriterLoop {
     pub pending: usize,
     /// When the oldest uncommitted change was applied.
     pub pending_since: Option<Instant>,
+    /// When the newest uncommitted change was applied.
+    pub last_change: Option<Instant>,
     /// The highest sequence applied, committed or not.
     pub seq: i64,
     pub last_watch: Instant,
@@ -161,17 +163,24 @@ impl WriterLoop {
             .config
             .watch_interval
             .saturating_sub(self.last_watch.elapsed());
-        match self.pending_since {
-            Some(since) => watch.min(self.config.commit_interval.saturating_sub(since.elapsed())),
-            None => watch,
+        match (self.pending_since, self.last_change) {
+            (Some(oldest), Some(newest)) => watch
+                .min(self.config.commit_interval.saturating_sub(oldest.elapsed()))
+                .min(self.config.commit_quiet.saturating_sub(newest.elapsed())),
+            _ => watch,
         }
     }
 
+    /// Whether pending changes are committed now: enough of them, the oldest waited the
+    /// commit interval, or none came for the quiet time (a burst ended).
     fn commit_due(&self) -> bool {
         self.pending >= self.config.commit_batch
             || self
                 .pending_since
-                .is_some_and(|since| since.elapsed() >= self.config.commit_interval)
+                .is_some_and(|oldest| oldest.elapsed() >= self.config.commit_interval)
+            || self
+                .last_change
+                .is_some_and(|newest| newest.elapsed() >= self.config.commit_quiet)
     }
 
     fn handle(&mut self, command: Command) {
@@ -254,7 +263,9 @@ impl WriterLoop {
 
     fn touch(&mut self) {
         self.pending += 1;
-        self.pending_since.get_or_insert_with(Instant::now);
+        let now = Instant::now();
+        self.pending_since.get_or_insert(now);
+        self.last_change = Some(now);
     }
 
     /// Commits pending changes with the applied sequence as payload, then reloads the reader.
@@ -274,6 +285,7 @@ impl WriterLoop {
         );
         self.pending = 0;
         self.pending_since = None;
+        self.last_change = None;
         Ok(self.seq)
     }
 
@@ -308,6 +320,7 @@ impl WriterLoop {
         let old = std::mem::replace(&mut self.generation, generation);
         self.pending = 0;
         self.pending_since = None;
+        self.last_change = None;
         self.seq = applied;
         if let Err(error) = old_writer.wait_merging_threads() {
             tracing::warn!(%error, "old index writer did not stop cleanly");

@@ -70,9 +70,9 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<ExitCode> {
     )
     .await?;
     let search = indexer.search();
+    let pipeline = Arc::new(pipeline.waking_indexer(indexer.waker()));
     let indexer = indexer.spawn();
     let router_data = actix_web::web::Data::from(router.as_router_handle());
-    let pipeline = Arc::new(pipeline);
     // Mailboxes, watched folders and the SMTP relay: the file's, or those an admin saved
     // (followed from the database, so a change on any node reaches this one within seconds).
     let workers = ChannelWorkers::new(pipeline.clone(), acknowledger, config.database_url());

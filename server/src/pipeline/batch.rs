@@ -188,7 +188,7 @@ impl Pipeline {
                 None => Err(CoreError::Internal("batch input without outcome".into())),
             });
         }
-        self.wake_router();
+        self.wake_followers();
         outcomes
             .into_iter()
             .map(|outcome| {

@@ -309,7 +309,7 @@ impl Pipeline {
         self.store
             .finish_document_item(item, &content, &placement)
             .await?;
-        self.wake_router();
+        self.wake_followers();
         Ok(IngestOutcome::Ingested {
             item,
             noise: content.noise,

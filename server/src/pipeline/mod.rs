@@ -73,6 +73,8 @@ pub struct Pipeline {
     enricher: Arc<Enricher>,
     ocr_slots: Arc<tokio::sync::Semaphore>,
     router: Option<DispatchHandle>,
+    /// Wakes the search indexer, so new items are indexed without waiting for its next poll.
+    indexer: Option<Arc<tokio::sync::Notify>>,
     recordings: RecordingFetcher,
     acknowledger: Option<Arc<Acknowledger>>,
     /// Batches write in the order they were handed over.
@@ -98,6 +100,7 @@ impl Pipeline {
             enricher: Arc::new(enricher),
             ocr_slots: Arc::new(tokio::sync::Semaphore::new(settings.ocr_workers.max(1))),
             router: None,
+            indexer: None,
             recordings: RecordingFetcher::new(settings.recordings),
             acknowledger: None,
             write_order: Arc::default(),
@@ -162,6 +165,13 @@ impl Pipeline {
         self
     }
 
+    /// Wakes the search indexer through `waker` whenever items are created or changed, so
+    /// they are indexed at once rather than at its next poll.
+    pub fn waking_indexer(mut self, waker: Arc<tokio::sync::Notify>) -> Self {
+        self.indexer = Some(waker);
+        self
+    }
+
     /// Acknowledges new e-mail items addressed to a mailbox that wants it, whatever source
     /// brought them (`[mail.acknowledgement] mailboxes`).
     pub fn acknowledging(mut self, acknowledger: Arc<Acknowledger>) -> Self {
@@ -185,9 +195,13 @@ impl Pipeline {
         }
     }
 
-    fn wake_router(&self) {
+    /// Tells the router and the search indexer that items were created or changed.
+    fn wake_followers(&self) {
         if let Some(router) = &self.router {
             router.notify();
+        }
+        if let Some(indexer) = &self.indexer {
+            indexer.notify_one();
         }
     }
 
@@ -322,7 +336,7 @@ impl Pipeline {
             .store
             .complete_inbound(inbound.id, &item, &placement)
             .await?;
-        self.wake_router();
+        self.wake_followers();
         Ok(IngestOutcome::Failed { item, reason })
     }
 
@@ -338,7 +352,7 @@ impl Pipeline {
             .store
             .complete_inbound(inbound.id, &item, &placement)
             .await?;
-        self.wake_router();
+        self.wake_followers();
         let outcome = IngestOutcome::Ingested { item: id, noise };
         self.acknowledge_new(&item, &outcome, raw).await;
         Ok(outcome)

@@ -26,7 +26,7 @@ impl Pipeline {
             .upsert_task(&task.external_id, &item, &placement)
             .await?;
         // A new task, or a changed one (its skills or priority), may route differently now.
-        self.wake_router();
+        self.wake_followers();
         Ok((id, created))
     }
 
