@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::CoreResult;
 use crate::ids::{CustomerNo, OrderNo, QueueId, WorkItemId};
-use crate::item::{Channel, ItemStatus, SenderIdentity, WorkItem};
+use crate::item::{Channel, ItemStatus, Language, SenderIdentity};
 
 /// One row of the change feed: the item changed in the transaction that wrote `seq`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,19 +19,34 @@ pub struct FeedEntry {
     pub item_id: WorkItemId,
 }
 
-/// An item with everything its search document needs, as stored now.
+/// An item with everything its search document needs, as stored now: what it is found by
+/// and filtered on, without the rest of the item (HTML, routing, details).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexableItem {
-    /// The item.
-    pub item: WorkItem,
+    /// The item's id.
+    pub id: WorkItemId,
+    /// The channel it came in through.
+    pub channel: Channel,
+    /// Its status.
+    pub status: ItemStatus,
+    /// The language of its text.
+    pub language: Option<Language>,
+    /// When it came in.
+    pub received_at: DateTime<Utc>,
+    /// Its subject.
+    pub subject: Option<String>,
+    /// Its text.
+    pub text: String,
+    /// Who sent it.
+    pub sender: SenderIdentity,
+    /// Its queue.
+    pub queue_id: Option<QueueId>,
     /// The applied customer link.
     pub customer_no: Option<CustomerNo>,
     /// The applied order links.
     pub order_nos: Vec<OrderNo>,
     /// File names of its attachments.
     pub attachment_names: Vec<String>,
-    /// The name of its queue.
-    pub queue: Option<String>,
 }
 
 /// What a search hit shows of an item: its summary, read without the item's text.

@@ -15,7 +15,8 @@
 //! `INTAKE_LATENCY_SECONDS` the length of the steady run (0 leaves it out), `INTAKE_VARIANTS`
 //! the variants run (comma-separated labels, e.g. `idle`; all by default), `FLOOR_BIN` the floor
 //! binary (default `/work/target-floor/release/floor`; built from `../shared/floor` with
-//! `cargo build --release`).
+//! `cargo build --release`). `INTAKE_TRACE=1 RUST_LOG=sqlx::query=debug` logs every statement
+//! with its time to stderr, to add up where the database's time goes.
 //!
 //! Throughput on a shared 2-core machine drifts by a quarter between runs of the same binary;
 //! instruction counts do not. `INTAKE_ITEMS=2000 INTAKE_LATENCY_SECONDS=0 INTAKE_VARIANTS=idle
@@ -450,6 +451,12 @@ async fn fresh_url(database: &str, scratch: &Path) -> String {
 
 #[tokio::main]
 async fn main() {
+    if std::env::var("INTAKE_TRACE").is_ok() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let items = env_number("INTAKE_ITEMS", DEFAULT_ITEMS as u64) as usize;
     let latency_seconds = env_number("INTAKE_LATENCY_SECONDS", DEFAULT_LATENCY_SECONDS);
     let corpus = Corpus::read();

@@ -250,7 +250,7 @@ impl Indexer {
             .indexable_items(&ids)
             .await?
             .into_iter()
-            .map(|item| (item.item.id, item))
+            .map(|item| (item.id, item))
             .collect();
         let mut changes = Vec::with_capacity(ids.len());
         for entry in entries {
@@ -259,7 +259,7 @@ impl Indexer {
                 continue;
             }
             let change = match items.remove(&entry.item_id) {
-                Some(item) => Change::Upsert(item_doc(&item)),
+                Some(item) => Change::Upsert(ItemDoc::from(&item)),
                 None => Change::Delete(entry.item_id),
             };
             changes.push((entry.seq, change));
@@ -290,16 +290,6 @@ impl IndexerTask {
         let _ = self.stop.send(true);
         self.join.await.context("indexer task failed")?
     }
-}
-
-/// Builds the search document of an item.
-pub fn item_doc(item: &IndexableItem) -> ItemDoc {
-    ItemDoc::from_item(
-        &item.item,
-        item.attachment_names.clone(),
-        item.customer_no.clone(),
-    )
-    .with_order_nos(item.order_nos.clone())
 }
 
 /// The customer and order documents of master data, by key.
@@ -457,10 +447,10 @@ async fn send_docs(
         let Some(last) = page.last() else {
             return Ok(items);
         };
-        after = Some(last.item.id);
+        after = Some(last.id);
         for item in &page {
             sender
-                .send(Doc::Item(item_doc(item)))
+                .send(Doc::Item(ItemDoc::from(item)))
                 .await
                 .map_err(|_| stopped())?;
             items += 1;

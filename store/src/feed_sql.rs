@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use switchboard_core::feed::{CustomerHitRecord, IndexableItem, ItemHitRecord, OrderHitRecord};
-use switchboard_core::item::{Channel, ItemStatus, SenderIdentity};
+use switchboard_core::item::{Channel, ItemStatus, Language, SenderIdentity};
 use switchboard_core::link::LinkKind;
-use switchboard_core::{CoreError, CustomerNo, OrderNo, WorkItemId};
+use switchboard_core::{CoreError, CustomerNo, OrderNo, QueueId, WorkItemId};
 
 use crate::json_sql::{JsonSql, positional};
-use crate::rows::{ItemRow, LinkRow, parse_enum};
+use crate::rows::{parse_enum, parse_optional};
 
 /// Ids bound per `IN (...)` list, well below both dialects' parameter limits.
 pub(crate) const IDS_PER_STATEMENT: usize = 500;
@@ -30,6 +30,41 @@ pub(crate) struct AttachmentNameRow {
     pub item_id: i64,
     pub file_name: String,
 }
+
+/// What the search index reads of an item ([`INDEXABLE_SELECT`]): not the whole item, whose
+/// HTML, routing state and details it never shows (the full item row cost the indexer as much
+/// to read as the intake to write).
+#[derive(sqlx::FromRow)]
+pub(crate) struct IndexableRow {
+    pub id: i64,
+    channel: String,
+    status: String,
+    language: Option<String>,
+    received_at: DateTime<Utc>,
+    subject: Option<String>,
+    text: String,
+    sender_email: Option<String>,
+    sender_phone: Option<String>,
+    sender_name: Option<String>,
+    queue_id: Option<i64>,
+}
+
+/// The columns [`IndexableRow`] reads; the caller appends the condition.
+pub(crate) const INDEXABLE_SELECT: &str = "SELECT id, channel, status, language, received_at, \
+     subject, text, sender_email, sender_phone, sender_name, queue_id FROM items";
+
+/// An applied customer or order link of an item ([`INDEXED_LINKS_SELECT`]).
+#[derive(sqlx::FromRow)]
+pub(crate) struct IndexedLinkRow {
+    pub item_id: i64,
+    kind: String,
+    key: String,
+}
+
+/// The links [`IndexedLinkRow`] reads; the caller appends the items' condition and the order
+/// (`ORDER BY item_id, id`).
+pub(crate) const INDEXED_LINKS_SELECT: &str = "SELECT item_id, kind, key FROM links \
+     WHERE applied = TRUE AND kind IN ('customer', 'order') AND item_id";
 
 /// An item's summary as a search hit shows it, with its queue's name and its first applied
 /// customer link; in [`item_hits_statement`]'s document an array in the order of these fields
@@ -140,13 +175,14 @@ impl From<OrderHitRow> for OrderHitRecord {
     }
 }
 
-/// Builds indexable items from item rows with their links and attachment names.
+/// Builds indexable items from item rows with their links (each item's in id order) and
+/// attachment names.
 pub(crate) fn indexable(
-    rows: Vec<ItemRow>,
-    links: Vec<LinkRow>,
+    rows: Vec<IndexableRow>,
+    links: Vec<IndexedLinkRow>,
     attachments: Vec<AttachmentNameRow>,
 ) -> Result<Vec<IndexableItem>, CoreError> {
-    let mut links_by_item: HashMap<i64, Vec<LinkRow>> = HashMap::new();
+    let mut links_by_item: HashMap<i64, Vec<IndexedLinkRow>> = HashMap::new();
     for link in links {
         links_by_item.entry(link.item_id).or_default().push(link);
     }
@@ -159,15 +195,10 @@ pub(crate) fn indexable(
     }
     rows.into_iter()
         .map(|row| {
-            let (item, queue, _) = row.into_item()?;
             let mut customer_no = None;
             let mut order_nos = Vec::new();
-            for link in links_by_item.remove(&item.id.get()).unwrap_or_default() {
-                let link = link.into_link()?;
-                if !link.applied {
-                    continue;
-                }
-                match link.kind {
+            for link in links_by_item.remove(&row.id).unwrap_or_default() {
+                match parse_enum("link kind", &link.kind, LinkKind::parse)? {
                     LinkKind::Customer if customer_no.is_none() => {
                         customer_no = Some(CustomerNo::new(link.key));
                     }
@@ -175,13 +206,23 @@ pub(crate) fn indexable(
                     _ => {}
                 }
             }
-            let attachment_names = names_by_item.remove(&item.id.get()).unwrap_or_default();
             Ok(IndexableItem {
-                item,
+                id: WorkItemId::new(row.id),
+                channel: parse_enum("channel", &row.channel, Channel::parse)?,
+                status: parse_enum("status", &row.status, ItemStatus::parse)?,
+                language: parse_optional("language", row.language.as_deref(), Language::parse)?,
+                received_at: row.received_at,
+                subject: row.subject,
+                text: row.text,
+                sender: SenderIdentity {
+                    email: row.sender_email,
+                    phone: row.sender_phone,
+                    name: row.sender_name,
+                },
+                queue_id: row.queue_id.map(QueueId::new),
                 customer_no,
                 order_nos,
-                attachment_names,
-                queue,
+                attachment_names: names_by_item.remove(&row.id).unwrap_or_default(),
             })
         })
         .collect()
@@ -234,16 +275,15 @@ macro_rules! impl_change_feed {
                 let mut items = Vec::with_capacity(ids.len());
                 for chunk in ids.chunks($crate::feed_sql::IDS_PER_STATEMENT) {
                     let ids: Vec<i64> = chunk.iter().map(|id| id.get()).collect();
-                    let rows: Vec<$crate::rows::ItemRow> = Self::rows_with_ids(
-                        &format!("{} WHERE items.id IN (", $crate::rows::ITEM_SELECT),
+                    let rows: Vec<$crate::feed_sql::IndexableRow> = Self::rows_with_ids(
+                        &format!("{} WHERE id IN (", $crate::feed_sql::INDEXABLE_SELECT),
                         &ids,
-                        ") ORDER BY items.id",
+                        ") ORDER BY id",
                         &self.pool,
                     )
                     .await?;
-                    let links: Vec<$crate::rows::LinkRow> = Self::rows_with_ids(
-                        "SELECT id, item_id, kind, key, confidence, origin, applied, evidence \
-                         FROM links WHERE item_id IN (",
+                    let links: Vec<$crate::feed_sql::IndexedLinkRow> = Self::rows_with_ids(
+                        &format!("{} IN (", $crate::feed_sql::INDEXED_LINKS_SELECT),
                         &ids,
                         ") ORDER BY item_id, id",
                         &self.pool,
@@ -323,10 +363,10 @@ macro_rules! impl_change_feed {
             ) -> switchboard_core::error::CoreResult<Vec<switchboard_core::feed::IndexableItem>>
             {
                 let after = after.map_or(0, switchboard_core::WorkItemId::get);
-                let rows: Vec<$crate::rows::ItemRow> =
+                let rows: Vec<$crate::feed_sql::IndexableRow> =
                     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                        "{} WHERE items.id > $1 ORDER BY items.id LIMIT $2",
-                        $crate::rows::ITEM_SELECT
+                        "{} WHERE id > $1 ORDER BY id LIMIT $2",
+                        $crate::feed_sql::INDEXABLE_SELECT
                     )))
                     .bind(after)
                     .bind(i64::from(limit))
@@ -337,15 +377,16 @@ macro_rules! impl_change_feed {
                     return Ok(Vec::new());
                 };
                 let (first, last) = (first.id, last.id);
-                let links: Vec<$crate::rows::LinkRow> = sqlx::query_as(
-                    "SELECT id, item_id, kind, key, confidence, origin, applied, evidence \
-                     FROM links WHERE item_id BETWEEN $1 AND $2 ORDER BY item_id, id",
-                )
-                .bind(first)
-                .bind(last)
-                .fetch_all(&self.pool)
-                .await
-                .map_err($crate::error::db_error)?;
+                let links: Vec<$crate::feed_sql::IndexedLinkRow> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                        "{} BETWEEN $1 AND $2 ORDER BY item_id, id",
+                        $crate::feed_sql::INDEXED_LINKS_SELECT
+                    )))
+                    .bind(first)
+                    .bind(last)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
                 let attachments: Vec<$crate::feed_sql::AttachmentNameRow> = sqlx::query_as(
                     "SELECT item_id, file_name FROM attachments \
                      WHERE item_id BETWEEN $1 AND $2 ORDER BY item_id, id",

@@ -22,7 +22,7 @@ pub(crate) fn parse_enum<T>(
     parse(raw).ok_or_else(|| corrupt(what, raw))
 }
 
-fn parse_optional<T>(
+pub(crate) fn parse_optional<T>(
     what: &str,
     raw: Option<&str>,
     parse: fn(&str) -> Option<T>,

@@ -2,7 +2,8 @@
 //! stays free of store I/O. The caller reads records; the index only projects them.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use switchboard_core::item::{Channel, ItemStatus, Language, WorkItem};
+use switchboard_core::feed::IndexableItem;
+use switchboard_core::item::{Channel, ItemStatus, Language};
 use switchboard_core::master::{Customer, Delivery, Order};
 use switchboard_core::{CustomerNo, DeliveryNo, OrderNo, QueueId, Sku, WorkItemId};
 
@@ -39,13 +40,9 @@ pub struct ItemDoc {
     pub queue: Option<QueueId>,
 }
 
-impl ItemDoc {
-    /// Builds the document of an item, with its attachment names and applied customer link.
-    pub fn from_item(
-        item: &WorkItem,
-        attachment_names: Vec<String>,
-        customer_no: Option<CustomerNo>,
-    ) -> Self {
+impl From<&IndexableItem> for ItemDoc {
+    /// The document of an item as the store reads it for the index.
+    fn from(item: &IndexableItem) -> Self {
         Self {
             id: item.id,
             channel: item.channel,
@@ -57,18 +54,11 @@ impl ItemDoc {
             sender_name: item.sender.name.clone(),
             sender_email: item.sender.email.clone(),
             sender_phone: item.sender.phone.clone(),
-            attachment_names,
-            customer_no,
-            order_nos: Vec::new(),
+            attachment_names: item.attachment_names.clone(),
+            customer_no: item.customer_no.clone(),
+            order_nos: item.order_nos.clone(),
             queue: item.queue_id,
         }
-    }
-
-    /// Adds the applied order links, so an order number finds the items about it.
-    #[must_use]
-    pub fn with_order_nos(mut self, order_nos: Vec<OrderNo>) -> Self {
-        self.order_nos = order_nos;
-        self
     }
 }
 
