@@ -2,6 +2,7 @@
 
 pub mod document;
 pub mod email;
+mod header_check;
 pub mod reference_token;
 pub mod task;
 pub mod voicemail;

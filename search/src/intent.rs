@@ -3,7 +3,7 @@
 
 mod classify;
 mod defaults;
-mod prefilter;
+pub(crate) mod prefilter;
 mod product_lines;
 
 pub use classify::{Classification, IntentClassifier, IntentError};

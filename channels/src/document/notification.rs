@@ -65,8 +65,7 @@ pub fn parse_fax_notification(raw: &[u8]) -> Result<NotificationFax, DocumentErr
 /// its subject starts with "Fax".
 pub fn is_fax_notification(raw: &[u8]) -> bool {
     // The subject decides first: the headers alone cost a fraction of the whole message.
-    let subject_says_fax = MessageParser::default()
-        .parse_headers(raw)
+    let subject_says_fax = crate::header_check::headers_of(raw)
         .and_then(|headers| headers.subject().map(says_fax))
         .unwrap_or(false);
     // The full parse reads the same subject: it only has to find the document.

@@ -136,8 +136,7 @@ pub fn recognise_notification(raw: &[u8], config: &VoicemailConfig) -> Option<St
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         // Most mails are told apart by their headers: the whole message is parsed only when a
         // pattern's header conditions hold.
-        let parser = MessageParser::default();
-        let headers = parser.parse_headers(raw)?;
+        let headers = crate::header_check::headers_of(raw)?;
         let header_view = MailView::new(&headers);
         let candidates: Vec<&PbxPattern> = config
             .effective_patterns()
@@ -146,7 +145,7 @@ pub fn recognise_notification(raw: &[u8], config: &VoicemailConfig) -> Option<St
         if candidates.is_empty() {
             return None;
         }
-        let message = parser.parse(raw)?;
+        let message = MessageParser::default().parse(raw)?;
         let view = MailView::new(&message);
         candidates
             .into_iter()

@@ -139,7 +139,31 @@ static ADDRESS: LazyLock<Option<Regex>> = LazyLock::new(|| {
     ))
     .ok()
 });
-static TOKEN: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"[^\s()\[\]<>,;:!?]+").ok());
+/// The characters besides whitespace that end a reference token.
+const TOKEN_ENDS: [char; 11] = ['(', ')', '[', ']', '<', '>', ',', ';', ':', '!', '?'];
+
+/// The tokens of `text` a reference may be (runs of characters that are neither whitespace nor
+/// [`TOKEN_ENDS`]), each with its start: what the regex `[^\s()\[\]<>,;:!?]+` finds, without
+/// its per-match cost on every word of every item.
+fn token_spans(text: &str) -> Vec<(usize, &str)> {
+    let mut spans = Vec::new();
+    let mut start = None;
+    for (at, c) in text.char_indices() {
+        let ends = c.is_whitespace() || TOKEN_ENDS.contains(&c);
+        match (ends, start) {
+            (true, Some(from)) => {
+                spans.push((from, &text[from..at]));
+                start = None;
+            }
+            (false, None) => start = Some(at),
+            _ => {}
+        }
+    }
+    if let Some(from) = start {
+        spans.push((from, &text[from..]));
+    }
+    spans
+}
 
 /// Extracts identifiers from an item's segments with the configured label patterns.
 pub fn extract(segments: &Segments, customer_label: &Regex, reference_label: &Regex) -> Extracted {
@@ -264,17 +288,9 @@ fn extract_phones(
 
 fn extract_references(extracted: &mut Extracted, text: &str, label: &Regex, place: Place) {
     let label_ends: Vec<usize> = label.find_iter(text).map(|found| found.end()).collect();
-    let Some(token_pattern) = TOKEN.as_ref() else {
-        return;
-    };
-    let tokens: Vec<(usize, &str)> = token_pattern
-        .find_iter(text)
-        .map(|found| {
-            (
-                found.start(),
-                found.as_str().trim_matches(['.', '\'', '"', '*']),
-            )
-        })
+    let tokens: Vec<(usize, &str)> = token_spans(text)
+        .into_iter()
+        .map(|(start, token)| (start, token.trim_matches(['.', '\'', '"', '*'])))
         .filter(|(_, token)| !token.is_empty())
         .collect();
     // A reference has a digit: a token without one (most words) is skipped before any key is
@@ -326,6 +342,32 @@ fn extract_addresses(extracted: &mut Extracted, text: &str, place: Place) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tokens are exactly those of the regex they replace, on the development corpus and
+    /// on separators, Unicode whitespace and multi-byte letters at the edges.
+    #[test]
+    fn token_spans_are_the_regex_tokens() {
+        let regex = Regex::new(r"[^\s()\[\]<>,;:!?]+").unwrap();
+        let mut texts = crate::intent::prefilter::tests::corpus_texts();
+        texts.extend(
+            [
+                "",
+                "   ",
+                "PO:4711 (ref.AB-12)[x]<y>z,1;2!3?4",
+                "Bestellung\u{2003}Nr.\u{00a0}4500012345\u{3000}ü",
+                "éé",
+                "a",
+            ]
+            .map(str::to_owned),
+        );
+        for text in &texts {
+            let expected: Vec<(usize, &str)> = regex
+                .find_iter(text)
+                .map(|found| (found.start(), found.as_str()))
+                .collect();
+            assert_eq!(token_spans(text), expected, "{text:?}");
+        }
+    }
 
     fn labels() -> (Regex, Regex) {
         let config = super::super::config::LinkingConfig::default();

@@ -1,6 +1,6 @@
 //! Company-name lookup behind a small trait: in memory now, the tantivy index later.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use switchboard_core::CustomerNo;
 
@@ -52,12 +52,12 @@ const FUZZY_MIN_CHARS: usize = 6;
 #[derive(Debug, Clone, Default)]
 pub struct InMemoryNameMatcher {
     names: Vec<IndexedName>,
-    by_word: HashMap<String, Vec<usize>>,
+    by_word: FxHashMap<String, Vec<usize>>,
     /// The first words that can be one edit from a long word, by each form of theirs with at
     /// most one letter dropped: a word one edit away shares one of these forms
     /// ([`one_deletion_forms`]), so a long word of a text is compared only with the few first
     /// words that share one, not with all of them.
-    by_deletion: HashMap<String, Vec<String>>,
+    by_deletion: FxHashMap<String, Vec<String>>,
 }
 
 /// Returns lower-case words with diacritics folded and punctuation dropped.
@@ -210,7 +210,7 @@ fn within_one_edit(left: &str, right: &str) -> bool {
 impl NameMatcher for InMemoryNameMatcher {
     fn find_in_text(&self, text: &str) -> Vec<NameMatch> {
         let words = name_words(&text.replace('.', ""));
-        let mut best: HashMap<usize, f64> = HashMap::new();
+        let mut best: FxHashMap<usize, f64> = FxHashMap::default();
         for start in 0..words.len() {
             let mut candidates: Vec<usize> =
                 self.by_word.get(&words[start]).cloned().unwrap_or_default();
