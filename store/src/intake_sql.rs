@@ -15,6 +15,35 @@ pub(crate) type LinkRow<'l> = (
 /// 32,766; PostgreSQL 65,535) for the widest row written here (an item, 26 values).
 pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 
+/// What landing returns of an input's row ([`LandedRow`]).
+pub(crate) const LANDED_COLUMNS: &str =
+    "id, channel, source, blob, received_at, state, item_id, attempts, idem_key, fingerprint";
+
+/// An input's row as landing reads it back, with the key it is found by.
+#[derive(sqlx::FromRow)]
+pub(crate) struct LandedRow {
+    #[sqlx(flatten)]
+    pub(crate) inbound: crate::rows::InboundRow,
+    pub(crate) idem_key: String,
+    pub(crate) fingerprint: String,
+}
+
+impl LandedRow {
+    /// The row's channel, idempotency key and fingerprint.
+    pub(crate) fn key(&self) -> (&str, &str, &str) {
+        (&self.inbound.channel, &self.idem_key, &self.fingerprint)
+    }
+}
+
+/// An input's channel, idempotency key and fingerprint, as [`LandedRow::key`] gives them.
+pub(crate) fn key_of(inbound: &switchboard_core::inbound::NewInbound) -> (&str, &str, &str) {
+    (
+        inbound.channel.as_str(),
+        &inbound.idem_key,
+        &inbound.fingerprint,
+    )
+}
+
 /// The input an item is made of, as the batch writes it.
 pub(crate) struct ItemRowInput<'a> {
     pub(crate) item: &'a switchboard_core::item::NewItem,
@@ -53,76 +82,59 @@ macro_rules! impl_intake_writes {
                             .push_bind(now)
                             .push_bind(now);
                     });
-                    insert.push(
-                        " ON CONFLICT (channel, idem_key, fingerprint) DO NOTHING RETURNING id",
-                    );
-                    let new_ids: std::collections::HashSet<i64> = insert
-                        .build_query_scalar()
-                        .fetch_all(&mut **tx)
-                        .await
-                        .map_err($crate::error::db_error)?
-                        .into_iter()
-                        .collect();
-
-                    let mut keys = sqlx::QueryBuilder::<$db>::new(
-                        "SELECT id, channel, idem_key, fingerprint FROM inbound \
-                         WHERE (channel, idem_key, fingerprint) IN (",
-                    );
-                    keys.push_values(chunk, |mut row, inbound| {
-                        row.push_bind(inbound.channel.as_str())
-                            .push_bind(inbound.idem_key.clone())
-                            .push_bind(inbound.fingerprint.clone());
-                    });
-                    keys.push(")");
-                    let keyed: Vec<(i64, String, String, String)> = keys
-                        .build_query_as()
-                        .fetch_all(&mut **tx)
-                        .await
-                        .map_err($crate::error::db_error)?;
-                    let mut select = sqlx::QueryBuilder::<$db>::new(format!(
-                        "{} WHERE id IN (",
-                        $crate::rows::INBOUND_SELECT
+                    insert.push(format!(
+                        " ON CONFLICT (channel, idem_key, fingerprint) DO NOTHING RETURNING {}",
+                        $crate::intake_sql::LANDED_COLUMNS
                     ));
-                    let mut ids = select.separated(", ");
-                    for (id, ..) in &keyed {
-                        ids.push_bind(*id);
-                    }
-                    select.push(")");
-                    let found: Vec<$crate::rows::InboundRow> = select
+                    // The rows inserted now come back whole; only inputs landed before (a
+                    // re-delivery) are looked up by their key.
+                    let mut landed: Vec<$crate::intake_sql::LandedRow> = insert
                         .build_query_as()
                         .fetch_all(&mut **tx)
                         .await
                         .map_err($crate::error::db_error)?;
-                    let mut by_id: std::collections::HashMap<i64, switchboard_core::inbound::Inbound> =
-                        found
-                            .into_iter()
-                            .map(|row| row.into_inbound().map(|inbound| (inbound.id.get(), inbound)))
-                            .collect::<Result<_, _>>()?;
+                    let new_ids: std::collections::HashSet<i64> =
+                        landed.iter().map(|row| row.inbound.id).collect();
+                    let earlier: Vec<&switchboard_core::inbound::NewInbound> = {
+                        let returned: std::collections::HashSet<(&str, &str, &str)> =
+                            landed.iter().map($crate::intake_sql::LandedRow::key).collect();
+                        chunk
+                            .iter()
+                            .filter(|inbound| {
+                                !returned.contains(&$crate::intake_sql::key_of(inbound))
+                            })
+                            .collect()
+                    };
+                    if !earlier.is_empty() {
+                        let mut keys = sqlx::QueryBuilder::<$db>::new(format!(
+                            "SELECT {} FROM inbound WHERE (channel, idem_key, fingerprint) IN (",
+                            $crate::intake_sql::LANDED_COLUMNS
+                        ));
+                        keys.push_values(earlier, |mut row, inbound| {
+                            row.push_bind(inbound.channel.as_str())
+                                .push_bind(inbound.idem_key.clone())
+                                .push_bind(inbound.fingerprint.clone());
+                        });
+                        keys.push(")");
+                        let found: Vec<$crate::intake_sql::LandedRow> = keys
+                            .build_query_as()
+                            .fetch_all(&mut **tx)
+                            .await
+                            .map_err($crate::error::db_error)?;
+                        landed.extend(found);
+                    }
                     // The raw bytes of the inputs this chunk inserted, once each.
-                    let mut raw_of = std::collections::HashMap::new();
-                    for inbound in chunk {
-                        if let Some(raw) = &inbound.raw {
-                            raw_of
-                                .entry((
-                                    inbound.channel.as_str(),
-                                    inbound.idem_key.as_str(),
-                                    inbound.fingerprint.as_str(),
-                                ))
-                                .or_insert(raw);
-                        }
-                    }
-                    let mut raws = Vec::new();
-                    for (id, channel, idem_key, fingerprint) in keyed {
-                        if new_ids.contains(&id)
-                            && let Some(raw) =
-                                raw_of.get(&(channel.as_str(), idem_key.as_str(), fingerprint.as_str()))
-                        {
-                            raws.push((id, *raw));
-                        }
-                        if let Some(inbound) = by_id.remove(&id) {
-                            rows.insert((channel, idem_key, fingerprint), inbound);
-                        }
-                    }
+                    let raw_of: std::collections::HashMap<(&str, &str, &str), &Vec<u8>> = chunk
+                        .iter()
+                        .filter_map(|inbound| {
+                            Some(($crate::intake_sql::key_of(inbound), inbound.raw.as_ref()?))
+                        })
+                        .collect();
+                    let raws: Vec<(i64, &Vec<u8>)> = landed
+                        .iter()
+                        .filter(|row| new_ids.contains(&row.inbound.id))
+                        .filter_map(|row| Some((row.inbound.id, *raw_of.get(&row.key())?)))
+                        .collect();
                     if !raws.is_empty() {
                         let mut insert = sqlx::QueryBuilder::<$db>::new(
                             "INSERT INTO inbound_raw (inbound_id, raw) ",
@@ -135,6 +147,14 @@ macro_rules! impl_intake_writes {
                             .execute(&mut **tx)
                             .await
                             .map_err($crate::error::db_error)?;
+                    }
+                    for row in landed {
+                        let key = (
+                            row.inbound.channel.clone(),
+                            row.idem_key,
+                            row.fingerprint,
+                        );
+                        rows.insert(key, row.inbound.into_inbound()?);
                     }
                     inserted.extend(new_ids);
                 }
