@@ -67,7 +67,15 @@ pub(crate) fn extract(message: &Message<'_>, limits: &EmailLimits, with_html: bo
     }
     let html_depth = html_parts
         .iter()
-        .map(|html| max_nesting(html))
+        .map(|html| {
+            // Every level of nesting opens with a `<`: markup with no more of them than the
+            // limit is not nested deeper, and is spared the tokenizer pass that measures it.
+            if html.bytes().filter(|&byte| byte == b'<').count() <= limits.max_html_depth {
+                0
+            } else {
+                max_nesting(html)
+            }
+        })
         .max()
         .unwrap_or(0);
     if html_depth > limits.max_html_depth {
@@ -98,5 +106,50 @@ pub(crate) fn truncate_chars(text: &mut String, max_chars: usize) -> bool {
             true
         }
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mail_parser::MessageParser;
+
+    use super::*;
+
+    fn html_mail(html: &str) -> Vec<u8> {
+        format!(
+            "From: a@example.nl\r\nSubject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n"
+        )
+        .into_bytes()
+    }
+
+    fn nested(levels: usize) -> String {
+        format!("{}deep{}", "<div>".repeat(levels), "</div>".repeat(levels))
+    }
+
+    /// HTML nested up to the limit is kept for display, one level deeper is not (with a
+    /// warning); markup with few tags is kept without being measured.
+    #[test]
+    fn html_nested_deeper_than_the_limit_is_not_kept() {
+        let limits = EmailLimits {
+            max_html_depth: 5,
+            ..EmailLimits::default()
+        };
+        for (html, kept) in [
+            (nested(5), true),
+            (nested(6), false),
+            ("<p>Hallo <b>daar</b></p>".to_owned(), true),
+        ] {
+            let raw = html_mail(&html);
+            let message = MessageParser::default().parse(&raw).expect("a message");
+            let body = extract(&message, &limits, true);
+            assert_eq!(body.html.is_some(), kept, "{html}");
+            assert_eq!(body.warnings.is_empty(), kept, "{:?}", body.warnings);
+        }
+        let raw = html_mail(&nested(6));
+        let message = MessageParser::default().parse(&raw).expect("a message");
+        assert_eq!(
+            extract(&message, &limits, true).warnings,
+            ["html body nested 6 levels deep not kept for display (limit 5)"]
+        );
     }
 }
