@@ -8,6 +8,7 @@ mod product_lines;
 
 pub use classify::{Classification, IntentClassifier, IntentError};
 pub use defaults::default_rules;
+pub(crate) use product_lines::ProductPhrases;
 pub use product_lines::{ProductLines, product_lines};
 
 use serde::{Deserialize, Serialize};

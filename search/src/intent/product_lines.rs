@@ -2,6 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use aho_corasick::{AhoCorasick, MatchKind};
+
 use crate::linking::{MasterSnapshot, name_words};
 
 use super::IntentClassifier;
@@ -34,8 +36,9 @@ pub fn product_lines(
     }
     let full = format!("{}\n{text}", subject.unwrap_or(""));
     let words = format!(" {} ", name_words(&full).join(" "));
-    for (phrase, line) in snapshot.product_phrases(name_phrases) {
-        if !lines.contains(line) && words.contains(phrase.as_str()) {
+    let phrases = snapshot.product_phrases(ProductPhrases::of);
+    for ((phrase, line), named) in phrases.phrases.iter().zip(phrases.named_in(&words)) {
+        if named && !lines.contains(line) {
             evidence.push(format!("{} is {line}", phrase.trim()));
             lines.insert(line.clone());
         }
@@ -53,8 +56,49 @@ pub fn product_lines(
     }
 }
 
-/// The phrase (" keratin hair mask ") and line of every product with a line and a base name
-/// of at least two words, sorted by SKU.
+/// The phrase (" keratin hair mask ") and line of every product with a line and a base name of
+/// at least two words, sorted by SKU, and a finder of them all.
+#[derive(Debug)]
+pub(crate) struct ProductPhrases {
+    phrases: Vec<(String, String)>,
+    /// Finds every phrase in a text in one pass (a substring search per product was most of
+    /// the cost of an item's product lines); `None` if it could not be built, and then each
+    /// phrase is looked for on its own.
+    finder: Option<AhoCorasick>,
+}
+
+impl ProductPhrases {
+    fn of(snapshot: &MasterSnapshot) -> Self {
+        Self::new(name_phrases(snapshot))
+    }
+
+    fn new(phrases: Vec<(String, String)>) -> Self {
+        let finder = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(phrases.iter().map(|(phrase, _)| phrase))
+            .ok();
+        Self { phrases, finder }
+    }
+
+    /// Whether each phrase, in order, occurs in `words`.
+    fn named_in(&self, words: &str) -> Vec<bool> {
+        let mut named = vec![false; self.phrases.len()];
+        match &self.finder {
+            Some(finder) => {
+                for found in finder.find_overlapping_iter(words) {
+                    named[found.pattern().as_usize()] = true;
+                }
+            }
+            None => {
+                for ((phrase, _), named) in self.phrases.iter().zip(&mut named) {
+                    *named = words.contains(phrase.as_str());
+                }
+            }
+        }
+        named
+    }
+}
+
 fn name_phrases(snapshot: &MasterSnapshot) -> Vec<(String, String)> {
     let mut products: Vec<_> = snapshot.products().collect();
     products.sort_by(|left, right| left.sku.cmp(&right.sku));
@@ -89,4 +133,50 @@ fn base_name(name: &str, brand: Option<&str>, pack_size: Option<&str>) -> Vec<St
         }
     }
     words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProductPhrases;
+
+    /// The finder says a phrase occurs exactly where a substring search finds it: overlapping
+    /// phrases, one inside another, at either end and repeated.
+    #[test]
+    fn phrases_are_found_as_a_substring_search_finds_them() {
+        let phrases: Vec<(String, String)> = [
+            " keratin hair mask ",
+            " hair mask ",
+            " mask spray ",
+            " nail polish remover ",
+            " polish ",
+        ]
+        .iter()
+        .map(|phrase| ((*phrase).to_owned(), "line".to_owned()))
+        .collect();
+        let finder = ProductPhrases::new(phrases.clone());
+        assert!(finder.finder.is_some());
+        let each_on_its_own = ProductPhrases {
+            phrases,
+            finder: None,
+        };
+        for words in [
+            " keratin hair mask spray ",
+            " hair mask ",
+            " de keratin hair mask en hair mask ",
+            " nail polish ",
+            " nail polish remover ",
+            " mask ",
+            " ",
+        ] {
+            assert_eq!(
+                finder.named_in(words),
+                each_on_its_own.named_in(words),
+                "{words:?}"
+            );
+        }
+        assert_eq!(
+            finder.named_in(" keratin hair mask spray "),
+            [true, true, true, false, false]
+        );
+    }
 }

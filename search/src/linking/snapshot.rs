@@ -39,7 +39,7 @@ pub struct MasterSnapshot {
     products: HashMap<String, Product>,
     regions: Vec<String>,
     /// Derived from `products` on first use: see [`MasterSnapshot::product_phrases`].
-    product_phrases: std::sync::OnceLock<Vec<(String, String)>>,
+    product_phrases: std::sync::OnceLock<crate::intent::ProductPhrases>,
 }
 
 /// Returns a customer number without leading zeros, the form used as index key.
@@ -318,13 +318,12 @@ impl MasterSnapshot {
         self.products.values()
     }
 
-    /// Each product with a product line as the phrase of its name (space-padded words, see
-    /// [`crate::intent::product_lines`]) and that line, sorted by product; worked out once
-    /// per snapshot with `phrases` and kept.
+    /// The phrases of the products' names and their lines (see
+    /// [`crate::intent::product_lines`]); worked out once per snapshot with `phrases` and kept.
     pub(crate) fn product_phrases(
         &self,
-        phrases: impl FnOnce(&Self) -> Vec<(String, String)>,
-    ) -> &[(String, String)] {
+        phrases: impl FnOnce(&Self) -> crate::intent::ProductPhrases,
+    ) -> &crate::intent::ProductPhrases {
         self.product_phrases.get_or_init(|| phrases(self))
     }
 
