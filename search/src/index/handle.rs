@@ -137,6 +137,7 @@ impl IndexHandle {
             pending: 0,
             pending_since: None,
             last_change: None,
+            last_commit: Instant::now(),
             seq: applied,
             last_watch: Instant::now(),
         };

@@ -94,6 +94,11 @@ fn writer_on(
     Ok(writer)
 }
 
+/// Least time between two commits made because changes stopped coming
+/// ([`IndexConfig::commit_quiet`](super::IndexConfig)): at most four segments a second when the
+/// feed's steps come just slower than the quiet time.
+const QUIET_COMMITS_APART: Duration = Duration::from_millis(250);
+
 /// Segments of one size level that trigger a merge.
 const MERGE_MIN_SEGMENTS: usize = 4;
 /// Share of deleted documents that makes a segment worth merging on its own (updates delete).
@@ -112,6 +117,8 @@ pub(crate) struct WriterLoop {
     pub pending_since: Option<Instant>,
     /// When the newest uncommitted change was applied.
     pub last_change: Option<Instant>,
+    /// When the writer last committed (or started).
+    pub last_commit: Instant,
     /// The highest sequence applied, committed or not.
     pub seq: i64,
     pub last_watch: Instant,
@@ -163,12 +170,26 @@ impl WriterLoop {
             .config
             .watch_interval
             .saturating_sub(self.last_watch.elapsed());
-        match (self.pending_since, self.last_change) {
-            (Some(oldest), Some(newest)) => watch
+        match (self.pending_since, self.quiet_commit_in()) {
+            (Some(oldest), Some(quiet)) => watch
                 .min(self.config.commit_interval.saturating_sub(oldest.elapsed()))
-                .min(self.config.commit_quiet.saturating_sub(newest.elapsed())),
+                .min(quiet),
             _ => watch,
         }
+    }
+
+    /// How long until pending changes are committed for quiet: once none came for
+    /// `commit_quiet`, and at least [`QUIET_COMMITS_APART`] after the last commit (a feed whose
+    /// steps come slowly still gathers several into a segment). `None` when nothing is
+    /// pending.
+    fn quiet_commit_in(&self) -> Option<Duration> {
+        let newest = self.last_change?;
+        Some(
+            self.config
+                .commit_quiet
+                .saturating_sub(newest.elapsed())
+                .max(QUIET_COMMITS_APART.saturating_sub(self.last_commit.elapsed())),
+        )
     }
 
     /// Whether pending changes are committed now: enough of them, the oldest waited the
@@ -178,9 +199,7 @@ impl WriterLoop {
             || self
                 .pending_since
                 .is_some_and(|oldest| oldest.elapsed() >= self.config.commit_interval)
-            || self
-                .last_change
-                .is_some_and(|newest| newest.elapsed() >= self.config.commit_quiet)
+            || self.quiet_commit_in() == Some(Duration::ZERO)
     }
 
     fn handle(&mut self, command: Command) {
@@ -286,6 +305,7 @@ impl WriterLoop {
         self.pending = 0;
         self.pending_since = None;
         self.last_change = None;
+        self.last_commit = Instant::now();
         Ok(self.seq)
     }
 
