@@ -90,7 +90,7 @@ fn identifiers_are_found_however_they_are_written() {
         "Status order",
         "Waar blijft order 45 0001 2345?",
     );
-    mail.sender_phone = Some("+31235551234".to_owned());
+    mail.sender.phone = Some("+31235551234".to_owned());
     index.apply(vec![(1, Change::Upsert(mail))]).unwrap();
     index.commit().unwrap();
 
@@ -158,7 +158,7 @@ fn filters_narrow_items() {
             ItemStatus::Done
         };
         doc.customer_no = (id <= 2).then(|| CustomerNo::new("0000104321"));
-        doc.queue = Some(QueueId::new(id % 3));
+        doc.queue_id = Some(QueueId::new(id % 3));
         batch.push((id, Change::Upsert(doc)));
     }
     index.apply(batch).unwrap();

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use switchboard_core::item::{Channel, ItemStatus, Language};
+use switchboard_core::item::{Channel, ItemStatus, Language, SenderIdentity};
 use switchboard_core::master::{Contact, Customer, Delivery, Order, OrderLine};
 use switchboard_core::{CustomerNo, DeliveryNo, OrderNo, Sku, WorkItemId};
 use switchboard_search::index::{
@@ -53,13 +53,15 @@ pub fn item(id: i64, language: Option<Language>, subject: &str, text: &str) -> I
             + chrono::Duration::hours(id),
         subject: Some(subject.to_owned()),
         text: text.to_owned(),
-        sender_name: None,
-        sender_email: None,
-        sender_phone: None,
+        sender: SenderIdentity {
+            name: None,
+            email: None,
+            phone: None,
+        },
         attachment_names: Vec::new(),
         customer_no: None,
         order_nos: Vec::new(),
-        queue: None,
+        queue_id: None,
     }
 }
 

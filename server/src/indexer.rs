@@ -24,8 +24,8 @@ use switchboard_core::master::{Delivery, MasterData};
 use switchboard_core::store::Store;
 use switchboard_core::{CoreError, CustomerNo, OrderNo, WorkItemId};
 use switchboard_search::index::{
-    Change, ChangeSource, CustomerDoc, Doc, FeedStep, IndexConfig, IndexHandle, ItemDoc,
-    MasterChange, OrderDoc, feed_once, rebuild_index,
+    Change, ChangeSource, CustomerDoc, Doc, FeedStep, IndexConfig, IndexHandle, MasterChange,
+    OrderDoc, feed_once, rebuild_index,
 };
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -259,7 +259,7 @@ impl Indexer {
                 continue;
             }
             let change = match items.remove(&entry.item_id) {
-                Some(item) => Change::Upsert(ItemDoc::from(&item)),
+                Some(item) => Change::Upsert(item),
                 None => Change::Delete(entry.item_id),
             };
             changes.push((entry.seq, change));
@@ -448,11 +448,8 @@ async fn send_docs(
             return Ok(items);
         };
         after = Some(last.id);
-        for item in &page {
-            sender
-                .send(Doc::Item(ItemDoc::from(item)))
-                .await
-                .map_err(|_| stopped())?;
+        for item in page {
+            sender.send(Doc::Item(item)).await.map_err(|_| stopped())?;
             items += 1;
         }
     }

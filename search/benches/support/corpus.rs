@@ -3,7 +3,7 @@
 //! slots, identifier extraction, stored text for snippets.
 
 use chrono::{TimeZone, Utc};
-use switchboard_core::item::{Channel, ItemStatus, Language};
+use switchboard_core::item::{Channel, ItemStatus, Language, SenderIdentity};
 use switchboard_core::{CustomerNo, QueueId, WorkItemId};
 use switchboard_search::index::ItemDoc;
 
@@ -374,14 +374,16 @@ pub fn gen_item(vocab: &Vocab, rng: &mut Rng, id: i64) -> ItemDoc {
         received_at: Utc.timestamp_opt(received_at, 0).unwrap(),
         subject: Some(subject),
         text: body,
-        sender_name: None,
-        sender_email: Some(sender),
-        sender_phone: None,
+        sender: SenderIdentity {
+            name: None,
+            email: Some(sender),
+            phone: None,
+        },
         attachment_names: Vec::new(),
         customer_no: (customer < 750_000)
             .then(|| CustomerNo::new(format!("{:010}", 100_000 + customer % 20_000))),
         order_nos: Vec::new(),
-        queue: Some(QueueId::new(queue as i64)),
+        queue_id: Some(QueueId::new(queue as i64)),
     }
 }
 

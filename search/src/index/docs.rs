@@ -1,66 +1,13 @@
 //! The documents the index is built from: plain structs made from core types, so the crate
 //! stays free of store I/O. The caller reads records; the index only projects them.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use switchboard_core::feed::IndexableItem;
-use switchboard_core::item::{Channel, ItemStatus, Language};
 use switchboard_core::master::{Customer, Delivery, Order};
-use switchboard_core::{CustomerNo, DeliveryNo, OrderNo, QueueId, Sku, WorkItemId};
+use switchboard_core::{CustomerNo, DeliveryNo, OrderNo, Sku, WorkItemId};
 
-/// What the index keeps of a work item.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ItemDoc {
-    /// The item.
-    pub id: WorkItemId,
-    /// Its channel.
-    pub channel: Channel,
-    /// Its status.
-    pub status: ItemStatus,
-    /// Its language; picks the stemmer.
-    pub language: Option<Language>,
-    /// When it arrived.
-    pub received_at: DateTime<Utc>,
-    /// Subject or title.
-    pub subject: Option<String>,
-    /// Body, OCR text or transcription.
-    pub text: String,
-    /// Sender's display or signature name.
-    pub sender_name: Option<String>,
-    /// Sender's e-mail address.
-    pub sender_email: Option<String>,
-    /// Sender's phone or fax number.
-    pub sender_phone: Option<String>,
-    /// File names of its attachments.
-    pub attachment_names: Vec<String>,
-    /// The applied customer link.
-    pub customer_no: Option<CustomerNo>,
-    /// The applied order links.
-    pub order_nos: Vec<OrderNo>,
-    /// Its queue.
-    pub queue: Option<QueueId>,
-}
-
-impl From<&IndexableItem> for ItemDoc {
-    /// The document of an item as the store reads it for the index.
-    fn from(item: &IndexableItem) -> Self {
-        Self {
-            id: item.id,
-            channel: item.channel,
-            status: item.status,
-            language: item.language,
-            received_at: item.received_at,
-            subject: item.subject.clone(),
-            text: item.text.clone(),
-            sender_name: item.sender.name.clone(),
-            sender_email: item.sender.email.clone(),
-            sender_phone: item.sender.phone.clone(),
-            attachment_names: item.attachment_names.clone(),
-            customer_no: item.customer_no.clone(),
-            order_nos: item.order_nos.clone(),
-            queue: item.queue_id,
-        }
-    }
-}
+/// What the index keeps of a work item: the item as the store reads it for the index.
+pub type ItemDoc = IndexableItem;
 
 /// What the index keeps of a customer.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -54,7 +54,7 @@ impl DocumentBuilder<'_> {
         document.add_text(fields.text, marked(slot, &item.text));
         document.add_text(fields.text_stored, truncate(&item.text, STORED_TEXT_LIMIT));
         document.add_text(fields.slot, slot.suffix());
-        let sender = [&item.sender_name, &item.sender_email, &item.sender_phone];
+        let sender = [&item.sender.name, &item.sender.email, &item.sender.phone];
         for part in sender.into_iter().flatten() {
             document.add_text(fields.sender, part);
         }
@@ -70,10 +70,10 @@ impl DocumentBuilder<'_> {
         for name in &item.attachment_names {
             text_identifiers(name, self.default_region, &mut terms);
         }
-        if let Some(email) = &item.sender_email {
+        if let Some(email) = &item.sender.email {
             terms.extend(email_terms(email));
         }
-        if let Some(phone) = &item.sender_phone {
+        if let Some(phone) = &item.sender.phone {
             terms.extend(phone_term(phone, self.default_region));
         }
         if let Some(customer_no) = &item.customer_no {
@@ -89,7 +89,7 @@ impl DocumentBuilder<'_> {
 
         document.add_text(fields.channel, item.channel.as_str());
         document.add_text(fields.status, item.status.as_str());
-        if let Some(queue) = item.queue {
+        if let Some(queue) = item.queue_id {
             document.add_u64(fields.queue, queue.get().cast_unsigned());
         }
         document.add_i64(fields.date, item.received_at.timestamp());

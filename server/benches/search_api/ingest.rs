@@ -131,7 +131,7 @@ fn new_item(doc: switchboard_search::index::ItemDoc) -> (NewItem, ItemPlacement)
     let item = NewItem {
         subject: doc.subject,
         sender: SenderIdentity {
-            email: doc.sender_email,
+            email: doc.sender.email,
             ..SenderIdentity::default()
         },
         language: doc.language,

@@ -20,7 +20,7 @@ pub const ITEM_SEED: u64 = 1234;
 
 /// The queue of each of the generator's four queue numbers.
 pub fn queue_name(doc: &ItemDoc) -> String {
-    format!("bench-{}", doc.queue.map_or(0, |queue| queue.get()))
+    format!("bench-{}", doc.queue_id.map_or(0, |queue| queue.get()))
 }
 
 /// Writes items `1..=items` as `gen_item` generates them, each with its customer link (three in
@@ -89,14 +89,14 @@ async fn insert_items(
          text, status, queue_id, created_at, updated_at) ",
     );
     insert.push_values(docs, |mut row, doc| {
-        let queue = doc.queue.map(|queue| queue_ids[queue.get() as usize]);
+        let queue = doc.queue_id.map(|queue| queue_ids[queue.get() as usize]);
         row.push_bind(doc.id.get())
             .push_bind(doc.channel.as_str())
             .push_bind(format!("bench:{}", doc.id.get()))
             .push_bind(doc.received_at)
             .push_bind(doc.language.map(|language| language.as_str()))
             .push_bind(doc.subject.clone())
-            .push_bind(doc.sender_email.clone())
+            .push_bind(doc.sender.email.clone())
             .push_bind(doc.text.clone())
             .push_bind(doc.status.as_str())
             .push_bind(queue)
