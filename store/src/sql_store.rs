@@ -922,6 +922,16 @@ macro_rules! impl_store {
                 tx: &mut sqlx::Transaction<'_, $db>,
                 name: &str,
             ) -> switchboard_core::error::CoreResult<i64> {
+                // The queue exists almost always (every batch names its queues): read it
+                // first, and write only for a new one.
+                let known: Option<i64> = sqlx::query_scalar("SELECT id FROM queues WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err($crate::error::db_error)?;
+                if let Some(id) = known {
+                    return Ok(id);
+                }
                 sqlx::query("INSERT INTO queues (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
                     .bind(name)
                     .execute(&mut **tx)
