@@ -6,7 +6,8 @@
 //! that hand-off cost as much CPU as the statement itself (perf on the http bench's item view:
 //! a third of the request's samples in futex wake-ups, parking and task switches). These
 //! connections run the statement right where the page asks for it, as a local file read, and
-//! are lent out one caller at a time. They only read (`query_only`); every write still goes through sqlx's writer.
+//! are lent out one caller at a time. They only read (`query_only`); every write still goes
+//! through sqlx's writer.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -924,7 +924,7 @@ macro_rules! impl_store {
             ) -> switchboard_core::error::CoreResult<i64> {
                 // The queue exists almost always (every batch names its queues): read it
                 // first, and write only for a new one.
-                let known: Option<i64> = sqlx::query_scalar("SELECT id FROM queues WHERE name = $1")
+                let known: Option<i64> = sqlx::query_scalar($crate::sql_store::QUEUE_ID_BY_NAME)
                     .bind(name)
                     .fetch_optional(&mut **tx)
                     .await
@@ -937,7 +937,7 @@ macro_rules! impl_store {
                     .execute(&mut **tx)
                     .await
                     .map_err($crate::error::db_error)?;
-                sqlx::query_scalar("SELECT id FROM queues WHERE name = $1")
+                sqlx::query_scalar($crate::sql_store::QUEUE_ID_BY_NAME)
                     .bind(name)
                     .fetch_one(&mut **tx)
                     .await
@@ -948,3 +948,6 @@ macro_rules! impl_store {
 }
 
 pub(crate) use impl_store;
+
+/// A queue's id by its name ([`impl_store!`]'s `queue_id_for`, before and after creating it).
+pub(crate) const QUEUE_ID_BY_NAME: &str = "SELECT id FROM queues WHERE name = $1";

@@ -1,5 +1,6 @@
-//! The documents the index is built from: plain structs made from core types, so the crate
-//! stays free of store I/O. The caller reads records; the index only projects them.
+//! The documents the index is built from: plain structs made from core types (an item's is
+//! core's `IndexableItem` itself, as the store reads it), so the crate stays free of store I/O.
+//! The caller reads records; the index only projects them.
 
 use chrono::NaiveDate;
 use switchboard_core::feed::IndexableItem;

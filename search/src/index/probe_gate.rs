@@ -18,7 +18,8 @@ use super::analysis::Slot;
 /// Empties the text of every token that cannot match; place it after the lower-caser.
 #[derive(Clone)]
 pub(crate) struct ProbeGate {
-    probes: Arc<[String]>,
+    /// The first letters of the probes, each once.
+    first_letters: Arc<[String]>,
 }
 
 impl ProbeGate {
@@ -33,7 +34,7 @@ impl ProbeGate {
         first_letters.sort_unstable();
         first_letters.dedup();
         Self {
-            probes: first_letters.into(),
+            first_letters: first_letters.into(),
         }
     }
 }
@@ -43,7 +44,7 @@ impl TokenFilter for ProbeGate {
 
     fn transform<T: Tokenizer>(self, tokenizer: T) -> GatedTokenizer<T> {
         GatedTokenizer {
-            probes: self.probes,
+            first_letters: self.first_letters,
             inner: tokenizer,
         }
     }
@@ -51,7 +52,7 @@ impl TokenFilter for ProbeGate {
 
 #[derive(Clone)]
 pub(crate) struct GatedTokenizer<T> {
-    probes: Arc<[String]>,
+    first_letters: Arc<[String]>,
     inner: T,
 }
 
@@ -60,7 +61,7 @@ impl<T: Tokenizer> Tokenizer for GatedTokenizer<T> {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
         GatedStream {
-            probes: &self.probes,
+            first_letters: &self.first_letters,
             folded: String::new(),
             tail: self.inner.token_stream(text),
         }
@@ -68,7 +69,7 @@ impl<T: Tokenizer> Tokenizer for GatedTokenizer<T> {
 }
 
 pub(crate) struct GatedStream<'a, T> {
-    probes: &'a [String],
+    first_letters: &'a [String],
     /// Scratch space for folding a word that is not ASCII.
     folded: String,
     tail: T,
@@ -80,7 +81,7 @@ impl<T: TokenStream> TokenStream for GatedStream<'_, T> {
             return false;
         }
         let token = self.tail.token_mut();
-        if !begins_with_probe(&token.text, self.probes, &mut self.folded) {
+        if !begins_with_probe(&token.text, self.first_letters, &mut self.folded) {
             token.text.clear();
         }
         true
@@ -115,19 +116,19 @@ pub(crate) fn probe(term: &str, slot: Option<Slot>) -> Option<String> {
         .then(|| term[..keep].to_ascii_lowercase())
 }
 
-/// Whether a lower-cased word may match a term whose first letter is one of `probes`: its first
-/// letter folded as the analysers fold is one of them. A letter this crate does not fold to
-/// ASCII passes (tantivy's folding knows more letters), so nothing that could match is gated.
-fn begins_with_probe(word: &str, probes: &[String], folded: &mut String) -> bool {
+/// Whether a lower-cased word may match a term whose first letter is one of `first_letters`: its
+/// first letter folded as the analysers fold is one of them. A letter this crate does not fold
+/// to ASCII passes (tantivy's folding knows more letters), so nothing that could match is gated.
+fn begins_with_probe(word: &str, first_letters: &[String], folded: &mut String) -> bool {
     let Some(first) = word.chars().next() else {
         return false;
     };
     folded.clear();
     crate::fold::push_folded(first, folded);
     !folded.is_ascii()
-        || probes
+        || first_letters
             .iter()
-            .any(|probe| folded.starts_with(probe.as_str()))
+            .any(|letter| folded.starts_with(letter.as_str()))
 }
 
 #[cfg(test)]
@@ -154,7 +155,7 @@ mod tests {
     #[test]
     fn only_words_with_the_first_letter_of_a_term_keep_their_text() {
         let gate = ProbeGate::new(&["bestel".to_owned(), "gross".to_owned(), "bus".to_owned()]);
-        assert_eq!(&*gate.probes, ["b".to_owned(), "g".to_owned()]);
+        assert_eq!(&*gate.first_letters, ["b".to_owned(), "g".to_owned()]);
         let mut folded = String::new();
         for (word, kept) in [
             ("bestellingen", true),
@@ -168,7 +169,7 @@ mod tests {
             ("", false),
         ] {
             assert_eq!(
-                begins_with_probe(word, &gate.probes, &mut folded),
+                begins_with_probe(word, &gate.first_letters, &mut folded),
                 kept,
                 "{word}"
             );
