@@ -77,3 +77,26 @@ async fn the_item_page_reads_a_customers_timeline_newest_first_from_the_customer
         "{plan:#?}"
     );
 }
+
+#[tokio::test]
+async fn the_router_reads_changed_items_by_id_not_the_whole_backlog() {
+    let (store, _folder) = store().await;
+    let ids = (1..=200)
+        .map(|id| id.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let statement = format!(
+        "{} WHERE items.id IN ({ids}) ORDER BY items.id",
+        crate::routing_sql::rows::ROUTING_ITEM_SELECT
+    );
+    let plan = plan(&store, &statement).await;
+    assert!(
+        plan.first()
+            .is_some_and(|step| step.starts_with("SEARCH items USING INTEGER PRIMARY KEY")),
+        "{plan:#?}"
+    );
+    assert!(
+        !plan.iter().any(|step| step.contains("items_status")),
+        "{plan:#?}"
+    );
+}

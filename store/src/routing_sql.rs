@@ -225,8 +225,9 @@ macro_rules! impl_routing_store {
                 .map_err($crate::error::db_error)?;
                 let offers = rows::offers_by_item(offers);
                 let waiting: Vec<rows::WaitingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "{} ORDER BY items.id",
-                    rows::WAITING_SELECT
+                    "{} WHERE {} ORDER BY items.id",
+                    rows::ROUTING_ITEM_SELECT,
+                    rows::WAITING
                 )))
                 .fetch_all(&self.pool)
                 .await
@@ -307,14 +308,14 @@ macro_rules! impl_routing_store {
                     )
                     .await?;
                     let offers = rows::offers_by_item(offers);
-                    let waiting: Vec<rows::WaitingRow> = Self::rows_with_ids(
-                        &format!("{} AND items.id IN (", rows::WAITING_SELECT),
+                    let items: Vec<rows::WaitingRow> = Self::rows_with_ids(
+                        &format!("{} WHERE items.id IN (", rows::ROUTING_ITEM_SELECT),
                         &ids,
                         ") ORDER BY items.id",
                         &self.pool,
                     )
                     .await?;
-                    for row in waiting {
+                    for row in items.into_iter().filter(rows::WaitingRow::is_waiting) {
                         changes.waiting.push(row.into_waiting(&offers)?);
                     }
                 }

@@ -204,10 +204,12 @@ pub(crate) struct WaitingRow {
     preferred_agent: Option<i64>,
 }
 
-/// The waiting items with their preferred agent: the one who had the earlier item of the
+/// Items with their routing state and preferred agent: the one who had the earlier item of the
 /// thread, else the one who holds (or last handled) another item of the item's case. A caller
-/// adds the order, or `AND items.id IN (...)` to read some items only.
-pub(crate) const WAITING_SELECT: &str = "SELECT items.id, items.version, items.status, \
+/// adds `WHERE` [`WAITING`] for every waiting item, or `WHERE items.id IN (...)` for some items,
+/// keeping the waiting ones ([`WaitingRow::is_waiting`]): with the status beside the ids SQLite
+/// sought every waiting item in the status index and a round cost the backlog.
+pub(crate) const ROUTING_ITEM_SELECT: &str = "SELECT items.id, items.version, items.status, \
      items.channel, items.received_at, items.sla_due_at, items.sla_at_risk_at, items.queue_id, \
      items.priority, \
      items.required_skills, items.route, items.rule_set_version, items.route_locked, \
@@ -221,9 +223,20 @@ pub(crate) const WAITING_SELECT: &str = "SELECT items.id, items.version, items.s
        AND other.assigned_user_id IS NOT NULL \
        ORDER BY CASE WHEN other.status IN ('assigned', 'waiting') THEN 0 ELSE 1 END, \
        other.updated_at DESC, other.id DESC LIMIT 1)) AS preferred_agent \
-     FROM items WHERE items.status IN ('queued', 'offered')";
+     FROM items";
+
+/// The condition on items that are waiting for an agent.
+pub(crate) const WAITING: &str = "items.status IN ('queued', 'offered')";
 
 impl WaitingRow {
+    /// Whether the item is waiting for an agent (what [`WAITING`] selects).
+    pub(crate) fn is_waiting(&self) -> bool {
+        use switchboard_core::item::ItemStatus;
+        [ItemStatus::Queued, ItemStatus::Offered]
+            .iter()
+            .any(|status| status.as_str() == self.status)
+    }
+
     pub(crate) fn into_waiting(
         self,
         offers: &std::collections::HashMap<i64, OpenOffer>,
