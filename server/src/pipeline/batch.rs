@@ -1,8 +1,8 @@
 //! Batched intake: the inputs a source hands over at once (an IMAP fetch, a folder scan, a CLI
 //! chunk) are landed in one transaction, parsed on every core, and persisted a chunk per
-//! transaction (a reply to an item of its own chunk joins that item's thread in the same
-//! transaction); the router is woken once per batch, and the search index follows the change
-//! feed in its own batches.
+//! transaction — or several, when they were parsed by the time the first could be written (a
+//! reply to an item of the same transaction joins that item's thread there); the router is woken
+//! once per batch, and the search index follows the change feed in its own batches.
 //!
 //! Exactly-once is the single path's: every input is landed (durable) before anything else, each
 //! item is written with its input's claim in the same transaction, and the source acknowledges
@@ -255,9 +255,9 @@ impl Pipeline {
 
     /// Parses and places the inputs on the blocking pool in one chunk per core (at most
     /// [`MAX_PARSE_CHUNK`] inputs each), as many chunks at a time as there are cores, and
-    /// persists each chunk in order as soon as it is parsed and the batch's `turn` has begun:
-    /// the database writes of one chunk overlap the parsing of the next ones, and of the next
-    /// batch's.
+    /// persists each chunk in order as soon as it is parsed and the batch's `turn` has begun,
+    /// together with the chunks after it that are parsed by then: the database writes of one
+    /// chunk overlap the parsing of the next ones, and of the next batch's.
     async fn parse_and_persist(
         &self,
         fresh: Vec<Fresh>,
@@ -281,14 +281,37 @@ impl Pipeline {
             // The next chunk parses while this one is written.
             spawn_up_to_lanes(&mut in_flight);
             turn.begin().await;
-            match parsed {
-                Ok(parsed) => self.persist_all(parsed, &mut unwritten, outcomes).await,
-                // Parser panics are caught inside the parsers; a lost task leaves its inputs
-                // landed (without outcome, so the source keeps them), and they are processed
-                // again at the next start.
-                Err(error) => tracing::error!(%error, "parser task failed"),
+            self.persist_parsed(parsed, &mut unwritten, outcomes).await;
+            // Chunks parsed while this one waited for its turn join its transaction: fewer
+            // transactions and statements per item, and no chunk waits for one.
+            while in_flight
+                .front()
+                .is_some_and(tokio::task::JoinHandle::is_finished)
+            {
+                let Some(ready) = in_flight.pop_front() else {
+                    break;
+                };
+                let parsed = ready.await;
+                spawn_up_to_lanes(&mut in_flight);
+                self.persist_parsed(parsed, &mut unwritten, outcomes).await;
             }
             self.write(&mut unwritten, outcomes).await;
+        }
+    }
+
+    /// Adds a parsed chunk to `unwritten` ([`Pipeline::persist_all`]).
+    async fn persist_parsed(
+        &self,
+        parsed: Result<Vec<ParsedInput>, tokio::task::JoinError>,
+        unwritten: &mut Unwritten,
+        outcomes: &mut [Option<Outcome>],
+    ) {
+        match parsed {
+            Ok(parsed) => self.persist_all(parsed, unwritten, outcomes).await,
+            // Parser panics are caught inside the parsers; a lost task leaves its inputs
+            // landed (without outcome, so the source keeps them), and they are processed
+            // again at the next start.
+            Err(error) => tracing::error!(%error, "parser task failed"),
         }
     }
 
