@@ -281,9 +281,9 @@ impl Pipeline {
             // The next chunk parses while this one is written.
             spawn_up_to_lanes(&mut in_flight);
             turn.begin().await;
-            self.persist_parsed(parsed, &mut unwritten, outcomes).await;
-            // Chunks parsed while this one waited for its turn join its transaction: fewer
+            // Chunks parsed while this one waited for its turn join it: fewer reads,
             // transactions and statements per item, and no chunk waits for one.
+            let mut chunks = vec![parsed];
             while in_flight
                 .front()
                 .is_some_and(tokio::task::JoinHandle::is_finished)
@@ -291,27 +291,23 @@ impl Pipeline {
                 let Some(ready) = in_flight.pop_front() else {
                     break;
                 };
-                let parsed = ready.await;
+                chunks.push(ready.await);
                 spawn_up_to_lanes(&mut in_flight);
-                self.persist_parsed(parsed, &mut unwritten, outcomes).await;
             }
+            let parsed = chunks
+                .into_iter()
+                .filter_map(|chunk| {
+                    // Parser panics are caught inside the parsers; a lost task leaves its
+                    // inputs landed (without outcome, so the source keeps them), and they are
+                    // processed again at the next start.
+                    chunk
+                        .inspect_err(|error| tracing::error!(%error, "parser task failed"))
+                        .ok()
+                })
+                .flatten()
+                .collect();
+            self.persist_all(parsed, &mut unwritten, outcomes).await;
             self.write(&mut unwritten, outcomes).await;
-        }
-    }
-
-    /// Adds a parsed chunk to `unwritten` ([`Pipeline::persist_all`]).
-    async fn persist_parsed(
-        &self,
-        parsed: Result<Vec<ParsedInput>, tokio::task::JoinError>,
-        unwritten: &mut Unwritten,
-        outcomes: &mut [Option<Outcome>],
-    ) {
-        match parsed {
-            Ok(parsed) => self.persist_all(parsed, unwritten, outcomes).await,
-            // Parser panics are caught inside the parsers; a lost task leaves its inputs
-            // landed (without outcome, so the source keeps them), and they are processed
-            // again at the next start.
-            Err(error) => tracing::error!(%error, "parser task failed"),
         }
     }
 
@@ -358,9 +354,9 @@ impl Pipeline {
         })
     }
 
-    /// Threads, links and places every parsed input of a chunk and adds it to `unwritten`: one
-    /// read finds the stored parents of all its replies, and a reply to an item of the chunk
-    /// joins it when both are written.
+    /// Threads, links and places parsed inputs (the chunks written together) and adds them to
+    /// `unwritten`: one read finds the stored parents of all their replies, and a reply to an
+    /// item among them joins it when both are written.
     async fn persist_all(
         &self,
         parsed: Vec<ParsedInput>,
