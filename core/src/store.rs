@@ -42,12 +42,19 @@ pub struct ItemPlacement {
 }
 
 /// A route planned for an item, as the router stores it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct PlannedRoute {
-    /// The plan (queue, priority, steps), as the router's `RoutePlan` serialises it.
-    pub plan: serde_json::Value,
+    /// The plan (queue, priority, steps) as the router's `RoutePlan` serialises it: JSON text,
+    /// written as it is.
+    pub plan: Box<serde_json::value::RawValue>,
     /// The version of the rule set that planned it (0: the built-in set).
     pub rule_set_version: i64,
+}
+
+impl PartialEq for PlannedRoute {
+    fn eq(&self, other: &Self) -> bool {
+        self.plan.get() == other.plan.get() && self.rule_set_version == other.rule_set_version
+    }
 }
 
 /// The item made from a landed input, to persist with [`Store::complete_inbounds`].

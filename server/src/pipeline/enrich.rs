@@ -205,7 +205,7 @@ impl Enricher {
         };
         // A plan that cannot be written down is left to the router to plan again.
         let planned = (!is_noise)
-            .then(|| serde_json::to_value(&route).ok())
+            .then(|| serde_json::value::to_raw_value(&route).ok())
             .flatten()
             .map(|plan| PlannedRoute {
                 plan,
