@@ -100,3 +100,14 @@ async fn the_router_reads_changed_items_by_id_not_the_whole_backlog() {
         "{plan:#?}"
     );
 }
+
+#[tokio::test]
+async fn the_routers_full_read_takes_open_offers_from_the_open_assignment_index() {
+    let (store, _folder) = store().await;
+    let plan = plan(&store, crate::routing_sql::rows::OPEN_OFFER_SELECT).await;
+    assert!(
+        plan.iter()
+            .any(|step| step.contains("USING INDEX assignments_one_open")),
+        "{plan:#?}"
+    );
+}

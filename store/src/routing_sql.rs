@@ -216,10 +216,7 @@ macro_rules! impl_routing_store {
                     .await
                     .map_err($crate::error::db_error)?;
                 switchboard_core::routing::attach_open_work(&mut agents, rows::open_work(work)?);
-                let offers: Vec<rows::OfferRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "{} ORDER BY id",
-                    rows::OPEN_OFFER_SELECT
-                )))
+                let offers: Vec<rows::OfferRow> = sqlx::query_as(rows::OPEN_OFFER_SELECT)
                 .fetch_all(&self.pool)
                 .await
                 .map_err($crate::error::db_error)?;
@@ -303,7 +300,7 @@ macro_rules! impl_routing_store {
                     let offers: Vec<rows::OfferRow> = Self::rows_with_ids(
                         &format!("{} AND item_id IN (", rows::OPEN_OFFER_SELECT),
                         &ids,
-                        ") ORDER BY id",
+                        ")",
                         &self.pool,
                     )
                     .await?;

@@ -180,7 +180,9 @@ pub(crate) fn open_work(rows: Vec<OpenWorkRow>) -> Result<Vec<(UserId, OpenWork)
 /// A row of an open offer: `(assignment, item, agent, expires_at)`.
 pub(crate) type OfferRow = (i64, i64, i64, Option<DateTime<Utc>>);
 
-/// Open offers; a caller adds `AND item_id IN (...)` to read some items only.
+/// Open offers, in no order (an item has at most one open assignment); a caller adds
+/// `AND item_id IN (...)` to read some items only. Ordered by id, SQLite read every assignment
+/// ever made in id order instead of the open ones from their index.
 pub(crate) const OPEN_OFFER_SELECT: &str = "SELECT id, item_id, user_id, expires_at FROM assignments \
      WHERE kind = 'offer' AND ended_at IS NULL";
 
