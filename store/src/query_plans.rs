@@ -111,3 +111,38 @@ async fn the_routers_full_read_takes_open_offers_from_the_open_assignment_index(
         "{plan:#?}"
     );
 }
+
+#[tokio::test]
+async fn stale_statistics_do_not_make_the_preferred_agent_walk_every_assigned_item() {
+    let folder = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/plans.db", folder.path().display());
+    // Statistics taken while no item had an agent: the assigned-user index looks free to walk,
+    // and SQLite walked it for every waiting item instead of finding the case's items by id.
+    let store = SqliteStore::open(&url).await.unwrap();
+    sqlx::raw_sql(
+        "ANALYZE; DELETE FROM sqlite_stat1; \
+         INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES \
+         ('items', 'items_assigned_user', '0 0'), \
+         ('items', 'items_status_queue', '100000 50000 12500');",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    store.pool().close().await;
+    let store = SqliteStore::open(&url).await.unwrap();
+    let statement = format!(
+        "{} WHERE {} ORDER BY items.id",
+        crate::routing_sql::rows::ROUTING_ITEM_SELECT,
+        crate::routing_sql::rows::WAITING
+    );
+    let plan = plan(&store, &statement).await;
+    assert!(
+        plan.iter()
+            .any(|step| step.contains("SEARCH other USING INTEGER PRIMARY KEY")),
+        "{plan:#?}"
+    );
+    assert!(
+        !plan.iter().any(|step| step.contains("items_assigned_user")),
+        "{plan:#?}"
+    );
+}
