@@ -94,16 +94,18 @@ macro_rules! impl_history_store {
                 &self,
                 slot: chrono::DateTime<chrono::Utc>,
             ) -> switchboard_core::error::CoreResult<u64> {
+                // Counted before the write begins: the count reads every waiting item (all
+                // items on SQLite, which scans), and on SQLite the writer is intake's too.
+                let counted: Vec<(String, i64)> =
+                    sqlx::query_as($crate::history_sql::WAITING_PER_CHANNEL)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err($crate::error::db_error)?;
                 let mut tx = self
                     .writer()
                     .begin()
                     .await
                     .map_err($crate::error::db_error)?;
-                let counted: Vec<(String, i64)> =
-                    sqlx::query_as($crate::history_sql::WAITING_PER_CHANNEL)
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err($crate::error::db_error)?;
                 let mut written = 0;
                 for (channel, waiting) in $crate::history_sql::every_channel(&counted) {
                     written += sqlx::query($crate::history_sql::INSERT_SAMPLE)
