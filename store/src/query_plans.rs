@@ -1,6 +1,7 @@
 //! The plans SQLite makes for statements whose speed depends on its planner choosing the right
-//! index: each once read a whole table (or every open item) and made intake wait. SQLite
-//! chooses without statistics here, as on a new database.
+//! index: each once read a whole table (or every open item, or every assignment) and made
+//! intake or the router wait. SQLite chooses without statistics here, as on a new database,
+//! except where a test gives it the stale statistics that once misled it.
 
 use std::collections::HashMap;
 
