@@ -13,7 +13,8 @@
 //!
 //! `cargo bench -p switchboard-server --bench intake`. `INTAKE_ITEMS` sets the message count,
 //! `INTAKE_LATENCY_SECONDS` the length of the steady run (0 leaves it out), `INTAKE_VARIANTS`
-//! the variants run (comma-separated labels, e.g. `idle`; all by default), `FLOOR_BIN` the floor
+//! the variants run (comma-separated labels, e.g. `idle`; all by default), `INTAKE_SOURCE_CHUNK`
+//! the messages handed over at once (200; the IMAP source hands over 8), `FLOOR_BIN` the floor
 //! binary (default `/work/target-floor/release/floor`; built from `../shared/floor` with
 //! `cargo build --release`). `INTAKE_TRACE=1 RUST_LOG=sqlx::query=debug` logs every statement
 //! with its time to stderr, to add up where the database's time goes.
@@ -46,7 +47,8 @@ use self::support::{floor_median, floor_output, load_line};
 mod support;
 
 const DEFAULT_ITEMS: usize = 10_000;
-/// Messages a source hands over at once (an IMAP fetch, a folder scan, a CLI chunk).
+/// Messages a source hands over at once (a folder scan, a CLI chunk; `INTAKE_SOURCE_CHUNK`
+/// changes it, e.g. to the IMAP source's 8).
 const SOURCE_CHUNK: usize = 200;
 const LATENCY_RATE_PER_SECOND: u64 = 50;
 const DEFAULT_LATENCY_SECONDS: u64 = 20;
@@ -335,12 +337,13 @@ fn message_id(text: &str) -> Option<String> {
 /// Hands `inputs` to the pipeline the way batch sources do: a chunk at a time, the next one
 /// handed over while the one before it is written.
 async fn ingest_all(pipeline: &Pipeline, inputs: Vec<RawInput>) -> usize {
+    let source_chunk = env_number("INTAKE_SOURCE_CHUNK", SOURCE_CHUNK as u64).max(1) as usize;
     let mut inputs = inputs.into_iter().peekable();
     let chunks = std::iter::from_fn(|| {
         inputs.peek().is_some().then(|| {
             inputs
                 .by_ref()
-                .take(SOURCE_CHUNK)
+                .take(source_chunk)
                 .collect::<Vec<RawInput>>()
         })
     });
