@@ -217,9 +217,9 @@ macro_rules! impl_routing_store {
                     .map_err($crate::error::db_error)?;
                 switchboard_core::routing::attach_open_work(&mut agents, rows::open_work(work)?);
                 let offers: Vec<rows::OfferRow> = sqlx::query_as(rows::OPEN_OFFER_SELECT)
-                .fetch_all(&self.pool)
-                .await
-                .map_err($crate::error::db_error)?;
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::error::db_error)?;
                 let offers = rows::offers_by_item(offers);
                 let waiting: Vec<rows::WaitingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "{} WHERE {} ORDER BY items.id",

@@ -284,13 +284,7 @@ impl Pipeline {
             // Chunks parsed while this one waited for its turn join it: fewer reads,
             // transactions and statements per item, and no chunk waits for one.
             let mut chunks = vec![parsed];
-            while in_flight
-                .front()
-                .is_some_and(tokio::task::JoinHandle::is_finished)
-            {
-                let Some(ready) = in_flight.pop_front() else {
-                    break;
-                };
+            while let Some(ready) = in_flight.pop_front_if(|chunk| chunk.is_finished()) {
                 chunks.push(ready.await);
                 spawn_up_to_lanes(&mut in_flight);
             }
