@@ -150,6 +150,73 @@ async fn inputs_landed_before_a_crash_are_processed_from_their_row_or_blob_file(
     }
 }
 
+/// An e-mail landed before a crash and handed over again in a batch (before the restart's
+/// recovery) becomes its item with the first landing's arrival time and source, although the
+/// batch parses its e-mails before they land.
+#[tokio::test]
+async fn an_input_landed_before_is_processed_with_its_first_arrival_when_batched_again() {
+    let folder = tempfile::tempdir().unwrap();
+    for (label, store, _) in stores(folder.path()).await {
+        let data = folder.path().join(&label);
+        let (pipeline, _) = pipeline(&store, &data).await;
+        // Without a Date header, an e-mail's item is dated by its arrival.
+        let undated = |name: &str| {
+            String::from_utf8(message(name, 1_000))
+                .unwrap()
+                .replace("Date: Fri, 04 Dec 2026 10:00:00 +0100\r\n", "")
+                .into_bytes()
+        };
+        let earlier = undated("landed-earlier");
+        let keys = landing::keys(Channel::Email, &earlier);
+        let first_arrival = chrono::Utc::now() - chrono::Duration::hours(3);
+        store
+            .land_batch(&[NewInbound {
+                channel: Channel::Email,
+                source: "first-delivery.eml".into(),
+                idem_key: keys.idem_key,
+                fingerprint: keys.fingerprint,
+                blob: BlobStore::address_of(&earlier),
+                raw: Some(earlier.clone()),
+                size: i64::try_from(earlier.len()).unwrap(),
+                received_at: first_arrival,
+            }])
+            .await
+            .unwrap();
+
+        let inputs = vec![
+            RawInput {
+                source: "second-delivery.eml".into(),
+                raw: earlier,
+            },
+            RawInput {
+                source: "new.eml".into(),
+                raw: undated("arrives-now"),
+            },
+        ];
+        let outcomes = pipeline.ingest_batch(Channel::Email, inputs).await;
+        let items: Vec<_> = outcomes
+            .iter()
+            .map(|outcome| outcome.as_ref().unwrap().item().unwrap())
+            .collect();
+        assert_eq!(store.count_items().await.unwrap(), 2, "{label}");
+        let again = store.item(items[0]).await.unwrap().unwrap();
+        assert_eq!(again.source, "first-delivery.eml", "{label}");
+        assert!(
+            (again.received_at - first_arrival).num_seconds().abs() <= 1,
+            "{label}: {} against {first_arrival}",
+            again.received_at
+        );
+        let new = store.item(items[1]).await.unwrap().unwrap();
+        assert_eq!(new.source, "new.eml", "{label}");
+        assert!(
+            new.received_at > first_arrival + chrono::Duration::hours(2),
+            "{label}"
+        );
+        // Nothing is left for the restart's recovery.
+        assert_eq!(pipeline.recover().await.unwrap(), 0, "{label}");
+    }
+}
+
 /// An e-mail with a text attachment of `attachment_bytes` (7bit, so its bytes are as written).
 fn with_attachment(name: &str, attachment_bytes: usize) -> (Vec<u8>, Vec<u8>) {
     let line = "artikel 100234 aantal 12 prijs 4,50\r\n";

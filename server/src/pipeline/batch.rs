@@ -9,26 +9,33 @@
 //! an input only after its outcome is returned. A crash mid-batch leaves landed inputs for
 //! [`Pipeline::recover`]; a re-delivered input finds its landing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use switchboard_core::inbound::{INLINE_RAW_MAX, Inbound, InboundState, NewInbound};
 use switchboard_core::item::{Channel, NewItem, NoiseKind};
 use switchboard_core::store::{InboundCompletion, ItemPlacement};
 use switchboard_core::{CoreError, InboundId};
 use switchboard_store::BlobStore;
 
+use super::enrich::Enricher;
 use super::enrich::{Analysis, Parent, ThreadContext};
-use super::parse::{self, ParseFailure, Parsed};
+use super::parse::{self, ParseFailure, Parsed, ParserSettings};
 use super::threading::{StoredParents, UnwrittenParent};
 use super::write_order::Turn;
 use super::{IngestOutcome, Landing, Pipeline, RawInput, failed_intake, landing};
 
 type Outcome = Result<IngestOutcome, CoreError>;
 
-/// A landed input waiting to be parsed: its position in the batch, its row and its bytes.
-type Fresh = (usize, Inbound, Arc<Vec<u8>>);
+/// An e-mail waiting to be parsed, with what parsing needs of its landing row (known before
+/// the row is written): its position in the batch, source, arrival time and bytes.
+struct Unparsed {
+    index: usize,
+    source: String,
+    received_at: DateTime<Utc>,
+    raw: Arc<Vec<u8>>,
+}
 
 /// Most inputs parsed (and then written) together. A batch is split into one chunk per core
 /// up to this size, so each write carries as many items as it can (a fifth less CPU per
@@ -39,7 +46,6 @@ const MAX_PARSE_CHUNK: usize = 128;
 /// too, a reply only once its thread is read.
 struct ParsedInput {
     index: usize,
-    inbound: Inbound,
     raw: Arc<Vec<u8>>,
     parsed: Result<(Parsed, Readiness), ParseFailure>,
 }
@@ -114,6 +120,92 @@ fn is_inline(raw: &[u8]) -> bool {
     raw.len() <= INLINE_RAW_MAX
 }
 
+/// The parsing of a batch's e-mails on the blocking pool: one chunk per core (at most
+/// [`MAX_PARSE_CHUNK`] inputs each), as many chunks at a time as there are cores, in order.
+struct ParseLanes {
+    parsers: Arc<ParserSettings>,
+    enricher: Arc<Enricher>,
+    waiting: std::iter::Peekable<std::vec::IntoIter<Unparsed>>,
+    chunk_size: usize,
+    lanes: usize,
+    /// Positions in the batch of the inputs being parsed or waiting.
+    indexes: std::collections::HashSet<usize>,
+    in_flight: VecDeque<tokio::task::JoinHandle<Vec<ParsedInput>>>,
+}
+
+impl ParseLanes {
+    /// Starts parsing `unparsed` with the pipeline's parsers.
+    fn start(pipeline: &Pipeline, unparsed: Vec<Unparsed>) -> Self {
+        let lanes = std::thread::available_parallelism().map_or(1, usize::from);
+        let mut started = Self {
+            parsers: Arc::clone(&pipeline.parsers),
+            enricher: Arc::clone(&pipeline.enricher),
+            chunk_size: unparsed.len().div_ceil(lanes).clamp(1, MAX_PARSE_CHUNK),
+            lanes,
+            indexes: unparsed.iter().map(|input| input.index).collect(),
+            waiting: unparsed.into_iter().peekable(),
+            in_flight: VecDeque::new(),
+        };
+        started.refill();
+        started
+    }
+
+    /// Whether the input at `index` is parsed here.
+    fn has(&self, index: usize) -> bool {
+        self.indexes.contains(&index)
+    }
+
+    /// Spawns chunks until as many are in flight as there are cores.
+    fn refill(&mut self) {
+        while self.in_flight.len() < self.lanes && self.waiting.peek().is_some() {
+            let chunk: Vec<Unparsed> = self.waiting.by_ref().take(self.chunk_size).collect();
+            self.in_flight.push_back(self.spawn(chunk));
+        }
+    }
+
+    /// Parses and analyses a chunk on the blocking pool, keeping its order, and places the
+    /// items that reply to nothing there too.
+    fn spawn(&self, chunk: Vec<Unparsed>) -> tokio::task::JoinHandle<Vec<ParsedInput>> {
+        let parsers = Arc::clone(&self.parsers);
+        let enricher = Arc::clone(&self.enricher);
+        tokio::task::spawn_blocking(move || {
+            chunk
+                .into_iter()
+                .map(|input| {
+                    let parsed = parse::parse(
+                        Channel::Email,
+                        &input.raw,
+                        &input.source,
+                        input.received_at,
+                        &parsers,
+                        None,
+                    );
+                    let parsed = parsed.map(|parsed| {
+                        let analysis = enricher.analyse(&parsed.item);
+                        let readiness =
+                            if parsed.reply_ids.is_empty() && parsed.token_item.is_none() {
+                                Readiness::Placed(enricher.place(
+                                    &parsed.item,
+                                    analysis,
+                                    &ThreadContext::default(),
+                                    input.received_at,
+                                ))
+                            } else {
+                                Readiness::Analysed(analysis)
+                            };
+                        (parsed, readiness)
+                    });
+                    ParsedInput {
+                        index: input.index,
+                        raw: input.raw,
+                        parsed,
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+    }
+}
+
 impl Pipeline {
     /// Lands and processes the inputs a source hands over at once (an IMAP fetch, a folder
     /// scan), in order; one outcome per input, with the meaning of [`Pipeline::ingest_raw`]'s:
@@ -144,16 +236,42 @@ impl Pipeline {
         if count == 0 {
             return Vec::new();
         }
-        let landed = match self.land_batch(channel, inputs).await {
+        let (rows, raws) = match self.prepare_landing(channel, inputs).await {
+            Ok(prepared) => prepared,
+            Err(error) => return vec![Err(error); count],
+        };
+        // E-mails parse while they land: parsing needs nothing the landing decides, and the
+        // landing may wait behind the write of the batch before. Documents take the OCR pool
+        // and voicemails may fetch a recording: those keep the one-by-one path.
+        let unparsed = if channel == Channel::Email {
+            rows.iter()
+                .zip(&raws)
+                .enumerate()
+                .filter(|(_, (_, raw))| !parse::needs_ocr(channel, raw))
+                .map(|(index, (row, raw))| Unparsed {
+                    index,
+                    source: row.source.clone(),
+                    received_at: row.received_at,
+                    raw: Arc::clone(raw),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let lanes = ParseLanes::start(self, unparsed);
+        let landed = match self.store.land_batch(&rows).await {
             Ok(landed) => landed,
             Err(error) => return vec![Err(error); count],
         };
         let mut outcomes: Vec<Option<Outcome>> = vec![None; count];
         let mut first_of: HashMap<InboundId, usize> = HashMap::new();
         let mut repeated = Vec::new();
-        let (mut batched, mut single) = (Vec::new(), Vec::new());
-        for (index, landing) in landed.into_iter().enumerate() {
-            match landing {
+        let mut single = Vec::new();
+        // The landing rows of the inputs whose parse is under way, by position.
+        let mut batched: Vec<Option<Inbound>> = vec![None; count];
+        for (index, (landing, raw)) in landed.into_iter().zip(raws).enumerate() {
+            let is_new = landing.is_new;
+            match Landing::of(landing, raw) {
                 Landing::Duplicate(item) => {
                     outcomes[index] = Some(Ok(IngestOutcome::Duplicate { item }));
                 }
@@ -163,10 +281,10 @@ impl Pipeline {
                         continue;
                     }
                     first_of.insert(inbound.id, index);
-                    // Documents take the OCR pool and voicemails may fetch a recording: those
-                    // keep the one-by-one path.
-                    if inbound.channel == Channel::Email && !parse::needs_ocr(channel, &raw) {
-                        batched.push((index, inbound, raw));
+                    // An input landed before (and not finished) has its own arrival time and
+                    // source: it is parsed again with them.
+                    if is_new && lanes.has(index) {
+                        batched[index] = Some(inbound);
                     } else {
                         single.push((index, inbound, raw));
                     }
@@ -176,7 +294,8 @@ impl Pipeline {
         for (index, inbound, raw) in single {
             outcomes[index] = Some(self.process(&inbound, raw).await);
         }
-        self.parse_and_persist(batched, turn, &mut outcomes).await;
+        self.parse_and_persist(lanes, batched, turn, &mut outcomes)
+            .await;
         for (index, first) in repeated {
             // The same input twice in one batch: the second is a duplicate of the first.
             outcomes[index] = Some(match &outcomes[first] {
@@ -206,6 +325,22 @@ impl Pipeline {
         channel: Channel,
         inputs: Vec<RawInput>,
     ) -> Result<Vec<Landing>, CoreError> {
+        let (rows, raws) = self.prepare_landing(channel, inputs).await?;
+        let landings = self.store.land_batch(&rows).await?;
+        Ok(landings
+            .into_iter()
+            .zip(raws)
+            .map(|(landing, raw)| Landing::of(landing, raw))
+            .collect())
+    }
+
+    /// The landing rows of inputs, with their bytes; the bytes of inputs larger than
+    /// [`INLINE_RAW_MAX`] are put in the blob store (one durability barrier for all).
+    async fn prepare_landing(
+        &self,
+        channel: Channel,
+        inputs: Vec<RawInput>,
+    ) -> Result<(Vec<NewInbound>, Vec<Arc<Vec<u8>>>), CoreError> {
         if !parse::supports(channel) {
             return Err(CoreError::BadInput(format!(
                 "the {channel} channel cannot be ingested by this build"
@@ -241,52 +376,32 @@ impl Pipeline {
         })
         .await
         .map_err(|error| CoreError::Internal(format!("blob task failed: {error}")))??;
-        let (rows, raws): (Vec<NewInbound>, Vec<Arc<Vec<u8>>>) = prepared.into_iter().unzip();
-        let landings = self.store.land_batch(&rows).await?;
-        Ok(landings
-            .into_iter()
-            .zip(raws)
-            .map(|(landing, raw)| match landing.inbound.item_id {
-                Some(item) => Landing::Duplicate(item),
-                None => Landing::New(landing.inbound, raw),
-            })
-            .collect())
+        Ok(prepared.into_iter().unzip())
     }
 
-    /// Parses and places the inputs on the blocking pool in one chunk per core (at most
-    /// [`MAX_PARSE_CHUNK`] inputs each), as many chunks at a time as there are cores, and
-    /// persists each chunk in order as soon as it is parsed and the batch's `turn` has begun,
-    /// together with the chunks after it that are parsed by then: the database writes of one
-    /// chunk overlap the parsing of the next ones, and of the next batch's.
+    /// Persists each chunk `lanes` parses in order, as soon as it is parsed and the batch's
+    /// `turn` has begun, together with the chunks after it that are parsed by then: the
+    /// database writes of one chunk overlap the parsing of the next ones, and of the next
+    /// batch's. Only inputs with a landing row in `landed` are persisted.
     async fn parse_and_persist(
         &self,
-        fresh: Vec<Fresh>,
+        mut lanes: ParseLanes,
+        mut landed: Vec<Option<Inbound>>,
         mut turn: Turn,
         outcomes: &mut [Option<Outcome>],
     ) {
-        let lanes = std::thread::available_parallelism().map_or(1, usize::from);
-        let chunk_size = fresh.len().div_ceil(lanes).clamp(1, MAX_PARSE_CHUNK);
-        let mut fresh = fresh.into_iter().peekable();
-        let mut in_flight = std::collections::VecDeque::new();
         let mut unwritten = Unwritten::default();
-        let mut spawn_up_to_lanes = |in_flight: &mut std::collections::VecDeque<_>| {
-            while in_flight.len() < lanes && fresh.peek().is_some() {
-                let chunk: Vec<Fresh> = fresh.by_ref().take(chunk_size).collect();
-                in_flight.push_back(self.spawn_parse(chunk));
-            }
-        };
-        spawn_up_to_lanes(&mut in_flight);
-        while let Some(next) = in_flight.pop_front() {
+        while let Some(next) = lanes.in_flight.pop_front() {
             let parsed = next.await;
             // The next chunk parses while this one is written.
-            spawn_up_to_lanes(&mut in_flight);
+            lanes.refill();
             turn.begin().await;
             // Chunks parsed while this one waited for its turn join it: fewer reads,
             // transactions and statements per item, and no chunk waits for one.
             let mut chunks = vec![parsed];
-            while let Some(ready) = in_flight.pop_front_if(|chunk| chunk.is_finished()) {
+            while let Some(ready) = lanes.in_flight.pop_front_if(|chunk| chunk.is_finished()) {
                 chunks.push(ready.await);
-                spawn_up_to_lanes(&mut in_flight);
+                lanes.refill();
             }
             let parsed = chunks
                 .into_iter()
@@ -299,53 +414,11 @@ impl Pipeline {
                         .ok()
                 })
                 .flatten()
+                .filter_map(|input| Some((landed[input.index].take()?, input)))
                 .collect();
             self.persist_all(parsed, &mut unwritten, outcomes).await;
             self.write(&mut unwritten, outcomes).await;
         }
-    }
-
-    /// Parses and analyses a chunk on the blocking pool, keeping its order, and places the items
-    /// that reply to nothing there too.
-    fn spawn_parse(&self, chunk: Vec<Fresh>) -> tokio::task::JoinHandle<Vec<ParsedInput>> {
-        let parsers = Arc::clone(&self.parsers);
-        let enricher = Arc::clone(&self.enricher);
-        tokio::task::spawn_blocking(move || {
-            chunk
-                .into_iter()
-                .map(|(index, inbound, raw)| {
-                    let parsed = parse::parse(
-                        inbound.channel,
-                        &raw,
-                        &inbound.source,
-                        inbound.received_at,
-                        &parsers,
-                        None,
-                    );
-                    let parsed = parsed.map(|parsed| {
-                        let analysis = enricher.analyse(&parsed.item);
-                        let readiness =
-                            if parsed.reply_ids.is_empty() && parsed.token_item.is_none() {
-                                Readiness::Placed(enricher.place(
-                                    &parsed.item,
-                                    analysis,
-                                    &ThreadContext::default(),
-                                    inbound.received_at,
-                                ))
-                            } else {
-                                Readiness::Analysed(analysis)
-                            };
-                        (parsed, readiness)
-                    });
-                    ParsedInput {
-                        index,
-                        inbound,
-                        raw,
-                        parsed,
-                    }
-                })
-                .collect::<Vec<_>>()
-        })
     }
 
     /// Threads, links and places parsed inputs (the chunks written together) and adds them to
@@ -353,7 +426,7 @@ impl Pipeline {
     /// item among them joins it when both are written.
     async fn persist_all(
         &self,
-        parsed: Vec<ParsedInput>,
+        parsed: Vec<(Inbound, ParsedInput)>,
         unwritten: &mut Unwritten,
         outcomes: &mut [Option<Outcome>],
     ) {
@@ -361,7 +434,7 @@ impl Pipeline {
         // item to store its own below, so it costs only that item's outcome.
         let attachments = parsed
             .iter()
-            .filter_map(|input| input.parsed.as_ref().ok())
+            .filter_map(|(_, input)| input.parsed.as_ref().ok())
             .flat_map(|(parsed, _)| &parsed.item.attachments);
         let attachments_stored = match self.store_attachment_bytes(attachments).await {
             Ok(()) => true,
@@ -372,7 +445,7 @@ impl Pipeline {
         };
         let replies: Vec<&Parsed> = parsed
             .iter()
-            .filter_map(|input| match &input.parsed {
+            .filter_map(|(_, input)| match &input.parsed {
                 Ok((parsed, Readiness::Analysed(_))) => Some(parsed),
                 _ => None,
             })
@@ -382,7 +455,7 @@ impl Pipeline {
         } else {
             self.stored_parents(&replies).await
         };
-        for input in parsed {
+        for (inbound, input) in parsed {
             let thread = match (&stored, &input.parsed) {
                 (Ok(stored), Ok((parsed, Readiness::Analysed(_)))) => {
                     Ok(stored.thread_of(parsed, |id| unwritten.parent(id)))
@@ -390,8 +463,15 @@ impl Pipeline {
                 (Ok(_), _) => Ok(ThreadContext::default()),
                 (Err(error), _) => Err(error.clone()),
             };
-            self.persist_one(input, thread, attachments_stored, unwritten, outcomes)
-                .await;
+            self.persist_one(
+                inbound,
+                input,
+                thread,
+                attachments_stored,
+                unwritten,
+                outcomes,
+            )
+            .await;
         }
     }
 
@@ -399,18 +479,14 @@ impl Pipeline {
     /// `unwritten`.
     async fn persist_one(
         &self,
+        inbound: Inbound,
         input: ParsedInput,
         thread: Result<ThreadContext, CoreError>,
         attachments_stored: bool,
         unwritten: &mut Unwritten,
         outcomes: &mut [Option<Outcome>],
     ) {
-        let ParsedInput {
-            index,
-            inbound,
-            raw,
-            parsed,
-        } = input;
+        let ParsedInput { index, raw, parsed } = input;
         let pending = match parsed {
             Ok((parsed, readiness)) => {
                 let noise = parsed.item.noise;

@@ -434,6 +434,16 @@ enum Landing {
     Duplicate(switchboard_core::WorkItemId),
 }
 
+impl Landing {
+    /// What the store's landing of the input `raw` means for processing it.
+    fn of(landing: switchboard_core::inbound::Landing, raw: Arc<Vec<u8>>) -> Self {
+        match landing.inbound.item_id {
+            Some(item) => Self::Duplicate(item),
+            None => Self::New(landing.inbound, raw),
+        }
+    }
+}
+
 /// The active routing rule set with its version, if an admin activated one; the default set
 /// applies otherwise.
 async fn active_rules(store: &dyn Store) -> anyhow::Result<Option<(i64, ValidRuleSet)>> {
