@@ -14,9 +14,9 @@
 //! `cargo bench -p switchboard-server --bench intake`. `INTAKE_ITEMS` sets the message count,
 //! `INTAKE_LATENCY_SECONDS` the length of the steady run (0 leaves it out), `INTAKE_VARIANTS`
 //! the variants run (comma-separated labels, e.g. `idle`; all by default), `INTAKE_SOURCE_CHUNK`
-//! the messages handed over at once (200; the IMAP source hands over 8), `FLOOR_BIN` the floor
-//! binary (default `/work/target-floor/release/floor`; built from `../shared/floor` with
-//! `cargo build --release`). `INTAKE_TRACE=1 RUST_LOG=sqlx::query=debug` logs every statement
+//! the messages handed over at once (200; the IMAP source hands over its `fetch_batch`, 50),
+//! `FLOOR_BIN` the floor binary (default `/work/target-floor/release/floor`; built from
+//! `../shared/floor` with `cargo build --release`). `INTAKE_TRACE=1 RUST_LOG=sqlx::query=debug` logs every statement
 //! with its time to stderr, to add up where the database's time goes.
 //!
 //! Throughput on a shared 2-core machine drifts by a quarter between runs of the same binary;
@@ -48,7 +48,7 @@ mod support;
 
 const DEFAULT_ITEMS: usize = 10_000;
 /// Messages a source hands over at once (a folder scan, a CLI chunk; `INTAKE_SOURCE_CHUNK`
-/// changes it, e.g. to the IMAP source's 8).
+/// changes it, e.g. to the IMAP source's default 50).
 const SOURCE_CHUNK: usize = 200;
 const LATENCY_RATE_PER_SECOND: u64 = 50;
 const DEFAULT_LATENCY_SECONDS: u64 = 20;

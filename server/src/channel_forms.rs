@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use switchboard_core::item::Channel;
 use switchboard_web::api::channel_settings::{ChannelList, Entry, EntryProblem, ShownEntry};
 
+use crate::mail::settings::{DEFAULT_FETCH_BATCH, MAX_FETCH_BATCH};
 use crate::mail::{ImapAccount, ProcessedAction, Secret, Security};
 use crate::watch::WatchFolder;
 
@@ -170,6 +171,14 @@ pub fn imap_accounts(
         let poll_seconds = fields
             .number("poll_seconds", 1u64, 86_400, Some(60))
             .unwrap_or(60);
+        let fetch_batch = fields
+            .number(
+                "fetch_batch",
+                1usize,
+                MAX_FETCH_BATCH,
+                Some(DEFAULT_FETCH_BATCH),
+            )
+            .unwrap_or(DEFAULT_FETCH_BATCH);
         let acknowledge = fields.flag("acknowledge");
         problems.append(&mut fields.problems);
         accounts.push(ImapAccount {
@@ -182,6 +191,7 @@ pub fn imap_accounts(
             folder,
             processed,
             poll_seconds,
+            fetch_batch,
             acknowledge,
         });
     }
@@ -277,6 +287,7 @@ pub fn shown_account(account: &ImapAccount) -> ShownEntry {
             ("processed_flag", flag),
             ("move_to", move_to),
             ("poll_seconds", account.poll_seconds.to_string()),
+            ("fetch_batch", account.fetch_batch.to_string()),
             ("acknowledge", account.acknowledge.to_string()),
         ],
         !account.password.expose().is_empty(),
@@ -320,6 +331,7 @@ mod tests {
             folder: "INBOX".into(),
             processed: ProcessedAction::default(),
             poll_seconds: 60,
+            fetch_batch: 120,
             acknowledge: false,
         }
     }
@@ -341,6 +353,7 @@ mod tests {
         assert_eq!(kept[0].password.expose(), "kept-password");
         assert_eq!(kept[0].processed, ProcessedAction::MoveTo("Done".into()));
         assert_eq!(kept[0].port(), 993);
+        assert_eq!(kept[0].fetch_batch, DEFAULT_FETCH_BATCH);
         let refused = imap_accounts(
             &[entry(&[
                 ("name", "new"),
@@ -366,6 +379,7 @@ mod tests {
                     ("user", "u"),
                     ("password", "p"),
                     ("poll_seconds", "soon"),
+                    ("fetch_batch", "0"),
                     ("colour", "red"),
                 ]),
                 entry(&[("name", "a"), ("host", "bad host"), ("password", "p")]),
@@ -381,6 +395,7 @@ mod tests {
             (1, "port"),
             (1, "security"),
             (1, "poll_seconds"),
+            (1, "fetch_batch"),
             (1, "colour"),
             (2, "name"),
             (2, "host"),
@@ -429,5 +444,6 @@ mod tests {
         let back = imap_accounts(&[shown.fields], &[saved_account()]).unwrap();
         assert_eq!(back[0].password.expose(), "kept-password");
         assert_eq!(back[0].port, Some(993));
+        assert_eq!(back[0].fetch_batch, 120);
     }
 }

@@ -38,6 +38,7 @@ pub fn channel_overview(config: &Config) -> ChannelOverview {
                 setting("folder", &account.folder),
                 setting("processed", processed),
                 setting("poll_seconds", account.poll_seconds),
+                setting("fetch_batch", account.fetch_batch),
                 setting("acknowledge", account.acknowledge),
             ],
             secrets: vec![("password".into(), !account.password.expose().is_empty())],
@@ -102,7 +103,7 @@ pub fn channel_overview(config: &Config) -> ChannelOverview {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mail::settings::{ImapAccount, Secret};
+    use crate::mail::settings::{DEFAULT_FETCH_BATCH, ImapAccount, Secret};
 
     #[test]
     fn secrets_show_only_whether_they_are_set() {
@@ -117,6 +118,7 @@ mod tests {
             folder: "INBOX".into(),
             processed: ProcessedAction::Flag("$Switchboard".into()),
             poll_seconds: 60,
+            fetch_batch: DEFAULT_FETCH_BATCH,
             acknowledge: false,
         });
         config.voicemail_webhook.secret = Some("hook-secret-value".into());

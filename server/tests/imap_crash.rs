@@ -27,6 +27,9 @@ use switchboard_server::pipeline::landing;
 
 const ROUNDS: u64 = 20;
 const PER_ROUND: usize = 15;
+/// Messages the server fetches at once: small, so a round's mailbox is read in several
+/// batches and kills land between them.
+const FETCH_BATCH: usize = 8;
 const UNPROCESSED: &str = "UNKEYWORD $Switchboard";
 
 fn switchboard(data_dir: &Path) -> Command {
@@ -86,7 +89,8 @@ fn mailbox_config(dovecot: &Dovecot) -> String {
     let account = dovecot.account(ProcessedAction::default());
     format!(
         "[[mail.imap]]\nname = \"crash\"\nhost = \"{}\"\nport = {}\nsecurity = \"plain\"\n\
-         user = \"{}\"\npassword = \"{}\"\nfolder = \"INBOX\"\npoll_seconds = 5\n",
+         user = \"{}\"\npassword = \"{}\"\nfolder = \"INBOX\"\npoll_seconds = 5\n\
+         fetch_batch = {FETCH_BATCH}\n",
         account.host,
         account.port(),
         account.user,

@@ -15,6 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use switchboard_server::mail::imap;
+use switchboard_server::mail::settings::DEFAULT_FETCH_BATCH;
 use switchboard_server::mail::{ImapAccount, ProcessedAction, Secret, Security};
 
 /// The test mailbox's login and password.
@@ -79,6 +80,7 @@ impl Dovecot {
             folder: "INBOX".to_owned(),
             processed,
             poll_seconds: 60,
+            fetch_batch: DEFAULT_FETCH_BATCH,
             acknowledge: false,
         }
     }

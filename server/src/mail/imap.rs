@@ -16,7 +16,7 @@ use switchboard_core::ingest::{BATCHES_IN_FLIGHT, IngestOutcome, Ingestor, RawIn
 use switchboard_core::item::Channel;
 
 use super::compose::Acknowledger;
-use super::settings::{ImapAccount, ProcessedAction, Security};
+use super::settings::{ImapAccount, MAX_FETCH_BATCH, ProcessedAction, Security};
 use super::stream::MailStream;
 use crate::advisory_lock::{self, AdvisoryLock};
 use crate::pipeline::landing;
@@ -201,17 +201,14 @@ async fn read_greeting(client: &mut async_imap::Client<MailStream>) -> anyhow::R
         .context("the server closed the connection before its greeting")
 }
 
-/// Messages fetched and handed to the pipeline at once: enough to write them in one
-/// transaction, few enough that a backlog is flagged as it goes (a killed server re-reads at
-/// most [`BATCHES_IN_FLIGHT`] chunks, and the mailbox shows progress).
-const FETCH_CHUNK: usize = 8;
-
-/// Ingests every message not yet processed, oldest first, a chunk at a time; returns how many
-/// it took. The next chunk is fetched and handed over while the one before it is written (up
-/// to [`BATCHES_IN_FLIGHT`] chunks). A message is marked processed only once the pipeline has
-/// answered for it; at the first one it could not land, the rest of the mailbox stays unmarked
-/// for the next pass (a chunk still in progress then is dropped: what it landed is found again
-/// as its messages are read again).
+/// Ingests every message not yet processed, oldest first, a chunk of the account's
+/// `fetch_batch` at a time; returns how many it took. The next chunk is fetched and handed
+/// over while the one before it is written (up to [`BATCHES_IN_FLIGHT`] chunks). A message is
+/// marked processed only once the pipeline has answered for it (a chunk's answered messages
+/// with one command); at the first one it could not land, the rest of the mailbox stays
+/// unmarked for the next pass (a chunk still in progress then is dropped: what it landed is
+/// found again as its messages are read again). A killed server re-reads at most
+/// [`BATCHES_IN_FLIGHT`] chunks.
 async fn take_new_messages(
     session: &mut ImapSession,
     reader: &Reader<'_>,
@@ -224,14 +221,15 @@ async fn take_new_messages(
         .into_iter()
         .collect();
     uids.sort_unstable();
+    let sized = sizes(session, &uids).await?;
     let mut in_flight = FuturesOrdered::new();
-    for chunk in uids.chunks(FETCH_CHUNK) {
+    for chunk in fetch_chunks(&sized, account.fetch_batch, FETCH_BYTES) {
         if reader.stop.is_stopped() {
             // The rest stays unmarked for the reader that follows.
             break;
         }
         // Messages expunged meanwhile are simply missing.
-        let fetched = fetch(session, chunk).await?;
+        let fetched = fetch(session, &chunk).await?;
         let inputs = fetched
             .iter()
             .map(|(_, raw)| RawInput {
@@ -253,8 +251,8 @@ async fn take_new_messages(
     Ok(uids.len())
 }
 
-/// Marks the messages of a chunk processed in order as the pipeline answered for them, and
-/// has new items acknowledged; stops at the first message that could not be landed.
+/// Has a chunk's new items acknowledged and marks its messages processed up to the first one
+/// the pipeline could not land (with one command); then reports that message, if any.
 async fn settle(
     session: &mut ImapSession,
     reader: &Reader<'_>,
@@ -263,19 +261,47 @@ async fn settle(
     can_move: bool,
 ) -> anyhow::Result<()> {
     let account = reader.account;
-    for ((uid, raw), outcome) in fetched.iter().zip(outcomes) {
-        let outcome = outcome.with_context(|| format!("cannot land message uid {uid}"))?;
+    let (answered, unlanded) = answered_prefix(fetched, outcomes);
+    for (uid, _, outcome) in &answered {
         tracing::debug!(mailbox = %account.name, uid, outcome = ?outcome, "imap message ingested");
-        mark_processed(session, &account.processed, *uid, can_move).await?;
+    }
+    // Acknowledged before marking: a message read again after a lost connection is a
+    // duplicate, which is never acknowledged.
+    for (_, raw, outcome) in &answered {
         // Only a new item is acknowledged: a copy on another mailbox is a duplicate.
         if let (Some(acknowledger), IngestOutcome::Ingested { item, .. }) =
-            (reader.acknowledger, &outcome)
+            (reader.acknowledger, outcome)
             && let Err(error) = acknowledger.acknowledge(*item, raw).await
         {
             tracing::warn!(item = %item, error = %error, "acknowledgement not queued");
         }
     }
-    Ok(())
+    let uids: Vec<u32> = answered.iter().map(|(uid, _, _)| *uid).collect();
+    mark_processed(session, &account.processed, &uids, can_move).await?;
+    unlanded.map_or(Ok(()), Err)
+}
+
+/// A fetched message the pipeline answered for: its uid, bytes and outcome.
+type Answered<'a> = (u32, &'a [u8], IngestOutcome);
+
+/// A chunk's messages with their outcomes up to the first one the pipeline could not land, and
+/// the error naming that one.
+fn answered_prefix(
+    fetched: &[(u32, Vec<u8>)],
+    outcomes: Vec<Result<IngestOutcome, switchboard_core::CoreError>>,
+) -> (Vec<Answered<'_>>, Option<anyhow::Error>) {
+    let mut answered = Vec::with_capacity(fetched.len());
+    for ((uid, raw), outcome) in fetched.iter().zip(outcomes) {
+        match outcome {
+            Ok(outcome) => answered.push((*uid, raw.as_slice(), outcome)),
+            Err(error) => {
+                let error =
+                    anyhow::Error::new(error).context(format!("cannot land message uid {uid}"));
+                return (answered, Some(error));
+            }
+        }
+    }
+    (answered, None)
 }
 
 /// The search for messages not yet taken: with a flag, those without it; with a folder to move
@@ -292,13 +318,57 @@ pub fn unprocessed_query(processed: &ProcessedAction) -> String {
     }
 }
 
+/// Bytes of messages fetched at once, at most (a single larger message is fetched alone): with
+/// [`BATCHES_IN_FLIGHT`] chunks in memory, a mailbox of large scans cannot exhaust it.
+const FETCH_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The sizes of the messages of `uids` (sorted), in one command; a message the server gives
+/// no size for counts as empty, and one expunged meanwhile is missing.
+async fn sizes(session: &mut ImapSession, uids: &[u32]) -> anyhow::Result<Vec<(u32, u32)>> {
+    if uids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let fetched: Vec<_> = session
+        .uid_fetch(uid_set(uids), "RFC822.SIZE")
+        .await?
+        .try_collect()
+        .await?;
+    let mut sized: Vec<(u32, u32)> = fetched
+        .iter()
+        .filter_map(|message| Some((message.uid?, message.size.unwrap_or(0))))
+        .filter(|(uid, _)| uids.binary_search(uid).is_ok())
+        .collect();
+    sized.sort_unstable();
+    sized.dedup_by_key(|(uid, _)| *uid);
+    Ok(sized)
+}
+
+/// Cuts `sized` messages (in order) into the chunks fetched and handed over at once: at most
+/// `fetch_batch` messages (within 1 to [`MAX_FETCH_BATCH`]) and `max_bytes` each, and at least
+/// one message.
+fn fetch_chunks(sized: &[(u32, u32)], fetch_batch: usize, max_bytes: u64) -> Vec<Vec<u32>> {
+    let most = fetch_batch.clamp(1, MAX_FETCH_BATCH);
+    let mut chunks: Vec<Vec<u32>> = Vec::new();
+    let mut bytes = 0;
+    for &(uid, size) in sized {
+        let size = u64::from(size);
+        match chunks.last_mut() {
+            Some(chunk) if chunk.len() < most && bytes + size <= max_bytes => {
+                chunk.push(uid);
+                bytes += size;
+            }
+            _ => {
+                chunks.push(vec![uid]);
+                bytes = size;
+            }
+        }
+    }
+    chunks
+}
+
 /// Fetches the messages of `uids` in one command, in the order asked.
 async fn fetch(session: &mut ImapSession, uids: &[u32]) -> anyhow::Result<Vec<(u32, Vec<u8>)>> {
-    let set = uids
-        .iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let set = uid_set(uids);
     let fetched: Vec<_> = session
         .uid_fetch(set, "BODY.PEEK[]")
         .await?
@@ -316,26 +386,53 @@ async fn fetch(session: &mut ImapSession, uids: &[u32]) -> anyhow::Result<Vec<(u
         .collect())
 }
 
+/// `uids` (sorted) as an IMAP sequence set, runs written as ranges (`4,7:9`), so a long
+/// backlog stays a short command.
+fn uid_set(uids: &[u32]) -> String {
+    let mut set = String::new();
+    let mut rest = uids.iter().copied().peekable();
+    while let Some(first) = rest.next() {
+        let mut last = first;
+        while let Some(next) = rest.next_if(|&next| Some(next) == last.checked_add(1)) {
+            last = next;
+        }
+        if !set.is_empty() {
+            set.push(',');
+        }
+        set.push_str(&first.to_string());
+        if last != first {
+            set.push(':');
+            set.push_str(&last.to_string());
+        }
+    }
+    set
+}
+
+/// Marks the messages of `uids` processed, as the account says, with one command (or, moving
+/// without the MOVE extension, three).
 async fn mark_processed(
     session: &mut ImapSession,
     processed: &ProcessedAction,
-    uid: u32,
+    uids: &[u32],
     can_move: bool,
 ) -> anyhow::Result<()> {
-    let uid = uid.to_string();
+    if uids.is_empty() {
+        return Ok(());
+    }
+    let set = uid_set(uids);
     match processed {
         ProcessedAction::Flag(flag) => {
             let _: Vec<_> = session
-                .uid_store(&uid, format!("+FLAGS.SILENT ({flag})"))
+                .uid_store(&set, format!("+FLAGS.SILENT ({flag})"))
                 .await?
                 .try_collect()
                 .await?;
         }
-        ProcessedAction::MoveTo(folder) if can_move => session.uid_mv(&uid, folder).await?,
+        ProcessedAction::MoveTo(folder) if can_move => session.uid_mv(&set, folder).await?,
         ProcessedAction::MoveTo(folder) => {
-            session.uid_copy(&uid, folder).await?;
+            session.uid_copy(&set, folder).await?;
             let _: Vec<_> = session
-                .uid_store(&uid, "+FLAGS.SILENT (\\Deleted)")
+                .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
                 .await?
                 .try_collect()
                 .await?;
@@ -368,4 +465,81 @@ fn lock_name(account: &ImapAccount) -> String {
         account.user,
         account.folder
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_core::{CoreError, WorkItemId};
+
+    use super::*;
+
+    #[test]
+    fn a_chunk_is_answered_up_to_the_first_message_that_could_not_land() {
+        let fetched: Vec<(u32, Vec<u8>)> = [4, 7, 9, 12]
+            .into_iter()
+            .map(|uid| (uid, format!("message {uid}").into_bytes()))
+            .collect();
+        let item = |id| {
+            Ok(IngestOutcome::Ingested {
+                item: WorkItemId::new(id),
+                noise: None,
+            })
+        };
+        let outcomes = vec![
+            item(1),
+            Ok(IngestOutcome::Duplicate {
+                item: WorkItemId::new(1),
+            }),
+            Err(CoreError::Internal("disk full".into())),
+            item(2),
+        ];
+        let (answered, unlanded) = answered_prefix(&fetched, outcomes);
+        let uids: Vec<u32> = answered.iter().map(|(uid, _, _)| *uid).collect();
+        assert_eq!(uids, [4, 7]);
+        assert_eq!(answered[1].1, b"message 7");
+        let unlanded = format!("{:#}", unlanded.unwrap());
+        assert!(
+            unlanded.contains("uid 9") && unlanded.contains("disk full"),
+            "{unlanded}"
+        );
+
+        let (answered, unlanded) = answered_prefix(&fetched[..2], vec![item(3), item(4)]);
+        assert_eq!(answered.len(), 2);
+        assert!(unlanded.is_none());
+    }
+
+    #[test]
+    fn uid_sets_write_runs_as_ranges() {
+        assert_eq!(uid_set(&[4, 7, 8, 9, 12]), "4,7:9,12");
+        assert_eq!(uid_set(&[12]), "12");
+        assert_eq!(uid_set(&[1, 2]), "1:2");
+        assert_eq!(
+            uid_set(&[u32::MAX - 1, u32::MAX]),
+            format!("{}:{}", u32::MAX - 1, u32::MAX)
+        );
+        assert_eq!(uid_set(&[]), "");
+    }
+
+    #[test]
+    fn chunks_hold_at_most_the_batch_and_the_bytes_and_never_nothing() {
+        let sized: Vec<(u32, u32)> = (1..=7).map(|uid| (uid, 10)).collect();
+        assert_eq!(
+            fetch_chunks(&sized, 3, 1_000),
+            vec![vec![1, 2, 3], vec![4, 5, 6], vec![7]]
+        );
+        // Bytes cut first; a message larger than the limit goes alone.
+        let sized = [(1, 10), (2, 15), (3, 100), (4, 5), (5, 5)];
+        assert_eq!(
+            fetch_chunks(&sized, 50, 30),
+            vec![vec![1, 2], vec![3], vec![4, 5]]
+        );
+        // The batch is kept within 1 to MAX_FETCH_BATCH.
+        assert_eq!(fetch_chunks(&sized[..2], 0, 1_000), vec![vec![1], vec![2]]);
+        let many: Vec<(u32, u32)> = (1..=1_000).map(|uid| (uid, 0)).collect();
+        assert_eq!(
+            fetch_chunks(&many, usize::MAX, 1_000)[0].len(),
+            MAX_FETCH_BATCH
+        );
+        assert!(fetch_chunks(&[], 8, 1_000).is_empty());
+    }
 }

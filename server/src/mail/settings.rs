@@ -100,6 +100,10 @@ pub struct ImapAccount {
     /// Seconds between checks when the server offers no IDLE, and the longest IDLE wait.
     #[serde(default = "poll_seconds")]
     pub poll_seconds: u64,
+    /// Messages fetched and handed to the pipeline at once (1 to [`MAX_FETCH_BATCH`]): larger
+    /// batches go through a backlog faster, smaller ones mark progress more often.
+    #[serde(default = "fetch_batch")]
+    pub fetch_batch: usize,
     /// Whether new messages get an automatic acknowledgement (needs `[mail.smtp]`).
     #[serde(default)]
     pub acknowledge: bool,
@@ -111,6 +115,15 @@ fn inbox() -> String {
 
 fn poll_seconds() -> u64 {
     60
+}
+
+/// Messages fetched at once when an account does not say.
+pub const DEFAULT_FETCH_BATCH: usize = 50;
+/// Most messages fetched at once.
+pub const MAX_FETCH_BATCH: usize = 500;
+
+fn fetch_batch() -> usize {
+    DEFAULT_FETCH_BATCH
 }
 
 impl ImapAccount {

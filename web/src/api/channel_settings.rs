@@ -80,6 +80,7 @@ const IMAP_FIELDS: &[FieldSpec] = &[
     field("processed_flag", FieldInput::Text),
     field("move_to", FieldInput::Text),
     field("poll_seconds", FieldInput::Number),
+    field("fetch_batch", FieldInput::Number),
     field("acknowledge", FieldInput::Checkbox),
 ];
 
