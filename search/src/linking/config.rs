@@ -51,14 +51,14 @@ impl Default for LinkingConfig {
             sku: r"^[1-9]\d{7}$".to_owned(),
             customer_number_digits: 10,
             customer_number_label: concat!(
-                r"(?i)\b(?:klant(?:en)?\s*(?:nummer|nr\.?|no\.?)|debiteur(?:en)?\s*(?:nummer|nr\.?)|",
+                r"(?i)(?-u:\b)(?:klant(?:en)?\s*(?:nummer|nr\.?|no\.?)|debiteur(?:en)?\s*(?:nummer|nr\.?)|",
                 r"kunden\s*-?\s*(?:nummer|nr\.?)|kd\.?\s*-?\s*nr\.?|customer\s*(?:number|no\.?|nr\.?|id|account)|",
                 r"account\s*(?:number|no\.?)|(?:n°|no|num[ée]ro|r[ée]f\.?|r[ée]f[ée]rence)\s*(?:de\s+)?client)"
             )
             .to_owned(),
             reference_label: concat!(
-                r"(?i)\b(?:referentie|ref\.?|reference|kenmerk|inkooporder|bestelnummer|po|",
-                r"purchase\s+order|referenz|zeichen|bestellnummer|r[ée]f[ée]rence|bon\s+de\s+commande)\b"
+                r"(?i)(?-u:\b)(?:referentie|ref\.?|reference|kenmerk|inkooporder|bestelnummer|po|",
+                r"purchase\s+order|referenz|zeichen|bestellnummer|r[ée]f[ée]rence|bon\s+de\s+commande)(?-u:\b)"
             )
             .to_owned(),
             free_mail_domains: [

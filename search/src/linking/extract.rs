@@ -130,12 +130,13 @@ fn split_quoted(text: &str) -> (String, String) {
 static EMAIL: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z]{2,}").ok()
 });
-static WEB: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(?:https?://)?www\.[a-z0-9][a-z0-9.\-]*\.[a-z]{2,}").ok());
+static WEB: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:https?://)?www\.[a-z0-9][a-z0-9.\-]*\.[a-z]{2,}").ok()
+});
 static ADDRESS: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(concat!(
         r"\p{L}{3,}\.?\s+(\d{1,4}[a-zA-Z]?(?:[-/]\d{1,4}[a-zA-Z]?)?),?\s*[|\-–,]?\s*",
-        r"(?:[A-Z]{1,2}-)?(\d{4}\s?[A-Z]{2}|\d{4,5})\b"
+        r"(?:[A-Z]{1,2}-)?(\d{4}\s?[A-Z]{2}|\d{4,5})(?-u:\b)"
     ))
     .ok()
 });
