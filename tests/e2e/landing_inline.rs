@@ -34,6 +34,26 @@ async fn pipeline(store: &Arc<dyn Store>, folder: &std::path::Path) -> (Pipeline
     (pipeline, blobs)
 }
 
+/// The landing row of an e-mail as the pipeline writes it, its bytes in the row when `inline`.
+fn landed(
+    source: &str,
+    raw: &[u8],
+    inline: bool,
+    received_at: chrono::DateTime<chrono::Utc>,
+) -> NewInbound {
+    let keys = landing::keys(Channel::Email, raw);
+    NewInbound {
+        channel: Channel::Email,
+        source: source.into(),
+        idem_key: keys.idem_key,
+        fingerprint: keys.fingerprint,
+        blob: BlobStore::address_of(raw),
+        raw: inline.then(|| raw.to_vec()),
+        size: i64::try_from(raw.len()).unwrap(),
+        received_at,
+    }
+}
+
 async fn subject_of(store: &Arc<dyn Store>, outcome: &IngestOutcome) -> Option<String> {
     let item = outcome.item().unwrap();
     store.item(item).await.unwrap().unwrap().subject
@@ -104,24 +124,12 @@ async fn inputs_landed_before_a_crash_are_processed_from_their_row_or_blob_file(
         let small = message("crash-small", 2_000);
         let large = message("crash-large", INLINE_RAW_MAX + 10);
         // Landed the way the pipeline lands them, then the process died before parsing.
-        let landed = |source: &str, raw: &[u8], inline: bool| {
-            let keys = landing::keys(Channel::Email, raw);
-            NewInbound {
-                channel: Channel::Email,
-                source: source.into(),
-                idem_key: keys.idem_key,
-                fingerprint: keys.fingerprint,
-                blob: BlobStore::address_of(raw),
-                raw: inline.then(|| raw.to_vec()),
-                size: i64::try_from(raw.len()).unwrap(),
-                received_at: chrono::Utc::now(),
-            }
-        };
+        let now = chrono::Utc::now();
         blobs.put(&large).unwrap();
         store
             .land_batch(&[
-                landed("crash-small.eml", &small, true),
-                landed("crash-large.eml", &large, false),
+                landed("crash-small.eml", &small, true, now),
+                landed("crash-large.eml", &large, false, now),
             ])
             .await
             .unwrap();
@@ -167,19 +175,9 @@ async fn an_input_landed_before_is_processed_with_its_first_arrival_when_batched
                 .into_bytes()
         };
         let earlier = undated("landed-earlier");
-        let keys = landing::keys(Channel::Email, &earlier);
         let first_arrival = chrono::Utc::now() - chrono::Duration::hours(3);
         store
-            .land_batch(&[NewInbound {
-                channel: Channel::Email,
-                source: "first-delivery.eml".into(),
-                idem_key: keys.idem_key,
-                fingerprint: keys.fingerprint,
-                blob: BlobStore::address_of(&earlier),
-                raw: Some(earlier.clone()),
-                size: i64::try_from(earlier.len()).unwrap(),
-                received_at: first_arrival,
-            }])
+            .land_batch(&[landed("first-delivery.eml", &earlier, true, first_arrival)])
             .await
             .unwrap();
 

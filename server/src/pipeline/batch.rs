@@ -1,15 +1,17 @@
 //! Batched intake: the inputs a source hands over at once (an IMAP fetch, a folder scan, a CLI
-//! chunk) are landed in one transaction, parsed on every core, and persisted a chunk per
-//! transaction — or several, when they were parsed by the time the first could be written (a
-//! reply to an item of the same transaction joins that item's thread there); the router is woken
-//! once per batch, and the search index follows the change feed in its own batches.
+//! chunk) are landed in one transaction while they are parsed on every core, and persisted a
+//! chunk per transaction — or several, when they were parsed by the time the first could be
+//! written (a reply to an item of the same transaction joins that item's thread there); the
+//! router is woken once per batch, and the search index follows the change feed in its own
+//! batches.
 //!
-//! Exactly-once is the single path's: every input is landed (durable) before anything else, each
-//! item is written with its input's claim in the same transaction, and the source acknowledges
+//! Exactly-once is the single path's: every input is landed (durable) before its item is
+//! written (an input that had landed before is parsed again with its own row), each item is
+//! written with its input's claim in the same transaction, and the source acknowledges
 //! an input only after its outcome is returned. A crash mid-batch leaves landed inputs for
 //! [`Pipeline::recover`]; a re-delivered input finds its landing.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -19,8 +21,7 @@ use switchboard_core::store::{InboundCompletion, ItemPlacement};
 use switchboard_core::{CoreError, InboundId};
 use switchboard_store::BlobStore;
 
-use super::enrich::Enricher;
-use super::enrich::{Analysis, Parent, ThreadContext};
+use super::enrich::{Analysis, Enricher, Parent, ThreadContext};
 use super::parse::{self, ParseFailure, Parsed, ParserSettings};
 use super::threading::{StoredParents, UnwrittenParent};
 use super::write_order::Turn;
@@ -129,7 +130,7 @@ struct ParseLanes {
     chunk_size: usize,
     lanes: usize,
     /// Positions in the batch of the inputs being parsed or waiting.
-    indexes: std::collections::HashSet<usize>,
+    indexes: HashSet<usize>,
     in_flight: VecDeque<tokio::task::JoinHandle<Vec<ParsedInput>>>,
 }
 
