@@ -262,12 +262,10 @@ async fn settle(
 ) -> anyhow::Result<()> {
     let account = reader.account;
     let (answered, unlanded) = answered_prefix(fetched, outcomes);
-    for (uid, _, outcome) in &answered {
-        tracing::debug!(mailbox = %account.name, uid, outcome = ?outcome, "imap message ingested");
-    }
     // Acknowledged before marking: a message read again after a lost connection is a
     // duplicate, which is never acknowledged.
-    for (_, raw, outcome) in &answered {
+    for (uid, raw, outcome) in &answered {
+        tracing::debug!(mailbox = %account.name, uid, outcome = ?outcome, "imap message ingested");
         // Only a new item is acknowledged: a copy on another mailbox is a duplicate.
         if let (Some(acknowledger), IngestOutcome::Ingested { item, .. }) =
             (reader.acknowledger, outcome)

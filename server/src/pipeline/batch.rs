@@ -11,7 +11,7 @@
 //! an input only after its outcome is returned. A crash mid-batch leaves landed inputs for
 //! [`Pipeline::recover`]; a re-delivered input finds its landing.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -126,11 +126,9 @@ fn is_inline(raw: &[u8]) -> bool {
 struct ParseLanes {
     parsers: Arc<ParserSettings>,
     enricher: Arc<Enricher>,
-    waiting: std::iter::Peekable<std::vec::IntoIter<Unparsed>>,
+    waiting: std::vec::IntoIter<Unparsed>,
     chunk_size: usize,
     lanes: usize,
-    /// Positions in the batch of the inputs being parsed or waiting.
-    indexes: HashSet<usize>,
     in_flight: VecDeque<tokio::task::JoinHandle<Vec<ParsedInput>>>,
 }
 
@@ -143,22 +141,16 @@ impl ParseLanes {
             enricher: Arc::clone(&pipeline.enricher),
             chunk_size: unparsed.len().div_ceil(lanes).clamp(1, MAX_PARSE_CHUNK),
             lanes,
-            indexes: unparsed.iter().map(|input| input.index).collect(),
-            waiting: unparsed.into_iter().peekable(),
+            waiting: unparsed.into_iter(),
             in_flight: VecDeque::new(),
         };
         started.refill();
         started
     }
 
-    /// Whether the input at `index` is parsed here.
-    fn has(&self, index: usize) -> bool {
-        self.indexes.contains(&index)
-    }
-
     /// Spawns chunks until as many are in flight as there are cores.
     fn refill(&mut self) {
-        while self.in_flight.len() < self.lanes && self.waiting.peek().is_some() {
+        while self.in_flight.len() < self.lanes && self.waiting.len() > 0 {
             let chunk: Vec<Unparsed> = self.waiting.by_ref().take(self.chunk_size).collect();
             self.in_flight.push_back(self.spawn(chunk));
         }
@@ -244,21 +236,22 @@ impl Pipeline {
         // E-mails parse while they land: parsing needs nothing the landing decides, and the
         // landing may wait behind the write of the batch before. Documents take the OCR pool
         // and voicemails may fetch a recording: those keep the one-by-one path.
-        let unparsed = if channel == Channel::Email {
-            rows.iter()
-                .zip(&raws)
-                .enumerate()
-                .filter(|(_, (_, raw))| !parse::needs_ocr(channel, raw))
-                .map(|(index, (row, raw))| Unparsed {
-                    index,
-                    source: row.source.clone(),
-                    received_at: row.received_at,
-                    raw: Arc::clone(raw),
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let parsed_early: Vec<bool> = raws
+            .iter()
+            .map(|raw| channel == Channel::Email && !parse::needs_ocr(channel, raw))
+            .collect();
+        let unparsed = rows
+            .iter()
+            .zip(&raws)
+            .enumerate()
+            .filter(|(index, _)| parsed_early[*index])
+            .map(|(index, (row, raw))| Unparsed {
+                index,
+                source: row.source.clone(),
+                received_at: row.received_at,
+                raw: Arc::clone(raw),
+            })
+            .collect();
         let lanes = ParseLanes::start(self, unparsed);
         let landed = match self.store.land_batch(&rows).await {
             Ok(landed) => landed,
@@ -284,7 +277,7 @@ impl Pipeline {
                     first_of.insert(inbound.id, index);
                     // An input landed before (and not finished) has its own arrival time and
                     // source: it is parsed again with them.
-                    if is_new && lanes.has(index) {
+                    if is_new && parsed_early[index] {
                         batched[index] = Some(inbound);
                     } else {
                         single.push((index, inbound, raw));
