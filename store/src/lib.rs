@@ -29,6 +29,7 @@ mod sql_store;
 pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod wal_checkpoint;
 mod work_sql;
 
 use std::sync::Arc;

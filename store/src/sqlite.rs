@@ -13,6 +13,7 @@ use crate::error::db_error;
 use crate::inline_reads::InlineReads;
 use crate::json_sql::Parameter;
 use crate::sql_store::impl_store;
+use crate::wal_checkpoint::{Checkpointer, WRITER_BACKSTOP_PAGES};
 
 /// Page cache per connection, in KiB (SQLite's default is 2 MiB).
 const PAGE_CACHE_KIB: u32 = 32 * 1024;
@@ -42,6 +43,8 @@ pub struct SqliteStore {
     writer: SqlitePool,
     /// The pages' read-model statements, run in the calling thread ([`InlineReads`]).
     reads: Arc<InlineReads>,
+    /// Copies the write-ahead log back off the writer's path ([`Checkpointer`]).
+    _checkpointer: Arc<Checkpointer>,
     cases: CaseRule,
 }
 
@@ -89,17 +92,24 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
-            .connect_with(options)
+            .connect_with(
+                options
+                    .clone()
+                    .pragma("wal_autocheckpoint", WRITER_BACKSTOP_PAGES.to_string()),
+            )
             .await
             .map_err(db_error)?;
         sqlx::migrate!("../migrations/sqlite")
             .run(&pool)
             .await
             .map_err(|error| CoreError::Internal(format!("migration failed: {error}")))?;
+        let checkpointer = Checkpointer::start(options.get_filename())
+            .map_err(|error| CoreError::Unavailable(format!("WAL checkpoint thread ({error})")))?;
         Ok(Self {
             pool,
             writer,
             reads: Arc::new(reads),
+            _checkpointer: Arc::new(checkpointer),
             cases: CaseRule::default(),
         })
     }
