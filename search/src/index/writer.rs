@@ -85,13 +85,18 @@ fn writer_on(
     let writer = generation
         .index
         .writer_with_num_threads(threads, config.writer_memory(threads))?;
-    // Fewer, larger segments than tantivy's default: each segment restarts top-k pruning,
-    // and searches matter more here than the extra merge work while indexing.
+    writer.set_merge_policy(Box::new(merge_policy()));
+    Ok(writer)
+}
+
+/// Fewer, larger segments than tantivy's default: each segment restarts top-k pruning, and
+/// searches matter more here than the extra merge work while indexing.
+fn merge_policy() -> LogMergePolicy {
     let mut policy = LogMergePolicy::default();
     policy.set_min_num_segments(MERGE_MIN_SEGMENTS);
+    policy.set_min_layer_size(MERGE_MIN_LAYER_DOCS);
     policy.set_del_docs_ratio_before_merge(MERGE_DELETED_RATIO);
-    writer.set_merge_policy(Box::new(policy));
-    Ok(writer)
+    policy
 }
 
 /// Least time between two commits made because changes stopped coming
@@ -101,6 +106,12 @@ const QUIET_COMMITS_APART: Duration = Duration::from_millis(250);
 
 /// Segments of one size level that trigger a merge.
 const MERGE_MIN_SEGMENTS: usize = 4;
+/// Segments below this many documents count as one size level. tantivy's default (10,000)
+/// put every segment of a live index's commits (tens of documents a second in a steady
+/// stream, a few thousand in a burst) in one level with the segment their merges grow: each
+/// merge rewrote that segment again until it passed ~16,800 documents, so a document was
+/// rewritten up to dozens of times. From this size up, segments merge with ones of their size.
+const MERGE_MIN_LAYER_DOCS: u32 = 1_000;
 /// Share of deleted documents that makes a segment worth merging on its own (updates delete).
 const MERGE_DELETED_RATIO: f32 = 0.3;
 
@@ -354,5 +365,52 @@ impl WriterLoop {
         drop(old);
         self.layout.remove_older_than(number);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::index::SegmentId;
+    use tantivy::indexer::MergePolicy;
+    use tantivy::schema::Schema;
+
+    use super::*;
+
+    /// The segments the policy merges among ones of `sizes` documents, as their sizes.
+    fn merged(sizes: &[u32]) -> Vec<Vec<u32>> {
+        let index = tantivy::Index::create_in_ram(Schema::builder().build());
+        let segments: Vec<_> = sizes
+            .iter()
+            .map(|&size| index.new_segment_meta(SegmentId::generate_random(), size))
+            .collect();
+        merge_policy()
+            .compute_merge_candidates(&segments)
+            .into_iter()
+            .map(|candidate| {
+                candidate
+                    .0
+                    .iter()
+                    .map(|id| {
+                        segments
+                            .iter()
+                            .find(|segment| segment.id() == *id)
+                            .map_or(0, tantivy::index::SegmentMeta::max_doc)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_grown_segment_is_not_rewritten_with_each_few_small_commits() {
+        // A steady stream's commits of a few dozen documents merge among themselves...
+        assert_eq!(merged(&[40, 30, 50, 20]), vec![vec![50, 40, 30, 20]]);
+        // ...but not into the segment earlier merges grew, which would rewrite it each time.
+        assert_eq!(merged(&[6_000, 40, 30, 50]), Vec::<Vec<u32>>::new());
+        // Segments of one size merge once there are enough of them.
+        assert_eq!(
+            merged(&[2_500, 2_400, 2_600, 2_500, 40]),
+            vec![vec![2_600, 2_500, 2_500, 2_400]]
+        );
     }
 }
