@@ -62,11 +62,27 @@ pub struct InMemoryNameMatcher {
 
 /// Returns lower-case words with diacritics folded and punctuation dropped.
 pub fn name_words(text: &str) -> Vec<String> {
-    crate::fold::folded(text)
-        .split(|c: char| !(c.is_alphanumeric() || c == '&'))
-        .filter(|word| !word.is_empty())
+    words_of(&crate::fold::folded(text))
         .map(str::to_owned)
         .collect()
+}
+
+/// The words of folded text: letters, digits and `&` between punctuation and spaces.
+fn words_of(folded: &str) -> impl Iterator<Item = &str> {
+    folded
+        .split(|c: char| !(c.is_alphanumeric() || c == '&'))
+        .filter(|word| !word.is_empty())
+}
+
+/// The words of a text as [`name_words`] gives them with its full stops dropped first (`B.V.`
+/// is the word `bv`), borrowed from `folded`, which is filled with the folded text: the name
+/// matcher reads every text of every item, so it allocates once per text, not once per word.
+fn text_words<'t>(text: &str, folded: &'t mut String) -> Vec<&'t str> {
+    folded.clear();
+    for character in text.chars().filter(|character| *character != '.') {
+        crate::fold::push_folded(character, folded);
+    }
+    words_of(folded).collect()
 }
 
 impl InMemoryNameMatcher {
@@ -175,6 +191,15 @@ fn for_each_deletion_form(word: &str, mut visit: impl FnMut(&str)) {
     }
 }
 
+/// Whether `words` begin with `expected`.
+fn starts_with_words(words: &[&str], expected: &[String]) -> bool {
+    words.len() >= expected.len()
+        && words
+            .iter()
+            .zip(expected)
+            .all(|(word, expected)| word == expected)
+}
+
 fn same_word(expected: &str, seen: &str) -> bool {
     expected == seen
         || (expected.chars().count() >= FUZZY_MIN_CHARS && within_one_edit(expected, seen))
@@ -209,22 +234,25 @@ fn within_one_edit(left: &str, right: &str) -> bool {
 
 impl NameMatcher for InMemoryNameMatcher {
     fn find_in_text(&self, text: &str) -> Vec<NameMatch> {
-        let words = name_words(&text.replace('.', ""));
+        let mut folded = String::with_capacity(text.len());
+        let words = text_words(text, &mut folded);
         let mut best: FxHashMap<usize, f64> = FxHashMap::default();
-        for start in 0..words.len() {
-            let mut candidates: Vec<usize> =
-                self.by_word.get(&words[start]).cloned().unwrap_or_default();
-            if words[start].chars().count() >= FUZZY_MIN_CHARS {
-                for first in self.first_words_near(&words[start]) {
-                    candidates.extend(self.by_word.get(first).into_iter().flatten());
-                }
-            }
-            for position in candidates {
+        for (start, word) in words.iter().enumerate() {
+            let exact_first = self.by_word.get(*word).map_or(&[][..], Vec::as_slice);
+            let near_firsts = if word.chars().count() >= FUZZY_MIN_CHARS {
+                self.first_words_near(word)
+            } else {
+                Vec::new()
+            };
+            let near_first = near_firsts
+                .iter()
+                .flat_map(|first| self.by_word.get(*first).into_iter().flatten());
+            for &position in exact_first.iter().chain(near_first) {
                 let indexed = &self.names[position];
                 let Some(window) = words.get(start..start + indexed.words.len()) else {
                     continue;
                 };
-                let exact = window == indexed.words.as_slice();
+                let exact = starts_with_words(window, &indexed.words);
                 if !exact
                     && !window
                         .iter()
@@ -234,8 +262,8 @@ impl NameMatcher for InMemoryNameMatcher {
                     continue;
                 }
                 let after = &words[start + indexed.words.len()..];
-                let legal_form_follows = !indexed.legal_form.is_empty()
-                    && after.starts_with(indexed.legal_form.as_slice());
+                let legal_form_follows =
+                    !indexed.legal_form.is_empty() && starts_with_words(after, &indexed.legal_form);
                 let mut score: f64 = if exact { 0.85 } else { 0.7 };
                 if indexed.words.len() == 1 {
                     score -= 0.15;

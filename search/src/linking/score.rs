@@ -431,13 +431,13 @@ impl Collector<'_> {
     }
 
     fn names(&self, input: &LinkInput<'_>, segments: &Segments, collected: &mut Collected) {
-        let mut texts: Vec<(Place, String)> = Vec::new();
-        if let Some(name) = input.sender_name {
-            texts.push((Place::Sender, name.to_owned()));
-        }
-        texts.extend(segments.parts.iter().cloned());
-        for (place, text) in texts {
-            let matches = self.names.find_in_text(&text);
+        let sender = input.sender_name.map(|name| (Place::Sender, name));
+        let parts = segments
+            .parts
+            .iter()
+            .map(|(place, text)| (*place, text.as_str()));
+        for (place, text) in sender.into_iter().chain(parts) {
+            let matches = self.names.find_in_text(text);
             for found in &matches {
                 let rivals = matches
                     .iter()
