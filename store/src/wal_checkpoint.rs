@@ -38,11 +38,19 @@ impl Checkpointer {
             .name("sqlite-checkpoint".into())
             .spawn(move || {
                 let mut connection = None;
+                let mut failing = false;
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
-                    if let Err(error) = checkpoint(&path, &mut connection) {
-                        // The writer's own checkpoint still bounds the log.
-                        tracing::warn!(%error, "WAL checkpoint failed");
-                        connection = None;
+                    match checkpoint(&path, &mut connection) {
+                        Ok(()) => failing = false,
+                        Err(error) => {
+                            // The writer's own checkpoint still bounds the log. Said once per
+                            // run of failures, not ten times a second.
+                            if !failing {
+                                tracing::warn!(%error, "WAL checkpoint failed; retrying");
+                            }
+                            failing = true;
+                            connection = None;
+                        }
                     }
                 }
             })?;
@@ -108,5 +116,18 @@ mod tests {
             .query_row("SELECT count(*) FROM notes", [], |row| row.get(0))
             .unwrap();
         assert_eq!(count, 20);
+    }
+
+    #[test]
+    fn a_missing_database_is_retried_never_created() {
+        let folder = tempfile::tempdir().unwrap();
+        let missing = folder.path().join("missing.db");
+        let checkpointer = Checkpointer::start(&missing).unwrap();
+        let waited = std::time::Instant::now();
+        while waited.elapsed() < INTERVAL * 3 {
+            std::thread::park_timeout(INTERVAL);
+        }
+        drop(checkpointer);
+        assert!(!missing.exists());
     }
 }
