@@ -104,3 +104,49 @@ async fn inputs_landed_before_the_raw_table_keep_their_bytes() {
         assert_eq!(raw_of("large.eml").await.unwrap(), None, "{url}");
     }
 }
+
+/// Migration 0028: intake's large values are compressed with lz4 on PostgreSQL.
+#[tokio::test]
+async fn intake_values_are_lz4_compressed_on_postgres() {
+    let Some(url) = switchboard_store::testing::fresh_postgres_url().await else {
+        return;
+    };
+    let store = switchboard_store::open(&url).await.unwrap();
+    // Varied text, long enough to be moved out of line and compressed.
+    let text: String = (0..800)
+        .map(|line| format!("order line {line}: {} x SKU-{line:05}\n", line % 7 + 1))
+        .collect();
+    let mut item = switchboard_core::item::NewItem::new(
+        switchboard_core::item::Channel::Email,
+        "long.eml",
+        chrono::Utc::now(),
+        "a long order",
+    );
+    item.text = text;
+    store
+        .insert_item(&item, &switchboard_core::store::ItemPlacement::default())
+        .await
+        .unwrap();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let methods: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT attrelid::regclass::text, attname::text, attcompression::text FROM pg_attribute \
+         WHERE (attrelid, attname) IN (('inbound_raw'::regclass, 'raw'), \
+         ('items'::regclass, 'text'), ('items'::regclass, 'html'), \
+         ('items'::regclass, 'details'), ('attachments'::regclass, 'content')) \
+         ORDER BY 1, 2",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(methods.len(), 5);
+    for (table, column, method) in &methods {
+        assert_eq!(method, "l", "{table}.{column}");
+    }
+    let stored: Option<String> = sqlx::query_scalar(
+        "SELECT pg_column_compression(text) FROM items WHERE source = 'long.eml'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(stored.as_deref(), Some("lz4"));
+}
