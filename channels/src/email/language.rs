@@ -5,6 +5,9 @@
 //! counts unambiguous function words per language, and lets clear function-word evidence decide;
 //! whatlang decides otherwise, when it is confident enough.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use switchboard_core::item::Language;
 use whatlang::{Detector, Lang};
 
@@ -280,16 +283,33 @@ pub fn detect_language(text: &str) -> Option<Language> {
     }
 }
 
+/// Each function word with the [`LANGUAGES`] whose lists hold it, as bits (bit `i` for
+/// `LANGUAGES[i]`): one lookup per word of every e-mail instead of a string comparison with
+/// each of the lists' two hundred words.
+static FUNCTION_WORDS: LazyLock<HashMap<&'static str, u8>> = LazyLock::new(|| {
+    let mut words = HashMap::new();
+    for (index, list) in [DUTCH_WORDS, ENGLISH_WORDS, GERMAN_WORDS, FRENCH_WORDS]
+        .iter()
+        .enumerate()
+    {
+        for word in *list {
+            *words.entry(*word).or_insert(0_u8) |= 1 << index;
+        }
+    }
+    words
+});
+
 fn by_function_words(sample: &str) -> Option<Language> {
     let mut hits = [0usize; 4];
+    let mut lower = String::new();
     for word in sample.split(|c: char| !c.is_alphabetic() && c != '\'') {
-        let word = word.to_lowercase();
-        for (index, list) in [DUTCH_WORDS, ENGLISH_WORDS, GERMAN_WORDS, FRENCH_WORDS]
-            .iter()
-            .enumerate()
-        {
-            if list.contains(&word.as_str()) {
-                hits[index] += 1;
+        lower.clear();
+        lower.extend(word.chars().flat_map(char::to_lowercase));
+        if let Some(&languages) = FUNCTION_WORDS.get(lower.as_str()) {
+            for (index, hit) in hits.iter_mut().enumerate() {
+                if languages & (1 << index) != 0 {
+                    *hit += 1;
+                }
             }
         }
     }
