@@ -124,7 +124,7 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_database_is_retried_never_created() {
+    fn a_missing_database_is_never_created() {
         let folder = tempfile::tempdir().unwrap();
         let missing = folder.path().join("missing.db");
         let checkpointer = Checkpointer::start(&missing).unwrap();
